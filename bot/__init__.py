@@ -1,0 +1,1 @@
+"""The application: turns one incoming message into stored effects and outgoing replies."""

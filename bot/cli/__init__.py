@@ -1,0 +1,15 @@
+"""The `dtsen-bot` command line."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.check import check
+
+
+@click.group()
+def main() -> None:
+    """dtsen-bot: chatbot for usulan mandiri, sanggahan and cek status (DTSEN)."""
+
+
+main.add_command(check)

@@ -1,0 +1,44 @@
+"""Configuration from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///dtsen-bot.db",
+        description="SQLAlchemy URL; a SQLite file in the working directory by default.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="When set, conversation state and locks live in Redis."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Field(
+        default=Path("var"), description="Where photos and other files are stored."
+    )
+    simulator_enabled: bool = Field(
+        default=True, description="Serve the local chat page and /api/simulator/messages."
+    )
+    conversation_ttl: timedelta = Field(
+        default=timedelta(days=7), description="An unfinished conversation expires after this."
+    )
+    resume_prompt_after: timedelta = Field(
+        default=timedelta(minutes=30),
+        description="After this pause, a citizen mid-flow is asked whether to continue.",
+    )
+    status_lookup_failures_per_hour: int = Field(
+        default=5, description="Failed status look-ups allowed per chat and hour."
+    )
+    cutoff_day: int = Field(
+        default=17, ge=1, le=28, description="Day of month of the DTSEN monthly cut-off."
+    )
+    max_photo_bytes: int = 10 * 1024 * 1024
+    log_level: str = "INFO"

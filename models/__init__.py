@@ -1,0 +1,1 @@
+"""Persistence: tables, repositories, migrations and conversation-state stores."""

@@ -1,0 +1,1 @@
+"""The FastAPI shell: app factory, webhook routes, the local chat simulator, health."""
