@@ -40,6 +40,9 @@ class Incoming:
     location: Location | None = None
     contact_phone: str | None = None
     effect_result: EffectResult | None = None
+    # A problem code for something the service refused before the engine saw it
+    # (a file that is not an image, a photo that is too large).
+    rejected: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,18 @@ class Choice:
 
 @dataclass(frozen=True)
 class Reply:
+    """One message to the citizen.
+
+    Channels show `choices` as buttons or, where there are none, as a numbered list; the
+    engine accepts the number, the words or the button's id. `numbered=False` marks
+    choices whose numbers would clash with numbers in the text (the summary, where a
+    number picks a field to change): channels then show them without numbers.
+    """
+
     text: str
     choices: tuple[Choice, ...] = ()
     expects: Expects = "text"
+    numbered: bool = True
 
 
 @dataclass(frozen=True)

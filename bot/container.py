@@ -1,0 +1,66 @@
+"""Builds the application's parts from settings: called by the app factory and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.effects import EffectRunner
+from bot.service import ChatService
+from bot.settings import Settings
+from conversations.engine import Script
+from conversations.flow import EngineConfig
+from conversations.flows import FLOWS
+from conversations.validators import default_regions
+from models.blobs import FileBlobStore
+from models.conversation_store import ConversationStore, make_conversation_store
+from models.database import create_db_engine, database_status, upgrade_database
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    store: ConversationStore
+    service: ChatService
+
+    def health(self) -> dict[str, Any]:
+        database = database_status(self.engine)
+        store = self.store.health()
+        return {"ok": bool(database["ok"] and store["ok"]), "database": database, "store": store}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    return EngineConfig(
+        conversation_ttl=settings.conversation_ttl,
+        resume_prompt_after=settings.resume_prompt_after,
+        cutoff_day=settings.cutoff_day,
+    )
+
+
+def build(
+    settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Container:
+    """Connects to the database (upgrading an empty one), the store and the file storage."""
+    engine = create_db_engine(settings.database_url)
+    upgrade_database(engine)
+    store = make_conversation_store(engine, settings.redis_url, retention=settings.conversation_ttl * 2)
+    regions = default_regions()
+    service = ChatService(
+        engine=engine,
+        store=store,
+        blobs=FileBlobStore(settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes),
+        script=Script(FLOWS, engine_config(settings), regions),
+        effects=EffectRunner(
+            regions, lookup_failures_per_hour=settings.status_lookup_failures_per_hour
+        ),
+        clock=clock,
+    )
+    return Container(settings, engine, store, service)

@@ -1,0 +1,183 @@
+"""The service: one incoming message in, stored effects and replies out.
+
+Per message: take the chat's lock; in one transaction drop a delivery already handled,
+load the state, run the engine (carrying out the effects it asks for), record the delivery
+with its replies and the new state, and save the state; only then return the replies. A
+crash before the commit leaves nothing behind, so the provider's retry starts clean; a
+retry after it gets the recorded replies and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.effects import EffectContext, EffectRunner
+from bot.inbound import InboundMessage
+from conversations.engine import Script, Turn, advance
+from conversations.state import ConversationState
+from conversations.types import Choice, Incoming, PhotoRef, Reply
+from models.attachments import save_attachment
+from models.blobs import BlobRejected, BlobStore
+from models.conversation_store import ConversationStore
+from models.dedup import find_processed, record_processed
+
+log = logging.getLogger(__name__)
+
+# An engine turn asks for at most one effect; a chain longer than this is a bug, not a flow.
+MAX_EFFECTS_PER_MESSAGE = 8
+
+
+class ChatService:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        store: ConversationStore,
+        blobs: BlobStore,
+        script: Script,
+        effects: EffectRunner,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._blobs = blobs
+        self._script = script
+        self._effects = effects
+        self._clock = clock
+
+    def handle(self, message: InboundMessage) -> list[Reply]:
+        key = message.chat_key
+        with self._store.lock(key):
+            try:
+                return self._handle_locked(message)
+            except IntegrityError:
+                # The same delivery was committed by another worker a moment ago.
+                if message.message_id is None:
+                    raise
+                replay = self._replay(message)
+                if replay is None:
+                    raise
+                return replay
+
+    def _handle_locked(self, message: InboundMessage) -> list[Reply]:
+        now = self._clock()
+        key = message.chat_key
+        transactional = self._store.health().get("backend") == "sql"
+        with Session(self._engine) as session, session.begin():
+            if message.message_id is not None:
+                done = find_processed(session, message.channel, message.message_id)
+                if done is not None:
+                    self._heal(key, done.state, session if transactional else None)
+                    return [_reply_from_json(r) for r in done.replies]
+            state = self._load(key, session)
+            incoming = self._incoming(message, now, session)
+            replies, state = self._run(state, incoming, message, session, now)
+            data = state.model_dump(mode="json")
+            if message.message_id is not None:
+                record_processed(
+                    session,
+                    message.channel,
+                    message.message_id,
+                    message.sender,
+                    [asdict(r) for r in replies],
+                    data,
+                    at=now,
+                )
+            if transactional:
+                self._store.save(key, data, session=session)
+        if not transactional:
+            # Saved after the commit: a crash in between is healed by the retried delivery.
+            self._store.save(key, data)
+        log.info(
+            "handled %s message on %s: %d replies",
+            "new" if message.message_id else "unnumbered",
+            message.channel,
+            len(replies),
+        )
+        return replies
+
+    def _replay(self, message: InboundMessage) -> list[Reply] | None:
+        assert message.message_id is not None
+        with Session(self._engine) as session:
+            done = find_processed(session, message.channel, message.message_id)
+            return [_reply_from_json(r) for r in done.replies] if done else None
+
+    def _heal(self, key: str, recorded: dict[str, Any] | None, session: Session | None) -> None:
+        """Put back the state of a delivery whose state save was lost in a crash."""
+        if not recorded:
+            return
+        current = self._store.load(key, session=session)
+        if current is None or str(current.get("updated_at") or "") < str(
+            recorded.get("updated_at") or ""
+        ):
+            self._store.save(key, recorded, session=session)
+
+    def _load(self, key: str, session: Session) -> ConversationState:
+        data = self._store.load(key, session=session)
+        if data is None:
+            return ConversationState()
+        try:
+            return ConversationState.model_validate(data)
+        except ValueError:
+            # A state from an incompatible older version: start over rather than fail forever.
+            log.warning("discarded an unreadable conversation state")
+            return ConversationState()
+
+    def _incoming(self, message: InboundMessage, now: datetime, session: Session) -> Incoming:
+        photo: PhotoRef | None = None
+        rejected: str | None = "media.unsupported" if message.unsupported else None
+        if message.photo is not None:
+            try:
+                blob = self._blobs.put(message.photo.data)
+            except BlobRejected as refused:
+                rejected = f"media.{refused.code}"
+            else:
+                save_attachment(
+                    session, blob, channel=message.channel, chat_id=message.sender, now=now
+                )
+                photo = PhotoRef(blob.ref, blob.content_type, blob.size)
+        return Incoming(
+            now=now,
+            text=message.text,
+            choice=message.choice,
+            photo=photo,
+            location=message.location,
+            contact_phone=message.contact_phone,
+            rejected=rejected,
+        )
+
+    def _run(
+        self,
+        state: ConversationState,
+        incoming: Incoming,
+        message: InboundMessage,
+        session: Session,
+        now: datetime,
+    ) -> tuple[list[Reply], ConversationState]:
+        turn: Turn = advance(self._script, state, incoming)
+        replies = list(turn.replies)
+        ctx = EffectContext(session, message.channel, message.sender, now)
+        for _ in range(MAX_EFFECTS_PER_MESSAGE):
+            if not turn.effects:
+                return replies, turn.state
+            result = self._effects.run(turn.effects[0], ctx)
+            turn = advance(self._script, turn.state, Incoming(now=now, effect_result=result))
+            replies.extend(turn.replies)
+        raise RuntimeError("the engine kept asking for effects")
+
+
+def _reply_from_json(data: dict[str, Any]) -> Reply:
+    return Reply(
+        text=data["text"],
+        choices=tuple(Choice(c["id"], c["label"]) for c in data.get("choices", ())),
+        expects=data.get("expects", "text"),
+        numbered=data.get("numbered", True),
+    )

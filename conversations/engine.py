@@ -1,0 +1,716 @@
+"""The engine: `advance(script, state, incoming) -> Turn`.
+
+It never sends, stores or reads the clock: the service stores the returned state, sends the
+replies, and carries out the effects, handing each effect's result back as the next
+`Incoming` (with `effect_result`) until a turn has no effect left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conversations import render
+from conversations.render import SUMMARY
+from conversations.catalogue import Catalogue, Language, catalogue
+from conversations.choices import SKIP, choice_id, label, match_button, match_many, match_text
+from conversations.flow import (
+    ChoiceSet,
+    Closing,
+    EngineConfig,
+    Flow,
+    FlowContext,
+    ParseContext,
+    Parsed,
+    Position,
+    Repeat,
+    Step,
+    positions,
+)
+from conversations.state import ConversationState, PendingAnswer
+from conversations.types import Choice, Effect, EffectResult, Incoming, Reply
+from conversations.validators import Problem, RegionIndex, parse_yes_no
+from conversations.words import Command, command_of, normalize
+
+MENU_FLOWS = ("usulan", "sanggahan", "status", "privasi")
+
+
+@dataclass(frozen=True)
+class Script:
+    """Everything the engine needs besides the conversation: flows, settings, region data."""
+
+    flows: Mapping[str, Flow]
+    config: EngineConfig
+    regions: RegionIndex
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: ConversationState
+    replies: tuple[Reply, ...]
+    # At most one; its result comes back as `Incoming(effect_result=...)`.
+    effects: tuple[Effect, ...] = ()
+
+
+def advance(script: Script, state: ConversationState, incoming: Incoming) -> Turn:
+    run = _Run(script, state.model_copy(deep=True), incoming)
+    run.handle()
+    run.state.updated_at = incoming.now
+    return Turn(run.state, tuple(run.replies), tuple(run.effects))
+
+
+@dataclass
+class _Run:
+    script: Script
+    state: ConversationState
+    incoming: Incoming
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def cat(self) -> Catalogue:
+        return catalogue(self.state.language)
+
+    @property
+    def lang(self) -> Language:
+        return self.state.language
+
+    def say(self, key: str, **params: Any) -> None:
+        self.replies.append(Reply(self.cat.text(key, **params)))
+
+    def flow(self) -> Flow:
+        assert self.state.flow is not None
+        return self.script.flows[self.state.flow]
+
+    def parse_context(self, key: str) -> ParseContext:
+        return ParseContext(
+            now=self.incoming.now,
+            today=self.incoming.now.date(),
+            language=self.lang,
+            answers=self.state.answers,
+            regions=self.script.regions,
+            key=key,
+        )
+
+    def flow_context(self) -> FlowContext:
+        return FlowContext(
+            today=self.incoming.now.date(),
+            language=self.lang,
+            regions=self.script.regions,
+            config=self.script.config,
+            flags=tuple(self.state.flags),
+            started_at=self.state.started_at,
+        )
+
+    # -- entry ------------------------------------------------------------------------------
+
+    def handle(self) -> None:
+        if self.incoming.effect_result is not None:
+            self.on_effect_result(self.incoming.effect_result)
+            return
+        if self.state.mode == "await_effect":
+            # The service lost an effect's answer (a crash between turns): ask again.
+            self.state.mode = "answer"
+            self.state.pending = None
+        if self.expired_or_paused():
+            return
+        if self.incoming.rejected is not None:
+            self.say(f"problem.{self.incoming.rejected}")
+            self.repeat_question()
+            return
+        command = command_of(self.incoming.text)
+        if command is not None and command != "skip" and self.on_command(command):
+            return
+        mode = self.state.mode
+        if mode == "confirm_cancel":
+            self.on_confirm_cancel()
+        elif mode == "confirm_warning":
+            self.on_confirm_warning()
+        elif mode == "resume":
+            self.on_resume()
+        elif not self.state.in_flow():
+            self.on_menu_input()
+        elif self.state.position is None:
+            self.on_menu_input(paused=True)
+        elif self.state.position == SUMMARY:
+            self.on_summary_input()
+        else:
+            self.on_answer()
+
+    def expired_or_paused(self) -> bool:
+        last = self.state.updated_at
+        if not self.state.in_flow() or last is None:
+            return False
+        idle_for = self.incoming.now - last
+        config = self.script.config
+        if idle_for > config.conversation_ttl:
+            days = max(1, config.conversation_ttl.days)
+            self.state = self.state.idle()
+            self.say("session.expired", days=days)
+            self.show_menu()
+            return True
+        if idle_for > config.resume_prompt_after and self.state.mode != "resume":
+            self.state.mode = "resume"
+            self.ask_resume()
+            return True
+        return False
+
+    # -- global commands --------------------------------------------------------------------
+
+    def on_command(self, command: Command) -> bool:
+        """Handle a word that works anywhere; False lets the current question have it."""
+        if command in ("lang_id", "lang_en"):
+            self.state.language = "id" if command == "lang_id" else "en"
+            self.say("language.switched")
+            self.repeat_question()
+            return True
+        if command == "lang_pick":
+            self.state.language = "en" if self.state.language == "id" else "id"
+            self.say("language.switched")
+            self.repeat_question()
+            return True
+        if command == "menu":
+            if self.state.in_flow():
+                self.state.position = None
+                self.state.mode = "answer"
+            self.show_menu()
+            return True
+        if command == "help":
+            self.show_help()
+            return True
+        if command == "cancel":
+            if not self.state.in_flow():
+                self.say("cancel.nothing")
+                self.show_menu()
+                return True
+            self.state.mode = "confirm_cancel"
+            self.ask_yes_no("cancel.confirm", "cancel")
+            return True
+        if command == "back":
+            self.go_back()
+            return True
+        return False
+
+    def show_help(self) -> None:
+        step = self.current_step()
+        if step is None:
+            self.say("help.general")
+            self.show_menu()
+            return
+        key = f"help.{step.key}"
+        self.say(key if self.cat.has(key) else "help.step")
+        self.say("help.commands")
+        self.repeat_question()
+
+    def go_back(self) -> None:
+        if not self.state.in_flow() or self.state.mode != "answer":
+            self.state.mode = "answer"
+            self.repeat_question()
+            return
+        if self.state.position is None:
+            self.show_menu()
+            return
+        history = self.state.history
+        while history:
+            key = history.pop()
+            if key == self.state.position:
+                continue
+            if key == SUMMARY or self.position_of(key) is not None:
+                self.state.position = key
+                self.state.scratch = {}
+                self.repeat_question()
+                return
+        self.say("back.first")
+        self.repeat_question()
+
+    # -- modes ------------------------------------------------------------------------------
+
+    def on_confirm_cancel(self) -> None:
+        answer = self.yes_no("cancel")
+        if answer is None:
+            self.say("problem.yes_no")
+            self.ask_yes_no("cancel.confirm", "cancel")
+            return
+        self.state.mode = "answer"
+        if answer:
+            self.state = self.state.idle()
+            self.say("cancel.done")
+            self.show_menu()
+        else:
+            self.repeat_question()
+
+    def on_confirm_warning(self) -> None:
+        pending = self.state.pending
+        answer = self.yes_no("warning")
+        if pending is None or answer is None:
+            if pending is None:
+                self.state.mode = "answer"
+                self.repeat_question()
+                return
+            self.say("problem.yes_no")
+            self.ask_yes_no("warning.confirm", "warning")
+            return
+        self.state.mode = "answer"
+        self.state.pending = None
+        if answer:
+            for code in pending.warnings:
+                flag = f"{code}_confirmed"
+                if flag not in self.state.flags:
+                    self.state.flags.append(flag)
+            self.accept(pending.key, pending.value, pending.extra)
+        else:
+            self.say("warning.retype")
+            self.repeat_question()
+
+    def ask_resume(self) -> None:
+        flow_name = self.cat.text(f"flow_name.{self.state.flow}")
+        self.reply_choices(
+            self.cat.text("session.resume", flow=flow_name),
+            "resume",
+            ("continue", "restart", "menu"),
+            "resume",
+        )
+
+    def on_resume(self) -> None:
+        picked = self.pick("resume", ("continue", "restart", "menu"), "resume")
+        if picked is None:
+            self.say("problem.choice_invalid", count=3)
+            self.ask_resume()
+            return
+        self.state.mode = "answer"
+        if picked == "continue":
+            self.repeat_question()
+        elif picked == "restart":
+            assert self.state.flow is not None
+            self.start_flow(self.state.flow)
+        else:
+            self.state = self.state.idle()
+            self.show_menu()
+
+    # -- the menu ---------------------------------------------------------------------------
+
+    def menu_values(self) -> tuple[str, ...]:
+        base = (*MENU_FLOWS, "bahasa", "bantuan")
+        return ("lanjut", *base) if self.state.in_flow() else base
+
+    def show_menu(self) -> None:
+        if self.state.in_flow():
+            flow_name = self.cat.text(f"flow_name.{self.state.flow}")
+            text = self.cat.text("menu.paused", flow=flow_name)
+        else:
+            text = self.cat.text("menu.prompt")
+        self.reply_choices(text, "menu", self.menu_values(), "menu")
+
+    def on_menu_input(self, *, paused: bool = False) -> None:
+        text = self.incoming.text or ""
+        picked = self.pick("menu", self.menu_values(), "menu")
+        if picked is None and not paused and _looks_like_ticket(text):
+            self.start_flow("status", {"mode": "ticket"}, ask=False)
+            self.on_answer()
+            return
+        if picked is None:
+            if self.state.updated_at is None and not paused:
+                self.say("menu.welcome")
+            elif text or self.incoming.choice:
+                self.say("menu.not_understood")
+            self.show_menu()
+            return
+        if picked == "lanjut":
+            self.repeat_question()
+        elif picked == "bahasa":
+            self.on_command("lang_pick")
+        elif picked == "bantuan":
+            self.say("help.general")
+            self.show_menu()
+        else:
+            if paused:
+                self.say("menu.draft_discarded")
+            self.start_flow(picked)
+
+    # -- flows ------------------------------------------------------------------------------
+
+    def start_flow(
+        self, name: str, answers: Mapping[str, Any] | None = None, *, ask: bool = True
+    ) -> None:
+        self.state = ConversationState(
+            language=self.state.language,
+            flow=name,
+            answers=dict(answers or {}),
+            started_at=self.incoming.now,
+            updated_at=self.state.updated_at,
+        )
+        self.state.position = self.next_key()
+        if ask:
+            self.say(f"flow_intro.{name}")
+            self.ask_current()
+
+    def current_step(self) -> Step | None:
+        if not self.state.in_flow() or self.state.position in (None, SUMMARY):
+            return None
+        position = self.position_of(self.state.position or "")
+        return position.step if position else None
+
+    def position_of(self, key: str) -> Position | None:
+        for position in positions(self.flow(), self.state.answers):
+            if position.key == key:
+                return position
+        return None
+
+    def next_key(self) -> str:
+        flow = self.flow()
+        for position in positions(flow, self.state.answers):
+            if position.key not in self.state.answers:
+                return position.key
+        return SUMMARY if flow.confirm else ""
+
+    def repeat_question(self) -> None:
+        if not self.state.in_flow():
+            self.show_menu()
+        elif self.state.mode == "confirm_cancel":
+            self.ask_yes_no("cancel.confirm", "cancel")
+        elif self.state.mode == "confirm_warning":
+            self.ask_yes_no("warning.confirm", "warning")
+        elif self.state.mode == "resume":
+            self.ask_resume()
+        elif self.state.position is None:
+            self.show_menu()
+        else:
+            self.ask_current()
+
+    def ask_current(self) -> None:
+        key = self.state.position
+        if key == SUMMARY:
+            self.show_summary()
+            return
+        if not key:
+            self.finish()
+            return
+        position = self.position_of(key)
+        if position is None:
+            self.state.position = self.next_key()
+            self.ask_current()
+            return
+        self.replies.append(
+            render.question(position, self.state.answers, self.state.scratch, self.lang)
+        )
+
+    def move_on(self) -> None:
+        self.state.position = self.next_key()
+        self.state.scratch = {}
+        self.ask_current()
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def on_answer(self) -> None:
+        key = self.state.position or ""
+        position = self.position_of(key)
+        if position is None:
+            self.move_on()
+            return
+        step = position.step
+        incoming = self.incoming
+        skipping = command_of(incoming.text) == "skip" or (
+            incoming.choice == choice_id(key, SKIP)
+        )
+        if skipping:
+            if step.optional:
+                self.accept(key, None, {})
+            else:
+                self.say("problem.required")
+                self.ask_current()
+            return
+        if step.kind == "village":
+            self.on_village(position)
+            return
+        if incoming.choice is not None and not incoming.choice.startswith(f"{key}="):
+            self.say("problem.stale_button")
+            self.ask_current()
+            return
+        parsed = self.parse(position)
+        if parsed is None:
+            return
+        if not parsed.ok:
+            self.refuse(parsed.errors)
+            return
+        if parsed.warnings:
+            self.state.pending = PendingAnswer(
+                key=key,
+                value=parsed.value,
+                extra=dict(parsed.extra),
+                warnings=[w.code for w in parsed.warnings],
+            )
+            self.state.mode = "confirm_warning"
+            for warning in parsed.warnings:
+                self.replies.append(Reply(warning.message(self.lang)))
+            self.ask_yes_no("warning.confirm", "warning")
+            return
+        self.verify_or_accept(position, parsed)
+
+    def parse(self, position: Position) -> Parsed | None:
+        """The answer as a value; None when a reply was already given (a stale button)."""
+        step, key, incoming = position.step, position.key, self.incoming
+        if step.kind == "photo":
+            if incoming.photo is None:
+                return Parsed(errors=(Problem("photo_expected"),))
+            photo = incoming.photo
+            return Parsed({"ref": photo.ref, "content_type": photo.content_type})
+        if step.kind == "location":
+            if incoming.location is None:
+                return Parsed(errors=(Problem("location_expected"),))
+            return Parsed({"lat": incoming.location.lat, "lon": incoming.location.lon})
+        if incoming.photo is not None or incoming.location is not None:
+            return Parsed(errors=(Problem("text_expected"),))
+        if step.kind in ("choice", "yes_no"):
+            values = step.choices.values if step.choices else ("yes", "no")
+            if incoming.choice is not None:
+                match = match_button(key, incoming.choice, values)
+                if match.stale:
+                    self.say("problem.stale_button")
+                    self.ask_current()
+                    return None
+                return self.checked_choice(position, match.value)
+            if step.kind == "yes_no":
+                answer = parse_yes_no(incoming.text or "")
+                if answer is None and step.choices:
+                    picked = match_text(step.choices, incoming.text or "")
+                    answer = None if picked is None else picked == "yes"
+                if answer is None:
+                    return Parsed(errors=(Problem("yes_no"),))
+                return self.checked_choice(position, "yes" if answer else "no")
+            assert step.choices is not None
+            return self.checked_choice(position, match_text(step.choices, incoming.text or ""))
+        if step.kind == "multi_choice":
+            assert step.choices is not None
+            picked = match_many(step.choices, incoming.text or "")
+            if not picked:
+                return Parsed(errors=(Problem("choices_invalid", {"count": len(step.choices.values)}),))
+            exclusive = step.choices.exclusive
+            if exclusive in picked and len(picked) > 1:
+                return Parsed(errors=(Problem("choices_exclusive", {"label": label(step.choices, exclusive, self.lang)}),))
+            return Parsed(picked)
+        if incoming.text is None or not incoming.text.strip():
+            return Parsed(errors=(Problem("text_expected"),))
+        if step.parse is None:
+            return Parsed(incoming.text.strip())
+        return step.parse(incoming, self.parse_context(key))
+
+    def checked_choice(self, position: Position, value: str | None) -> Parsed:
+        if value is None:
+            count = len(position.step.choices.values) if position.step.choices else 2
+            return Parsed(errors=(Problem("choice_invalid", {"count": count}),))
+        if position.step.parse is not None:
+            return position.step.parse(
+                Incoming(now=self.incoming.now, text=value), self.parse_context(position.key)
+            )
+        return Parsed(value)
+
+    def refuse(self, errors: tuple[Problem, ...]) -> None:
+        for error in errors:
+            self.replies.append(Reply(error.message(self.lang)))
+        self.ask_current()
+
+    def verify_or_accept(self, position: Position, parsed: Parsed) -> None:
+        step = position.step
+        effect = step.verify(parsed.value, self.state.answers) if step.verify else None
+        if effect is None:
+            self.accept(position.key, parsed.value, parsed.extra)
+            return
+        self.state.pending = PendingAnswer(
+            key=position.key, value=parsed.value, extra=dict(parsed.extra)
+        )
+        self.state.mode = "await_effect"
+        self.state.scratch["awaiting"] = "verify"
+        self.effects.append(effect)
+
+    def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
+        answers = self.state.answers
+        position = self.position_of(key)
+        changed = key in answers and answers[key] != value
+        answers[key] = value
+        answers.update(extra)
+        if position is not None and changed:
+            for dependent in position.step.invalidates:
+                answers.pop(_sibling(key, dependent), None)
+        _drop_surplus_repeats(self.flow(), answers)
+        if not self.state.history or self.state.history[-1] != key:
+            self.state.history.append(key)
+        goodbye = position.step.stop_if(value) if position and position.step.stop_if else None
+        if goodbye:
+            self.state = self.state.idle()
+            self.say(goodbye)
+            self.say("menu.after")
+            return
+        self.move_on()
+
+    # -- the village question -----------------------------------------------------------------
+
+    def on_village(self, position: Position) -> None:
+        key = position.key
+        offered: list[str] = self.state.scratch.get("villages", [])
+        incoming = self.incoming
+        picked: str | None = None
+        if incoming.choice is not None:
+            match = match_button(key, incoming.choice, offered)
+            if match.stale:
+                self.say("problem.stale_button")
+                self.ask_current()
+                return
+            picked = match.value
+        elif offered and (incoming.text or "").strip().isdigit():
+            index = int((incoming.text or "").strip()) - 1
+            if not 0 <= index < len(offered):
+                self.say("problem.choice_invalid", count=len(offered))
+                self.offer_villages(key, offered)
+                return
+            picked = offered[index]
+        if picked is not None:
+            village = self.script.regions.village(picked)
+            assert village is not None
+            self.state.scratch = {}
+            self.accept(key, picked, {f"{key}_label": village.label()})
+            return
+        query = (incoming.text or "").strip()
+        if len(normalize(query)) < 3:
+            self.say("problem.village_short")
+            self.ask_current()
+            return
+        prefer = str(self.state.answers.get("nik") or "")[:6] or None
+        found = self.script.regions.search_villages(query, prefer_kecamatan=prefer, limit=8)
+        if not found:
+            self.say("problem.village_not_found", query=query)
+            self.ask_current()
+            return
+        self.state.scratch["villages"] = [v.code for v in found]
+        self.offer_villages(key, [v.code for v in found])
+
+    def offer_villages(self, key: str, codes: list[str]) -> None:
+        choices = []
+        for code in codes:
+            village = self.script.regions.village(code)
+            if village is not None:
+                choices.append(Choice(choice_id(key, code), village.label()))
+        self.replies.append(
+            Reply(self.cat.text("village.pick"), tuple(choices), expects="choice")
+        )
+
+    # -- summary and finishing ----------------------------------------------------------------
+
+    def show_summary(self) -> None:
+        self.replies.append(render.summary(self.flow(), self.state.answers, self.lang))
+
+    def on_summary_input(self) -> None:
+        flow = self.flow()
+        items = render.summary_items(flow, self.state.answers)
+        incoming = self.incoming
+        said = normalize(incoming.text or "")
+        if incoming.choice == choice_id(SUMMARY, "send") or parse_yes_no(said):
+            self.finish()
+            return
+        if said.isdigit() and 1 <= int(said) <= len(items):
+            self.edit(items[int(said) - 1])
+            return
+        self.say("problem.summary_input", count=len(items))
+        self.show_summary()
+
+    def edit(self, item: render.SummaryItem) -> None:
+        answers = self.state.answers
+        self.state.scratch = {"previous": {k: answers[k] for k in item.keys if k in answers}}
+        for key in item.keys:
+            answers.pop(key, None)
+        self.state.history.append(SUMMARY)
+        self.state.position = self.next_key()
+        self.ask_current()
+
+    def finish(self) -> None:
+        flow = self.flow()
+        effect = flow.finish(self.state.answers, self.flow_context())
+        if effect is None:
+            self.close(None)
+            return
+        self.state.mode = "await_effect"
+        self.state.scratch["awaiting"] = "finish"
+        self.effects.append(effect)
+
+    def close(self, result: EffectResult | None) -> None:
+        closing: Closing = self.flow().close(self.state.answers, result, self.flow_context())
+        for text in closing.texts:
+            self.replies.append(Reply(text))
+        if closing.then_flow:
+            self.start_flow(closing.then_flow, closing.then_answers)
+            return
+        self.state = self.state.idle()
+        self.say("menu.after")
+
+    def on_effect_result(self, result: EffectResult) -> None:
+        awaiting = self.state.scratch.pop("awaiting", None)
+        self.state.mode = "answer"
+        if not self.state.in_flow():
+            return
+        if awaiting == "finish":
+            self.close(result)
+            return
+        pending = self.state.pending
+        self.state.pending = None
+        position = self.position_of(pending.key) if pending else None
+        if pending is None or position is None or position.step.on_verified is None:
+            self.repeat_question()
+            return
+        verdict = position.step.on_verified(result, pending.value, self.state.answers)
+        if not verdict.ok:
+            self.refuse(verdict.errors)
+            return
+        self.accept(pending.key, pending.value, {**pending.extra, **verdict.extra})
+
+    # -- small question helpers ---------------------------------------------------------------
+
+    def reply_choices(self, text: str, key: str, values: tuple[str, ...], choice_set: str) -> None:
+        choices = tuple(
+            Choice(choice_id(key, v), self.cat.text(f"choice.{choice_set}.{v}")) for v in values
+        )
+        self.replies.append(Reply(text, choices, expects="choice"))
+
+    def ask_yes_no(self, prompt: str, key: str) -> None:
+        self.reply_choices(self.cat.text(prompt), key, ("yes", "no"), f"{key}_yes_no")
+
+    def pick(self, key: str, values: tuple[str, ...], choice_set: str) -> str | None:
+        if self.incoming.choice is not None:
+            return match_button(key, self.incoming.choice, values).value
+        return match_text(ChoiceSet(choice_set, values), self.incoming.text or "")
+
+    def yes_no(self, key: str) -> bool | None:
+        if self.incoming.choice is not None:
+            value = match_button(key, self.incoming.choice, ("yes", "no")).value
+            return None if value is None else value == "yes"
+        said = self.incoming.text or ""
+        answer = parse_yes_no(said)
+        if answer is None and normalize(said) in ("1", "2"):
+            answer = normalize(said) == "1"
+        return answer
+
+
+def _sibling(key: str, dependent: str) -> str:
+    """The key of `dependent` next to `key` (inside the same repetition, if any)."""
+    head, _, _ = key.rpartition(".")
+    return f"{head}.{dependent}" if head else dependent
+
+
+def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
+    """Forget members beyond a household size that was lowered."""
+    for node in flow.nodes:
+        if isinstance(node, Repeat):
+            count = node.count(answers) if node.applies(answers) else 0
+            for key in [k for k in answers if k.startswith(f"{node.key}.")]:
+                index = key.split(".")[1]
+                if index.isdigit() and int(index) >= count:
+                    del answers[key]
+
+
+def _looks_like_ticket(text: str) -> bool:
+    from conversations.validators import normalize_ticket
+
+    code = normalize_ticket(text)
+    return len(code) == 7 and code[0] in "US" and not any(c in "01IOL" for c in code[1:])
+

@@ -1,0 +1,196 @@
+"""How a flow is declared: steps as data, with their parsers, choices and conditions.
+
+A flow is an ordered list of steps. Where the conversation stands is always derived from
+the answers: the next question is the first step that applies and has no answer yet. So
+going back, changing a field from the summary, and dropping answers that no longer apply
+all follow from the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from conversations.catalogue import Language
+from conversations.types import Effect, EffectResult, Incoming
+from conversations.validators import Problem, RegionIndex
+
+StepKind = Literal["text", "choice", "multi_choice", "yes_no", "photo", "location", "village"]
+Answers = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    now: datetime
+    today: date
+    language: Language
+    answers: Answers
+    regions: RegionIndex
+    key: str  # the answer key being filled, e.g. "nik" or "members.2.nik"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser made of an answer.
+
+    `extra` holds further answers derived from this one (the sex and birth date in a NIK);
+    `warnings` are soft problems the citizen must confirm; `flags` are recorded for staff.
+    """
+
+    value: Any = None
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+Parser = Callable[[Incoming, ParseContext], Parsed]
+Condition = Callable[[Answers], bool]
+# Asks the service to check an accepted value (e.g. is there an open request for this NIK?).
+Verifier = Callable[[Any, Answers], Effect | None]
+# Turns the service's answer into problems (refuse) or nothing (accept), plus extra answers.
+VerifyResult = Callable[[EffectResult, Any, Answers], Parsed]
+
+
+@dataclass(frozen=True)
+class ChoiceSet:
+    """Choices whose labels live in the catalogue under `choice.<name>.<value>`."""
+
+    name: str
+    values: tuple[str, ...]
+    # A value that excludes the others in a multiple choice ("tidak ada").
+    exclusive: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    kind: StepKind
+    # Catalogue key of the question; defaults to `ask.<key>`.
+    prompt: str | None = None
+    parse: Parser | None = None
+    choices: ChoiceSet | None = None
+    optional: bool = False
+    when: Condition | None = None
+    verify: Verifier | None = None
+    on_verified: VerifyResult | None = None
+    # Answers that must be asked again when this one changes.
+    invalidates: tuple[str, ...] = ()
+    # Catalogue key of the label in the summary; None keeps it out of the summary.
+    summary: str | None = None
+    # How the value is shown back (e.g. a NIK masked); the raw value otherwise.
+    display: Callable[[Any], str] | None = None
+    # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.
+    stop_if: Callable[[Any], str | None] | None = None
+
+    @property
+    def prompt_key(self) -> str:
+        return self.prompt or f"ask.{self.key}"
+
+    def applies(self, answers: Answers) -> bool:
+        return self.when is None or self.when(answers)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A group of steps asked `count(answers)` times (the members of a household).
+
+    Answers are stored under `<key>.<i>.<step key>`, i is 0-based.
+    """
+
+    key: str
+    steps: tuple[Step, ...]
+    count: Callable[[Answers], int]
+    when: Condition | None = None
+    summary: str | None = None
+    # Other answers that belong to this group in the summary (changing it asks them again).
+    also_clears: tuple[str, ...] = ()
+
+    def applies(self, answers: Answers) -> bool:
+        return self.when is None or self.when(answers)
+
+
+Node = Step | Repeat
+
+# Builds the effect that files the finished flow; None when the flow needs no service.
+Finisher = Callable[[Answers, "FlowContext"], Effect | None]
+# Turns the finished flow (and the service's answer, if any) into the closing replies' texts.
+Closer = Callable[[Answers, EffectResult | None, "FlowContext"], "Closing"]
+
+
+@dataclass(frozen=True)
+class Closing:
+    texts: tuple[str, ...]
+    # Continue straight into another flow (e.g. after a status list, pick one to see).
+    then_flow: str | None = None
+    then_answers: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    today: date
+    language: Language
+    regions: RegionIndex
+    config: EngineConfig
+    flags: tuple[str, ...]
+    started_at: Any
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    nodes: tuple[Node, ...]
+    finish: Finisher
+    close: Closer
+    # Show a numbered summary and ask "ya" before finishing.
+    confirm: bool = True
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    conversation_ttl: timedelta = timedelta(days=7)
+    resume_prompt_after: timedelta = timedelta(minutes=30)
+    cutoff_day: int = 17
+    consent_version: str = "2026-11-v1"
+    # Dates and times are shown to people in this zone.
+    timezone: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class Position:
+    """One question in a flow as it stands: the answer key and the step that asks it."""
+
+    key: str
+    step: Step
+    node: Node
+    index: int | None = None  # which repetition, for steps in a Repeat
+
+
+def positions(flow: Flow, answers: Answers) -> list[Position]:
+    """Every question that applies, in order, given the answers so far."""
+    out: list[Position] = []
+    for node in flow.nodes:
+        if not node.applies(answers):
+            continue
+        if isinstance(node, Step):
+            out.append(Position(node.key, node, node))
+            continue
+        for i in range(node.count(answers)):
+            scoped = _scoped(answers, node.key, i)
+            for step in node.steps:
+                if step.applies(scoped):
+                    out.append(Position(f"{node.key}.{i}.{step.key}", step, node, i))
+    return out
+
+
+def _scoped(answers: Answers, prefix: str, index: int) -> dict[str, Any]:
+    """The answers as seen from inside repetition `index` (its own keys unprefixed)."""
+    head = f"{prefix}.{index}."
+    scoped = dict(answers)
+    scoped.update({k[len(head) :]: v for k, v in answers.items() if k.startswith(head)})
+    return scoped

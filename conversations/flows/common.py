@@ -1,0 +1,87 @@
+"""Pieces several flows share: the consent question, choice sets, dates people read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from conversations.catalogue import Language, catalogue
+from conversations.flow import Answers, ChoiceSet, FlowContext, ParseContext, Parsed, Step
+from conversations.types import Incoming
+
+CONSENT = ChoiceSet("consent", ("yes", "no"))
+RELATIONSHIP = ChoiceSet(
+    "relationship",
+    (
+        "kepala_keluarga",
+        "istri_suami",
+        "anak",
+        "menantu",
+        "cucu",
+        "orang_tua",
+        "mertua",
+        "famili_lain",
+        "lainnya",
+    ),
+)
+
+
+def _consent(incoming: Incoming, ctx: ParseContext) -> Parsed:
+    # The moment of consent is part of the proof the law asks for.
+    return Parsed(incoming.text, extra={"consent_given_at": ctx.now.isoformat()})
+
+
+def consent_step(purpose: str) -> Step:
+    """UU 27/2022: explicit, plain-language consent for one purpose, before anything else."""
+    return Step(
+        "consent",
+        "yes_no",
+        prompt=f"ask.consent_{purpose}",
+        choices=CONSENT,
+        parse=_consent,
+        stop_if=lambda value: "consent.refused" if value == "no" else None,
+    )
+
+
+def format_ticket(code: str) -> str:
+    """A stored ticket as people read it: U7KQ4M9 -> U-7KQ4M9."""
+    return f"{code[0]}-{code[1:]}"
+
+
+def answer_is(key: str, *values: str) -> Any:
+    return lambda answers: answers.get(key) in values
+
+
+def cutoff_date(today: date, cutoff_day: int) -> date:
+    """The next DTSEN monthly cut-off on or after today."""
+    if today.day <= cutoff_day:
+        return today.replace(day=cutoff_day)
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return date(year, month, cutoff_day)
+
+
+def long_date(day: date, language: Language) -> str:
+    months = catalogue(language).text("calendar.months").split(",")
+    return f"{day.day} {months[day.month - 1].strip()} {day.year}"
+
+
+def local_time(iso: str, ctx: FlowContext) -> str:
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(ctx.config.timezone))
+    return f"{long_date(moment.date(), ctx.language)} {moment:%H:%M}"
+
+
+def status_label(status: str, language: Language) -> str:
+    cat = catalogue(language)
+    key = f"status.{status}"
+    return cat.text(key) if cat.has(key) else status
+
+
+def kind_label(kind: str, language: Language) -> str:
+    return catalogue(language).text(f"kind.{kind}")
+
+
+def flags_from(answers: Answers, ctx: FlowContext, extra: list[str]) -> list[str]:
+    return sorted({*ctx.flags, *extra})

@@ -1,0 +1,35 @@
+"""Privacy: what is kept and why, and withdrawing consent (UU 27/2022)."""
+
+from __future__ import annotations
+
+from conversations import effects
+from conversations.catalogue import catalogue
+from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step
+from conversations.flows.common import answer_is
+from conversations.types import Effect, EffectResult
+
+ACTION = ChoiceSet("privacy", ("info", "withdraw"))
+CONFIRM = ChoiceSet("withdraw", ("yes", "no"))
+
+NODES = (
+    Step("action", "choice", choices=ACTION),
+    Step("confirm_withdraw", "yes_no", choices=CONFIRM, when=answer_is("action", "withdraw")),
+)
+
+
+def finish(answers: Answers, ctx: FlowContext) -> Effect | None:
+    if answers.get("confirm_withdraw") == "yes":
+        return Effect(effects.WITHDRAW_CONSENT)
+    return None
+
+
+def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+    cat = catalogue(ctx.language)
+    if answers.get("action") == "info":
+        return Closing((cat.text("privacy.info"),))
+    if result is None:
+        return Closing((cat.text("privacy.kept"),))
+    return Closing((cat.text("privacy.withdrawn", count=result.data.get("withdrawn", 0)),))
+
+
+FLOW = Flow("privasi", NODES, finish=finish, close=close, confirm=False)

@@ -1,0 +1,125 @@
+"""Sanggahan: an objection to the register (a recipient, one's family, one's exclusion).
+
+The objector's identity is kept for staff only; nothing here is ever shown to the person
+objected to.
+"""
+
+from __future__ import annotations
+
+from conversations import effects, parsers
+from conversations.catalogue import catalogue
+from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step
+from conversations.flows.common import answer_is, consent_step, flags_from, format_ticket
+from conversations.types import Effect, EffectResult
+
+OBJECTION = ChoiceSet(
+    "objection", ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data")
+)
+REASONS = {
+    "recipient_not_eligible": ChoiceSet(
+        "reason_recipient",
+        ("sudah_mampu", "meninggal", "pindah", "data_ganda", "tidak_dikenal", "lainnya"),
+    ),
+    "wrong_family_member": ChoiceSet(
+        "reason_family", ("pindah", "meninggal", "bukan_anggota", "data_ganda", "lainnya")
+    ),
+    "excluded_or_wrong_data": ChoiceSet(
+        "reason_excluded", ("tidak_terdaftar", "data_salah", "lainnya")
+    ),
+}
+
+NODES = (
+    consent_step("sanggahan"),
+    Step("objection", "choice", choices=OBJECTION, summary="summary.objection"),
+    Step("village", "village", prompt="ask.objection_village", summary="summary.village"),
+    Step("subject_name", "text", parse=parsers.name, summary="summary.subject_name"),
+    Step(
+        "subject_nik",
+        "text",
+        parse=parsers.nik(),
+        optional=True,
+        summary="summary.subject_nik",
+        display=parsers.show_masked,
+    ),
+    Step(
+        "subject_dusun",
+        "text",
+        parse=parsers.free_text(1, 60),
+        optional=True,
+        summary="summary.dusun",
+    ),
+    Step("subject_rt", "text", parse=parsers.rt_rw, optional=True, summary="summary.rt"),
+    Step("subject_rw", "text", parse=parsers.rt_rw, optional=True, summary="summary.rw"),
+    *(
+        Step(
+            "reason",
+            "choice",
+            choices=choices,
+            when=answer_is("objection", objection),
+            summary="summary.reason",
+        )
+        for objection, choices in REASONS.items()
+    ),
+    Step(
+        "reason_detail",
+        "text",
+        prompt="ask.reason_detail_required",
+        parse=parsers.free_text(5, 500),
+        when=answer_is("reason", "lainnya"),
+        summary="summary.reason_detail",
+    ),
+    Step(
+        "reason_detail",
+        "text",
+        parse=parsers.free_text(5, 500),
+        optional=True,
+        when=lambda a: a.get("reason") != "lainnya",
+        summary="summary.reason_detail",
+    ),
+    Step("evidence_photo", "photo", optional=True, summary="summary.evidence_photo"),
+    Step("evidence_location", "location", optional=True, summary="summary.location"),
+    Step(
+        "objector_nik",
+        "text",
+        parse=parsers.nik(),
+        summary="summary.objector_nik",
+        display=parsers.show_masked,
+    ),
+    Step("objector_name", "text", parse=parsers.name, summary="summary.objector_name"),
+)
+
+
+def submit(answers: Answers, ctx: FlowContext) -> Effect:
+    extra = [] if answers.get("evidence_photo") else ["evidence_photo_missing"]
+    evidence = answers.get("evidence_photo")
+    return Effect(
+        effects.SUBMIT_REQUEST,
+        {
+            "kind": "sanggahan",
+            "subtype": answers["objection"],
+            "village_code": answers["village"],
+            "nik": answers["objector_nik"],
+            "kk": None,
+            "name": answers["objector_name"],
+            "subject_nik": answers.get("subject_nik"),
+            "subject_name": answers["subject_name"],
+            "answers": dict(answers),
+            "flags": flags_from(answers, ctx, extra),
+            "members": [],
+            "attachments": [{"ref": evidence["ref"], "purpose": "evidence"}] if evidence else [],
+            "consent_version": ctx.config.consent_version,
+            "consent_given_at": answers["consent_given_at"],
+            "language": ctx.language,
+        },
+    )
+
+
+def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+    assert result is not None
+    cat = catalogue(ctx.language)
+    return Closing(
+        (cat.text("done.sanggahan", ticket=format_ticket(str(result.data["ticket"]))),)
+    )
+
+
+FLOW = Flow("sanggahan", NODES, finish=submit, close=close)

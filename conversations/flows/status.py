@@ -1,0 +1,148 @@
+"""Cek status: what happened to a request, by ticket code or for everything filed here.
+
+The chat that filed a request sees its timeline. Anyone else must give the applicant's
+NIK, and then sees the status only, never personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from conversations import effects, parsers
+from conversations.catalogue import catalogue
+from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Parsed, Step
+from conversations.flows.common import (
+    answer_is,
+    format_ticket,
+    kind_label,
+    local_time,
+    status_label,
+)
+from conversations.types import Effect, EffectResult
+from conversations.validators import Problem
+
+MODE = ChoiceSet("status_mode", ("mine", "ticket"))
+
+
+def _lookup(value: Any, answers: Answers) -> Effect:
+    return Effect(effects.LOOKUP_STATUS, {"ticket": value})
+
+
+def _lookup_with_nik(value: Any, answers: Answers) -> Effect:
+    return Effect(effects.LOOKUP_STATUS, {"ticket": answers["ticket"], "nik": value})
+
+
+def _judge(*accepted: str) -> Any:
+    def judge(result: EffectResult, value: Any, answers: Answers) -> Parsed:
+        outcome = result.data.get("outcome")
+        if outcome in accepted:
+            return Parsed(value, extra={"lookup": dict(result.data)})
+        if outcome == "rate_limited":
+            minutes = result.data.get("retry_after_minutes", 60)
+            return Parsed(errors=(Problem("lookup_rate_limited", {"minutes": minutes}),))
+        if outcome == "nik_mismatch":
+            return Parsed(errors=(Problem("status_nik_mismatch"),))
+        return Parsed(errors=(Problem("ticket_not_found"),))
+
+    return judge
+
+
+def _needs_nik(answers: Answers) -> bool:
+    lookup = answers.get("lookup") or {}
+    return answers.get("mode") == "ticket" and lookup.get("outcome") == "need_nik"
+
+
+NODES = (
+    Step("mode", "choice", choices=MODE),
+    Step(
+        "ticket",
+        "text",
+        parse=parsers.ticket,
+        when=answer_is("mode", "ticket"),
+        verify=_lookup,
+        on_verified=_judge("own", "need_nik"),
+        invalidates=("applicant_nik",),
+    ),
+    Step(
+        "applicant_nik",
+        "text",
+        parse=parsers.nik(),
+        when=_needs_nik,
+        verify=_lookup_with_nik,
+        on_verified=_judge("verified"),
+    ),
+)
+
+
+def finish(answers: Answers, ctx: FlowContext) -> Effect | None:
+    return Effect(effects.LIST_MY_REQUESTS) if answers.get("mode") == "mine" else None
+
+
+def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+    cat = catalogue(ctx.language)
+    if result is None:
+        lookup = answers["lookup"]
+        request = lookup["request"]
+        if lookup["outcome"] == "own":
+            return Closing((timeline(request, lookup.get("history", []), ctx),))
+        return Closing((status_only(request, ctx),))
+    requests = list(result.data.get("requests", []))
+    if not requests:
+        return Closing((cat.text("status.none_here"),))
+    if len(requests) == 1:
+        return Closing((timeline(requests[0], requests[0].get("history", []), ctx),))
+    lines = [cat.text("status.list_header", count=len(requests))]
+    for number, request in enumerate(requests, start=1):
+        lines.append(
+            cat.text(
+                "status.list_line",
+                n=number,
+                ticket=format_ticket(request["ticket"]),
+                kind=kind_label(request["kind"], ctx.language),
+                status=status_label(request["status"], ctx.language),
+                date=local_time(request["created_at"], ctx),
+            )
+        )
+    lines += ["", cat.text("status.list_footer")]
+    return Closing(("\n".join(lines),))
+
+
+def timeline(
+    request: Mapping[str, Any], history: list[Mapping[str, Any]], ctx: FlowContext
+) -> str:
+    cat = catalogue(ctx.language)
+    lines = [
+        cat.text(
+            "status.header",
+            ticket=format_ticket(request["ticket"]),
+            kind=kind_label(request["kind"], ctx.language),
+        ),
+        cat.text("status.village", village=request.get("village") or "-"),
+        cat.text("status.current", status=status_label(request["status"], ctx.language)),
+        "",
+        cat.text("status.history"),
+    ]
+    for change in history:
+        line = f"• {local_time(change['at'], ctx)} — {status_label(change['status'], ctx.language)}"
+        if change.get("note"):
+            line += f" ({change['note']})"
+        lines.append(line)
+    explain = f"status.explain.{request['status']}"
+    if cat.has(explain):
+        lines += ["", cat.text(explain)]
+    return "\n".join(lines)
+
+
+def status_only(request: Mapping[str, Any], ctx: FlowContext) -> str:
+    cat = catalogue(ctx.language)
+    return cat.text(
+        "status.public",
+        ticket=format_ticket(request["ticket"]),
+        kind=kind_label(request["kind"], ctx.language),
+        status=status_label(request["status"], ctx.language),
+        updated=local_time(request["updated_at"], ctx),
+    )
+
+
+FLOW = Flow("status", NODES, finish=finish, close=close, confirm=False)

@@ -1,0 +1,247 @@
+"""Usulan mandiri: a household proposes itself (or is proposed) for the DTSEN register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations import effects, parsers
+from conversations.catalogue import catalogue
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    Closing,
+    Flow,
+    FlowContext,
+    ParseContext,
+    Parsed,
+    Repeat,
+    Step,
+)
+from conversations.flows.common import (
+    RELATIONSHIP,
+    answer_is,
+    consent_step,
+    cutoff_date,
+    flags_from,
+    format_ticket,
+    long_date,
+)
+from conversations.types import Effect, EffectResult
+from conversations.validators import Problem
+
+FOR_WHOM = ChoiceSet("for_whom", ("self", "family", "other_household"))
+MARITAL = ChoiceSet("marital", ("belum_kawin", "kawin", "cerai_hidup", "cerai_mati"))
+OCCUPATION = ChoiceSet(
+    "occupation",
+    (
+        "tidak_bekerja",
+        "petani",
+        "nelayan",
+        "buruh",
+        "pedagang",
+        "pekerja_rumah_tangga",
+        "karyawan",
+        "wiraswasta",
+        "pelajar",
+        "mengurus_rumah_tangga",
+        "lainnya",
+    ),
+)
+MEMBERS_NOW = ChoiceSet("members_now", ("yes", "no"))
+FLOOR = ChoiceSet("floor", ("tanah", "bambu", "kayu", "semen", "keramik"))
+WALL = ChoiceSet("wall", ("bambu", "kayu", "tembok_kasar", "tembok"))
+ROOF = ChoiceSet("roof", ("daun", "seng", "asbes", "genteng", "beton"))
+WATER = ChoiceSet(
+    "water", ("sungai_hujan", "sumur_terbuka", "sumur_terlindung", "sumur_bor", "ledeng", "kemasan")
+)
+LIGHTING = ChoiceSet(
+    "lighting", ("bukan_listrik", "listrik_non_pln", "pln_450", "pln_900", "pln_lebih")
+)
+FUEL = ChoiceSet(
+    "fuel", ("kayu", "minyak_tanah", "lpg_3kg", "lpg_besar", "listrik", "tidak_memasak")
+)
+TOILET = ChoiceSet("toilet", ("tidak_ada", "umum", "bersama", "sendiri"))
+CONDITIONS = ChoiceSet(
+    "conditions",
+    ("disabilitas", "lansia", "hamil", "penyakit_kronis", "tidak_ada"),
+    exclusive="tidak_ada",
+)
+PROGRAMMES = ChoiceSet("programmes", ("pkh", "bpnt", "pbi_jkn", "belum_tahu"), exclusive="belum_tahu")
+
+
+def _size(answers: Answers) -> int:
+    return int(answers.get("household_size") or 1)
+
+
+def _members_to_ask(answers: Answers) -> int:
+    return _size(answers) - 1 if answers.get("members_now") == "yes" else 0
+
+
+def _other_niks(ctx: ParseContext) -> list[str]:
+    """NIKs already given in this proposal, except the one being answered."""
+    answers = ctx.answers
+    keys = ["nik"] + [k for k in answers if k.startswith("members.") and k.endswith(".nik")]
+    return [str(answers[k]) for k in keys if k != ctx.key and answers.get(k)]
+
+
+def _check_open_usulan(value: Any, answers: Answers) -> Effect:
+    return Effect(effects.FIND_OPEN_USULAN, {"nik": value})
+
+
+def _refuse_if_open(result: EffectResult, value: Any, answers: Answers) -> Parsed:
+    ticket = result.data.get("ticket")
+    if not ticket:
+        return Parsed(value)
+    return Parsed(errors=(Problem("nik_has_open_usulan", {"ticket": format_ticket(ticket)}),))
+
+
+MEMBER_STEPS = (
+    Step(
+        "nik",
+        "text",
+        prompt="ask.member_nik",
+        parse=parsers.nik(unique_among=_other_niks),
+        optional=True,
+        display=parsers.show_masked,
+    ),
+    Step("name", "text", prompt="ask.member_name", parse=parsers.name),
+    Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
+)
+
+NODES = (
+    consent_step("usulan"),
+    Step("for_whom", "choice", choices=FOR_WHOM, summary="summary.for_whom"),
+    Step(
+        "nik",
+        "text",
+        parse=parsers.nik(unique_among=_other_niks),
+        verify=_check_open_usulan,
+        on_verified=_refuse_if_open,
+        invalidates=("birth_date",),
+        summary="summary.nik",
+        display=parsers.show_masked,
+    ),
+    Step("kk", "text", parse=parsers.kk, summary="summary.kk", display=parsers.show_masked),
+    Step("name", "text", parse=parsers.name, summary="summary.name"),
+    Step("birth_place", "text", parse=parsers.free_text(2, 60), summary="summary.birth_place"),
+    Step(
+        "birth_date",
+        "text",
+        parse=parsers.birth_date(),
+        summary="summary.birth_date",
+        display=parsers.show_date,
+    ),
+    Step("mother_name", "text", parse=parsers.name, summary="summary.mother_name"),
+    Step("relationship", "choice", choices=RELATIONSHIP, summary="summary.relationship"),
+    Step("marital", "choice", choices=MARITAL, summary="summary.marital"),
+    Step("occupation", "choice", choices=OCCUPATION, summary="summary.occupation"),
+    Step("village", "village", summary="summary.village"),
+    Step("dusun", "text", parse=parsers.free_text(1, 60), optional=True, summary="summary.dusun"),
+    Step("rt", "text", parse=parsers.rt_rw, summary="summary.rt"),
+    Step("rw", "text", parse=parsers.rt_rw, summary="summary.rw"),
+    Step("street", "text", parse=parsers.free_text(3, 200), summary="summary.street"),
+    Step(
+        "household_size",
+        "text",
+        parse=parsers.count(1, 30),
+        summary="summary.household_size",
+    ),
+    Step(
+        "members_now",
+        "yes_no",
+        choices=MEMBERS_NOW,
+        when=lambda a: _size(a) > 1,
+    ),
+    Repeat(
+        "members",
+        MEMBER_STEPS,
+        count=_members_to_ask,
+        when=lambda a: _size(a) > 1,
+        summary="summary.members",
+        also_clears=("members_now",),
+    ),
+    Step("floor", "choice", choices=FLOOR, summary="summary.floor"),
+    Step("wall", "choice", choices=WALL, summary="summary.wall"),
+    Step("roof", "choice", choices=ROOF, summary="summary.roof"),
+    Step("water", "choice", choices=WATER, summary="summary.water"),
+    Step("lighting", "choice", choices=LIGHTING, summary="summary.lighting"),
+    Step("fuel", "choice", choices=FUEL, summary="summary.fuel"),
+    Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
+    Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
+    Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
+    Step("photo_ktp", "photo", summary="summary.photo_ktp"),
+    Step("photo_house", "photo", optional=True, summary="summary.photo_house"),
+    Step("location", "location", optional=True, summary="summary.location"),
+    Step("phone", "text", parse=parsers.phone, summary="summary.phone"),
+)
+
+
+def members(answers: Answers) -> list[dict[str, Any]]:
+    return [
+        {
+            "nik": answers.get(f"members.{i}.nik"),
+            "name": answers.get(f"members.{i}.name"),
+            "relationship": answers.get(f"members.{i}.relationship"),
+        }
+        for i in range(_members_to_ask(answers))
+    ]
+
+
+def _flags(answers: Answers, ctx: FlowContext) -> list[str]:
+    extra = []
+    if _size(answers) > 1 and answers.get("members_now") != "yes":
+        extra.append("members_later")
+    if any(m["nik"] is None for m in members(answers)):
+        extra.append("member_nik_missing")
+    if answers.get("photo_house") is None:
+        extra.append("house_photo_missing")
+    return flags_from(answers, ctx, extra)
+
+
+def _attachments(answers: Answers, purposes: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"ref": answers[key]["ref"], "purpose": purpose}
+        for key, purpose in purposes.items()
+        if answers.get(key)
+    ]
+
+
+def submit(answers: Answers, ctx: FlowContext) -> Effect:
+    plain = {k: v for k, v in answers.items() if not k.startswith("members.")}
+    return Effect(
+        effects.SUBMIT_REQUEST,
+        {
+            "kind": "usulan",
+            "subtype": answers["for_whom"],
+            "village_code": answers["village"],
+            "nik": answers["nik"],
+            "kk": answers["kk"],
+            "name": answers["name"],
+            "subject_nik": None,
+            "subject_name": None,
+            "answers": plain,
+            "flags": _flags(answers, ctx),
+            "members": members(answers),
+            "attachments": _attachments(
+                answers, {"photo_ktp": "ktp", "photo_house": "house_front"}
+            ),
+            "consent_version": ctx.config.consent_version,
+            "consent_given_at": answers["consent_given_at"],
+            "language": ctx.language,
+        },
+    )
+
+
+def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+    cat = catalogue(ctx.language)
+    assert result is not None
+    cutoff = cutoff_date(ctx.today, ctx.config.cutoff_day)
+    return Closing(
+        (
+            cat.text("done.usulan", ticket=format_ticket(str(result.data["ticket"]))),
+            cat.text("done.next_steps", cutoff=long_date(cutoff, ctx.language)),
+        )
+    )
+
+
+FLOW = Flow("usulan", NODES, finish=submit, close=close)

@@ -1,0 +1,122 @@
+"""Turning questions, answers and summaries into replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conversations.catalogue import Language, catalogue
+from conversations.choices import SKIP, choice_id, label
+from conversations.flow import Flow, Position, Repeat, Step, positions
+from conversations.types import Choice, Expects, Reply
+
+SUMMARY = "__summary__"
+
+_EXPECTS: dict[str, Expects] = {
+    "photo": "photo",
+    "location": "location",
+    "choice": "choice",
+    "yes_no": "choice",
+}
+
+
+def question(
+    position: Position, answers: Mapping[str, Any], scratch: Mapping[str, Any], language: Language
+) -> Reply:
+    step, cat = position.step, catalogue(language)
+    total = position.node.count(answers) if isinstance(position.node, Repeat) else 1
+    n = (position.index or 0) + 1
+    text = cat.text(step.prompt_key, n=n, total=total)
+    previous = scratch.get("previous", {})
+    if position.key in answers or position.key in previous:
+        value = answers.get(position.key, previous.get(position.key))
+        shown = display(step, value, {**answers, **previous}, position.key, language)
+        text += "\n\n" + cat.text("ask.previous", value=shown)
+    choices = list(_choices(step, position.key, language))
+    if step.optional:
+        choices.append(Choice(choice_id(position.key, SKIP), cat.text("choice.skip")))
+    return Reply(text, tuple(choices), expects=_EXPECTS.get(step.kind, "text"))
+
+
+def _choices(step: Step, key: str, language: Language) -> list[Choice]:
+    if step.kind == "yes_no":
+        cat = catalogue(language)
+        set_name = step.choices.name if step.choices else "yes_no"
+        return [
+            Choice(choice_id(key, v), cat.text(f"choice.{set_name}.{v}")) for v in ("yes", "no")
+        ]
+    if step.kind in ("choice", "multi_choice") and step.choices:
+        return [
+            Choice(choice_id(key, v), label(step.choices, v, language))
+            for v in step.choices.values
+        ]
+    return []
+
+
+def display(step: Step, value: Any, answers: Mapping[str, Any], key: str, lang: Language) -> str:
+    """An answer as the citizen sees it again (never a NIK or KK in clear)."""
+    cat = catalogue(lang)
+    if value is None:
+        return cat.text("summary.skipped")
+    if step.kind == "photo":
+        return cat.text("summary.photo_received")
+    if step.kind == "location":
+        return cat.text("summary.location_received")
+    if step.kind == "village":
+        return str(answers.get(f"{key}_label", value))
+    if step.kind == "yes_no":
+        set_name = step.choices.name if step.choices else "yes_no"
+        return cat.text(f"choice.{set_name}.{value}")
+    if step.kind == "choice" and step.choices:
+        return label(step.choices, str(value), lang)
+    if step.kind == "multi_choice" and step.choices:
+        return ", ".join(label(step.choices, str(v), lang) for v in value)
+    if step.display is not None:
+        return step.display(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    label: str
+    keys: tuple[str, ...]
+    value: str
+
+
+def summary_items(flow: Flow, answers: Mapping[str, Any], lang: Language = "id") -> list[SummaryItem]:
+    cat = catalogue(lang)
+    items: list[SummaryItem] = []
+    applicable = {p.key for p in positions(flow, answers)}
+    for node in flow.nodes:
+        if node.summary is None or not node.applies(answers):
+            continue
+        if isinstance(node, Step):
+            if node.key not in applicable:
+                continue
+            value = display(node, answers.get(node.key), answers, node.key, lang)
+            keys = (node.key, f"{node.key}_label") if node.kind == "village" else (node.key,)
+            items.append(SummaryItem(cat.text(node.summary), keys, value))
+            continue
+        keys = tuple(k for k in answers if k.startswith(f"{node.key}.")) + node.also_clears
+        items.append(SummaryItem(cat.text(node.summary), keys, _repeat_value(node, answers, lang)))
+    return items
+
+
+def _repeat_value(node: Repeat, answers: Mapping[str, Any], lang: Language) -> str:
+    cat = catalogue(lang)
+    count = node.count(answers) if node.applies(answers) else 0
+    if count == 0:
+        return cat.text("summary.members_later")
+    names = [str(answers.get(f"{node.key}.{i}.name", "?")) for i in range(count)]
+    return cat.text("summary.members_value", count=count, names=", ".join(names))
+
+
+def summary(flow: Flow, answers: Mapping[str, Any], lang: Language) -> Reply:
+    cat = catalogue(lang)
+    lines = [cat.text(f"summary.header.{flow.name}"), ""]
+    for number, item in enumerate(summary_items(flow, answers, lang), start=1):
+        lines.append(f"{number}. {item.label}: {item.value}")
+    lines += ["", cat.text("summary.footer")]
+    send = Choice(choice_id(SUMMARY, "send"), cat.text("choice.summary.send"))
+    return Reply("\n".join(lines), (send,), expects="text", numbered=False)

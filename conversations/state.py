@@ -1,0 +1,50 @@
+"""The conversation state the engine reads and returns; stored as JSON after every message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from conversations.catalogue import Language
+
+# What the conversation is waiting for, besides an answer to the current question.
+Mode = Literal[
+    "answer",  # an answer to `position`
+    "confirm_cancel",  # "batal" was typed: discard everything?
+    "confirm_warning",  # an answer with a soft problem: is it really right?
+    "resume",  # back after a pause: continue or start again?
+    "await_effect",  # the service is doing something for us
+]
+
+
+class PendingAnswer(BaseModel):
+    """An answer held back until the citizen confirms it, or until the service checked it."""
+
+    key: str
+    value: Any = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class ConversationState(BaseModel):
+    language: Language = "id"
+    flow: str | None = None
+    position: str | None = None
+    mode: Mode = "answer"
+    answers: dict[str, Any] = Field(default_factory=dict)
+    history: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    pending: PendingAnswer | None = None
+    # Working data of the current question (e.g. the villages offered for a typed name).
+    scratch: dict[str, Any] = Field(default_factory=dict)
+    started_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def in_flow(self) -> bool:
+        return self.flow is not None
+
+    def idle(self) -> ConversationState:
+        """The same chat with nothing in progress (the language is kept)."""
+        return ConversationState(language=self.language, updated_at=self.updated_at)

@@ -1,0 +1,191 @@
+"""Usulan mandiri, told as conversations."""
+
+from __future__ import annotations
+
+from conversations.types import Incoming
+from tests.conversations.transcript import (
+    KK,
+    NIK_MAN,
+    NIK_WOMAN,
+    USULAN_TYPED,
+    Chat,
+    FakeRegister,
+    transcript,
+)
+
+
+def reach_photos(chat: Chat) -> None:
+    transcript(chat, USULAN_TYPED)
+
+
+def finish_after_photos(chat: Chat) -> str:
+    assert "foto rumah" in chat.photo("ktp-1")
+    assert "lokasi" in chat.photo("house-1")
+    assert "Nomor HP" in chat.location()
+    return chat.say("0812-3456-7890")
+
+
+def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
+    chat = Chat()
+    reach_photos(chat)
+    summary = finish_after_photos(chat)
+    assert "Ringkasan usulan Anda" in summary
+    assert "3204********0001" in summary
+    assert NIK_MAN not in summary and KK not in summary
+    assert "Budi Santoso" in summary  # typed in lower case, kept as on the KTP
+    assert "17-08-1985" in summary
+    assert "Cinunuk, Kec. Cileunyi" in summary
+    assert "2 orang: Sri Wahyuni, Rina" in summary
+    assert "+6281234567890" in summary
+
+    done = chat.say("ya")
+    assert "Usulan Anda sudah kami terima" in done
+    assert "Kode tiket: U-" in done
+    assert "musyawarah desa" in done
+    [filed] = chat.register.requests
+    assert filed["nik"] == NIK_MAN and filed["kk"] == KK
+    assert filed["village_code"] == "32.04.05.2004"
+    assert filed["members"] == [
+        {"nik": NIK_WOMAN, "name": "Sri Wahyuni", "relationship": "istri_suami"},
+        {"nik": None, "name": "Rina", "relationship": "anak"},
+    ]
+    assert filed["answers"]["rt"] == "003" and filed["answers"]["rw"] == "005"
+    assert filed["answers"]["conditions"] == ["lansia", "penyakit_kronis"]
+    assert filed["answers"]["programmes"] == ["pkh", "bpnt"]
+    assert filed["attachments"] == [
+        {"ref": "ktp-1", "purpose": "ktp"},
+        {"ref": "house-1", "purpose": "house_front"},
+    ]
+    assert "member_nik_missing" in filed["flags"]
+    assert filed["consent_version"] and filed["consent_given_at"]
+    # After filing, the chat is back at rest: a new message does not file again.
+    chat.say("ya")
+    assert len(chat.register.requests) == 1
+
+
+def test_a_field_is_changed_from_the_summary_by_its_number():
+    chat = Chat()
+    reach_photos(chat)
+    summary = finish_after_photos(chat)
+    name_line = next(line for line in summary.splitlines() if line.split(". ", 1)[-1].startswith("Nama:"))
+    number = name_line.split(".", 1)[0]
+    assert "nama lengkap" in chat.say(number)
+    assert "Jawaban sebelumnya: Budi Santoso" in chat.replies[-1].text
+    back_at_summary = chat.say("Budi Santosa")
+    assert "Ringkasan usulan Anda" in back_at_summary
+    assert "Budi Santosa" in back_at_summary
+    chat.say("ya")
+    assert chat.register.requests[0]["name"] == "Budi Santosa"
+
+
+def test_changing_the_nik_from_the_summary_asks_the_birth_date_again():
+    chat = Chat()
+    reach_photos(chat)
+    summary = finish_after_photos(chat)
+    nik_line = next(line for line in summary.splitlines() if "NIK:" in line)
+    chat.say(nik_line.split(".", 1)[0])
+    assert "Tanggal lahir" in chat.say("3204051808850001")  # born a day later
+    assert "Ringkasan" in chat.say("18-08-1985")
+
+
+def test_invalid_answers_are_explained_and_asked_again_without_losing_anything():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:4])
+    answer = chat.say("3204 0517 0885 001")
+    assert "16 angka" in answer and "NIK" in chat.last.text
+    answer = chat.say("32O4051708850001")
+    assert "O" in answer
+    assert "Kartu Keluarga" in chat.say("3204.0517.0885.0001")  # dots are fine
+    transcript(chat, [(KK, "nama lengkap"), ("B4di", "nama"), ("Budi", "lahir"), ("X", "terlalu pendek")])
+    assert "Tanggal lahir" in chat.say("Bandung")
+    mismatch = chat.say("18-08-1985")
+    assert "17-08-1985" in mismatch and "Tanggal lahir" in chat.last.text
+    assert "ibu kandung" in chat.say("17 Agustus 1985")
+    assert chat.state.answers["nik"] == NIK_MAN and chat.state.answers["name"] == "Budi"
+
+
+def test_a_choice_is_accepted_by_number_words_or_button_and_refused_politely_otherwise():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:11])
+    assert "perkawinan" in chat.last.text
+    refused = chat.say("9")
+    assert "Pilihan itu tidak ada" in refused and "1 sampai 4" in refused
+    assert "Pekerjaan" in chat.press("Cerai mati")
+    assert chat.state.answers["marital"] == "cerai_mati"
+
+
+def test_an_old_button_is_not_taken_as_the_answer_to_a_new_question():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:3])
+    old_button = chat.replies[-1].choices[0].id  # "Diri sendiri", from the for-whom question
+    chat.say("1")
+    answer = chat.text_of(chat.send(Incoming(now=chat.now, choice=old_button)))
+    assert "pertanyaan sebelumnya" in answer and "NIK" in answer
+    assert "nik" not in chat.state.answers
+
+
+def test_a_skippable_photo_can_be_skipped_but_the_ktp_cannot():
+    chat = Chat()
+    reach_photos(chat)
+    assert "wajib" in chat.say("lewati")
+    assert "bukan tulisan" in chat.say("ini fotonya")
+    chat.photo("ktp-1")
+    assert "lokasi" in chat.press("Lewati")
+    assert "Nomor HP" in chat.say("lewati")
+    chat.say("081234567890")
+    chat.say("ya")
+    assert "house_photo_missing" in chat.register.requests[0]["flags"]
+
+
+def test_members_can_be_left_for_the_village_staff():
+    chat = Chat()
+    lines = USULAN_TYPED[:20] + [("nanti", "Lantai")]
+    transcript(chat, lines)
+    assert not any(k.startswith("members.") for k in chat.state.answers)
+
+
+def test_a_nik_with_an_open_usulan_cannot_file_a_second_one():
+    register = FakeRegister()
+    first = Chat(register)
+    reach_photos(first)
+    finish_after_photos(first)
+    first.say("ya")
+    ticket = register.requests[0]["ticket"]
+
+    second = Chat(register)
+    transcript(second, USULAN_TYPED[:4])
+    refused = second.say(NIK_MAN)
+    assert "sudah punya usulan" in refused and f"{ticket[0]}-{ticket[1:]}" in refused
+    assert "NIK" in second.last.text  # asked again, may type another NIK
+
+
+def test_the_same_person_cannot_be_entered_twice_in_one_household():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:21])
+    assert "sudah diisi untuk orang lain" in chat.say(NIK_MAN)
+
+
+def test_an_unknown_kecamatan_is_accepted_only_after_the_citizen_confirms():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:4])
+    unknown_kecamatan = "3204991708850001"
+    warning = chat.say(unknown_kecamatan)
+    assert "sudah benar" in warning
+    assert "Kartu Keluarga" in chat.press("Ya, sudah benar")
+    assert any(f.startswith("nik_kecamatan") for f in chat.state.flags)
+
+
+def test_a_refused_warning_asks_for_the_number_again():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:4])
+    chat.say("3204991708850001")
+    assert "ketik ulang" in chat.say("tidak")
+    assert "nik" not in chat.state.answers
+
+
+def test_without_consent_nothing_is_kept():
+    chat = Chat()
+    transcript(chat, [("menu", "Apa yang ingin"), ("usulan", "setuju")])
+    goodbye = chat.press("Tidak setuju")
+    assert "tidak menyimpan data" in goodbye
+    assert chat.state.flow is None and chat.state.answers == {}
