@@ -42,6 +42,13 @@ class Catalogue:
     def has(self, key: str) -> bool:
         return key in self._messages
 
+    def template(self, key: str) -> str:
+        """The text with its `{blanks}` unfilled."""
+        try:
+            return self._messages[key]
+        except KeyError:
+            raise MissingMessage(f"{self.language}:{key}") from None
+
     def text(self, key: str, /, **params: Any) -> str:
         try:
             template = self._messages[key]

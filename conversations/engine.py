@@ -133,7 +133,7 @@ class _Run:
             self.on_resume()
         elif not self.state.in_flow():
             self.on_menu_input()
-        elif self.state.position is None:
+        elif mode == "menu":
             self.on_menu_input(paused=True)
         elif self.state.position == SUMMARY:
             self.on_summary_input()
@@ -174,8 +174,7 @@ class _Run:
             return True
         if command == "menu":
             if self.state.in_flow():
-                self.state.position = None
-                self.state.mode = "answer"
+                self.state.mode = "menu"
             self.show_menu()
             return True
         if command == "help":
@@ -207,11 +206,10 @@ class _Run:
 
     def go_back(self) -> None:
         if not self.state.in_flow() or self.state.mode != "answer":
-            self.state.mode = "answer"
+            # Back from a side question (cancel? menu? resume?) is back to the question.
+            if self.state.in_flow():
+                self.state.mode = "answer"
             self.repeat_question()
-            return
-        if self.state.position is None:
-            self.show_menu()
             return
         history = self.state.history
         while history:
@@ -293,8 +291,9 @@ class _Run:
     # -- the menu ---------------------------------------------------------------------------
 
     def menu_values(self) -> tuple[str, ...]:
+        # "Continue" goes last so that the numbers people remember stay the same.
         base = (*MENU_FLOWS, "bahasa", "bantuan")
-        return ("lanjut", *base) if self.state.in_flow() else base
+        return (*base, "lanjut") if self.state.in_flow() else base
 
     def show_menu(self) -> None:
         if self.state.in_flow():
@@ -319,6 +318,7 @@ class _Run:
             self.show_menu()
             return
         if picked == "lanjut":
+            self.state.mode = "answer"
             self.repeat_question()
         elif picked == "bahasa":
             self.on_command("lang_pick")
@@ -375,7 +375,7 @@ class _Run:
             self.ask_yes_no("warning.confirm", "warning")
         elif self.state.mode == "resume":
             self.ask_resume()
-        elif self.state.position is None:
+        elif self.state.mode == "menu":
             self.show_menu()
         else:
             self.ask_current()

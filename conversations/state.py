@@ -16,6 +16,7 @@ Mode = Literal[
     "confirm_warning",  # an answer with a soft problem: is it really right?
     "resume",  # back after a pause: continue or start again?
     "await_effect",  # the service is doing something for us
+    "menu",  # the main menu, shown in the middle of a flow that can be continued
 ]
 
 

@@ -1,0 +1,69 @@
+"""Cek status: by ticket, or everything filed from this chat."""
+
+from __future__ import annotations
+
+from tests.conversations.test_usulan_flow import finish_after_photos, reach_photos
+from tests.conversations.transcript import NIK_MAN, NIK_WOMAN, Chat, FakeRegister, transcript
+
+
+def filed_usulan(register: FakeRegister) -> str:
+    chat = Chat(register)
+    reach_photos(chat)
+    finish_after_photos(chat)
+    chat.say("ya")
+    return str(register.requests[-1]["ticket"])
+
+
+def test_my_requests_shows_the_timeline_of_the_one_filed_here():
+    register = FakeRegister()
+    filed_usulan(register)
+    chat = Chat(register)
+    transcript(chat, [("menu", "Apa yang ingin"), ("3", "Permohonan mana")])
+    answer = chat.press("Permohonan saya (dari chat ini)")
+    assert "Tiket U-" in answer and "Usulan mandiri" in answer
+    assert "Riwayat:" in answer and "23 November 2026 09:00" in answer  # Jakarta time
+    assert "musyawarah desa" in answer
+
+
+def test_a_chat_with_nothing_filed_is_told_so():
+    chat = Chat()
+    transcript(chat, [("status", "Permohonan mana"), ("1", "Belum ada permohonan")])
+
+
+def test_a_ticket_typed_at_the_menu_shows_its_status():
+    register = FakeRegister()
+    ticket = filed_usulan(register)
+    chat = Chat(register)
+    typed = f"{ticket[0].lower()}-{ticket[1:4].lower()} {ticket[4:]}"
+    assert "Riwayat:" in chat.say(typed)
+
+
+def test_someone_else_must_give_the_applicants_nik_and_sees_only_the_status():
+    register = FakeRegister()
+    ticket = filed_usulan(register)
+    stranger = Chat(register)
+    register.chat = "chat-2"
+    transcript(stranger, [("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "NIK pemohon" in stranger.say(ticket)
+    assert "tidak cocok" in stranger.say(NIK_WOMAN)
+    answer = stranger.say(NIK_MAN)
+    assert "Status: Diterima" in answer
+    assert "Budi" not in answer and "Cinunuk" not in answer and "Riwayat" not in answer
+
+
+def test_an_unknown_ticket_is_explained_and_asked_again():
+    chat = Chat()
+    transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "7 huruf" in chat.say("U-123")
+    assert "tidak ditemukan" in chat.say("U-7KQ4M9")
+    assert "kode tiket" in chat.last.text
+
+
+def test_too_many_failed_lookups_are_slowed_down():
+    class Limited(FakeRegister):
+        def lookup(self, payload):  # type: ignore[no-untyped-def]
+            return {"outcome": "rate_limited", "retry_after_minutes": 42}
+
+    chat = Chat(Limited())
+    transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "42 menit" in chat.say("U-7KQ4M9")
