@@ -1,0 +1,41 @@
+"""Conversation state persisted after every message: one interface, SQL or Redis.
+
+`make_conversation_store` picks Redis when a URL is configured, the database otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import redis
+from sqlalchemy.engine import Engine
+
+from models.conversation_store.base import ConversationStore, LockTimeout
+from models.conversation_store.redis_store import RedisConversationStore
+from models.conversation_store.sql_store import SqlConversationStore, advisory_lock_id
+
+__all__ = [
+    "ConversationStore",
+    "LockTimeout",
+    "RedisConversationStore",
+    "SqlConversationStore",
+    "advisory_lock_id",
+    "make_conversation_store",
+]
+
+# Fail fast instead of hanging a webhook when Redis is unreachable.
+_REDIS_TIMEOUT_S = 5.0
+
+
+def make_conversation_store(
+    engine: Engine, redis_url: str | None, retention: timedelta
+) -> ConversationStore:
+    if redis_url:
+        client = redis.Redis.from_url(
+            redis_url,
+            socket_timeout=_REDIS_TIMEOUT_S,
+            socket_connect_timeout=_REDIS_TIMEOUT_S,
+            health_check_interval=30,
+        )
+        return RedisConversationStore(client, retention=retention)
+    return SqlConversationStore(engine)

@@ -1,0 +1,168 @@
+"""Engines, migrations and a health probe for the two supported databases.
+
+SQLite is the zero-setup default (one file, one process); PostgreSQL is production. Both get
+the same schema through Alembic; the caller upgrades an empty database on start.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
+
+# Execution option for read-only work on SQLite (health checks, loads): start the transaction
+# DEFERRED so it does not queue behind a writer. Everything else begins IMMEDIATE.
+DEFERRED_BEGIN: Final = "dtsen_deferred_begin"
+
+SQLITE_BUSY_TIMEOUT_MS: Final = 15_000
+POSTGRES_CONNECT_TIMEOUT_S: Final = 5
+
+# Arbitrary but fixed: serialises concurrent `upgrade_database` calls from several workers.
+_MIGRATION_LOCK_ID: Final = 0x647473656E_0001  # "dtsen" + 1
+
+
+def _json_serializer(value: Any) -> str:
+    # Names and answers are mostly Indonesian text; keep them readable in the database.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def normalise_url(url: str) -> URL:
+    """Parse `url`, pointing bare PostgreSQL URLs at psycopg 3 (the driver we ship)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_db_engine(url: str) -> Engine:
+    """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app."""
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        return _postgres_engine(parsed)
+    raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:")
+    if not in_memory:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        # Web workers hand connections between threads; the pool keeps one user at a time.
+        connect_args={"check_same_thread": False},
+        # An in-memory database exists per connection: share one, or every session is empty.
+        poolclass=StaticPool if in_memory else None,
+        json_serializer=_json_serializer,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 driver (its legacy mode breaks
+        # SAVEPOINT and transactional DDL); SQLAlchemy emits BEGIN below instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                # Readers do not block the writer and vice versa.
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        # IMMEDIATE takes the write lock up front. A DEFERRED transaction that reads and then
+        # writes fails at once with "database is locked" when another writer committed in
+        # between (WAL snapshot conflict), and busy_timeout cannot help; IMMEDIATE just waits.
+        connection.exec_driver_sql("BEGIN" if options.get(DEFERRED_BEGIN) else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        # Keeps health checks and start-up quick when the server is unreachable.
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # survive server restarts and idle-connection reaping
+        connect_args=connect_args,
+        json_serializer=_json_serializer,
+    )
+
+
+def _alembic_config() -> Config:
+    # No alembic.ini needed: the scripts are located relative to this package, so the same
+    # call works from the repository and from an installed wheel.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration shipped with the code."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Bring the schema to the newest migration; a no-op when it is already there."""
+    config = _alembic_config()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several workers may start at once; the second waits, then finds nothing to do.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_ID}
+            )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None for an empty (unmigrated) database."""
+    with engine.connect().execution_options(**{DEFERRED_BEGIN: True}) as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    return revision
+
+
+def database_status(engine: Engine) -> dict[str, Any]:
+    """`{"ok", "backend", "revision", "error"}` for health checks; never raises.
+
+    `ok` means reachable AND at the newest migration: a schema behind the code is not healthy.
+    """
+    backend = engine.dialect.name
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # a probe reports failures, it does not propagate them
+        return {"ok": False, "backend": backend, "revision": None, "error": _describe(exc)}
+    head = head_revision()
+    if revision != head:
+        error = f"database at revision {revision or 'none'}, code expects {head}"
+        return {"ok": False, "backend": backend, "revision": revision, "error": error}
+    return {"ok": True, "backend": backend, "revision": revision, "error": None}
+
+
+def _describe(exc: BaseException) -> str:
+    # First line only: SQLAlchemy appends the SQL and a documentation link.
+    first_line = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"[:300]

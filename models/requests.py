@@ -1,0 +1,252 @@
+"""Requests (usulan and sanggahan): filing one, and the queries the chat needs.
+
+Functions take the caller's Session and never commit: the caller owns the transaction, so a
+request, its conversation state and its notifications are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models.attachments import link_attachments
+from models.consent import withdraw_consents
+from models.tables import (
+    ATTACHMENT_PURPOSES,
+    INITIAL_STATUS,
+    KINDS,
+    SUBTYPES,
+    ConsentRecord,
+    HouseholdMember,
+    Request,
+    StatusChange,
+)
+from models.tickets import format_ticket, generate_ticket, normalise_ticket
+
+__all__ = [
+    "NewMember",
+    "NewRequest",
+    "TicketSpaceExhausted",
+    "create_request",
+    "find_members_in_open_usulan",
+    "find_open_usulan_by_nik",
+    "format_ticket",
+    "get_request_by_ticket",
+    "list_requests_for_chat",
+    "members_of",
+    "status_history",
+    "withdraw_consents",  # lives in models.consent; re-exported for the effect handlers
+]
+
+# With ~887 million tickets per kind a second collision in a row is already unheard of;
+# running out of attempts means something else is wrong.
+MAX_TICKET_ATTEMPTS: Final = 8
+
+_SYSTEM_RNG: Final = random.SystemRandom()
+
+
+class TicketSpaceExhausted(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewMember:
+    nik: str | None
+    name: str
+    relationship: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewRequest:
+    """Everything the conversation collected for one request, already validated."""
+
+    kind: str
+    subtype: str
+    channel: str
+    chat_id: str
+    village_code: str
+    nik: str
+    kk: str | None = None
+    name: str
+    subject_nik: str | None = None
+    subject_name: str | None = None
+    answers: dict[str, Any]
+    flags: list[str] = field(default_factory=list)
+    language: str
+    members: list[NewMember] = field(default_factory=list)
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # (ref, purpose)
+    consent_version: str
+    consent_given_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+        if self.subtype not in SUBTYPES[self.kind]:
+            raise ValueError(f"unknown {self.kind} subtype {self.subtype!r}")
+        for _ref, purpose in self.attachments:
+            if purpose not in ATTACHMENT_PURPOSES:
+                raise ValueError(f"unknown attachment purpose {purpose!r}")
+
+
+def create_request(
+    session: Session, new: NewRequest, *, now: datetime, rng: random.Random | None = None
+) -> Request:
+    """File a request: ticket, members, photos, first status change and consent record."""
+    request = _insert_with_fresh_ticket(session, new, now=now, rng=rng or _SYSTEM_RNG)
+    assert request.id is not None
+    for position, member in enumerate(new.members, start=1):
+        session.add(
+            HouseholdMember(
+                request_id=request.id,
+                position=position,
+                nik=member.nik,
+                name=member.name,
+                relationship=member.relationship,
+            )
+        )
+    link_attachments(session, request, new.attachments)
+    session.add(
+        StatusChange(
+            request_id=request.id,
+            at=now,
+            actor=f"citizen:{new.channel}",
+            from_status=None,
+            to_status=INITIAL_STATUS,
+        )
+    )
+    session.add(
+        ConsentRecord(
+            channel=new.channel,
+            chat_id=new.chat_id,
+            purpose=new.kind,
+            text_version=new.consent_version,
+            language=new.language,
+            given_at=new.consent_given_at,
+            request_id=request.id,
+        )
+    )
+    session.flush()
+    return request
+
+
+def _insert_with_fresh_ticket(
+    session: Session, new: NewRequest, *, now: datetime, rng: random.Random
+) -> Request:
+    for _attempt in range(MAX_TICKET_ATTEMPTS):
+        ticket = generate_ticket(new.kind, rng)
+        request = Request(
+            ticket=ticket,
+            kind=new.kind,
+            subtype=new.subtype,
+            status=INITIAL_STATUS,
+            channel=new.channel,
+            chat_id=new.chat_id,
+            village_code=new.village_code,
+            nik=new.nik,
+            kk=new.kk,
+            name=new.name,
+            subject_nik=new.subject_nik,
+            subject_name=new.subject_name,
+            answers=dict(new.answers),
+            flags=list(new.flags),
+            language=new.language,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            # The unique index decides (a concurrent writer may take the same ticket between
+            # a check and the insert); the savepoint keeps the caller's transaction usable.
+            with session.begin_nested():
+                session.add(request)
+        except IntegrityError:
+            if get_request_by_ticket(session, ticket) is None:
+                raise  # some other constraint failed: not ours to retry
+            continue
+        return request
+    raise TicketSpaceExhausted(f"no free {new.kind} ticket in {MAX_TICKET_ATTEMPTS} attempts")
+
+
+def _open_usulan() -> tuple[Any, ...]:
+    return (col(Request.kind) == "usulan", col(Request.closed_at).is_(None))
+
+
+def find_open_usulan_by_nik(session: Session, nik: str) -> Request | None:
+    """The newest open usulan for this person as the main (proposed) person."""
+    statement = (
+        select(Request)
+        .where(col(Request.nik) == nik, *_open_usulan())
+        .order_by(col(Request.created_at).desc(), col(Request.id).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def find_members_in_open_usulan(
+    session: Session, niks: Iterable[str], *, exclude_request_id: int | None = None
+) -> dict[str, str]:
+    """`{nik: ticket}` for each NIK that is already the main person or a household member of
+    another open usulan (one person, one household). The oldest such usulan wins."""
+    wanted = sorted({nik for nik in niks if nik})
+    if not wanted:
+        return {}
+    conditions = list(_open_usulan())
+    if exclude_request_id is not None:
+        conditions.append(col(Request.id) != exclude_request_id)
+    as_main = select(Request.nik, Request.ticket, Request.created_at).where(
+        col(Request.nik).in_(wanted), *conditions
+    )
+    as_member = (
+        select(HouseholdMember.nik, Request.ticket, Request.created_at)
+        .join(Request, col(HouseholdMember.request_id) == col(Request.id))
+        .where(col(HouseholdMember.nik).in_(wanted), *conditions)
+    )
+    oldest: dict[str, tuple[datetime, str]] = {}
+    for rows in (session.exec(as_main).all(), session.exec(as_member).all()):
+        for nik, ticket, created_at in rows:
+            if nik is not None and (nik not in oldest or (created_at, ticket) < oldest[nik]):
+                oldest[nik] = (created_at, ticket)
+    return {nik: ticket for nik, (_created_at, ticket) in oldest.items()}
+
+
+def get_request_by_ticket(session: Session, ticket: str) -> Request | None:
+    """Accepts the stored form or anything `normalise_ticket` understands (`u-7kq4m9`)."""
+    normalised = normalise_ticket(ticket)
+    if normalised is None:
+        return None
+    return session.exec(select(Request).where(Request.ticket == normalised)).first()
+
+
+def list_requests_for_chat(session: Session, channel: str, chat_id: str) -> list[Request]:
+    """Requests filed from one chat, newest first."""
+    statement = (
+        select(Request)
+        .where(Request.channel == channel, Request.chat_id == chat_id)
+        .order_by(col(Request.created_at).desc(), col(Request.id).desc())
+    )
+    return list(session.exec(statement))
+
+
+def status_history(session: Session, request_id: int) -> list[StatusChange]:
+    """Status changes of a request, oldest first."""
+    statement = (
+        select(StatusChange)
+        .where(StatusChange.request_id == request_id)
+        .order_by(col(StatusChange.at), col(StatusChange.id))
+    )
+    return list(session.exec(statement))
+
+
+def members_of(session: Session, request_id: int) -> list[HouseholdMember]:
+    """Household members in the order they were given."""
+    statement = (
+        select(HouseholdMember)
+        .where(HouseholdMember.request_id == request_id)
+        .order_by(col(HouseholdMember.position))
+    )
+    return list(session.exec(statement))

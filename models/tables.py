@@ -1,0 +1,169 @@
+"""The tables. Every datetime is timezone-aware and stored in UTC (see `coltypes`).
+
+JSON columns (`answers`, `flags`, `replies`, `state`, `data`) are not change-tracked in place:
+assign a new value (`request.flags = [*request.flags, "x"]`) instead of mutating it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.coltypes import UTCDateTime
+
+# Deterministic constraint names, identical on SQLite and PostgreSQL, so later migrations can
+# name what they alter (SQLite batch mode needs names to drop a constraint).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+KINDS: Final = ("usulan", "sanggahan")
+SUBTYPES: Final[dict[str, tuple[str, ...]]] = {
+    "usulan": ("self", "family", "other_household"),
+    "sanggahan": ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
+}
+ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
+INITIAL_STATUS: Final = "diterima"
+
+
+class Request(SQLModel, table=True):
+    """One usulan or sanggahan. It is open while `closed_at` is null.
+
+    `nik` is the proposed person (usulan) or the objector (sanggahan); `subject_*` is the
+    person objected to. Status names beyond the first belong to the regional workflow.
+    """
+
+    __tablename__ = "request"
+    __table_args__ = (Index("ix_request_channel_chat_id", "channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket: str = Field(max_length=16, unique=True, index=True)  # normalised: "U7KQ4M9"
+    kind: str = Field(max_length=16)
+    subtype: str = Field(max_length=32)
+    status: str = Field(default=INITIAL_STATUS, max_length=64)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    village_code: str = Field(max_length=32, index=True)  # dotted desa code "32.04.01.2001"
+    nik: str = Field(max_length=16, index=True)
+    kk: str | None = Field(default=None, max_length=16)
+    name: str
+    subject_nik: str | None = Field(default=None, max_length=16, index=True)
+    subject_name: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    language: str = Field(max_length=8)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class HouseholdMember(SQLModel, table=True):
+    __tablename__ = "household_member"
+    __table_args__ = (UniqueConstraint("request_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Members are part of the request: they go when it goes. No separate index on
+    # request_id: the unique (request_id, position) index already starts with it.
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE")
+    position: int
+    nik: str | None = Field(default=None, max_length=16, index=True)
+    name: str
+    relationship: str = Field(max_length=64)
+
+
+class Attachment(SQLModel, table=True):
+    """A stored photo. Unlinked (`request_id` null) until the request it belongs to is filed."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=64, unique=True, index=True)
+    # No cascade: deleting a request must delete its photo files first, so the database
+    # refuses to drop rows whose blobs would be orphaned.
+    request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
+    purpose: str | None = Field(default=None, max_length=32)
+    content_type: str = Field(max_length=64)
+    size: int
+    sha256: str = Field(max_length=64)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StatusChange(SQLModel, table=True):
+    __tablename__ = "status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=128)  # "citizen:telegram", "staff:<id>", "system"
+    from_status: str | None = Field(default=None, max_length=64)
+    to_status: str = Field(max_length=64)
+    note: str | None = None
+
+
+class ConsentRecord(SQLModel, table=True):
+    """Proof of consent (UU 27/2022): which text, in which language, when, for what."""
+
+    __tablename__ = "consent_record"
+    __table_args__ = (Index("ix_consent_record_channel_chat_id", "channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    purpose: str = Field(max_length=16)  # "usulan" | "sanggahan": one purpose per consent
+    text_version: str = Field(max_length=64)
+    language: str = Field(max_length=8)
+    given_at: datetime = Field(sa_type=UTCDateTime)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The proof outlives a deleted request.
+    request_id: int | None = Field(
+        default=None, foreign_key="request.id", ondelete="SET NULL", index=True
+    )
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """A provider delivery already handled, with what it produced, so a retry is answered
+    the same way and applied once. `state` can hold personal data: purge old rows."""
+
+    __tablename__ = "processed_message"
+    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    message_id: str = Field(max_length=255)
+    chat_id: str = Field(max_length=128)
+    processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    replies: list[Any] = Field(default_factory=list, sa_type=JSON)
+    # none_as_null: Python None is SQL NULL, not the JSON text 'null'.
+    state: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+
+
+class LookupAttempt(SQLModel, table=True):
+    """A status look-up by a chat, kept to slow down ticket guessing."""
+
+    __tablename__ = "lookup_attempt"
+    # chat_key first: serves "this chat's attempts since T" and lookups by chat alone.
+    __table_args__ = (Index("ix_lookup_attempt_chat_key_at", "chat_key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_key: str = Field(max_length=255)
+    at: datetime = Field(sa_type=UTCDateTime)
+    succeeded: bool
+
+
+class Conversation(SQLModel, table=True):
+    """The SQL conversation-state store's rows (see `conversation_store`)."""
+
+    __tablename__ = "conversation"
+
+    key: str = Field(primary_key=True, max_length=255)  # "telegram:12345"
+    data: dict[str, Any] = Field(sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)  # for purge
