@@ -12,7 +12,8 @@ from sqlmodel import Session
 from conversations import effects
 from conversations.types import Effect, EffectResult
 from conversations.validators import RegionIndex
-from models.dedup import record_lookup_attempt, failed_lookups_since
+from models.consent import withdraw_consents
+from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
     NewRequest,
@@ -22,7 +23,6 @@ from models.requests import (
     get_request_by_ticket,
     list_requests_for_chat,
     status_history,
-    withdraw_consents,
 )
 from models.tables import Request
 
@@ -131,7 +131,14 @@ class EffectRunner:
         }
 
     def _withdraw(self, payload: Mapping[str, Any], ctx: EffectContext) -> dict[str, Any]:
-        count = withdraw_consents(ctx.session, ctx.channel, ctx.chat_id, at=ctx.now)
+        session = ctx.session
+        count = withdraw_consents(session, ctx.channel, ctx.chat_id, at=ctx.now)
+        # Staff must stop processing (UU 27/2022: within 3x24 hours): the flag tells them.
+        for request in list_requests_for_chat(session, ctx.channel, ctx.chat_id):
+            if request.closed_at is None and "consent_withdrawn" not in request.flags:
+                request.flags = [*request.flags, "consent_withdrawn"]
+                request.updated_at = ctx.now
+                session.add(request)
         return {"withdrawn": count}
 
     def _describe(self, request: Request, session: Session, *, with_history: bool) -> dict[str, Any]:

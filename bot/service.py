@@ -26,7 +26,7 @@ from conversations.state import ConversationState
 from conversations.types import Choice, Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
-from models.conversation_store import ConversationStore
+from models.conversation_store import ConversationStore, SqlConversationStore
 from models.dedup import find_processed, record_processed
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ class ChatService:
         self._script = script
         self._effects = effects
         self._clock = clock
+        # The SQL store writes inside the message's transaction; others after the commit.
+        self._transactional = isinstance(store, SqlConversationStore)
 
     def handle(self, message: InboundMessage) -> list[Reply]:
         key = message.chat_key
@@ -70,7 +72,7 @@ class ChatService:
     def _handle_locked(self, message: InboundMessage) -> list[Reply]:
         now = self._clock()
         key = message.chat_key
-        transactional = self._store.health().get("backend") == "sql"
+        transactional = self._transactional
         with Session(self._engine) as session, session.begin():
             if message.message_id is not None:
                 done = find_processed(session, message.channel, message.message_id)

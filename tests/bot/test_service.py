@@ -1,0 +1,242 @@
+"""The service against real databases: a message in, effects stored once, replies out."""
+
+from __future__ import annotations
+
+import struct
+import uuid
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+import bot.service
+from bot.effects import EffectRunner
+from bot.inbound import InboundMessage, PhotoUpload
+from bot.service import ChatService
+from conversations.engine import Script
+from conversations.flow import EngineConfig
+from conversations.flows import FLOWS
+from conversations.types import Location, Reply
+from conversations.validators import default_regions
+from models.blobs import FileBlobStore
+from models.conversation_store import ConversationStore, SqlConversationStore
+from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
+from tests.conversations.transcript import KK, NIK_MAN, USULAN_TYPED
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=15)
+        return self.now
+
+
+def make_service(
+    engine: Engine, store: ConversationStore, tmp_path: Path, clock: Callable[[], datetime]
+) -> ChatService:
+    regions = default_regions()
+    return ChatService(
+        engine=engine,
+        store=store,
+        blobs=FileBlobStore(tmp_path / "blobs"),
+        script=Script(FLOWS, EngineConfig(), regions),
+        effects=EffectRunner(regions, lookup_failures_per_hour=5),
+        clock=clock,
+    )
+
+
+class Citizen:
+    """Someone writing to the service from one chat, numbering messages like a provider."""
+
+    def __init__(self, service: ChatService, sender: str = "6281234567890") -> None:
+        self.service = service
+        self.sender = sender
+        self.counter = 0
+        self.id = uuid.uuid4().hex  # provider message ids never repeat across chats
+        self.replies: list[Reply] = []
+
+    def send(self, **fields: object) -> str:
+        self.counter += 1
+        message = InboundMessage(
+            channel="test", sender=self.sender, message_id=f"{self.id}-{self.counter}", **fields
+        )  # type: ignore[arg-type]
+        self.replies = self.service.handle(message)
+        return "\n---\n".join(r.text for r in self.replies)
+
+    def say(self, text: str) -> str:
+        return self.send(text=text)
+
+    def walk(self, lines: list[tuple[str, str]]) -> None:
+        for said, expected in lines:
+            answer = self.say(said)
+            assert expected in answer, f"after {said!r} expected {expected!r} in:\n{answer}"
+
+    def file_usulan(self) -> str:
+        self.walk(USULAN_TYPED)
+        assert "foto rumah" in self.send(photo=PhotoUpload(tiny_png(), "image/png"))
+        assert "lokasi" in self.send(photo=PhotoUpload(tiny_png(), "image/png"))
+        assert "Nomor HP" in self.send(location=Location(-6.93, 107.72))
+        assert "Ringkasan" in self.say("0812 3456 7890")
+        return self.say("ya")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(db_engine: Engine, tmp_path: Path, clock: Clock) -> ChatService:
+    return make_service(db_engine, SqlConversationStore(db_engine), tmp_path, clock)
+
+
+def count(engine: Engine, table: type) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+def test_a_usulan_over_the_service_is_stored_with_everything_staff_need(
+    service: ChatService, db_engine: Engine
+) -> None:
+    done = Citizen(service).file_usulan()
+    assert "Kode tiket: U-" in done
+    with Session(db_engine) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.kind, request.nik, request.kk) == ("usulan", NIK_MAN, KK)
+        assert request.village_code == "32.04.05.2004" and request.status == "diterima"
+        assert f"{request.ticket[0]}-{request.ticket[1:]}" in done
+        members = session.exec(select(HouseholdMember)).all()
+        assert [m.name for m in members] == ["Sri Wahyuni", "Rina"]
+        photos = session.exec(select(Attachment).where(Attachment.request_id == request.id)).all()
+        assert sorted(p.purpose or "" for p in photos) == ["house_front", "ktp"]
+        assert all(p.content_type == "image/png" for p in photos)
+        consent = session.exec(select(ConsentRecord)).one()
+        assert consent.request_id == request.id and consent.text_version
+        [change] = session.exec(select(StatusChange)).all()
+        assert (change.from_status, change.to_status) == (None, "diterima")
+
+
+def test_a_repeated_delivery_gets_the_same_answer_and_is_applied_once(
+    service: ChatService, db_engine: Engine
+) -> None:
+    citizen = Citizen(service)
+    citizen.file_usulan()
+    again = service.handle(
+        InboundMessage(
+            channel="test",
+            sender=citizen.sender,
+            message_id=f"{citizen.id}-{citizen.counter}",
+            text="ya",
+        )
+    )
+    assert [r.text for r in again] == [r.text for r in citizen.replies]
+    assert count(db_engine, Request) == 1
+
+
+def test_a_restart_in_the_middle_of_a_flow_continues_where_the_citizen_was(
+    db_engine: Engine, tmp_path: Path, clock: Clock
+) -> None:
+    first = make_service(db_engine, SqlConversationStore(db_engine), tmp_path, clock)
+    citizen = Citizen(first)
+    citizen.walk(USULAN_TYPED[:8])
+    restarted = make_service(db_engine, SqlConversationStore(db_engine), tmp_path, clock)
+    citizen.service = restarted
+    assert "ibu kandung" in citizen.say("17-08-1985")
+
+
+def test_a_failure_before_the_commit_loses_nothing_and_the_retry_files_once(
+    service: ChatService, db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    citizen = Citizen(service)
+    citizen.walk(USULAN_TYPED)
+    citizen.send(photo=PhotoUpload(tiny_png(), "image/png"))
+    citizen.say("lewati")
+    citizen.say("lewati")
+    citizen.say("081234567890")
+
+    real_record = bot.service.record_processed
+
+    def database_blip(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(bot.service, "record_processed", database_blip)
+    citizen.counter += 1
+    submit = InboundMessage(channel="test", sender=citizen.sender, message_id="submit-1", text="ya")
+    with pytest.raises(ConnectionError):
+        service.handle(submit)
+    assert count(db_engine, Request) == 0
+
+    monkeypatch.setattr(bot.service, "record_processed", real_record)
+    replies = service.handle(submit)
+    assert "Kode tiket" in replies[0].text
+    assert service.handle(submit) == replies
+    assert count(db_engine, Request) == 1
+
+
+def test_a_file_that_is_not_a_photo_is_refused_kindly(service: ChatService) -> None:
+    citizen = Citizen(service)
+    citizen.walk(USULAN_TYPED)
+    answer = citizen.send(photo=PhotoUpload(b"%PDF-1.4 not a photo", "image/jpeg"))
+    assert "bukan foto" in answer and "foto KTP" in answer
+
+
+def test_failed_status_lookups_from_one_chat_are_slowed_down(service: ChatService) -> None:
+    citizen = Citizen(service)
+    citizen.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
+    for _ in range(5):
+        assert "tidak ditemukan" in citizen.say("U-7KQ4M9")
+    assert "terlalu banyak" in citizen.say("U-7KQ4M9")
+
+
+def test_status_from_another_chat_needs_the_nik_and_shows_no_personal_data(
+    service: ChatService,
+) -> None:
+    owner = Citizen(service)
+    owner.file_usulan()
+    timeline = owner.say("status") and owner.say("1")
+    assert "Riwayat:" in timeline and "Cinunuk" in timeline
+    code = next(w for w in timeline.split() if w.startswith("U-"))
+    stranger = Citizen(service, sender="6289999999999")
+    stranger.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "NIK pemohon" in stranger.say(code)
+    answer = stranger.say(NIK_MAN)
+    assert "Status: Diterima" in answer and "Budi" not in answer and "Cinunuk" not in answer
+
+
+def test_withdrawing_consent_flags_the_chats_requests_for_staff(
+    service: ChatService, db_engine: Engine
+) -> None:
+    citizen = Citizen(service)
+    citizen.file_usulan()
+    citizen.walk([("privasi", "Pilih"), ("2", "Yakin"), ("ya", "3×24 jam")])
+    with Session(db_engine) as session:
+        request = session.exec(select(Request)).one()
+        assert "consent_withdrawn" in request.flags
+        assert session.exec(select(ConsentRecord)).one().withdrawn_at is not None
+
+
+def test_conversation_state_in_redis_with_requests_in_the_database(
+    db_engine: Engine, redis_client: object, tmp_path: Path, clock: Clock
+) -> None:
+    from models.conversation_store import RedisConversationStore
+
+    store = RedisConversationStore(redis_client, retention=timedelta(days=14))  # type: ignore[arg-type]
+    service = make_service(db_engine, store, tmp_path, clock)
+    assert "Kode tiket" in Citizen(service).file_usulan()
+    assert count(db_engine, Request) == 1
