@@ -1,0 +1,92 @@
+"""The app factory. Nothing is built at import time: settings, database and service are
+made in `create_app` / the lifespan, so tests and workers get independent apps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.staticfiles import StaticFiles
+
+from bot.settings import Settings
+from webhook import health, simulator
+from webhook.errors import install_error_handlers
+from webhook.middleware import BodySizeLimit, SecurityHeaders
+
+if TYPE_CHECKING:
+    # Imported lazily at runtime: the web layer (and its tests with a fake service) should
+    # not need the whole database stack just to be imported.
+    from bot.container import Container
+
+# JSON around the base64 photo (user id, field names) is small; this leaves room for it.
+JSON_OVERHEAD_BYTES = 64 * 1024
+
+
+def body_limit(settings: Settings) -> int:
+    """The largest accepted request: a photo at the size limit, base64-encoded, plus JSON.
+
+    Photos a little over the photo limit still get through, so the bot (not a bare 413)
+    tells the citizen the photo is too large.
+    """
+    return 4 * math.ceil(settings.max_photo_bytes / 3) + JSON_OVERHEAD_BYTES
+
+
+def _build_container(settings: Settings) -> Container:
+    from bot.container import build
+
+    return build(settings)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    owned: Container | None = None
+    if app.state.service is None:
+        # Connects to the database and upgrades its schema: blocking work, off the loop.
+        owned = await run_in_threadpool(_build_container, app.state.settings)
+        app.state.container = owned
+        app.state.service = owned.service
+    try:
+        yield
+    finally:
+        # Close only what this app built; an injected container belongs to its caller.
+        if owned is not None:
+            owned.close()
+            app.state.service = None
+            app.state.container = None
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    container: Container | None = None,
+    service: Any = None,
+) -> FastAPI:
+    """A new app. Inject `container` (or just `service`, for web-layer tests) to skip the
+    lifespan's `bot.container.build(settings)`."""
+    if settings is None:
+        settings = container.settings if container is not None else Settings()
+    app = FastAPI(
+        title="dtsen-bot",
+        lifespan=_lifespan,
+        # Interactive API docs are not part of the product and widen what is exposed.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.container = container
+    app.state.service = service if service is not None else getattr(container, "service", None)
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=body_limit(settings))
+    app.add_middleware(SecurityHeaders)
+
+    app.include_router(health.router)
+    if settings.simulator_enabled:
+        app.include_router(simulator.router)
+        app.mount("/static", StaticFiles(directory=simulator.STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,46 @@
+"""JSON error responses that never leak internals (stack traces, echoed request bodies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    # Registered for Exception, Starlette runs this in its outermost middleware, so even a
+    # failure inside other middleware gets a JSON body instead of a plain-text trace.
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_public_error(e) for e in exc.errors()]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+
+def _public_error(error: dict[str, Any]) -> dict[str, Any]:
+    # FastAPI's default echoes `input`: for a photo that is megabytes of base64 sent back.
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    return {"field": ".".join(location) or "body", "message": message}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(
+        {"detail": exc.detail}, status_code=exc.status_code, headers=dict(exc.headers or {})
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Starlette re-raises after this response, so the server (uvicorn) logs the trace;
+    # the client learns nothing about internals.
+    return JSONResponse({"detail": "Internal server error."}, status_code=500)
