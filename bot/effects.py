@@ -52,7 +52,10 @@ class EffectRunner:
 
     def _find_open_usulan(self, payload: Mapping[str, Any], ctx: EffectContext) -> dict[str, Any]:
         found = find_open_usulan_by_nik(ctx.session, str(payload["nik"]))
-        return {"ticket": found.ticket if found else None, "status": found.status if found else None}
+        if found is None:
+            return {"ticket": None, "status": None, "own": False}
+        own = (found.channel, found.chat_id) == (ctx.channel, ctx.chat_id)
+        return {"ticket": found.ticket, "status": found.status, "own": own}
 
     def _submit(self, payload: Mapping[str, Any], ctx: EffectContext) -> dict[str, Any]:
         session, flags = ctx.session, list(payload["flags"])

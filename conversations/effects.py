@@ -3,7 +3,8 @@
 Each effect is answered with an `EffectResult` of the same kind; the service knows the
 channel and chat the effect comes from.
 
-- `find_open_usulan` {nik} -> {ticket: str | None, status: str | None}
+- `find_open_usulan` {nik} -> {ticket: str | None, status: str | None, own: bool (filed
+  from this chat: only then may the ticket be shown)}
 - `submit_request` {kind, subtype, village_code, nik, kk, name, subject_nik, subject_name,
   answers, flags, members: [{nik, name, relationship}], attachments: [{ref, purpose}],
   consent_version, consent_given_at (ISO), language}

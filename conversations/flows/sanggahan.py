@@ -15,6 +15,8 @@ from conversations.types import Effect, EffectResult
 OBJECTION = ChoiceSet(
     "objection", ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data")
 )
+# An objection about one's own household: the "person objected to" is the citizen's family.
+OWN_HOUSEHOLD = "excluded_or_wrong_data"
 REASONS = {
     "recipient_not_eligible": ChoiceSet(
         "reason_recipient",
@@ -31,8 +33,24 @@ REASONS = {
 NODES = (
     consent_step("sanggahan"),
     Step("objection", "choice", choices=OBJECTION, summary="summary.objection"),
-    Step("village", "village", prompt="ask.objection_village", summary="summary.village"),
-    Step("subject_name", "text", parse=parsers.name, summary="summary.subject_name"),
+    *(
+        Step(
+            key,
+            kind,
+            prompt=prompt,
+            parse=parse,
+            when=when,
+            summary=summary,
+        )
+        for key, kind, parse, summary, variants in (
+            ("village", "village", None, "summary.village", "objection_village"),
+            ("subject_name", "text", parsers.name, "summary.subject_name", "subject_name"),
+        )
+        for prompt, when in (
+            (f"ask.{variants}", lambda a: a.get("objection") != OWN_HOUSEHOLD),
+            (f"ask.{variants}_own", answer_is("objection", OWN_HOUSEHOLD)),
+        )
+    ),
     Step(
         "subject_nik",
         "text",

@@ -92,6 +92,9 @@ def _refuse_if_open(result: EffectResult, value: Any, answers: Answers) -> Parse
     ticket = result.data.get("ticket")
     if not ticket:
         return Parsed(value)
+    if not result.data.get("own"):
+        # Someone else's proposal: say it exists (one person, one proposal), not its ticket.
+        return Parsed(errors=(Problem("nik_has_open_usulan_other"),))
     return Parsed(errors=(Problem("nik_has_open_usulan", {"ticket": format_ticket(ticket)}),))
 
 

@@ -13,7 +13,9 @@ from typing import Any, Generic, Literal, TypeVar
 
 from conversations.catalogue import Language, catalogue
 
-T = TypeVar("T")
+# Covariant: a frozen Checked[str] may be used where a Checked[object] is expected.
+T = TypeVar("T", covariant=True)
+V = TypeVar("V")
 Severity = Literal["error", "warning"]
 
 
@@ -58,14 +60,14 @@ class Checked(Generic[T]):
         tagged += [("warning", p) for p in self.warnings]
         return tuple(tagged)
 
-    @classmethod
-    def good(cls, value: T, *warnings: Problem) -> Checked[T]:
-        return cls(value=value, warnings=tuple(warnings))
+    @staticmethod
+    def good(value: V, *warnings: Problem) -> Checked[V]:
+        return Checked(value=value, warnings=tuple(warnings))
 
-    @classmethod
-    def bad(cls, *errors: Problem, warnings: tuple[Problem, ...] = ()) -> Checked[T]:
+    @staticmethod
+    def bad(*errors: Problem, warnings: tuple[Problem, ...] = ()) -> Checked[Any]:
         # A refused answer never carries a value, so callers cannot use it by mistake.
-        return cls(value=None, errors=tuple(errors), warnings=warnings)
+        return Checked(value=None, errors=tuple(errors), warnings=warnings)
 
 
 def problem(code: str, /, **params: Any) -> Problem:

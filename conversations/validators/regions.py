@@ -44,6 +44,8 @@ _FUZZY_CUTOFF = 0.8
 # Beyond this many hits in one tier the rest are noise for a list of eight choices.
 _MAX_HITS_PER_TIER = 5000
 _MAX_HITS_SHORT = 500
+# Words naming the level of a place, dropped from "sukamaju kec. cibeber, kab. cianjur".
+_PLACE_LABELS = frozenset({"kec", "kecamatan", "kab", "kabupaten", "kota", "prov", "provinsi"})
 _PREFIX_WORDS = re.compile(r"(?m)^(?:(?:" + "|".join(sorted(_VILLAGE_PREFIXES)) + r") )+")
 
 
@@ -235,6 +237,11 @@ def _edits1(word: str) -> Iterator[str]:
             yield left + ch + right
 
 
+def _names_place(place_words: frozenset[str], typed: list[str]) -> bool:
+    """Every typed word starts a word of the kecamatan/kabupaten/provinsi ("cian" → Cianjur)."""
+    return all(any(word.startswith(t) for word in place_words) for t in typed)
+
+
 def _close_in_set(word: str, known: Container[str]) -> list[str]:
     # Short words have too many one-letter neighbours to guess from.
     if len(word) < 4:
@@ -268,7 +275,7 @@ class RegionIndex:
         )
         self._search = _SearchIndex([c for c, _ in villages], [n for _, n in villages])
         self._index_of = {code: i for i, code in enumerate(self._search.codes)}
-        self._place_keys: dict[str, str] = {}
+        self._place_keys: dict[str, frozenset[str]] = {}
 
     @classmethod
     def load(cls) -> RegionIndex:
@@ -347,22 +354,25 @@ class RegionIndex:
         return found
 
     def _with_place(self, key: str) -> dict[int, int]:
-        """ "sukamaju cibeber": a village name followed by its kecamatan or kabupaten name."""
+        """ "sukamaju cibeber", "sukamaju kab. cianjur": a village name, then where it is."""
         words = key.split()
         for cut in range(len(words) - 1, 0, -1):
-            name, place = " ".join(words[:cut]), " ".join(words[cut:])
-            matches = self._search.direct(name, enough=0)
-            kept = {i: t for i, t in matches.items() if place in self._place_key(i)}
+            place = [w for w in words[cut:] if w not in _PLACE_LABELS]
+            if not place:
+                continue
+            matches = self._search.direct(" ".join(words[:cut]), enough=0)
+            kept = {i: t for i, t in matches.items() if _names_place(self._place_words(i), place)}
             if kept:
                 return kept
         return {}
 
-    def _place_key(self, index: int) -> str:
+    def _place_words(self, index: int) -> frozenset[str]:
         kecamatan_code = self._search.codes[index][:8]
         cached = self._place_keys.get(kecamatan_code)
         if cached is None:
             village = self._village_at(index)
-            cached = fold(f"{village.kecamatan} {village.kabupaten} {village.provinsi}")
+            place = fold(f"{village.kecamatan} {village.kabupaten} {village.provinsi}")
+            cached = frozenset(place.split())
             self._place_keys[kecamatan_code] = cached
         return cached
 

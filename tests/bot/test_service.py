@@ -214,7 +214,7 @@ def test_status_from_another_chat_needs_the_nik_and_shows_no_personal_data(
     code = next(w for w in timeline.split() if w.startswith("U-"))
     stranger = Citizen(service, sender="6289999999999")
     stranger.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
-    assert "NIK pemohon" in stranger.say(code)
+    assert "NIK yang diisi saat mengirim" in stranger.say(code)
     answer = stranger.say(NIK_MAN)
     assert "Status: Diterima" in answer and "Budi" not in answer and "Cinunuk" not in answer
 

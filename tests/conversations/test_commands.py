@@ -51,7 +51,7 @@ def test_bantuan_explains_the_current_question_and_asks_it_again():
     chat = Chat()
     transcript(chat, USULAN_TYPED[:4])
     help_text = chat.say("bantuan")
-    assert "16 angka di KTP" in help_text and "baris paling atas" in help_text
+    assert "16 angka di KTP" in help_text and "setelah nama provinsi" in help_text
     assert "Kartu Keluarga" in chat.say(NIK_MAN)
 
 

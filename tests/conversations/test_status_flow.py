@@ -44,7 +44,7 @@ def test_someone_else_must_give_the_applicants_nik_and_sees_only_the_status():
     stranger = Chat(register)
     register.chat = "chat-2"
     transcript(stranger, [("status", "Permohonan mana"), ("2", "kode tiket")])
-    assert "NIK pemohon" in stranger.say(ticket)
+    assert "NIK yang diisi saat mengirim" in stranger.say(ticket)
     assert "tidak cocok" in stranger.say(NIK_WOMAN)
     answer = stranger.say(NIK_MAN)
     assert "Status: Diterima" in answer

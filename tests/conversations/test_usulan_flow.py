@@ -189,3 +189,19 @@ def test_without_consent_nothing_is_kept():
     goodbye = chat.press("Tidak setuju")
     assert "tidak menyimpan data" in goodbye
     assert chat.state.flow is None and chat.state.answers == {}
+
+
+def test_another_chat_learns_a_nik_is_taken_but_not_the_ticket():
+    register = FakeRegister()
+    first = Chat(register)
+    reach_photos(first)
+    finish_after_photos(first)
+    first.say("ya")
+    ticket = register.requests[0]["ticket"]
+
+    register.chat = "someone-else"
+    other = Chat(register)
+    transcript(other, USULAN_TYPED[:4])
+    refused = other.say(NIK_MAN)
+    assert "sudah punya usulan" in refused
+    assert ticket[1:] not in refused

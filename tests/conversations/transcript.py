@@ -42,7 +42,8 @@ class FakeRegister:
         if effect.kind == effects.FIND_OPEN_USULAN:
             found = [r for r in self.requests if r["kind"] == "usulan" and r["nik"] == payload["nik"]]
             ticket = found[0]["ticket"] if found else None
-            return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima"})
+            own = bool(found) and found[0]["chat"] == self.chat
+            return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima", "own": own})
         if effect.kind == effects.SUBMIT_REQUEST:
             ticket = ("U" if payload["kind"] == "usulan" else "S") + f"{len(self.requests) + 2:06d}".replace("0", "A").replace("1", "B")
             self.requests.append({**payload, "ticket": ticket, "chat": self.chat})
