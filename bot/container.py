@@ -51,7 +51,9 @@ def build(
     """Connects to the database (upgrading an empty one), the store and the file storage."""
     engine = create_db_engine(settings.database_url)
     upgrade_database(engine)
-    store = make_conversation_store(engine, settings.redis_url, retention=settings.conversation_ttl * 2)
+    store = make_conversation_store(
+        engine, settings.redis_url, retention=settings.conversation_ttl * 2
+    )
     regions = default_regions()
     service = ChatService(
         engine=engine,

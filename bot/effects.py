@@ -144,7 +144,9 @@ class EffectRunner:
                 session.add(request)
         return {"withdrawn": count}
 
-    def _describe(self, request: Request, session: Session, *, with_history: bool) -> dict[str, Any]:
+    def _describe(
+        self, request: Request, session: Session, *, with_history: bool
+    ) -> dict[str, Any]:
         village = self._regions.village(request.village_code)
         described: dict[str, Any] = {
             "ticket": request.ticket,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from conversations.catalogue import LANGUAGES, catalogue
+from conversations.catalogue import LANGUAGES, Language, catalogue
 from conversations.flow import ChoiceSet
 from conversations.words import normalize
 
@@ -18,8 +18,8 @@ def choice_id(key: str, value: str) -> str:
     return f"{key}={value}"
 
 
-def label(choices: ChoiceSet, value: str, language: str) -> str:
-    return catalogue(language).text(f"choice.{choices.name}.{value}")  # type: ignore[arg-type]
+def label(choices: ChoiceSet, value: str, language: Language) -> str:
+    return catalogue(language).text(f"choice.{choices.name}.{value}")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversations import render
-from conversations.render import SUMMARY
 from conversations.catalogue import Catalogue, Language, catalogue
 from conversations.choices import SKIP, choice_id, label, match_button, match_many, match_text
 from conversations.flow import (
@@ -28,6 +27,7 @@ from conversations.flow import (
     Step,
     positions,
 )
+from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
 from conversations.types import Choice, Effect, EffectResult, Incoming, Reply
 from conversations.validators import Problem, RegionIndex, parse_yes_no
@@ -412,9 +412,7 @@ class _Run:
             return
         step = position.step
         incoming = self.incoming
-        skipping = command_of(incoming.text) == "skip" or (
-            incoming.choice == choice_id(key, SKIP)
-        )
+        skipping = command_of(incoming.text) == "skip" or (incoming.choice == choice_id(key, SKIP))
         if skipping:
             if step.optional:
                 self.accept(key, None, {})
@@ -484,18 +482,22 @@ class _Run:
             return self.checked_choice(position, match_text(step.choices, incoming.text or ""))
         if step.kind == "multi_choice":
             assert step.choices is not None
-            picked = match_many(step.choices, incoming.text or "")
-            if not picked:
-                return Parsed(errors=(Problem("choices_invalid", {"count": len(step.choices.values)}),))
-            exclusive = step.choices.exclusive
-            if exclusive in picked and len(picked) > 1:
-                return Parsed(errors=(Problem("choices_exclusive", {"label": label(step.choices, exclusive, self.lang)}),))
-            return Parsed(picked)
+            return self.parse_many(step.choices, incoming.text or "")
         if incoming.text is None or not incoming.text.strip():
             return Parsed(errors=(Problem("text_expected"),))
         if step.parse is None:
             return Parsed(incoming.text.strip())
         return step.parse(incoming, self.parse_context(key))
+
+    def parse_many(self, choices: ChoiceSet, text: str) -> Parsed:
+        picked = match_many(choices, text)
+        if not picked:
+            return Parsed(errors=(Problem("choices_invalid", {"count": len(choices.values)}),))
+        exclusive = choices.exclusive
+        if exclusive is not None and exclusive in picked and len(picked) > 1:
+            alone = label(choices, exclusive, self.lang)
+            return Parsed(errors=(Problem("choices_exclusive", {"label": alone}),))
+        return Parsed(picked)
 
     def checked_choice(self, position: Position, value: str | None) -> Parsed:
         if value is None:
@@ -592,9 +594,7 @@ class _Run:
             village = self.script.regions.village(code)
             if village is not None:
                 choices.append(Choice(choice_id(key, code), village.label()))
-        self.replies.append(
-            Reply(self.cat.text("village.pick"), tuple(choices), expects="choice")
-        )
+        self.replies.append(Reply(self.cat.text("village.pick"), tuple(choices), expects="choice"))
 
     # -- summary and finishing ----------------------------------------------------------------
 
@@ -713,4 +713,3 @@ def _looks_like_ticket(text: str) -> bool:
 
     code = normalize_ticket(text)
     return len(code) == 7 and code[0] in "US" and not any(c in "01IOL" for c in code[1:])
-

@@ -48,8 +48,7 @@ def _choices(step: Step, key: str, language: Language) -> list[Choice]:
         ]
     if step.kind in ("choice", "multi_choice") and step.choices:
         return [
-            Choice(choice_id(key, v), label(step.choices, v, language))
-            for v in step.choices.values
+            Choice(choice_id(key, v), label(step.choices, v, language)) for v in step.choices.values
         ]
     return []
 
@@ -84,7 +83,9 @@ class SummaryItem:
     value: str
 
 
-def summary_items(flow: Flow, answers: Mapping[str, Any], lang: Language = "id") -> list[SummaryItem]:
+def summary_items(
+    flow: Flow, answers: Mapping[str, Any], lang: Language = "id"
+) -> list[SummaryItem]:
     cat = catalogue(lang)
     items: list[SummaryItem] = []
     applicable = {p.key for p in positions(flow, answers)}
@@ -95,7 +96,9 @@ def summary_items(flow: Flow, answers: Mapping[str, Any], lang: Language = "id")
             if node.key not in applicable:
                 continue
             value = display(node, answers.get(node.key), answers, node.key, lang)
-            keys = (node.key, f"{node.key}_label") if node.kind == "village" else (node.key,)
+            keys: tuple[str, ...] = (node.key,)
+            if node.kind == "village":
+                keys += (f"{node.key}_label",)
             items.append(SummaryItem(cat.text(node.summary), keys, value))
             continue
         keys = tuple(k for k in answers if k.startswith(f"{node.key}.")) + node.also_clears

@@ -30,26 +30,42 @@ REASONS = {
     ),
 }
 
+
+def not_own_household(answers: Answers) -> bool:
+    return answers.get("objection") != OWN_HOUSEHOLD
+
+
 NODES = (
     consent_step("sanggahan"),
     Step("objection", "choice", choices=OBJECTION, summary="summary.objection"),
-    *(
-        Step(
-            key,
-            kind,
-            prompt=prompt,
-            parse=parse,
-            when=when,
-            summary=summary,
-        )
-        for key, kind, parse, summary, variants in (
-            ("village", "village", None, "summary.village", "objection_village"),
-            ("subject_name", "text", parsers.name, "summary.subject_name", "subject_name"),
-        )
-        for prompt, when in (
-            (f"ask.{variants}", lambda a: a.get("objection") != OWN_HOUSEHOLD),
-            (f"ask.{variants}_own", answer_is("objection", OWN_HOUSEHOLD)),
-        )
+    Step(
+        "village",
+        "village",
+        prompt="ask.objection_village",
+        when=not_own_household,
+        summary="summary.village",
+    ),
+    Step(
+        "village",
+        "village",
+        prompt="ask.objection_village_own",
+        when=answer_is("objection", OWN_HOUSEHOLD),
+        summary="summary.village",
+    ),
+    Step(
+        "subject_name",
+        "text",
+        parse=parsers.name,
+        when=not_own_household,
+        summary="summary.subject_name",
+    ),
+    Step(
+        "subject_name",
+        "text",
+        prompt="ask.subject_name_own",
+        parse=parsers.name,
+        when=answer_is("objection", OWN_HOUSEHOLD),
+        summary="summary.subject_name",
     ),
     Step(
         "subject_nik",
@@ -135,9 +151,7 @@ def submit(answers: Answers, ctx: FlowContext) -> Effect:
 def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
     assert result is not None
     cat = catalogue(ctx.language)
-    return Closing(
-        (cat.text("done.sanggahan", ticket=format_ticket(str(result.data["ticket"]))),)
-    )
+    return Closing((cat.text("done.sanggahan", ticket=format_ticket(str(result.data["ticket"]))),))
 
 
 FLOW = Flow("sanggahan", NODES, finish=submit, close=close)

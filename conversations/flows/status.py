@@ -108,9 +108,7 @@ def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Cl
     return Closing(("\n".join(lines),))
 
 
-def timeline(
-    request: Mapping[str, Any], history: list[Mapping[str, Any]], ctx: FlowContext
-) -> str:
+def timeline(request: Mapping[str, Any], history: list[Mapping[str, Any]], ctx: FlowContext) -> str:
     cat = catalogue(ctx.language)
     lines = [
         cat.text(

@@ -19,7 +19,6 @@ from conversations.flow import (
 )
 from conversations.flows.common import (
     RELATIONSHIP,
-    answer_is,
     consent_step,
     cutoff_date,
     flags_from,
@@ -66,7 +65,9 @@ CONDITIONS = ChoiceSet(
     ("disabilitas", "lansia", "hamil", "penyakit_kronis", "tidak_ada"),
     exclusive="tidak_ada",
 )
-PROGRAMMES = ChoiceSet("programmes", ("pkh", "bpnt", "pbi_jkn", "belum_tahu"), exclusive="belum_tahu")
+PROGRAMMES = ChoiceSet(
+    "programmes", ("pkh", "bpnt", "pbi_jkn", "belum_tahu"), exclusive="belum_tahu"
+)
 
 
 def _size(answers: Answers) -> int:

@@ -19,12 +19,12 @@ def test_both_languages_have_the_same_messages():
 
 def test_translations_fill_the_same_blanks():
     indonesian, english = catalogue("id"), catalogue("en")
-    for key in indonesian.keys():
+    for key in sorted(indonesian.keys()):
         assert blanks(indonesian.template(key)) == blanks(english.template(key)), key
 
 
 def test_no_text_is_left_with_a_stray_brace():
     for language in ("id", "en"):
         cat = catalogue(language)
-        for key in cat.keys():
+        for key in sorted(cat.keys()):
             assert not re.search(r"{[^}]*$", cat.template(key)), key

@@ -15,8 +15,8 @@ def test_an_objection_to_a_recipient_is_filed_with_the_objector_kept_confidentia
     chat = Chat()
     transcript(
         chat,
-        OBJECTION_START
-        + [
+        [
+            *OBJECTION_START,
             ("1", "desa/kelurahan yang sama"),
             ("cinunuk", "Pilih desa/kelurahan"),
             ("1", "Nama lengkap orang yang disanggah"),
@@ -50,8 +50,8 @@ def test_the_reasons_offered_follow_the_kind_of_objection():
     chat = Chat()
     transcript(
         chat,
-        OBJECTION_START
-        + [
+        [
+            *OBJECTION_START,
             ("2", "desa"),
             ("cinunuk", "Pilih"),
             ("1", "Nama lengkap"),
@@ -70,8 +70,8 @@ def test_other_reasons_need_a_short_explanation():
     chat = Chat()
     transcript(
         chat,
-        OBJECTION_START
-        + [
+        [
+            *OBJECTION_START,
             ("3", "desa"),
             ("cinunuk", "Pilih"),
             ("1", "Nama lengkap"),
@@ -86,3 +86,10 @@ def test_other_reasons_need_a_short_explanation():
     assert "wajib" in chat.say("lewati")
     assert "terlalu pendek" in chat.say("tdk")
     assert "foto bukti" in chat.say("Nama saya salah ketik di data")
+
+
+def test_an_objection_about_ones_own_household_asks_about_ones_own_family():
+    chat = Chat()
+    answer = chat.say("menu") and chat.say("2") and chat.say("setuju") and chat.say("3")
+    assert "keluarga Anda tinggal" in answer
+    assert "Boleh nama Anda sendiri" in chat.say("cinunuk") + chat.say("1")

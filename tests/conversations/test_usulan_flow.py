@@ -67,7 +67,9 @@ def test_a_field_is_changed_from_the_summary_by_its_number():
     chat = Chat()
     reach_photos(chat)
     summary = finish_after_photos(chat)
-    name_line = next(line for line in summary.splitlines() if line.split(". ", 1)[-1].startswith("Nama:"))
+    name_line = next(
+        line for line in summary.splitlines() if line.split(". ", 1)[-1].startswith("Nama:")
+    )
     number = name_line.split(".", 1)[0]
     assert "nama lengkap" in chat.say(number)
     assert "Jawaban sebelumnya: Budi Santoso" in chat.replies[-1].text
@@ -96,7 +98,9 @@ def test_invalid_answers_are_explained_and_asked_again_without_losing_anything()
     answer = chat.say("32O4051708850001")
     assert "O" in answer
     assert "Kartu Keluarga" in chat.say("3204.0517.0885.0001")  # dots are fine
-    transcript(chat, [(KK, "nama lengkap"), ("B4di", "nama"), ("Budi", "lahir"), ("X", "terlalu pendek")])
+    transcript(
+        chat, [(KK, "nama lengkap"), ("B4di", "nama"), ("Budi", "lahir"), ("X", "terlalu pendek")]
+    )
     assert "Tanggal lahir" in chat.say("Bandung")
     mismatch = chat.say("18-08-1985")
     assert "17-08-1985" in mismatch and "Tanggal lahir" in chat.last.text
@@ -139,7 +143,7 @@ def test_a_skippable_photo_can_be_skipped_but_the_ktp_cannot():
 
 def test_members_can_be_left_for_the_village_staff():
     chat = Chat()
-    lines = USULAN_TYPED[:20] + [("nanti", "Lantai")]
+    lines = [*USULAN_TYPED[:20], ("nanti", "Lantai")]
     transcript(chat, lines)
     assert not any(k.startswith("members.") for k in chat.state.answers)
 

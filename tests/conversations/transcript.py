@@ -40,12 +40,15 @@ class FakeRegister:
         self.seen.append(effect)
         payload = effect.payload
         if effect.kind == effects.FIND_OPEN_USULAN:
-            found = [r for r in self.requests if r["kind"] == "usulan" and r["nik"] == payload["nik"]]
+            found = [
+                r for r in self.requests if r["kind"] == "usulan" and r["nik"] == payload["nik"]
+            ]
             ticket = found[0]["ticket"] if found else None
             own = bool(found) and found[0]["chat"] == self.chat
             return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima", "own": own})
         if effect.kind == effects.SUBMIT_REQUEST:
-            ticket = ("U" if payload["kind"] == "usulan" else "S") + f"{len(self.requests) + 2:06d}".replace("0", "A").replace("1", "B")
+            prefix = "U" if payload["kind"] == "usulan" else "S"
+            ticket = prefix + "ABCDE" + "23456789"[len(self.requests)]
             self.requests.append({**payload, "ticket": ticket, "chat": self.chat})
             return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima"})
         if effect.kind == effects.LIST_MY_REQUESTS:
