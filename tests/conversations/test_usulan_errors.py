@@ -1,0 +1,63 @@
+"""Every typed usulan question refuses a wrong answer kindly and keeps what was answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conversations.transcript import USULAN_TYPED, Chat, transcript
+
+# (index in USULAN_TYPED of the answer to replace, a wrong answer, a piece of the explanation)
+WRONG_ANSWERS = [
+    (2, "mungkin", "ya"),  # consent
+    (3, "7", "1 sampai 3"),  # for whom
+    (4, "12345", "16 angka"),  # NIK
+    (4, "9904051708850001", "provinsi"),  # NIK with an unknown province
+    (4, "3204053208850001", "tanggal"),  # NIK with day 32
+    (5, "3204050101200", "16 angka"),  # KK
+    (6, "Budi 123", "huruf"),  # name
+    (7, "B", "terlalu pendek"),  # birth place
+    (8, "31-02-1985", "tanggal"),  # birth date that does not exist
+    (8, "17-08-1986", "17-08-1985"),  # birth date that does not match the NIK
+    (9, "S", "huruf"),  # mother's name
+    (10, "raja", "Pilihan itu tidak ada"),  # relationship
+    (13, "zzzqqq", "tidak ditemukan"),  # village
+    (13, "ci", "3 huruf"),  # village, too short to search
+    (16, "abc", "RT"),  # RT
+    (17, "0", "RW"),  # RW
+    (18, "Jl", "terlalu pendek"),  # street
+    (19, "seratus", "angka"),  # household size
+    (19, "0", "1"),  # household size below one
+    (20, "mungkin", "ya"),  # members now?
+    (21, "123", "16 angka"),  # member NIK
+    (34, "9", "1 sampai 5"),  # special conditions
+    (34, "1 5", "tidak bisa dipilih bersama"),  # "none" together with a condition
+]
+
+
+@pytest.mark.parametrize(
+    ("index", "wrong", "explained"),
+    WRONG_ANSWERS,
+    ids=[f"{USULAN_TYPED[i][0][:12]}->{w}" for i, w, _ in WRONG_ANSWERS],
+)
+def test_a_wrong_answer_is_explained_and_the_same_question_asked_again(
+    index: int, wrong: str, explained: str
+) -> None:
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:index])
+    question = chat.last.text
+    before = dict(chat.state.answers)
+    answer = chat.say(wrong)
+    assert explained.lower() in answer.lower()
+    assert chat.last.text.split("\n\n")[0] == question.split("\n\n")[0]
+    assert chat.state.answers == before
+    # And the right answer is then taken as usual.
+    said, expected = USULAN_TYPED[index]
+    assert expected in chat.say(said)
+
+
+def test_programmes_refuse_not_sure_together_with_a_programme() -> None:
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:35])
+    assert "tidak bisa dipilih bersama" in chat.say("1 4")
+    assert "foto KTP" in chat.say("belum tahu")
+    assert chat.state.answers["programmes"] == ["belum_tahu"]
