@@ -41,7 +41,11 @@ def fold_many(texts: list[str]) -> list[str]:
     """`fold` for a long list in one pass (83,762 village names fold in ~50 ms this way)."""
     if not texts:
         return []
-    return _fold_lines("\n".join(" ".join(t.split()) for t in texts)).split("\n")
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:
+        # A text with a newline of its own would shift every later line: fold one by one.
+        return [fold(text) for text in texts]
+    return _fold_lines(joined).split("\n")
 
 
 def title_words(text: str) -> str:

@@ -31,7 +31,8 @@ _LEVEL_BY_NAME: dict[str, Level] = {
 }
 # (code, name, level, retired): one row of either CSV file.
 _Entry = tuple[str, str, Level, bool]
-_DOTTED = re.compile(r"\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?")
+# [0-9], not \d: \d would also accept Arabic-Indic and other non-ASCII digits.
+_DOTTED = re.compile(r"[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{4})?)?)?")
 # Undotted digit counts per level and where the dots go.
 _SPLITS: dict[int, tuple[int, ...]] = {2: (2,), 4: (2, 2), 6: (2, 2, 2), 10: (2, 2, 2, 4)}
 
@@ -136,7 +137,7 @@ class _SearchIndex:
     def __init__(self, codes: list[str], names: list[str]) -> None:
         self.codes = codes
         folded = _PREFIX_WORDS.sub("", "\n".join(fold_many(names)))
-        self.keys = folded.split("\n")
+        self.keys = folded.split("\n") if names else []
         self.blob, self.starts = "\n" + folded + "\n", _starts(self.keys)
         spaceless = folded.replace(" ", "")
         self.spaceless_blob = "\n" + spaceless + "\n"
@@ -144,7 +145,6 @@ class _SearchIndex:
         self.exact: dict[str, list[int]] = {}
         for i, key in enumerate(self.keys):
             self.exact.setdefault(key, []).append(i)
-        # Codes are sorted, so each kecamatan's villages form one run of indices.
         self.by_kecamatan: dict[str, list[int]] = {}
         for i, code in enumerate(codes):
             self.by_kecamatan.setdefault(code[:8], []).append(i)
@@ -193,11 +193,12 @@ class _SearchIndex:
         cap: int,
         shift: int = 0,
     ) -> None:
-        # A literal pattern keeps re's fast substring search (a look-behind made it 20x slower).
-        for n, match in enumerate(re.finditer(re.escape(needle), blob)):
-            if n >= cap:
-                break
-            found.setdefault(bisect_right(starts, match.start() + shift) - 1, tier)
+        # str.find is CPython's fastsearch: about twice as quick here as re.finditer, and a
+        # Python loop over the names would be a hundred times slower.
+        position, hits = blob.find(needle), 0
+        while position != -1 and hits < cap:
+            found.setdefault(bisect_right(starts, position + shift) - 1, tier)
+            position, hits = blob.find(needle, position + 1), hits + 1
 
     def fuzzy(self, query: str) -> dict[int, int]:
         """Villages whose name is one or two typos away, or whose words are one typo away."""
@@ -315,7 +316,9 @@ class RegionIndex:
         key = search_key(query)
         if not key or limit <= 0:
             return []
-        preferred = self._search.by_kecamatan.get(dotted_code(prefer_kecamatan or "") or "", [])
+        # A village code works too: its first three parts are its kecamatan.
+        preferred_code = (dotted_code(prefer_kecamatan or "") or "")[:8]
+        preferred = self._search.by_kecamatan.get(preferred_code, [])
         found = self._search.direct(key, enough=limit)
         if not found:
             found = self._with_place(key) or self._search.fuzzy(key)
@@ -358,7 +361,7 @@ class RegionIndex:
         words = key.split()
         for cut in range(len(words) - 1, 0, -1):
             place = [w for w in words[cut:] if w not in _PLACE_LABELS]
-            if not place:
+            if not place or words[cut - 1] in _PLACE_LABELS:
                 continue
             matches = self._search.direct(" ".join(words[:cut]), enough=0)
             kept = {i: t for i, t in matches.items() if _names_place(self._place_words(i), place)}

@@ -73,6 +73,12 @@ def test_current_wins_over_retired() -> None:
     assert index.get("3204") == Region("32.04", "Kabupaten Bandung", "kabupaten", retired=False)
 
 
+def test_an_index_without_villages_finds_nothing() -> None:
+    index = RegionIndex.from_regions([Region("32", "Jawa Barat", "provinsi", retired=False)])
+    assert index.search_villages("jawa") == []
+    assert index.villages_in_kecamatan("32.04.05") == []
+
+
 def test_village_label(regions: RegionIndex) -> None:
     village = regions.village("32.03.03.2013")
     assert village is not None
@@ -108,7 +114,7 @@ def test_limit(regions: RegionIndex) -> None:
     assert regions.search_villages("sukamaju", limit=0) == []
 
 
-@pytest.mark.parametrize("kecamatan", [CIBEBER, CIBEBER.replace(".", "")])
+@pytest.mark.parametrize("kecamatan", [CIBEBER, CIBEBER.replace(".", ""), "3203032001"])
 def test_prefer_kecamatan_puts_its_villages_first(regions: RegionIndex, kecamatan: str) -> None:
     plain = regions.search_villages("sukamaju")
     assert plain[0].kecamatan_code != CIBEBER
@@ -197,14 +203,15 @@ def test_search_offers_current_villages_only(regions: RegionIndex) -> None:
 def test_search_is_fast(regions: RegionIndex) -> None:
     queries = ["sukamaju", "desa sukamaju", "sukamju", "suka", "s", "ang", "tanjung sarri", "xyzzy"]
     regions.search_villages("warm up the lazy typo tables")
-    start = time.perf_counter()
+    # CPU time, not wall time: a busy shared test machine must not make this flaky.
+    start = time.process_time()
     for query in queries * 5:
         regions.search_villages(query, prefer_kecamatan=CIBEBER)
-    per_query_ms = (time.perf_counter() - start) * 1000 / (len(queries) * 5)
+    per_query_ms = (time.process_time() - start) * 1000 / (len(queries) * 5)
     assert per_query_ms < 20
 
 
 def test_load_is_fast() -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     RegionIndex.load()
-    assert time.perf_counter() - start < 1.5  # budget 1 s; slack for a busy test machine
+    assert time.process_time() - start < 1.0
