@@ -25,7 +25,7 @@ from conversations.validators import default_regions
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
-from tests.conversations.transcript import KK, NIK_MAN, USULAN_TYPED
+from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
 
 
 def tiny_png() -> bytes:
@@ -89,8 +89,8 @@ class Citizen:
             answer = self.say(said)
             assert expected in answer, f"after {said!r} expected {expected!r} in:\n{answer}"
 
-    def file_usulan(self) -> str:
-        self.walk(USULAN_TYPED)
+    def file_usulan(self, lines: list[tuple[str, str]] = USULAN_TYPED) -> str:
+        self.walk(lines)
         assert "foto rumah" in self.send(photo=PhotoUpload(tiny_png(), "image/png"))
         assert "lokasi" in self.send(photo=PhotoUpload(tiny_png(), "image/png"))
         assert "Nomor HP" in self.send(location=Location(-6.93, 107.72))
@@ -242,3 +242,22 @@ def test_conversation_state_in_redis_with_requests_in_the_database(
     service = make_service(db_engine, store, tmp_path, clock)
     assert "Kode tiket" in Citizen(service).file_usulan()
     assert count(db_engine, Request) == 1
+
+
+def test_someone_already_in_another_open_household_is_flagged_for_staff(
+    service: ChatService, db_engine: Engine
+) -> None:
+    Citizen(service).file_usulan()  # lists Sri Wahyuni (NIK_WOMAN) as a member
+    alone = [
+        *USULAN_TYPED[:4],
+        (NIK_WOMAN, "Kartu Keluarga"),
+        *USULAN_TYPED[5:19],
+        ("1", "Lantai"),  # a household of one: no members asked
+        *USULAN_TYPED[27:],
+    ]
+    assert "Kode tiket" in Citizen(service, sender="6285555555555").file_usulan(alone)
+    with Session(db_engine) as session:
+        second = session.exec(select(Request).where(Request.nik == NIK_WOMAN)).one()
+        assert "member_in_other_request" in second.flags
+        first = session.exec(select(Request).where(Request.nik == NIK_MAN)).one()
+        assert "member_in_other_request" not in first.flags
