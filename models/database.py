@@ -85,6 +85,12 @@ def _sqlite_engine(url: URL) -> Engine:
         finally:
             cursor.close()
 
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # Using a connection with isolation_level="AUTOCOMMIT" hands it back to the driver's
+        # legacy mode when it returns to the pool; take control again on every checkout.
+        dbapi_connection.isolation_level = None
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         options = connection.get_execution_options()

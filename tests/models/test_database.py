@@ -144,6 +144,19 @@ def test_sqlite_savepoint_rolls_back_inside_the_outer_transaction(sqlite_engine:
         assert [a.chat_key for a in session.exec(select(LookupAttempt))] == ["a"]
 
 
+def test_sqlite_keeps_transaction_control_after_an_autocommit_connection(
+    sqlite_engine: Engine,
+) -> None:
+    with sqlite_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("SELECT 1")
+    # The same pooled connection again: the driver must not be back in its legacy mode
+    # (isolation_level "" = the driver emits BEGIN itself, and skips it before SAVEPOINT).
+    with sqlite_engine.connect() as conn:
+        assert conn.connection.dbapi_connection is not None
+        assert conn.connection.dbapi_connection.isolation_level is None
+    test_sqlite_savepoint_rolls_back_inside_the_outer_transaction(sqlite_engine)
+
+
 def test_foreign_keys_are_enforced(db_engine: Engine) -> None:
     from models.tables import StatusChange
 
