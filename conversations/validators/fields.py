@@ -49,7 +49,7 @@ _RT_RW_LABEL_WORDS = frozenset({"rt", "rw", "r", "t", "w", "no", "nomor", "nmr"}
 
 
 def parse_rt_rw(raw: str) -> Checked[str]:
-    """ "3", "03", "rt 3", "RW.05", "RT 003" → "003" (as on KTP and KK)."""
+    """RT or RW number, zero-padded as on KTP and KK: "3", "rt 3", "RW.05" → "003"."""
     text = raw.strip().lower()
     if not text:
         return Checked.bad(problem("rt_rw_empty"))
@@ -77,7 +77,7 @@ _MOBILE_MIN = 9
 
 
 def parse_phone(raw: str) -> Checked[str]:
-    """ "0812-3456-7890", "+62 812 3456 7890", "62812...", "812..." → "+6281234567890"."""
+    """Indonesian number in E.164: "0812-3456-7890", "+62 812...", "812..." → "+6281234567890"."""
     text = _PHONE_SEPARATORS.sub("", raw)
     if not text:
         return Checked.bad(problem("phone_empty"))
@@ -102,7 +102,7 @@ def parse_phone(raw: str) -> Checked[str]:
 
 
 def _national_number(body: str, plus: bool) -> str | None:
-    """Digits after the country code, or None for another country's number."""
+    """Digits after the country code; "" when unreadable; None for another country's number."""
     if plus:
         if not body.startswith("62"):
             return None
@@ -115,8 +115,10 @@ def _national_number(body: str, plus: bool) -> str | None:
         national = body[2:]
     elif body.startswith("0"):
         national = body[1:]
+    elif body.startswith("8"):
+        national = body  # "812 3456 7890": a mobile number with its 0 left off
     else:
-        national = body  # "812 3456 7890": the 0 left off; the prefix check catches others
+        return ""  # "21 1234 5678": a landline needs its 0 and area code to be read safely
     # "+62 0812..." is a common mix of both forms; the trunk 0 is not part of the number.
     return national[1:] if national.startswith("0") else national
 
@@ -192,6 +194,9 @@ def parse_date(raw: str, *, today: date) -> Checked[date]:
     shown = f"{day:02d}-{month:02d}-{year_text}"
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return Checked.bad(problem("date_invalid", date=shown))
+    if len(year_text) == 4 and int(year_text) < EARLIEST_YEAR:
+        # Checked before the calendar: year 0 does not exist in `datetime` at all.
+        return Checked.bad(problem("date_too_old", date=shown, earliest=EARLIEST_YEAR))
     if len(year_text) == 2:
         found = two_digit_year_date(int(year_text), month, day, today=today)
     else:
@@ -202,8 +207,6 @@ def parse_date(raw: str, *, today: date) -> Checked[date]:
         return Checked.bad(problem("date_not_in_month", date=shown, month=month_name, last=last))
     if found > today:
         return Checked.bad(problem("date_future", date=dmy(found)))
-    if found.year < EARLIEST_YEAR:
-        return Checked.bad(problem("date_too_old", date=dmy(found), earliest=EARLIEST_YEAR))
     return Checked.good(found)
 
 
@@ -370,7 +373,7 @@ _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
 
 
 def parse_int(raw: str, *, minimum: int, maximum: int) -> Checked[int]:
-    """ "5", "5 orang", "lima", "dua belas", "tidak ada" (0), "1.500.000", "2 juta"."""
+    """A whole number: "5", "5 orang", "lima", "dua belas", "tidak ada" (0), "1.500.000"."""
     text = raw.strip().lower()
     if not text:
         return Checked.bad(problem("int_empty"))
@@ -442,5 +445,5 @@ def _word_number(words: list[str]) -> int | None:
 
 
 def normalize_ticket(raw: str) -> str:
-    """ "u-7kq4 m9" → "U7KQ4M9": what a citizen reads back from a chat or a printout."""
+    """Ticket code as stored: "u-7kq4 m9" → "U7KQ4M9" (read back from a chat or printout)."""
     return "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum())

@@ -39,7 +39,7 @@ def normalize_number(raw: str) -> str:
 
 
 def mask_nik(number: str) -> str:
-    """ "3204********0001": the first 4 and last 4 digits of a NIK or KK number, never more.
+    """Mask a NIK or KK number to its first 4 and last 4 digits: "3204********0001".
 
     Anything of 8 characters or fewer is masked whole, so a fragment is never shown in full.
     """

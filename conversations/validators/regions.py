@@ -357,7 +357,7 @@ class RegionIndex:
         return found
 
     def _with_place(self, key: str) -> dict[int, int]:
-        """ "sukamaju cibeber", "sukamaju kab. cianjur": a village name, then where it is."""
+        """A village name followed by where it is: "sukamaju cibeber", "sukamaju kab. cianjur"."""
         words = key.split()
         for cut in range(len(words) - 1, 0, -1):
             place = [w for w in words[cut:] if w not in _PLACE_LABELS]

@@ -160,6 +160,7 @@ def test_phone_accepted(typed: str, e164: str) -> None:
         pytest.param("0060 12 345 6789", "phone_not_indonesian", id="00-malaysia"),
         pytest.param("0123 4567 890", "phone_invalid_prefix", id="starts-01"),
         pytest.param("1234567890", "phone_invalid_prefix", id="no-prefix-not-mobile"),
+        pytest.param("21 1234 5678", "phone_invalid_prefix", id="landline-without-0"),
         pytest.param("0812 345", "phone_too_short", id="too-short"),
         pytest.param("0812-345-67", "phone_too_short", id="mobile-only-8-after-the-0"),
         pytest.param("0812 3456 7890 12", "phone_too_long", id="too-long"),
@@ -250,6 +251,8 @@ def test_date_values(typed: str, value: date) -> None:
         pytest.param("24-11-2026", "date_future", id="tomorrow"),
         pytest.param("17-08-2030", "date_future", id="future-year"),
         pytest.param("31-12-1899", "date_too_old", id="before-1900"),
+        pytest.param("17-08-0000", "date_too_old", id="year-0"),
+        pytest.param("29-02-0001", "date_too_old", id="year-1-not-leap"),
     ],
 )
 def test_dates_refused(typed: str, code: str) -> None:
