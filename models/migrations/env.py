@@ -15,6 +15,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import String
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from models.coltypes import UTCDateTime
@@ -31,8 +32,10 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
         return False
     if isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
-    if isinstance(obj, String) and type(obj).__module__.startswith("sqlmodel"):
-        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if isinstance(obj, AutoString):  # what SQLModel uses for `str` fields
+        impl = obj.impl_instance
+        length = impl.length if isinstance(impl, String) else None
+        return f"sa.String(length={length})" if length else "sa.String()"
     return False
 
 
