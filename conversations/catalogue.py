@@ -22,11 +22,18 @@ class MissingMessage(KeyError):
     pass
 
 
+class DuplicateMessage(ValueError):
+    pass
+
+
 def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else key
         if isinstance(value, Mapping):
             _flatten(dotted, value, out)
+        elif dotted in out:
+            # Several files share tables such as [problem]: one must not overwrite another.
+            raise DuplicateMessage(dotted)
         else:
             out[dotted] = str(value)
 
