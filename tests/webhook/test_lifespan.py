@@ -41,7 +41,7 @@ def test_an_injected_container_is_left_open(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(app_module, "_build_container", no_build)
     container = FakeContainer()
 
-    with TestClient(create_app(container=container)) as client:
+    with TestClient(create_app(container=container)) as client:  # type: ignore[arg-type]
         assert client.get("/healthz").status_code == 200
 
     assert container.closed is False

@@ -99,7 +99,6 @@
       button.textContent = reply.numbered ? index + 1 + ". " + choice.label : choice.label;
       button.addEventListener("click", () => {
         if (busy) return;
-        button.classList.add("chosen");
         send({ choice: choice.id }, () => bubble("user", choice.label));
       });
       group.appendChild(button);
@@ -109,10 +108,14 @@
     return group;
   }
 
-  // Older buttons stay visible (the transcript reads naturally) but can no longer be pressed.
+  // Once the user answers, earlier buttons can no longer be pressed (the bot would call
+  // them stale anyway) and fold away; the user's own bubble shows what was picked.
   function retireChoices() {
-    messages.querySelectorAll(".choices button").forEach((b) => {
-      b.disabled = true;
+    messages.querySelectorAll(".choices:not(.retired)").forEach((group) => {
+      group.classList.add("retired");
+      group.querySelectorAll("button").forEach((b) => {
+        b.disabled = true;
+      });
     });
   }
 
@@ -145,6 +148,7 @@
     });
     const last = replies[replies.length - 1];
     setExpecting(last ? last.expects : "text");
+    scrollToEnd(); // the composer may have grown (photo/location button): stay at the end
     return lastChoices;
   }
 
@@ -221,7 +225,8 @@
   // ---- location ----
 
   function formatLocation(lat, lon) {
-    return "📍 Lokasi: " + lat.toFixed(5) + ", " + lon.toFixed(5);
+    // Plain text, no emoji: machines without an emoji font would show an empty box.
+    return "Lokasi dibagikan: " + lat.toFixed(5) + ", " + lon.toFixed(5);
   }
 
   function sendLocation(lat, lon) {
@@ -232,6 +237,7 @@
   function showLocationForm(reason) {
     locationForm.hidden = false;
     locationError.textContent = reason || "";
+    scrollToEnd();
     locationText.focus();
   }
 

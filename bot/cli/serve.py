@@ -1,0 +1,94 @@
+"""`dtsen-bot serve`: the web app (chat page, webhooks, health) under uvicorn."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.settings import Settings
+
+# Hosts that mean "every interface": a browser cannot open them, so show loopback instead.
+_ANY_HOST = {"0.0.0.0", "::", ""}
+
+
+def describe_database(url: str) -> str:
+    """Where the data lives, in plain words and without credentials."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "unrecognised DATABASE_URL (check its spelling)"
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return "SQLite in memory (nothing is kept after the server stops)"
+        return f"SQLite file {Path(parsed.database).expanduser().resolve()}"
+    if backend == "postgresql":
+        port = f":{parsed.port}" if parsed.port else ""
+        name = f", database {parsed.database}" if parsed.database else ""
+        return f"PostgreSQL at {parsed.host or 'localhost'}{port}{name}"
+    return f"{backend} database"
+
+
+def describe_state_store(settings: Settings) -> str:
+    """Where unfinished conversations are kept (mirrors make_conversation_store's choice)."""
+    if not settings.redis_url:
+        return "in the database above (table of conversation states)"
+    try:
+        parsed = make_url(settings.redis_url)
+    except ArgumentError:
+        return "in Redis (REDIS_URL)"
+    port = f":{parsed.port}" if parsed.port else ""
+    # A redis URL's path is the database number; user and password are never shown.
+    db = f", db {parsed.database}" if parsed.database else ""
+    return f"in Redis at {parsed.host or 'localhost'}{port}{db}"
+
+
+def browser_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in _ANY_HOST else host
+    if ":" in shown:  # an IPv6 literal
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
+    base = browser_url(host, port)
+    if settings.simulator_enabled:
+        page = f"Chat page:        {base}  (open it in a browser to try the bot)"
+    else:
+        page = "Chat page:        off (SIMULATOR_ENABLED=false)"
+    return [
+        "dtsen-bot is starting.",
+        page,
+        f"Health check:     {base}healthz",
+        f"Database:         {describe_database(settings.database_url)}",
+        f"Conversations:    kept {describe_state_store(settings)}",
+        f"Photos:           {Path(settings.data_dir).expanduser().resolve()}",
+        "Press Ctrl-C to stop.",
+    ]
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on (default: HOST setting).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Default: PORT.")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web app: the local chat page, webhooks and /healthz."""
+    # Imported here so other commands (and `--help`) do not load the web stack.
+    import uvicorn
+
+    from webhook.app import create_app
+
+    settings = Settings()
+    host = host if host is not None else settings.host
+    port = port if port is not None else settings.port
+    for line in startup_lines(settings, host, port):
+        click.echo(line)
+    app = create_app(settings)
+    # uvicorn traps SIGINT/SIGTERM itself, runs the lifespan shutdown (closing the
+    # database) and returns; the suppress is for a Ctrl-C that lands during startup.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    click.echo("dtsen-bot stopped.")

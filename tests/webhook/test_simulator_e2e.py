@@ -1,0 +1,90 @@
+"""The simulator API over the real container: engine, service, a fresh SQLite file."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.settings import Settings
+from tests.webhook.support import tiny_png
+from webhook.app import create_app
+
+API = "/api/simulator/messages"
+
+
+@pytest.fixture
+def real_client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'dtsen.db'}",
+        data_dir=tmp_path / "var",
+        redis_url=None,
+        simulator_enabled=True,
+    )
+    # The lifespan builds (and migrates) the database, then closes it.
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def send(client: TestClient, user: str = "e2e", **payload: Any) -> list[dict[str, Any]]:
+    response = client.post(API, json={"user": user, **payload})
+    assert response.status_code == 200, response.text
+    replies: list[dict[str, Any]] = response.json()["replies"]
+    return replies
+
+
+def choice_id(replies: list[dict[str, Any]], label_start: str) -> str:
+    for reply in replies:
+        for choice in reply["choices"]:
+            if choice["label"].startswith(label_start):
+                return str(choice["id"])
+    raise AssertionError(f"no choice starting {label_start!r} in {replies}")
+
+
+def test_fresh_database_is_healthy(real_client: TestClient) -> None:
+    response = real_client.get("/healthz")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["database"]["ok"] is True
+    assert body["store"]["ok"] is True
+
+
+def test_check_status_on_a_new_chat_finds_nothing(real_client: TestClient) -> None:
+    menu = send(real_client, text="menu")
+    assert menu[-1]["expects"] == "choice"
+
+    modes = send(real_client, choice=choice_id(menu, "Cek status"))
+    answer = send(real_client, choice=choice_id(modes, "Permohonan saya"))
+
+    assert any("Belum ada permohonan" in reply["text"] for reply in answer)
+
+
+def test_a_photo_reaches_the_flow_and_a_non_image_is_refused_kindly(
+    real_client: TestClient, tmp_path: Path
+) -> None:
+    replies = send(real_client, text="menu")
+    replies = send(real_client, choice=choice_id(replies, "Sanggahan"))
+    replies = send(real_client, choice=choice_id(replies, "Saya setuju"))
+    replies = send(real_client, choice=choice_id(replies, "Ada penerima"))
+    replies = send(real_client, text="sukamaju")
+    replies = send(real_client, choice=choice_id(replies, "Sukamaju, Kec. Tigapanah"))
+    for answer in ("Budi Santoso", "lewati", "lewati", "lewati", "lewati"):
+        replies = send(real_client, text=answer)
+    replies = send(real_client, choice=choice_id(replies, "Sudah mampu"))
+    replies = send(real_client, text="lewati")
+    assert replies[-1]["expects"] == "photo"
+
+    not_image = "data:image/png;base64," + base64.b64encode(b"just text").decode()
+    refused = send(real_client, photo=not_image)
+    assert refused[-1]["expects"] == "photo"
+    assert "bukan foto" in refused[0]["text"]
+
+    png = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
+    accepted = send(real_client, photo=png)
+    assert accepted[-1]["expects"] == "location"
+    assert list((tmp_path / "var").rglob("*")), "the photo should be stored under DATA_DIR"
