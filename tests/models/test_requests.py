@@ -105,8 +105,10 @@ def test_ticket_collision_is_retried_and_the_outer_transaction_survives(db_engin
 
 def test_ticket_space_exhaustion_is_reported(db_engine: Engine) -> None:
     class Stuck(random.Random):
-        def choice(self, seq):  # type: ignore[no-untyped-def, override]
-            return seq[0]
+        """Always draws the same ticket (choice() always picks the first element)."""
+
+        def getrandbits(self, k: int, /) -> int:
+            return 0
 
     with Session(db_engine) as session:
         create_request(session, new_usulan(), now=NOW, rng=Stuck())
