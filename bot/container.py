@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.effects import EffectRunner
 from bot.service import ChatService
@@ -19,6 +20,8 @@ from conversations.validators import default_regions
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
+from models.dedup import purge_processed
+from models.lookups import purge_lookup_attempts
 
 
 @dataclass
@@ -32,6 +35,19 @@ class Container:
         database = database_status(self.engine)
         store = self.store.health()
         return {"ok": bool(database["ok"] and store["ok"]), "database": database, "store": store}
+
+    def purge(self, now: datetime) -> dict[str, int]:
+        """Forget what is no longer needed: it holds personal data (UU 27/2022 data minimisation).
+
+        Conversations outlive their expiry by one more period so the citizen can still be
+        told that theirs expired; delivery records only need to outlast provider retries.
+        """
+        settings = self.settings
+        conversations = self.store.purge(older_than=now - settings.conversation_ttl * 2)
+        with Session(self.engine) as session, session.begin():
+            deliveries = purge_processed(session, before=now - settings.delivery_record_ttl)
+            lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
+        return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
 
     def close(self) -> None:
         self.engine.dispose()

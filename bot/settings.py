@@ -40,5 +40,9 @@ class Settings(BaseSettings):
     cutoff_day: int = Field(
         default=17, ge=1, le=28, description="Day of month of the DTSEN monthly cut-off."
     )
+    delivery_record_ttl: timedelta = Field(
+        default=timedelta(days=3),
+        description="How long a handled delivery is remembered, to answer provider retries.",
+    )
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"

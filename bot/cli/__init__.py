@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.check import check
+from bot.cli.purge import purge
 
 
 @click.group()
@@ -13,3 +14,4 @@ def main() -> None:
 
 
 main.add_command(check)
+main.add_command(purge)

@@ -1,0 +1,21 @@
+"""`dtsen-bot purge`: forget expired conversations and old delivery records now."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+
+from bot.container import build
+from bot.settings import Settings
+
+
+@click.command()
+def purge() -> None:
+    """Delete expired conversations, old delivery records and look-up attempts."""
+    container = build(Settings())
+    try:
+        click.echo(json.dumps(container.purge(datetime.now(UTC))))
+    finally:
+        container.close()
