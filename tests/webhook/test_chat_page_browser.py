@@ -65,38 +65,46 @@ def base_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(base_url: str) -> Iterator[Any]:
-    yield from _browse(base_url)
-
-
-@pytest.fixture
-def fake_page() -> Iterator[Any]:
-    """The page against the echoing fake service: reply shapes the real flows rarely send."""
-    with live_server(create_app(settings_for_test(), service=FakeService())) as url:
-        yield from _browse(url)
-
-
-def _browse(base_url: str) -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for this module (each test gets a fresh context). Module-scoped, not
+    session-scoped, so Playwright's event loop is gone before other modules' tests run."""
     sync_playwright = _sync_playwright()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=2,
-            locale="id-ID",
-            geolocation={"latitude": LAT, "longitude": LON},
-            permissions=["geolocation"],
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(base_url)
-        yield page
-        context.close()
-        browser.close()
-        assert errors == [], f"JavaScript errors on the page: {errors}"
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# `browser` comes first: a missing Chromium skips before any server is started.
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    yield from _browse(browser, base_url)
+
+
+@pytest.fixture
+def fake_page(browser: Any) -> Iterator[Any]:
+    """The page against the echoing fake service: reply shapes the real flows rarely send."""
+    with live_server(create_app(settings_for_test(), service=FakeService())) as url:
+        yield from _browse(browser, url)
+
+
+def _browse(browser: Any, base_url: str) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        locale="id-ID",
+        geolocation={"latitude": LAT, "longitude": LON},
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base_url)
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def snapshot(page: Any, name: str) -> None:

@@ -6,6 +6,7 @@
 (function () {
   const API = "api/simulator/messages";
   const USER_KEY = "dtsen-simulator-user";
+  const REQUEST_TIMEOUT_MS = 60000;
 
   const messages = document.getElementById("messages");
   const composer = document.getElementById("composer");
@@ -174,6 +175,8 @@
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(Object.assign({ user: currentUser }, payload)),
+        // Never leave the typing dots up forever on a hung server.
+        signal: AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
       });
       if (response.status === 413) {
         throw new Error("Foto terlalu besar untuk dikirim. Pilih foto yang lebih kecil.");
@@ -181,7 +184,9 @@
       if (!response.ok) throw new Error("Server menjawab " + response.status + ".");
       replies = (await response.json()).replies;
     } catch (error) {
-      const detail = error instanceof TypeError ? "Periksa koneksi ke server." : error.message;
+      let detail = error.message;
+      if (error instanceof TypeError) detail = "Periksa koneksi ke server.";
+      if (error.name === "TimeoutError") detail = "Server tidak menjawab.";
       bubble("system", "Pesan gagal dikirim. " + detail + " Coba lagi.");
     } finally {
       setBusy(false);
