@@ -175,6 +175,9 @@ class _Run:
         if command == "menu":
             if self.state.in_flow():
                 self.state.mode = "menu"
+            elif self.state.updated_at is None:
+                # A first visit ("/start", the chat page opening): say what this is.
+                self.say("menu.welcome")
             self.show_menu()
             return True
         if command == "help":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.chat import chat
 from bot.cli.check import check
 from bot.cli.purge import purge
+from bot.cli.serve import serve
 
 
 @click.group()
@@ -13,5 +15,7 @@ def main() -> None:
     """dtsen-bot: chatbot for usulan mandiri, sanggahan and cek status (DTSEN)."""
 
 
+main.add_command(serve)
+main.add_command(chat)
 main.add_command(check)
 main.add_command(purge)

@@ -89,3 +89,9 @@ def test_english_texts_accept_english_choice_words():
 def test_a_first_message_gets_a_welcome_and_the_menu():
     answer = Chat().say("halo")
     assert "layanan DTSEN" in answer and "Apa yang ingin" in answer
+
+
+def test_a_first_menu_or_start_also_gets_the_welcome_but_later_ones_do_not():
+    chat = Chat()
+    assert "layanan DTSEN" in chat.say("/start")
+    assert "layanan DTSEN" not in chat.say("menu")

@@ -153,7 +153,7 @@ class Chat:
         self.expect(self.page.locator(".msg.user").last).to_have_text(label)
 
 
-def test_check_status_then_an_objection_up_to_photo_and_location(page: Any) -> None:
+def test_check_status_then_an_objection_filed_and_found_again(page: Any) -> None:
     chat = Chat(page)
     expect = chat.expect
 
@@ -219,8 +219,23 @@ def test_check_status_then_an_objection_up_to_photo_and_location(page: Any) -> N
     expect(page.locator(".msg.user").last).to_have_text("Lokasi dibagikan: -6.20880, 106.84560")
     chat.bot_says("Ketik NIK Anda")
     expect(page.locator("#attachments")).to_be_hidden()
-
     snapshot(page, "chat-page.png")
+
+    # The objector's own data, the summary (NIK masked), and the ticket.
+    chat.type("3204 0557 0885 0002")
+    chat.bot_says("Nama lengkap Anda")
+    chat.type("Sri Wahyuni")
+    chat.bot_said("Ringkasan sanggahan Anda")
+    chat.bot_said("3204********0002")
+    chat.press("Ya, kirim")  # shown without a number: numbers in the summary pick fields
+    chat.bot_said("Kode tiket: S-")
+    snapshot(page, "chat-page-submitted.png")
+
+    # And cek status now shows it, with its timeline.
+    chat.type("status")
+    chat.press("Permohonan saya (dari chat ini)", number=1)
+    chat.bot_said("Tiket S-")
+    chat.bot_said("Diterima, menunggu pemeriksaan petugas desa")
 
 
 def test_text_is_never_rendered_as_html(page: Any) -> None:

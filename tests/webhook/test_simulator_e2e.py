@@ -88,3 +88,29 @@ def test_a_photo_reaches_the_flow_and_a_non_image_is_refused_kindly(
     accepted = send(real_client, photo=png)
     assert accepted[-1]["expects"] == "location"
     assert list((tmp_path / "var").rglob("*")), "the photo should be stored under DATA_DIR"
+
+
+def text_of(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(reply["text"] for reply in replies)
+
+
+def test_a_whole_usulan_over_the_api_then_its_status_from_another_chat(
+    real_client: TestClient,
+) -> None:
+    from tests.conversations.transcript import NIK_MAN, USULAN_TYPED
+
+    for said, expected in USULAN_TYPED:
+        assert expected in text_of(send(real_client, text=said)), said
+    photo = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
+    assert "foto rumah" in text_of(send(real_client, photo=photo))
+    assert "lokasi" in text_of(send(real_client, photo=photo))
+    location = send(real_client, location={"lat": -6.93, "lon": 107.72})
+    assert location[-1]["text"].startswith("Nomor HP")
+    summary = send(real_client, text="0812 3456 7890")
+    assert summary[-1]["numbered"] is False and "3204********0001" in summary[-1]["text"]
+    done = text_of(send(real_client, text="ya"))
+    ticket = next(word for word in done.split() if word.startswith("U-"))
+
+    assert "NIK yang diisi" in text_of(send(real_client, user="neighbour", text=ticket))
+    status = text_of(send(real_client, user="neighbour", text=NIK_MAN))
+    assert "Status: Diterima" in status and "Budi" not in status
