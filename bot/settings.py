@@ -44,5 +44,8 @@ class Settings(BaseSettings):
         default=timedelta(days=3),
         description="How long a handled delivery is remembered, to answer provider retries.",
     )
+    purge_interval: timedelta = Field(
+        default=timedelta(hours=1), description="How often `serve` forgets expired data."
+    )
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"

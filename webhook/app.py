@@ -3,6 +3,8 @@ made in `create_app` / the lifespan, so tests and workers get independent apps."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from bot.settings import Settings
 from webhook import health, simulator
 from webhook.errors import install_error_handlers
+from webhook.housekeeping import purge_forever
 from webhook.middleware import BodySizeLimit, SecurityHeaders
 
 if TYPE_CHECKING:
@@ -44,14 +47,21 @@ def _build_container(settings: Settings) -> Container:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owned: Container | None = None
+    purging: asyncio.Task[None] | None = None
     if app.state.service is None:
         # Connects to the database and upgrades its schema: blocking work, off the loop.
         owned = await run_in_threadpool(_build_container, app.state.settings)
         app.state.container = owned
         app.state.service = owned.service
+        interval = app.state.settings.purge_interval.total_seconds()
+        purging = asyncio.create_task(purge_forever(owned, interval))
     try:
         yield
     finally:
+        if purging is not None:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
         # Close only what this app built; an injected container belongs to its caller.
         if owned is not None:
             owned.close()
