@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,3 +49,17 @@ class Settings(BaseSettings):
     )
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
+
+    @field_validator(
+        "conversation_ttl",
+        "resume_prompt_after",
+        "delivery_record_ttl",
+        "purge_interval",
+        mode="before",
+    )
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        """Durations may be ISO 8601 ("P7D", "PT30M") or plain seconds ("1800")."""
+        if isinstance(value, str) and value.strip().isdigit():
+            return timedelta(seconds=int(value))
+        return value
