@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import struct
 import uuid
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,18 +24,7 @@ from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
-
-
-def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+from tests.images import tiny_png
 
 
 class Clock:

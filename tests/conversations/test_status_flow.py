@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from tests.conversations.test_usulan_flow import finish_after_photos, reach_photos
-from tests.conversations.transcript import NIK_MAN, NIK_WOMAN, Chat, FakeRegister, transcript
-
-
-def filed_usulan(register: FakeRegister) -> str:
-    chat = Chat(register)
-    reach_photos(chat)
-    finish_after_photos(chat)
-    chat.say("ya")
-    return str(register.requests[-1]["ticket"])
+from tests.conversations.transcript import (
+    NIK_MAN,
+    NIK_WOMAN,
+    Chat,
+    FakeRegister,
+    file_usulan,
+    transcript,
+)
 
 
 def test_my_requests_shows_the_timeline_of_the_one_filed_here():
     register = FakeRegister()
-    filed_usulan(register)
+    file_usulan(register)
     chat = Chat(register)
     transcript(chat, [("menu", "Apa yang ingin"), ("3", "Permohonan mana")])
     answer = chat.press("Permohonan saya (dari chat ini)")
@@ -32,7 +30,7 @@ def test_a_chat_with_nothing_filed_is_told_so():
 
 def test_a_ticket_typed_at_the_menu_shows_its_status():
     register = FakeRegister()
-    ticket = filed_usulan(register)
+    ticket = file_usulan(register)
     chat = Chat(register)
     typed = f"{ticket[0].lower()}-{ticket[1:4].lower()} {ticket[4:]}"
     assert "Riwayat:" in chat.say(typed)
@@ -40,7 +38,7 @@ def test_a_ticket_typed_at_the_menu_shows_its_status():
 
 def test_someone_else_must_give_the_applicants_nik_and_sees_only_the_status():
     register = FakeRegister()
-    ticket = filed_usulan(register)
+    ticket = file_usulan(register)
     stranger = Chat(register)
     register.chat = "chat-2"
     transcript(stranger, [("status", "Permohonan mana"), ("2", "kode tiket")])

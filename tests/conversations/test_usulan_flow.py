@@ -10,19 +10,11 @@ from tests.conversations.transcript import (
     USULAN_TYPED,
     Chat,
     FakeRegister,
+    file_usulan,
+    finish_after_photos,
+    reach_photos,
     transcript,
 )
-
-
-def reach_photos(chat: Chat) -> None:
-    transcript(chat, USULAN_TYPED)
-
-
-def finish_after_photos(chat: Chat) -> str:
-    assert "foto rumah" in chat.photo("ktp-1")
-    assert "lokasi" in chat.photo("house-1")
-    assert "Nomor HP" in chat.location()
-    return chat.say("0812-3456-7890")
 
 
 def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
@@ -150,11 +142,7 @@ def test_members_can_be_left_for_the_village_staff():
 
 def test_a_nik_with_an_open_usulan_cannot_file_a_second_one():
     register = FakeRegister()
-    first = Chat(register)
-    reach_photos(first)
-    finish_after_photos(first)
-    first.say("ya")
-    ticket = register.requests[0]["ticket"]
+    ticket = file_usulan(register)
 
     second = Chat(register)
     transcript(second, USULAN_TYPED[:4])
@@ -197,11 +185,7 @@ def test_without_consent_nothing_is_kept():
 
 def test_another_chat_learns_a_nik_is_taken_but_not_the_ticket():
     register = FakeRegister()
-    first = Chat(register)
-    reach_photos(first)
-    finish_after_photos(first)
-    first.say("ya")
-    ticket = register.requests[0]["ticket"]
+    ticket = file_usulan(register)
 
     register.chat = "someone-else"
     other = Chat(register)

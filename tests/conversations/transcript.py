@@ -190,3 +190,24 @@ USULAN_TYPED = [
     ("2 4", "Bantuan apa"),
     ("1, 2", "foto KTP"),
 ]
+
+
+def reach_photos(chat: Chat) -> None:
+    transcript(chat, USULAN_TYPED)
+
+
+def finish_after_photos(chat: Chat) -> str:
+    """The photos, the location and the phone number; returns the summary."""
+    assert "foto rumah" in chat.photo("ktp-1")
+    assert "lokasi" in chat.photo("house-1")
+    assert "Nomor HP" in chat.location()
+    return chat.say("0812-3456-7890")
+
+
+def file_usulan(register: FakeRegister) -> str:
+    """A complete usulan filed in `register`; returns its ticket."""
+    chat = Chat(register)
+    reach_photos(chat)
+    finish_after_photos(chat)
+    chat.say("ya")
+    return str(register.requests[-1]["ticket"])

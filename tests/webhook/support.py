@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -19,6 +17,9 @@ from fastapi import FastAPI
 from bot.inbound import InboundMessage
 from bot.settings import Settings
 from conversations.types import Choice, Reply
+from tests.images import tiny_png
+
+__all__ = ["tiny_png"]
 
 
 def settings_for_test(**overrides: Any) -> Settings:
@@ -71,34 +72,6 @@ class FakeContainer:
 
     def close(self) -> None:
         self.closed = True
-
-
-def tiny_png(width: int = 48, height: int = 32) -> bytes:
-    """A valid RGB PNG (a small house on a sky), built by hand so tests need no imaging
-    library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    def pixel(x: int, y: int) -> bytes:
-        if y >= height * 3 // 4:
-            return bytes((96, 160, 72))  # grass
-        if width // 3 <= x < 2 * width // 3 and y >= height // 3:
-            return bytes((190, 90, 60))  # wall
-        return bytes((150, 200, 235))  # sky
-
-    rows = b"".join(
-        b"\x00" + b"".join(pixel(x, y) for x in range(width))  # filter byte 0, then RGB
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def require_service(reason: str) -> NoReturn:
