@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from conversations import render
 from conversations.catalogue import Catalogue, Language, catalogue
@@ -85,10 +87,17 @@ class _Run:
         assert self.state.flow is not None
         return self.script.flows[self.state.flow]
 
+    def today(self) -> date:
+        """The citizen's calendar day (at 23:00 UTC it is already tomorrow in Jakarta)."""
+        now = self.incoming.now
+        if now.tzinfo is None:
+            return now.date()
+        return now.astimezone(ZoneInfo(self.script.config.timezone)).date()
+
     def parse_context(self, key: str) -> ParseContext:
         return ParseContext(
             now=self.incoming.now,
-            today=self.incoming.now.date(),
+            today=self.today(),
             language=self.lang,
             answers=self.state.answers,
             regions=self.script.regions,
@@ -97,12 +106,11 @@ class _Run:
 
     def flow_context(self) -> FlowContext:
         return FlowContext(
-            today=self.incoming.now.date(),
+            today=self.today(),
             language=self.lang,
             regions=self.script.regions,
             config=self.script.config,
             flags=tuple(self.state.flags),
-            started_at=self.state.started_at,
         )
 
     # -- entry ------------------------------------------------------------------------------

@@ -138,7 +138,6 @@ class FlowContext:
     regions: RegionIndex
     config: EngineConfig
     flags: tuple[str, ...]
-    started_at: Any
 
 
 @dataclass(frozen=True)

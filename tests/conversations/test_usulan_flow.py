@@ -193,3 +193,14 @@ def test_another_chat_learns_a_nik_is_taken_but_not_the_ticket():
     refused = other.say(NIK_MAN)
     assert "sudah punya usulan" in refused
     assert ticket[1:] not in refused
+
+
+def test_today_is_the_citizens_day_not_the_servers():
+    from datetime import UTC, datetime
+
+    chat = Chat()
+    chat.now = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)  # already the 18th in Jakarta
+    reach_photos(chat)
+    finish_after_photos(chat)
+    # The 17 November cut-off has passed for this citizen: the next one is in December.
+    assert "17 Desember 2026" in chat.say("ya")
