@@ -220,6 +220,7 @@ class _Run:
             # Back from a side question (cancel? menu? resume?) is back to the question.
             if self.state.in_flow():
                 self.state.mode = "answer"
+                self.state.pending = None
             self.repeat_question()
             return
         history = self.state.history
@@ -253,12 +254,12 @@ class _Run:
 
     def on_confirm_warning(self) -> None:
         pending = self.state.pending
+        if pending is None:
+            self.state.mode = "answer"
+            self.repeat_question()
+            return
         answer = self.yes_no("warning")
-        if pending is None or answer is None:
-            if pending is None:
-                self.state.mode = "answer"
-                self.repeat_question()
-                return
+        if answer is None:
             self.say("problem.yes_no")
             self.ask_yes_no("warning.confirm", "warning")
             return
@@ -649,9 +650,6 @@ class _Run:
         closing: Closing = self.flow().close(self.state.answers, result, self.flow_context())
         for text in closing.texts:
             self.replies.append(Reply(text))
-        if closing.then_flow:
-            self.start_flow(closing.then_flow, closing.then_answers)
-            return
         self.state = self.state.idle()
         self.say("menu.after")
 

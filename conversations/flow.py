@@ -126,9 +126,6 @@ Closer = Callable[[Answers, EffectResult | None, "FlowContext"], "Closing"]
 @dataclass(frozen=True)
 class Closing:
     texts: tuple[str, ...]
-    # Continue straight into another flow (e.g. after a status list, pick one to see).
-    then_flow: str | None = None
-    then_answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
