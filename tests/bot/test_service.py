@@ -248,3 +248,31 @@ def test_someone_already_in_another_open_household_is_flagged_for_staff(
         assert "member_in_other_request" in second.flags
         first = session.exec(select(Request).where(Request.nik == NIK_MAN)).one()
         assert "member_in_other_request" not in first.flags
+
+
+def test_with_redis_a_crash_between_commit_and_state_save_is_healed_by_the_retry(
+    db_engine: Engine, redis_client: object, tmp_path: Path, clock: Clock
+) -> None:
+    from models.conversation_store import RedisConversationStore
+
+    store = RedisConversationStore(redis_client, retention=timedelta(days=14))  # type: ignore[arg-type]
+    service = make_service(db_engine, store, tmp_path, clock)
+    citizen = Citizen(service)
+    citizen.walk(USULAN_TYPED[:8])
+    before = store.load("test:" + citizen.sender)
+
+    def redis_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("redis went away")
+
+    real_save = store.save
+    store.save = redis_down  # type: ignore[method-assign]
+
+    birth_date = InboundMessage("test", citizen.sender, message_id="crash-1", text="17-08-1985")
+    with pytest.raises(ConnectionError):
+        service.handle(birth_date)
+    assert store.load("test:" + citizen.sender) == before  # the state save was lost...
+
+    store.save = real_save  # type: ignore[method-assign]
+    replies = service.handle(birth_date)  # ...the provider retries the same delivery
+    assert "ibu kandung" in replies[-1].text
+    citizen.walk([("Siti Aminah", "kepala keluarga")])  # and the chat carries on from there

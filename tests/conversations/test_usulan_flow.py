@@ -204,3 +204,15 @@ def test_today_is_the_citizens_day_not_the_servers():
     finish_after_photos(chat)
     # The 17 November cut-off has passed for this citizen: the next one is in December.
     assert "17 Desember 2026" in chat.say("ya")
+
+
+def test_villages_of_the_niks_kecamatan_are_offered_first():
+    # 14.71.03 is Kecamatan Sail in Kota Pekanbaru, which has a kelurahan Sukamaju.
+    nik_pekanbaru = "1471031708850001"
+    lines = [*USULAN_TYPED[:4], (nik_pekanbaru, "Kartu Keluarga")]
+    chat = Chat()
+    transcript(chat, lines)
+    transcript(chat, [("1471030101200003", "nama"), *USULAN_TYPED[6:13]])
+    chat.say("sukamaju")
+    assert chat.last.choices[0].id.endswith("=14.71.03.1003")
+    assert len(chat.last.choices) > 1  # the other Sukamajus follow
