@@ -50,6 +50,28 @@ class Settings(BaseSettings):
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
 
+    # -- channels -------------------------------------------------------------------------
+    public_base_url: str | None = Field(
+        default=None,
+        description="The address providers call, e.g. https://bot.example.go.id (no path).",
+    )
+    allow_insecure_webhooks: bool = Field(
+        default=False,
+        description="Local development only: serve webhooks without a provider secret.",
+    )
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_whatsapp_from: str | None = Field(
+        default=None, description='The WhatsApp sender, e.g. "whatsapp:+14155238886".'
+    )
+    twilio_api_base_url: str | None = Field(
+        default=None, description="Twilio REST base URL; tests point it at a local double."
+    )
+
     @field_validator(
         "conversation_ttl",
         "resume_prompt_after",

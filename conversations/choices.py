@@ -11,6 +11,7 @@ from conversations.flow import ChoiceSet
 from conversations.words import normalize
 
 SKIP = "__skip__"
+KNOWN_PHONE = "__known__"
 
 
 def choice_id(key: str, value: str) -> str:

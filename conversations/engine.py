@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 from conversations import render
 from conversations.catalogue import Catalogue, Language, catalogue
-from conversations.choices import SKIP, choice_id, label, match_button, match_many, match_text
+from conversations.choices import (
+    KNOWN_PHONE,
+    SKIP,
+    choice_id,
+    label,
+    match_button,
+    match_many,
+    match_text,
+)
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -119,6 +127,8 @@ class _Run:
         if self.incoming.effect_result is not None:
             self.on_effect_result(self.incoming.effect_result)
             return
+        if self.incoming.sender_phone:
+            self.state.known_phone = self.incoming.sender_phone
         if self.state.mode == "await_effect":
             # The service lost an effect's answer (a crash between turns): ask again.
             self.state.mode = "answer"
@@ -349,6 +359,7 @@ class _Run:
     ) -> None:
         self.state = ConversationState(
             language=self.state.language,
+            known_phone=self.state.known_phone,
             flow=name,
             answers=dict(answers or {}),
             started_at=self.incoming.now,
@@ -406,7 +417,13 @@ class _Run:
             self.ask_current()
             return
         self.replies.append(
-            render.question(position, self.state.answers, self.state.scratch, self.lang)
+            render.question(
+                position,
+                self.state.answers,
+                self.state.scratch,
+                self.lang,
+                known_phone=self.state.known_phone,
+            )
         )
 
     def move_on(self) -> None:
@@ -434,6 +451,9 @@ class _Run:
             return
         if step.kind == "village":
             self.on_village(position)
+            return
+        if step.asks_phone and self.takes_known_phone(key):
+            self.accept(key, self.state.known_phone, {})
             return
         if incoming.choice is not None and not incoming.choice.startswith(f"{key}="):
             self.say("problem.stale_button")
@@ -473,6 +493,8 @@ class _Run:
             return Parsed({"lat": incoming.location.lat, "lon": incoming.location.lon})
         if incoming.photo is not None or incoming.location is not None:
             return Parsed(errors=(Problem("text_expected"),))
+        if step.asks_phone and incoming.contact_phone and step.parse is not None:
+            return step.parse(incoming, self.parse_context(key))
         if step.kind in ("choice", "yes_no"):
             values = step.choices.values if step.choices else ("yes", "no")
             if incoming.choice is not None:
@@ -500,6 +522,14 @@ class _Run:
         if step.parse is None:
             return Parsed(incoming.text.strip())
         return step.parse(incoming, self.parse_context(key))
+
+    def takes_known_phone(self, key: str) -> bool:
+        """Did the citizen accept the number the channel knows ("ya" or the button)?"""
+        if not self.state.known_phone:
+            return False
+        if self.incoming.choice is not None:
+            return self.incoming.choice == choice_id(key, KNOWN_PHONE)
+        return parse_yes_no(self.incoming.text or "") is True
 
     def parse_many(self, choices: ChoiceSet, text: str) -> Parsed:
         picked = match_many(choices, text)

@@ -85,6 +85,8 @@ class Step:
     summary: str | None = None
     # How the value is shown back (e.g. a NIK masked); the raw value otherwise.
     display: Callable[[Any], str] | None = None
+    # A phone question: takes a shared contact, and offers the number the channel knows.
+    asks_phone: bool = False
     # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.
     stop_if: Callable[[Any], str | None] | None = None
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conversations.catalogue import Language, catalogue
-from conversations.choices import SKIP, choice_id, label
+from conversations.choices import KNOWN_PHONE, SKIP, choice_id, label
 from conversations.flow import Flow, Position, Repeat, Step, positions
 from conversations.types import Choice, Expects, Reply
 
@@ -22,7 +22,12 @@ _EXPECTS: dict[str, Expects] = {
 
 
 def question(
-    position: Position, answers: Mapping[str, Any], scratch: Mapping[str, Any], language: Language
+    position: Position,
+    answers: Mapping[str, Any],
+    scratch: Mapping[str, Any],
+    language: Language,
+    *,
+    known_phone: str | None = None,
 ) -> Reply:
     step, cat = position.step, catalogue(language)
     total = position.node.count(answers) if isinstance(position.node, Repeat) else 1
@@ -34,9 +39,17 @@ def question(
         shown = display(step, value, {**answers, **previous}, position.key, language)
         text += "\n\n" + cat.text("ask.previous", value=shown)
     choices = list(_choices(step, position.key, language))
+    if step.asks_phone and known_phone:
+        shown = cat.text("choice.use_known_phone", phone=known_phone)
+        choices.append(Choice(choice_id(position.key, KNOWN_PHONE), shown))
     if step.optional:
         choices.append(Choice(choice_id(position.key, SKIP), cat.text("choice.skip")))
-    return Reply(text, tuple(choices), expects=_EXPECTS.get(step.kind, "text"))
+    return Reply(
+        text,
+        tuple(choices),
+        expects=_EXPECTS.get(step.kind, "text"),
+        asks_phone=step.asks_phone,
+    )
 
 
 def _choices(step: Step, key: str, language: Language) -> list[Choice]:

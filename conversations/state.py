@@ -37,6 +37,8 @@ class ConversationState(BaseModel):
     answers: dict[str, Any] = Field(default_factory=dict)
     history: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    # The number the channel knows for this chat (WhatsApp), offered at the phone question.
+    known_phone: str | None = None
     pending: PendingAnswer | None = None
     # Working data of the current question (e.g. the villages offered for a typed name).
     scratch: dict[str, Any] = Field(default_factory=dict)
@@ -48,4 +50,6 @@ class ConversationState(BaseModel):
 
     def idle(self) -> ConversationState:
         """The same chat with nothing in progress (the language is kept)."""
-        return ConversationState(language=self.language, updated_at=self.updated_at)
+        return ConversationState(
+            language=self.language, updated_at=self.updated_at, known_phone=self.known_phone
+        )

@@ -39,6 +39,8 @@ class Incoming:
     photo: PhotoRef | None = None
     location: Location | None = None
     contact_phone: str | None = None
+    # A number the channel vouches for (the WhatsApp sender): offered, never assumed.
+    sender_phone: str | None = None
     effect_result: EffectResult | None = None
     # A problem code for something the service refused before the engine saw it
     # (a file that is not an image, a photo that is too large).
@@ -65,6 +67,8 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     expects: Expects = "text"
     numbered: bool = True
+    # The question takes a phone number: channels may offer "share my number" (Telegram).
+    asks_phone: bool = False
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ NODES = (
     Step("photo_ktp", "photo", summary="summary.photo_ktp"),
     Step("photo_house", "photo", optional=True, summary="summary.photo_house"),
     Step("location", "location", optional=True, summary="summary.location"),
-    Step("phone", "text", parse=parsers.phone, summary="summary.phone"),
+    Step("phone", "text", parse=parsers.phone, asks_phone=True, summary="summary.phone"),
 )
 
 

@@ -216,3 +216,37 @@ def test_villages_of_the_niks_kecamatan_are_offered_first():
     chat.say("sukamaju")
     assert chat.last.choices[0].id.endswith("=14.71.03.1003")
     assert len(chat.last.choices) > 1  # the other Sukamajus follow
+
+
+def test_the_phone_can_be_a_shared_contact():
+    chat = Chat()
+    reach_photos(chat)
+    chat.photo("ktp-1")
+    chat.say("lewati")
+    chat.say("lewati")
+    assert chat.last.asks_phone
+    summary = chat.text_of(chat.send(Incoming(now=chat.now, contact_phone="+62 812-3456-7890")))
+    assert "+6281234567890" in summary
+
+
+def test_a_number_the_channel_knows_is_offered_and_taken_only_when_confirmed():
+    chat = Chat()
+    chat.send(Incoming(now=chat.now, text="menu", sender_phone="+6285712345678"))
+    transcript(chat, USULAN_TYPED[1:])
+    chat.photo("ktp-1")
+    chat.say("lewati")
+    chat.say("lewati")
+    assert "Pakai nomor ini: +6285712345678" in chat.buttons()
+    assert "Ringkasan" in chat.say("ya")
+    assert chat.state.answers["phone"] == "+6285712345678"
+
+
+def test_another_number_can_be_typed_instead_of_the_known_one():
+    chat = Chat()
+    chat.send(Incoming(now=chat.now, text="menu", sender_phone="+6285712345678"))
+    transcript(chat, USULAN_TYPED[1:])
+    chat.photo("ktp-1")
+    chat.say("lewati")
+    chat.say("lewati")
+    chat.say("0812 3456 7890")
+    assert chat.state.answers["phone"] == "+6281234567890"
