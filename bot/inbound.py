@@ -30,6 +30,8 @@ class InboundMessage:
     photo: PhotoUpload | None = None
     location: Location | None = None
     contact_phone: str | None = None
+    # The sender's own number when the channel vouches for it (WhatsApp's WaId), E.164.
+    sender_phone: str | None = None
     # Something the channel could not pass on (a voice note, a sticker): say so kindly.
     unsupported: bool = False
 

@@ -26,6 +26,7 @@ from conversations.state import ConversationState
 from conversations.types import Choice, Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
+from models.channels import touch_inbound
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.dedup import find_processed, record_processed
 
@@ -79,6 +80,7 @@ class ChatService:
                 if done is not None:
                     self._heal(key, done.state, session if transactional else None)
                     return [_reply_from_json(r) for r in done.replies]
+            touch_inbound(session, message.channel, message.sender, at=now)
             state = self._load(key, session)
             incoming = self._incoming(message, now, session)
             replies, state = self._run(state, incoming, message, session, now)
@@ -153,6 +155,7 @@ class ChatService:
             photo=photo,
             location=message.location,
             contact_phone=message.contact_phone,
+            sender_phone=message.sender_phone,
             rejected=rejected,
         )
 

@@ -167,3 +167,58 @@ class Conversation(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255)  # "telegram:12345"
     data: dict[str, Any] = Field(sa_type=JSON)
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)  # for purge
+
+
+class ChatContact(SQLModel, table=True):
+    """What a channel knows about one chat: when the citizen last wrote (WhatsApp allows
+    free-form messages only within 24 hours of that) and whether the chat can be reached."""
+
+    __tablename__ = "chat_contact"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the provider says the chat cannot be reached (blocked the bot, bad number);
+    # cleared when the citizen writes again.
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unreachable_reason: str | None = Field(default=None, max_length=255)
+
+
+OUTBOUND_PATHS: Final = ("reply", "free_form", "template", "waiting")
+OUTBOUND_STATUSES: Final = (
+    "waiting",
+    "queued",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "undelivered",
+)
+
+
+class OutboundMessage(SQLModel, table=True):
+    """A message the bot sent or must send outside a reply: which path it took (free-form,
+    an approved template, or waiting for the citizen to write), and what became of it."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_message_id"),
+        Index("ix_outbound_message_channel_chat_id_status", "channel", "chat_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    kind: str = Field(max_length=64)  # "reply", or a notification kind ("status_changed")
+    path: str = Field(max_length=16)  # one of OUTBOUND_PATHS
+    status: str = Field(max_length=16)  # one of OUTBOUND_STATUSES
+    provider_message_id: str | None = Field(default=None, max_length=255)
+    template: str | None = Field(default=None, max_length=255)
+    # Kept only while waiting to be sent; cleared once it is out (it may be personal).
+    body: str | None = None
+    variables: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    error_code: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

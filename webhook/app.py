@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from bot.settings import Settings
-from webhook import health, simulator
+from webhook import health, simulator, telegram, whatsapp
 from webhook.errors import install_error_handlers
 from webhook.housekeeping import purge_forever
 from webhook.middleware import BodySizeLimit, SecurityHeaders
@@ -96,6 +96,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)
 
     app.include_router(health.router)
+    app.include_router(telegram.router)
+    app.include_router(whatsapp.router)
     if settings.simulator_enabled:
         app.include_router(simulator.router)
         app.mount("/static", StaticFiles(directory=simulator.STATIC_DIR), name="static")

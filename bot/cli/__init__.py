@@ -8,6 +8,7 @@ from bot.cli.chat import chat
 from bot.cli.check import check
 from bot.cli.purge import purge
 from bot.cli.serve import serve
+from bot.cli.telegram import telegram
 
 
 @click.group()
@@ -19,3 +20,4 @@ main.add_command(serve)
 main.add_command(chat)
 main.add_command(check)
 main.add_command(purge)
+main.add_command(telegram)

@@ -276,3 +276,13 @@ def test_with_redis_a_crash_between_commit_and_state_save_is_healed_by_the_retry
     replies = service.handle(birth_date)  # ...the provider retries the same delivery
     assert "ibu kandung" in replies[-1].text
     citizen.walk([("Siti Aminah", "kepala keluarga")])  # and the chat carries on from there
+
+
+def test_every_message_records_when_the_citizen_last_wrote(
+    service: ChatService, db_engine: Engine, clock: Clock
+) -> None:
+    from models.channels import last_inbound_at
+
+    Citizen(service, sender="628111").say("menu")
+    with Session(db_engine) as session:
+        assert last_inbound_at(session, "test", "628111") == clock.now

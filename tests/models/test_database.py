@@ -35,6 +35,8 @@ EXPECTED_TABLES = {
     "processed_message",
     "lookup_attempt",
     "conversation",
+    "chat_contact",
+    "outbound_message",
 }
 
 
@@ -219,7 +221,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert migrations.parent == Path(database.__file__).resolve().parent
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
 
 
 def test_request_table_defaults(db_engine: Engine) -> None:

@@ -1,0 +1,163 @@
+"""What channels remember about chats and about the messages they send.
+
+Plain functions over a caller's session (no commits): the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlmodel import Session, col, select
+
+from models.tables import OUTBOUND_PATHS, OUTBOUND_STATUSES, ChatContact, OutboundMessage
+
+# Later delivery states win; an early callback arriving late must not undo a later one.
+_STATUS_RANK: Final = {
+    "waiting": 0,
+    "queued": 1,
+    "sent": 2,
+    "delivered": 3,
+    "read": 4,
+    "failed": 5,
+    "undelivered": 5,
+}
+
+
+def _contact(session: Session, channel: str, chat_id: str) -> ChatContact:
+    found = session.exec(
+        select(ChatContact).where(ChatContact.channel == channel, ChatContact.chat_id == chat_id)
+    ).first()
+    return found or ChatContact(channel=channel, chat_id=chat_id)
+
+
+def touch_inbound(session: Session, channel: str, chat_id: str, *, at: datetime) -> None:
+    """The citizen wrote: the chat is reachable again, and WhatsApp's 24-hour window opens."""
+    contact = _contact(session, channel, chat_id)
+    contact.last_inbound_at = at
+    contact.unreachable_at = None
+    contact.unreachable_reason = None
+    session.add(contact)
+    session.flush()
+
+
+def last_inbound_at(session: Session, channel: str, chat_id: str) -> datetime | None:
+    return _contact(session, channel, chat_id).last_inbound_at
+
+
+def mark_unreachable(
+    session: Session, channel: str, chat_id: str, *, at: datetime, reason: str
+) -> None:
+    """The provider said no (the citizen blocked the bot, the number is invalid)."""
+    contact = _contact(session, channel, chat_id)
+    contact.unreachable_at = at
+    contact.unreachable_reason = reason[:255]
+    session.add(contact)
+    session.flush()
+
+
+def is_unreachable(session: Session, channel: str, chat_id: str) -> bool:
+    return _contact(session, channel, chat_id).unreachable_at is not None
+
+
+def record_outbound(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    kind: str,
+    path: str,
+    status: str,
+    at: datetime,
+    provider_message_id: str | None = None,
+    template: str | None = None,
+    body: str | None = None,
+    variables: dict[str, Any] | None = None,
+    error_code: str | None = None,
+) -> OutboundMessage:
+    if path not in OUTBOUND_PATHS or status not in OUTBOUND_STATUSES:
+        raise ValueError(f"unknown outbound path {path!r} or status {status!r}")
+    message = OutboundMessage(
+        channel=channel,
+        chat_id=chat_id,
+        kind=kind,
+        path=path,
+        status=status,
+        provider_message_id=provider_message_id,
+        template=template,
+        body=body,
+        variables=variables,
+        error_code=error_code,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def update_outbound_status(
+    session: Session,
+    *,
+    channel: str,
+    provider_message_id: str,
+    status: str,
+    at: datetime,
+    error_code: str | None = None,
+) -> OutboundMessage | None:
+    """A delivery report (Twilio status callback). Unknown ids are ignored (None); a report
+    older than what is known ("sent" after "read") does not move the status back."""
+    if status not in OUTBOUND_STATUSES:
+        raise ValueError(f"unknown outbound status {status!r}")
+    message = session.exec(
+        select(OutboundMessage).where(
+            OutboundMessage.channel == channel,
+            OutboundMessage.provider_message_id == provider_message_id,
+        )
+    ).first()
+    if message is None:
+        return None
+    if _STATUS_RANK[status] >= _STATUS_RANK[message.status]:
+        message.status = status
+        message.error_code = error_code or message.error_code
+        message.updated_at = at
+        session.add(message)
+        session.flush()
+    return message
+
+
+def waiting_messages(session: Session, channel: str, chat_id: str) -> list[OutboundMessage]:
+    """Notifications held back until the citizen writes (no template outside 24 hours)."""
+    return list(
+        session.exec(
+            select(OutboundMessage)
+            .where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.chat_id == chat_id,
+                OutboundMessage.status == "waiting",
+            )
+            .order_by(col(OutboundMessage.created_at), col(OutboundMessage.id))
+        )
+    )
+
+
+def mark_sent(
+    session: Session,
+    message: OutboundMessage,
+    *,
+    path: str,
+    status: str,
+    at: datetime,
+    provider_message_id: str | None = None,
+    error_code: str | None = None,
+) -> None:
+    """A waiting notification went out (or failed for good): forget its body."""
+    message.path = path
+    message.status = status
+    message.provider_message_id = provider_message_id
+    message.error_code = error_code
+    message.body = None
+    message.variables = None
+    message.updated_at = at
+    session.add(message)
+    session.flush()

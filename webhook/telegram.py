@@ -1,0 +1,5 @@
+"""Telegram webhook route (being built: issue 3)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
