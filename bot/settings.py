@@ -59,10 +59,12 @@ class Settings(BaseSettings):
         default=False,
         description="Local development only: serve webhooks without a provider secret.",
     )
+    # -- telegram -------------------------------------------------------------------------
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    # -- whatsapp (twilio) ----------------------------------------------------------------
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_whatsapp_from: str | None = Field(
