@@ -1,0 +1,1 @@
+"""The staff side: regional workflows, village review for the musyawarah, exports, digests."""
