@@ -22,6 +22,7 @@ from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
+from staff.workflow import Workflows
 
 
 @dataclass
@@ -77,7 +78,9 @@ def build(
         blobs=FileBlobStore(settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes),
         script=Script(FLOWS, engine_config(settings), regions),
         effects=EffectRunner(
-            regions, lookup_failures_per_hour=settings.status_lookup_failures_per_hour
+            regions,
+            Workflows.load(settings.workflows_dir),
+            lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
         ),
         clock=clock,
     )

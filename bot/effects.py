@@ -25,6 +25,7 @@ from models.requests import (
     status_history,
 )
 from models.tables import Request
+from staff.workflow import TransitionRefused, Workflows
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,11 @@ class EffectContext:
 
 
 class EffectRunner:
-    def __init__(self, regions: RegionIndex, *, lookup_failures_per_hour: int) -> None:
+    def __init__(
+        self, regions: RegionIndex, workflows: Workflows, *, lookup_failures_per_hour: int
+    ) -> None:
         self._regions = regions
+        self._workflows = workflows
         self._failures_per_hour = lookup_failures_per_hour
         self._handlers: dict[str, Callable[[Mapping[str, Any], EffectContext], dict[str, Any]]] = {
             effects.FIND_OPEN_USULAN: self._find_open_usulan,
@@ -129,6 +133,7 @@ class EffectRunner:
                 "ticket": request.ticket,
                 "kind": request.kind,
                 "status": request.status,
+                "status_text": self._status_text(request.village_code, request.status),
                 "updated_at": request.updated_at.isoformat(),
             },
         }
@@ -152,6 +157,7 @@ class EffectRunner:
             "ticket": request.ticket,
             "kind": request.kind,
             "status": request.status,
+            "status_text": self._status_text(request.village_code, request.status),
             "created_at": request.created_at.isoformat(),
             "updated_at": request.updated_at.isoformat(),
             "village": village.label() if village else request.village_code,
@@ -163,6 +169,19 @@ class EffectRunner:
     def _history(self, request: Request, session: Session) -> list[dict[str, Any]]:
         assert request.id is not None
         return [
-            {"at": change.at.isoformat(), "status": change.to_status, "note": change.note}
+            {
+                "at": change.at.isoformat(),
+                "status": change.to_status,
+                "status_text": self._status_text(request.village_code, change.to_status),
+                "note": change.note,
+            }
             for change in status_history(session, request.id)
         ]
+
+    def _status_text(self, village_code: str, status: str) -> dict[str, str] | None:
+        """The region's words for a status, in both languages (the engine picks one)."""
+        try:
+            citizen = self._workflows.for_village(village_code).stage(status).citizen
+        except TransitionRefused:
+            return None  # a status from an older workflow version: shown by its code
+        return {"id": citizen.id, "en": citizen.en}

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     )
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
+    workflows_dir: Path | None = Field(
+        default=None,
+        description="A folder of regional workflow files replacing the shipped ones.",
+    )
 
     # -- channels -------------------------------------------------------------------------
     public_base_url: str | None = Field(

@@ -250,3 +250,35 @@ def members_of(session: Session, request_id: int) -> list[HouseholdMember]:
         .order_by(col(HouseholdMember.position))
     )
     return list(session.exec(statement))
+
+
+def change_status(
+    session: Session,
+    request: Request,
+    to_status: str,
+    *,
+    actor: str,
+    at: datetime,
+    note: str | None = None,
+    final: bool = False,
+) -> StatusChange:
+    """Move a request on and record who, when, from, to and why. The workflow decides
+    whether the move is allowed (staff.workflow); this only writes it down. A final status
+    closes the request, which frees its NIK for a new usulan."""
+    if request.id is None:
+        raise ValueError("the request must be stored before its status changes")
+    change = StatusChange(
+        request_id=request.id,
+        at=at,
+        actor=actor,
+        from_status=request.status,
+        to_status=to_status,
+        note=note,
+    )
+    request.status = to_status
+    request.updated_at = at
+    request.closed_at = at if final else None
+    session.add(request)
+    session.add(change)
+    session.flush()
+    return change

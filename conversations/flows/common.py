@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,7 +74,10 @@ def local_time(iso: str, ctx: FlowContext) -> str:
     return f"{long_date(moment.date(), ctx.language)} {moment:%H:%M}"
 
 
-def status_label(status: str, language: Language) -> str:
+def status_label(status: str, language: Language, words: Mapping[str, str] | None = None) -> str:
+    """The region's words for a status when the service sent them, else the catalogue's."""
+    if words and words.get(language):
+        return words[language]
     cat = catalogue(language)
     key = f"status.{status}"
     return cat.text(key) if cat.has(key) else status

@@ -100,7 +100,7 @@ def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Cl
                 n=number,
                 ticket=format_ticket(request["ticket"]),
                 kind=kind_label(request["kind"], ctx.language),
-                status=status_label(request["status"], ctx.language),
+                status=status_label(request["status"], ctx.language, request.get("status_text")),
                 date=local_time(request["created_at"], ctx),
             )
         )
@@ -117,12 +117,16 @@ def timeline(request: Mapping[str, Any], history: list[Mapping[str, Any]], ctx: 
             kind=kind_label(request["kind"], ctx.language),
         ),
         cat.text("status.village", village=request.get("village") or "-"),
-        cat.text("status.current", status=status_label(request["status"], ctx.language)),
+        cat.text(
+            "status.current",
+            status=status_label(request["status"], ctx.language, request.get("status_text")),
+        ),
         "",
         cat.text("status.history"),
     ]
     for change in history:
-        line = f"• {local_time(change['at'], ctx)} — {status_label(change['status'], ctx.language)}"
+        words = status_label(change["status"], ctx.language, change.get("status_text"))
+        line = f"• {local_time(change['at'], ctx)} — {words}"
         if change.get("note"):
             line += f" ({change['note']})"
         lines.append(line)
@@ -138,7 +142,7 @@ def status_only(request: Mapping[str, Any], ctx: FlowContext) -> str:
         "status.public",
         ticket=format_ticket(request["ticket"]),
         kind=kind_label(request["kind"], ctx.language),
-        status=status_label(request["status"], ctx.language),
+        status=status_label(request["status"], ctx.language, request.get("status_text")),
         updated=local_time(request["updated_at"], ctx),
     )
 

@@ -23,6 +23,7 @@ from conversations.validators import default_regions
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
+from staff.workflow import Workflows
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
 from tests.images import tiny_png
 
@@ -45,7 +46,7 @@ def make_service(
         store=store,
         blobs=FileBlobStore(tmp_path / "blobs"),
         script=Script(FLOWS, EngineConfig(), regions),
-        effects=EffectRunner(regions, lookup_failures_per_hour=5),
+        effects=EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=5),
         clock=clock,
     )
 
@@ -286,3 +287,18 @@ def test_every_message_records_when_the_citizen_last_wrote(
     Citizen(service, sender="628111").say("menu")
     with Session(db_engine) as session:
         assert last_inbound_at(session, "test", "628111") == clock.now
+
+
+def test_cek_status_speaks_the_regions_words_for_a_later_stage(
+    service: ChatService, db_engine: Engine, clock: Clock
+) -> None:
+    from models.requests import change_status
+
+    owner = Citizen(service)
+    owner.file_usulan()
+    with Session(db_engine) as session, session.begin():
+        request = session.exec(select(Request)).one()
+        change_status(session, request, "musyawarah", actor="staff:1", at=clock())
+    timeline = owner.say("status") and owner.say("1")
+    assert "Status sekarang: Akan dibahas di musyawarah desa/kelurahan" in timeline
+    assert "Diterima, menunggu pemeriksaan petugas desa/kelurahan" in timeline  # history
