@@ -222,3 +222,138 @@ class OutboundMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+STAFF_ROLES: Final = (
+    "village_operator",
+    "village_head",
+    "kecamatan",
+    "dinsos_verifier",
+    "dinsos_head",
+    "admin",
+)
+
+
+class StaffAccount(SQLModel, table=True):
+    """A member of village, kecamatan or Dinas Sosial staff (or an administrator)."""
+
+    __tablename__ = "staff_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=128)
+    role: str = Field(max_length=32)  # one of STAFF_ROLES
+    # argon2id; None until a password is set (login by one-time link only).
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StaffArea(SQLModel, table=True):
+    """An area a staff member acts on: a desa (4 parts), kecamatan (3) or kabupaten (2)."""
+
+    __tablename__ = "staff_area"
+    __table_args__ = (UniqueConstraint("staff_id", "area_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_account.id", ondelete="CASCADE")
+    area_code: str = Field(max_length=32, index=True)
+
+
+class StaffChat(SQLModel, table=True):
+    """A Telegram or WhatsApp chat through which the bot recognises a staff member."""
+
+    __tablename__ = "staff_chat"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_account.id", ondelete="CASCADE", index=True)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    linked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AccessLog(SQLModel, table=True):
+    """Who tried to see or do what, and whether it was allowed (refusals are kept too)."""
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int | None = Field(default=None, index=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    action: str = Field(max_length=64)
+    target: str = Field(max_length=128)
+    allowed: bool
+    detail: str | None = Field(default=None, max_length=255)
+
+
+class Musyawarah(SQLModel, table=True):
+    """A village deliberation (musyawarah desa/kelurahan) and its minutes."""
+
+    __tablename__ = "musyawarah"
+
+    id: int | None = Field(default=None, primary_key=True)
+    village_code: str = Field(max_length=32, index=True)
+    held_on: datetime = Field(sa_type=UTCDateTime)
+    place: str = Field(max_length=255)
+    status: str = Field(default="planned", max_length=16)  # planned | closed
+    berita_acara_number: str | None = Field(default=None, max_length=128)
+    berita_acara_date: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attendance: list[str] = Field(default_factory=list, sa_type=JSON)
+    minutes_ref: str | None = Field(default=None, max_length=64)  # the signed minutes' file
+    created_by: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MusyawarahItem(SQLModel, table=True):
+    """A request on a musyawarah's agenda, with the meeting's decision once taken."""
+
+    __tablename__ = "musyawarah_item"
+    __table_args__ = (UniqueConstraint("musyawarah_id", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    musyawarah_id: int = Field(foreign_key="musyawarah.id", ondelete="CASCADE", index=True)
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
+    position: int
+    decision: str | None = Field(default=None, max_length=16)  # layak | tidak_layak
+    note: str | None = None
+
+
+class ExportLog(SQLModel, table=True):
+    """A by-name-by-address export: who, when, what, how many rows (it holds personal data)."""
+
+    __tablename__ = "export_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int | None = Field(default=None)  # None: from the command line
+    at: datetime = Field(sa_type=UTCDateTime)
+    area_code: str = Field(max_length=32)
+    musyawarah_id: int | None = Field(default=None)
+    file_format: str = Field(max_length=8)  # xlsx | csv
+    rows: int
+
+
+class OutboxNotification(SQLModel, table=True):
+    """A notification written in the same transaction as the change it tells about, and
+    sent by the worker: none is lost (it is stored first) or sent twice (it is claimed)."""
+
+    __tablename__ = "outbox_notification"
+    __table_args__ = (Index("ix_outbox_notification_status_due_at", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=128)
+    kind: str = Field(max_length=64)
+    text: str
+    variables: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    request_id: int | None = Field(default=None, index=True)
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
+    attempts: int = 0
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    path: str | None = Field(default=None, max_length=16)
+    last_error: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,6 +8,7 @@ from bot.cli.chat import chat
 from bot.cli.check import check
 from bot.cli.purge import purge
 from bot.cli.serve import serve
+from bot.cli.staff import staff
 from bot.cli.telegram import telegram
 
 
@@ -21,3 +22,4 @@ main.add_command(chat)
 main.add_command(check)
 main.add_command(purge)
 main.add_command(telegram)
+main.add_command(staff)

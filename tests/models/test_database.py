@@ -37,6 +37,14 @@ EXPECTED_TABLES = {
     "conversation",
     "chat_contact",
     "outbound_message",
+    "staff_account",
+    "staff_area",
+    "staff_chat",
+    "access_log",
+    "musyawarah",
+    "musyawarah_item",
+    "export_log",
+    "outbox_notification",
 }
 
 
@@ -221,7 +229,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert migrations.parent == Path(database.__file__).resolve().parent
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
 
 
 def test_request_table_defaults(db_engine: Engine) -> None:
