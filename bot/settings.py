@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     )
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs staff sessions and login links; made and kept in DATA_DIR if unset.",
+    )
     workflows_dir: Path | None = Field(
         default=None,
         description="A folder of regional workflow files replacing the shipped ones.",
@@ -76,6 +80,17 @@ class Settings(BaseSettings):
     )
     twilio_api_base_url: str | None = Field(
         default=None, description="Twilio REST base URL; tests point it at a local double."
+    )
+    twilio_templates: dict[str, str] = Field(
+        default_factory=dict,
+        description='Approved Content templates per notification kind, as JSON: '
+        '{"status_changed": "HX…"}. Used outside the 24-hour window.',
+    )
+    twilio_quick_reply_2: str | None = Field(
+        default=None, description="Content SID of the twilio/quick-reply template with 2 buttons."
+    )
+    twilio_quick_reply_3: str | None = Field(
+        default=None, description="Content SID of the twilio/quick-reply template with 3 buttons."
     )
 
     @field_validator(
