@@ -9,6 +9,10 @@ WhatsApp has no inline keyboards. Choices become, in order of preference:
   accepts the number, the words or the id); `numbered=False` replies (the summary, where a
   number picks a field to change) get bullets instead.
 
+"Lewati" (skip) and "Pakai nomor ini" (the WhatsApp number, at the phone question) are not
+numbered: at a question that takes typed text a number is an answer (RT "1" is RT 001),
+so they are shown with the word that works instead ("ketik LEWATI", "ketik YA").
+
 Formatting is used sparingly: the hint in italics, nothing else. Reply texts can hold
 what the citizen typed (names in the summary), so nothing is wrapped in `*` or `_`.
 """
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
 from conversations.catalogue import Language, catalogue
+from conversations.choices import KNOWN_PHONE, SKIP
 from conversations.types import Choice, Reply
 
 # Twilio refuses bodies over 1,600 characters; it counts some characters (emoji) twice,
@@ -29,6 +34,8 @@ MAX_BODY = 1500
 QUICK_REPLY_MAX_BODY = 1024
 BUTTON_TITLE_MAX = 20
 QUICK_REPLY_SIZES = (2, 3)
+# Choices that typing their number does not pick, and the word that does.
+WORD_FOR = {SKIP: "whatsapp.word_skip", KNOWN_PHONE: "whatsapp.word_yes"}
 
 
 @dataclass(frozen=True)
@@ -59,23 +66,30 @@ def render(
 
 
 def plain_text(reply: Reply, language: Language) -> str:
+    cat = catalogue(language)
+    numbered = [c for c in reply.choices if _typed_word(c) is None]
+    lines = [
+        f"{n}. {c.label}" if reply.numbered else f"• {c.label}" for n, c in enumerate(numbered, 1)
+    ]
+    for choice in reply.choices:
+        word = _typed_word(choice)
+        if word is not None:
+            lines.append(cat.text("whatsapp.type_word", label=choice.label, word=cat.text(word)))
     text = reply.text
-    if reply.choices:
-        text += "\n\n" + _choice_lines(reply)
-        if reply.numbered:
-            text += f"\n\n_{_number_hint(reply, language)}_"
+    if lines:
+        text += "\n\n" + "\n".join(lines)
+    if numbered and reply.numbered:
+        text += f"\n\n_{_number_hint(reply, len(numbered), language)}_"
     return text + _media_hint(reply, language)
 
 
-def _choice_lines(reply: Reply) -> str:
-    if reply.numbered:
-        return "\n".join(f"{n}. {choice.label}" for n, choice in enumerate(reply.choices, 1))
-    return "\n".join(f"• {choice.label}" for choice in reply.choices)
+def _typed_word(choice: Choice) -> str | None:
+    """The catalogue key of the word to type for a choice a number does not pick."""
+    return WORD_FOR.get(choice.id.partition("=")[2])
 
 
-def _number_hint(reply: Reply, language: Language) -> str:
-    count = len(reply.choices)
-    typed = reply.expects == "text"  # e.g. a phone number, or "Lewati"
+def _number_hint(reply: Reply, count: int, language: Language) -> str:
+    typed = reply.expects == "text"  # a question answered by typing (several choices)
     key = ("type_or_" if typed else "choose_") + ("one" if count == 1 else "number")
     return catalogue(language).text(f"whatsapp.{key}", count=count)
 
@@ -91,7 +105,8 @@ def _quick_reply(
 ) -> Message | None:
     choices = reply.choices
     content_sid = templates.get(len(choices))
-    if content_sid is None or len(choices) not in QUICK_REPLY_SIZES:
+    # Only single-choice questions: a multiple-choice answer ("1 3") is typed, not pressed.
+    if content_sid is None or len(choices) not in QUICK_REPLY_SIZES or reply.expects != "choice":
         return None
     labels = [choice.label for choice in choices]
     if any(len(label) > BUTTON_TITLE_MAX for label in labels) or len(set(labels)) < len(labels):

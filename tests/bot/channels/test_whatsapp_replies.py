@@ -42,15 +42,50 @@ def test_choices_become_a_numbered_list_with_the_hint_in_the_citizens_language()
     assert plain_text(MENU, "en").endswith("_Reply with a number from 1 to 3._")
 
 
-def test_a_question_to_type_with_one_choice_says_both_ways_to_answer() -> None:
+def test_skip_and_the_known_number_are_offered_as_words_never_as_numbers() -> None:
+    # At a question that takes typed text, "1" is an answer (RT 001), not the first choice.
+    rt = Reply("RT berapa?", (Choice("rt=__skip__", "Lewati"),))
+    text = plain_text(rt, "id")
+    assert text.endswith("• Lewati — ketik LEWATI")
+    assert "1." not in text and "angka" not in text
     phone = Reply(
         "Nomor HP yang bisa dihubungi?",
         (Choice("phone=__known__", "Pakai nomor ini: +6281234567890"),),
         asks_phone=True,
     )
-    text = plain_text(phone, "id")
-    assert "1. Pakai nomor ini: +6281234567890" in text
-    assert "Ketik jawaban Anda, atau balas dengan angka 1" in text
+    assert plain_text(phone, "id").endswith("• Pakai nomor ini: +6281234567890 — ketik YA")
+    assert plain_text(phone, "en").endswith("— type YES")
+
+
+def test_an_optional_choice_numbers_the_real_choices_and_names_the_word_to_skip() -> None:
+    floor = Reply(
+        "Lantai rumah?",
+        (
+            Choice("floor=tanah", "Tanah"),
+            Choice("floor=keramik", "Keramik"),
+            Choice("floor=__skip__", "Lewati"),
+        ),
+        expects="choice",
+    )
+    assert plain_text(floor, "id").splitlines()[2:] == [
+        "1. Tanah",
+        "2. Keramik",
+        "• Lewati — ketik LEWATI",
+        "",
+        "_Balas dengan angka 1\N{EN DASH}2._",
+    ]
+
+
+def test_several_choices_to_type_say_both_ways_to_answer() -> None:
+    many = Reply(
+        "Bantuan apa yang diharapkan? Boleh pilih lebih dari satu, contoh: 1 2",
+        (Choice("programmes=pkh", "PKH"), Choice("programmes=bpnt", "Sembako / BPNT")),
+    )
+    assert plain_text(many, "id").endswith(
+        "_Ketik jawaban Anda, atau balas dengan angka 1\N{EN DASH}2._"
+    )
+    # Pressing is for one choice; several are typed ("1 2"), so no buttons here.
+    assert render([many], "id", QUICK)[0].content_sid is None
 
 
 def test_unnumbered_choices_are_bullets_so_numbers_stay_free_for_the_summary() -> None:
