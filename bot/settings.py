@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_reply_in_response: bool = Field(
+        default=False,
+        description="Webhook: answer with the last reply as a Bot API method (one call fewer; "
+        "its delivery is not confirmed).",
+    )
     # -- whatsapp (twilio) ----------------------------------------------------------------
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

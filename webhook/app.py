@@ -46,6 +46,8 @@ def _build_container(settings: Settings) -> Container:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Before any database work: a webhook anyone could forge updates to must not start.
+    telegram.check_telegram_settings(app.state.settings)
     owned: Container | None = None
     purging: asyncio.Task[None] | None = None
     if app.state.service is None:
@@ -56,7 +58,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         interval = app.state.settings.purge_interval.total_seconds()
         purging = asyncio.create_task(purge_forever(owned, interval))
     try:
-        yield
+        # The Telegram bot (and long polling when there is no public URL) runs inside.
+        async with telegram.running(app):
+            yield
     finally:
         if purging is not None:
             purging.cancel()
