@@ -1,0 +1,79 @@
+"""What a citizen is told when their request moves: plain words from the catalogue.
+
+A status-change message says what happened (the stage's `citizen` words from the region's
+workflow, in the request's language), what comes next, by when the step should be done
+(the stage's time standard), and for a rejection the reason (the staff member's note) and
+what the citizen can do. It names the request by its ticket (`U-7KQ4M9`), never by a NIK
+or a person's name. WhatsApp templates get two blanks: "1" the ticket, "2" the stage words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from conversations.catalogue import Language, catalogue
+from conversations.flows.common import long_date
+from models.tables import Request
+from models.tickets import format_ticket
+from staff.workflow import Stage, Workflow
+
+STATUS_CHANGED: Final = "status_changed"
+# Stage kinds whose "what comes next" line the catalogue has (`notify.next.<kind>`).
+_NEXT_KINDS: Final = frozenset(
+    {"received", "deliberation", "verification", "submitted", "accepted"}
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    text: str
+    variables: dict[str, str]
+
+
+def language_of(request: Request) -> Language:
+    return "en" if request.language == "en" else "id"
+
+
+def status_notice(
+    request: Request,
+    *,
+    workflow: Workflow,
+    source: Stage,
+    target: Stage,
+    note: str | None,
+    entered: date,
+) -> Notice:
+    """The message for a request that moved from `source` to `target` on `entered`."""
+    language = language_of(request)
+    cat = catalogue(language)
+    ticket = format_ticket(request.ticket)
+    words = target.citizen.get(language)
+    lines = [cat.text("notify.header", kind=cat.text(f"kind.{request.kind}"), ticket=ticket)]
+    returned = source.kind in ("verification", "submitted") and target.kind in (
+        "received",
+        "deliberation",
+    )
+    if returned:
+        lines.append(cat.text("notify.returned"))
+    lines.append(_sentence(words))
+    if target.kind == "rejected":
+        reason = (note or "").strip()
+        if reason:
+            lines.append(cat.text("notify.reason", reason=reason))
+        lines.append(cat.text(f"notify.can_do.{request.kind}"))
+    else:
+        due = workflow.due(target.id, entered)
+        if due is not None:
+            lines.append(cat.text("notify.due", date=long_date(due, language)))
+        if target.kind in _NEXT_KINDS:
+            lines.append(cat.text(f"notify.next.{target.kind}"))
+    lines.append(cat.text("notify.footer"))
+    return Notice(STATUS_CHANGED, "\n".join(lines), {"1": ticket, "2": words})
+
+
+def _sentence(words: str) -> str:
+    words = words.strip()
+    return words if words.endswith((".", "!", "?")) else words + "."

@@ -1,0 +1,433 @@
+"""Moving requests through the regional workflow, with the area check and the audit trail.
+
+`move_request` is the one way a staff member moves a request: it checks that the account is
+active and that the request's village lies in the staff member's areas, asks the region's
+workflow whether the action is allowed for the role, records the status change, logs the
+access and writes the citizen's notification to the outbox, all in the caller's session,
+so everything is committed together or not at all.
+
+Refusals are logged too, and must survive the rollback that usually follows the exception:
+`log_refusal` writes the access-log row in the caller's session AND remembers it on the
+session; if that session's transaction then ends without a commit (an exception in
+`with session.begin():`, a rollback, closing without committing), the row is written again
+in a transaction of its own right after the rollback (see `_keep_refusals`). A refusal logged
+inside a savepoint that is rolled back while the outer transaction commits is lost; nothing
+here logs inside savepoints.
+
+`forward_many` moves many requests with one action for the dashboard's bulk forwarding: it
+goes item by item and reports, rather than all or nothing. A refused item (wrong area,
+wrong stage, moved meanwhile by a colleague) is logged and skipped and the others still
+move; a database error still rolls back the whole call. Staff select dozens of "layak"
+requests at once, and one that a colleague already moved should not stop the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Text, and_, event, false, func, or_
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import SessionTransaction
+from sqlmodel import Session, col, select
+
+from models.requests import change_status
+from models.staff import log_access, staff_areas
+from models.tables import AccessLog, Request, StaffAccount, StatusChange
+from staff.access import EVERYWHERE, covers
+from staff.notices import status_notice
+from staff.outbox import enqueue
+from staff.workflow import Role, TransitionRefused, Workflows
+
+log = logging.getLogger(__name__)
+
+# Dates a citizen reads (a step's target date) are Indonesian calendar days. The region's
+# own zone would be more exact for WITA/WIT; the date differs only for 1-2 hours a night.
+LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+_AREA_RE: Final = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+_FLAG_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+_PENDING_REFUSALS: Final = "dtsen_pending_refusals"
+_LISTENING: Final = "dtsen_refusal_listener"
+
+
+class AccessRefused(PermissionError):
+    """The staff member may not act on this (disabled account, outside their area)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# -- the audit trail -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    staff_id: int | None
+    action: str
+    target: str
+    at: datetime
+    detail: str
+
+    def write(self, session: Session) -> None:
+        log_access(
+            session,
+            staff_id=self.staff_id,
+            action=self.action,
+            target=self.target,
+            allowed=False,
+            at=self.at,
+            detail=self.detail,
+        )
+
+
+def log_refusal(
+    session: Session,
+    *,
+    staff_id: int | None,
+    action: str,
+    target: str,
+    at: datetime,
+    detail: str,
+) -> None:
+    """Log a refused attempt so that it survives the caller's rollback."""
+    entry = _Refusal(staff_id=staff_id, action=action, target=target, at=at, detail=detail)
+    entry.write(session)
+    pending = session.info.setdefault(_PENDING_REFUSALS, [])
+    pending.append(entry)
+    if not session.info.get(_LISTENING):
+        event.listen(session, "after_commit", _forget_refusals)
+        event.listen(session, "after_transaction_end", _keep_refusals)
+        session.info[_LISTENING] = True
+
+
+def _forget_refusals(session: Session) -> None:
+    session.info.pop(_PENDING_REFUSALS, None)  # committed with everything else
+
+
+def _keep_refusals(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the outer transaction decides
+    pending: list[_Refusal] = session.info.pop(_PENDING_REFUSALS, None) or []
+    if not pending:
+        return
+    try:
+        with Session(session.get_bind()) as own, own.begin():
+            for entry in pending:
+                entry.write(own)
+    except Exception:  # the original error matters more; say what could not be kept
+        log.exception("could not keep %d refused access(es) in the access log", len(pending))
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def check_access(
+    session: Session,
+    staff: StaffAccount,
+    village_code: str,
+    *,
+    action: str,
+    target: str,
+    at: datetime,
+) -> list[str]:
+    """The staff member's areas, after checking they may act on this village."""
+    if staff.id is None:
+        raise ValueError("the staff account must be stored first")
+    if staff.disabled_at is not None:
+        log_refusal(
+            session, staff_id=staff.id, action=action, target=target, at=at, detail="disabled"
+        )
+        raise AccessRefused("disabled", f"account {staff.username!r} is disabled")
+    areas = staff_areas(session, staff.id)
+    if not covers(areas, village_code):
+        log_refusal(
+            session,
+            staff_id=staff.id,
+            action=action,
+            target=target,
+            at=at,
+            detail=f"outside area: {village_code} not in {', '.join(areas) or '-'}",
+        )
+        raise AccessRefused(
+            "outside_area",
+            f"{staff.username} works on {', '.join(areas) or 'no area'}; "
+            f"{target} is in {village_code}",
+        )
+    return areas
+
+
+def request_target(request: Request) -> str:
+    return f"request:{request.ticket}"
+
+
+# -- moving ---------------------------------------------------------------------------------
+
+
+def move_request(
+    session: Session,
+    request: Request,
+    action: str,
+    *,
+    staff: StaffAccount,
+    workflows: Workflows,
+    note: str | None = None,
+    at: datetime,
+) -> StatusChange:
+    """Move the request with a workflow action, as this staff member (caller commits).
+
+    Raises `AccessRefused` (disabled, outside the area) or `TransitionRefused` (the workflow
+    says no: unknown action, wrong role, note missing, final stage, consent withdrawn);
+    both are logged, and the log survives the caller's rollback.
+    """
+    target = request_target(request)
+    audit = f"move:{action}"
+    check_access(session, staff, request.village_code, action=audit, target=target, at=at)
+    # The latest status, locked on PostgreSQL: two colleagues moving the same request one
+    # after the other must not both act on the status they saw before.
+    session.refresh(request, with_for_update=True)
+    workflow = workflows.for_village(request.village_code)
+    note = note.strip() if note and note.strip() else None
+    try:
+        source = workflow.stage(request.status)
+        destination = workflow.move(request.status, action, cast(Role, staff.role), note=note)
+        if "consent_withdrawn" in request.flags and not destination.terminal:
+            raise TransitionRefused(
+                "consent_withdrawn",
+                "the citizen withdrew consent: the request may only be closed, not moved on",
+            )
+    except TransitionRefused as refused:
+        log_refusal(
+            session,
+            staff_id=staff.id,
+            action=audit,
+            target=target,
+            at=at,
+            detail=f"{refused.reason}: {refused}",
+        )
+        raise
+    change = change_status(
+        session,
+        request,
+        destination.id,
+        actor=f"staff:{staff.id}",
+        at=at,
+        note=note,
+        final=destination.terminal,
+    )
+    log_access(
+        session,
+        staff_id=staff.id,
+        action=audit,
+        target=target,
+        allowed=True,
+        at=at,
+        detail=f"{source.id} -> {destination.id}",
+    )
+    notice = status_notice(
+        request,
+        workflow=workflow,
+        source=source,
+        target=destination,
+        note=note,
+        entered=at.astimezone(LOCAL_ZONE).date(),
+    )
+    enqueue(
+        session,
+        channel=request.channel,
+        chat_id=request.chat_id,
+        kind=notice.kind,
+        text=notice.text,
+        variables=notice.variables,
+        request_id=request.id,
+        at=at,
+    )
+    return change
+
+
+@dataclass
+class ForwardReport:
+    """What `forward_many` did: moved tickets and refused ones with the reason."""
+
+    moved: list[tuple[str, StatusChange]] = field(default_factory=list)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # ticket, reason, message
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+def forward_many(
+    session: Session,
+    requests: Iterable[Request],
+    action: str,
+    *,
+    staff: StaffAccount,
+    workflows: Workflows,
+    note: str | None = None,
+    at: datetime,
+) -> ForwardReport:
+    """Move each request with the same action; refused ones are skipped and reported.
+
+    Every check of `move_request` runs before it writes anything for that request, so a
+    refused item leaves nothing behind but its access-log row.
+    """
+    report = ForwardReport()
+    for request in requests:
+        try:
+            change = move_request(
+                session, request, action, staff=staff, workflows=workflows, note=note, at=at
+            )
+        except (AccessRefused, TransitionRefused) as refused:
+            report.refused.append((request.ticket, refused.reason, str(refused)))
+            continue
+        report.moved.append((request.ticket, change))
+    return report
+
+
+# -- the queue -----------------------------------------------------------------------------
+
+
+def area_condition(areas: Sequence[str], column: Any = None) -> Any:
+    """SQL: the village (`column`, the request's by default) lies in one of these areas.
+
+    None when one of them is everywhere ("*"); never true for no area at all."""
+    village = col(Request.village_code) if column is None else column
+    if EVERYWHERE in areas:
+        return None
+    conditions = []
+    for area in areas:
+        if not is_area_code(area):
+            raise ValueError(f"not an area code: {area!r}")
+        if area.count(".") == 3:
+            conditions.append(village == area)
+        else:
+            conditions.append(village.like(area + ".%"))
+    if not conditions:
+        return false()  # no area: nothing
+    return or_(*conditions)
+
+
+def is_area_code(area: str) -> bool:
+    """A province, kabupaten/kota, kecamatan or desa code ("32", "32.04", "32.04.05",
+    "32.04.05.2004"), or "*" for everywhere."""
+    return area == EVERYWHERE or _AREA_RE.fullmatch(area) is not None
+
+
+def _flag_condition(flag: str) -> Any:
+    if not _FLAG_RE.fullmatch(flag):
+        raise ValueError(f"not a flag: {flag!r}")
+    # Flags are a JSON list of identifiers, stored as written (`["a", "b"]`) on both
+    # databases: the quoted name matches exactly one element.
+    return sql_cast(col(Request.flags), Text).like(f'%"{flag}"%')
+
+
+def _padded(number: str) -> str:
+    """RT/RW as the chat stores them, zero-padded like on a KTP: "3" -> "003"."""
+    digits = number.strip().lstrip("0") or "0"
+    if not digits.isdigit() or len(digits) > 3:
+        raise ValueError(f"not an RT/RW number: {number!r}")
+    return f"{int(digits):03d}"
+
+
+def actionable_statuses(workflows: Workflows, role: Role, area: str) -> set[str]:
+    """Statuses in which this role can act, in the workflow(s) covering the area."""
+    if area == EVERYWHERE or area.count(".") < 1:
+        candidates = workflows.all()
+    else:
+        candidates = [workflows.for_village(area)]
+    return {
+        t.source
+        for workflow in candidates
+        for t in workflow.transitions
+        if role == "admin" or role in t.roles
+    }
+
+
+def queue_for(
+    session: Session,
+    staff: StaffAccount,
+    *,
+    kind: str | None = None,
+    dusun: str | None = None,
+    rt: str | None = None,
+    rw: str | None = None,
+    flags: Sequence[str] | None = None,
+    status: str | Sequence[str] | None = None,
+    open_only: bool = False,
+    actionable: Workflows | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    at: datetime | None = None,
+) -> list[Request]:
+    """Requests in the staff member's areas, newest first, with the dashboard's filters.
+
+    Village staff see their villages, kecamatan staff their kecamatan, Dinas Sosial their
+    kabupaten/kota, administrators everything. `dusun` matches without regard to case;
+    `rt`/`rw` match the number ("3" finds "003"); every one of `flags` must be present;
+    `actionable=workflows` keeps only requests in a stage where the staff member's role has
+    an action (the "my work" view: kecamatan staff see what waits for the kecamatan).
+    A disabled account is refused (and logged, when `at` is given).
+    """
+    if staff.id is None:
+        raise ValueError("the staff account must be stored first")
+    if staff.disabled_at is not None:
+        if at is not None:
+            log_refusal(
+                session, staff_id=staff.id, action="queue", target="queue", at=at, detail="disabled"
+            )
+        raise AccessRefused("disabled", f"account {staff.username!r} is disabled")
+    areas = staff_areas(session, staff.id)
+    statement = select(Request)
+    if actionable is not None:
+        role = cast(Role, staff.role)
+        scoped = []
+        for area in areas:
+            statuses = sorted(actionable_statuses(actionable, role, area))
+            condition = area_condition([area])
+            in_stage = col(Request.status).in_(statuses)
+            scoped.append(in_stage if condition is None else and_(condition, in_stage))
+        statement = statement.where(or_(*scoped) if scoped else false())
+    else:
+        scope = area_condition(areas)
+        if scope is not None:
+            statement = statement.where(scope)
+    if kind is not None:
+        statement = statement.where(col(Request.kind) == kind)
+    if status is not None:
+        wanted = [status] if isinstance(status, str) else list(status)
+        statement = statement.where(col(Request.status).in_(wanted))
+    if open_only:
+        statement = statement.where(col(Request.closed_at).is_(None))
+    for flag in flags or ():
+        statement = statement.where(_flag_condition(flag))
+    answers: Any = col(Request.answers)
+    if dusun is not None and dusun.strip():
+        statement = statement.where(
+            func.lower(answers["dusun"].as_string()) == dusun.strip().lower()
+        )
+    for key, value in (("rt", rt), ("rw", rw)):
+        if value is not None:
+            statement = statement.where(answers[key].as_string() == _padded(value))
+    statement = statement.order_by(col(Request.created_at).desc(), col(Request.id).desc())
+    if limit is not None:
+        statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
+    return list(session.exec(statement))
+
+
+def refused_attempts_for(session: Session, target: str) -> list[AccessLog]:
+    """Refused attempts on one target (`request:U7KQ4M9`), oldest first."""
+    return list(
+        session.exec(
+            select(AccessLog)
+            .where(AccessLog.target == target, col(AccessLog.allowed).is_(False))
+            .order_by(col(AccessLog.at), col(AccessLog.id))
+        )
+    )
