@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     )
     twilio_templates: dict[str, str] = Field(
         default_factory=dict,
-        description='Approved Content templates per notification kind, as JSON: '
+        description="Approved Content templates per notification kind, as JSON: "
         '{"status_changed": "HX…"}. Used outside the 24-hour window.',
     )
     twilio_quick_reply_2: str | None = Field(
