@@ -1,0 +1,356 @@
+"""The outbox worker: sends the notifications that status changes and digests left behind.
+
+`Worker.run_once` claims due rows (`staff.outbox.claim`), hands each to the notifier of its
+channel, and marks it sent right after the notifier returns, or failed: retried with
+exponential backoff (`backoff`, doubled per attempt, at most `max_backoff`) until
+`max_attempts`, then `dead`. A row for a channel without a notifier is dead at once, with
+an error saying so (configure the channel, then set the row back to pending to resend).
+
+Delivery is at-least-once (see `staff.outbox`): a crash between the provider's answer and
+`mark_sent` sends that one message again after its lease. Several workers (processes or
+`serve` instances) may run against the same PostgreSQL database; a row is never claimed
+by two of them at once.
+
+Notifier paths: "free_form" and "template" went out; "waiting" means the channel holds it
+until the citizen writes again (WhatsApp outside 24 hours without a template, the
+simulator); "unreachable" means the channel recorded that the chat cannot be reached now.
+All four are final for the outbox (status `sent`, with the path): from there on the
+channel owns the message. A notifier that raises is retried.
+
+The simulator has no push: `SimulatorNotifier` stores the message as a waiting outbound
+message (`outbound_message`, path "waiting", with its body), where the chat page can pick
+it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.channels.notify import Notification, Notifier, Path
+from bot.settings import Settings
+from models.channels import record_outbound
+from models.tables import OutboxNotification
+from staff.digest import send_due_digests
+from staff.outbox import claim, mark_failed, mark_sent
+from staff.workflow import Workflows
+
+log = logging.getLogger(__name__)
+
+SIMULATOR: Final = "simulator"
+DEFAULT_LEASE: Final = timedelta(minutes=5)
+DEFAULT_BACKOFF: Final = timedelta(seconds=30)
+DEFAULT_MAX_BACKOFF: Final = timedelta(hours=6)
+DEFAULT_MAX_ATTEMPTS: Final = 8
+DEFAULT_BATCH: Final = 20
+# A row whose lease ends within this margin is left for the next claim rather than sent
+# late, when another worker may already have taken it again.
+LEASE_MARGIN: Final = timedelta(seconds=15)
+
+
+class SimulatorNotifier:
+    """The local chat page has no push: keep the message for the page to show."""
+
+    channel = SIMULATOR
+
+    def __init__(
+        self, engine: Engine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    async def notify(self, chat_id: str, notification: Notification) -> Path:
+        await asyncio.to_thread(self._store, chat_id, notification)
+        return "waiting"
+
+    def _store(self, chat_id: str, notification: Notification) -> None:
+        with Session(self._engine) as session, session.begin():
+            record_outbound(
+                session,
+                channel=SIMULATOR,
+                chat_id=chat_id,
+                kind=notification.kind,
+                path="waiting",
+                status="waiting",
+                at=self._clock(),
+                body=notification.text,
+            )
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        notifiers: Mapping[str, Notifier],
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        backoff: timedelta = DEFAULT_BACKOFF,
+        max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
+        batch: int = DEFAULT_BATCH,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if lease <= LEASE_MARGIN:
+            raise ValueError(f"the lease must be longer than {LEASE_MARGIN}")
+        self._engine = engine
+        self._notifiers = dict(notifiers)
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.batch = batch
+        self._clock = clock
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self._notifiers)
+
+    def _session(self) -> Session:
+        return Session(self._engine)
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """Backoff after the `attempts`-th failed attempt: backoff, 2x, 4x ... (capped)."""
+        factor = 2 ** max(0, attempts - 1)
+        delay: timedelta = min(self.backoff * factor, self.max_backoff)
+        return delay
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim and handle one batch of due notifications; returns how many were claimed.
+
+        With `now` (tests), that moment is used throughout; otherwise the clock is read.
+        """
+        moment = now or self._clock()
+        rows = await asyncio.to_thread(
+            claim,
+            self._session,
+            now=moment,
+            limit=self.batch,
+            lease=self.lease,
+            max_attempts=self.max_attempts,
+        )
+        for row in rows:
+            await self._handle(row, now)
+        return len(rows)
+
+    async def _handle(self, row: OutboxNotification, now: datetime | None) -> None:
+        assert row.id is not None and row.claimed_until is not None
+        started = now or self._clock()
+        if started >= row.claimed_until - LEASE_MARGIN:
+            log.warning("outbox %s: lease nearly over, left for the next claim", row.id)
+            return
+        notifier = self._notifiers.get(row.channel)
+        if notifier is None:
+            await self._failed(row, f"no notifier for channel {row.channel!r}", now, final=True)
+            return
+        notification = Notification(row.kind, row.text, dict(row.variables))
+        try:
+            path = await notifier.notify(row.chat_id, notification)
+        except asyncio.CancelledError:
+            raise  # shutting down: the lease runs out and another run sends it
+        except Exception as error:
+            log.warning("outbox %s: %s failed: %r", row.id, row.channel, error)
+            await self._failed(row, f"{type(error).__name__}: {error}", now, final=False)
+            return
+        # Right after the notifier returned: the shorter this gap, the rarer a duplicate.
+        await asyncio.to_thread(
+            mark_sent, self._session, row.id, path=path, at=now or self._clock()
+        )
+
+    async def _failed(
+        self, row: OutboxNotification, error: str, now: datetime | None, *, final: bool
+    ) -> None:
+        assert row.id is not None
+        at = now or self._clock()
+        give_up = final or row.attempts >= self.max_attempts
+        retry_at = None if give_up else at + self.retry_delay(row.attempts)
+        if give_up:
+            log.error("outbox %s: dead after %d attempt(s): %s", row.id, row.attempts, error)
+        await asyncio.to_thread(
+            mark_failed,
+            self._session,
+            row.id,
+            attempt=row.attempts,
+            error=error,
+            at=at,
+            retry_at=retry_at,
+        )
+
+    async def run_forever(
+        self,
+        poll_interval: float,
+        stop_event: asyncio.Event,
+        *,
+        on_tick: Callable[[datetime], Any] | None = None,
+    ) -> None:
+        """Poll until `stop_event` is set. A full batch is followed at once by the next.
+
+        `on_tick(now)` (a plain function, run in a thread) is called once per round before
+        claiming, e.g. to enqueue the daily digests that are due. Errors in a round are
+        logged and the loop goes on after the poll interval.
+        """
+        while not stop_event.is_set():
+            handled = 0
+            try:
+                if on_tick is not None:
+                    await asyncio.to_thread(on_tick, self._clock())
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox round failed; trying again in %.0f s", poll_interval)
+            if handled >= self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), timeout=poll_interval)
+
+
+# -- notifiers from the settings ---------------------------------------------------------------
+
+
+def build_notifiers(
+    settings: Settings, engine: Engine, *, telegram_bot: Any | None = None
+) -> dict[str, Notifier]:
+    """A notifier per channel that is configured to send; others are skipped with a log line.
+
+    Channel modules are imported lazily, so this works whatever channel code is installed:
+    - telegram, when TELEGRAM_BOT_TOKEN is set: `bot.channels.telegram.notifier.TelegramNotifier`
+      over `telegram_bot` (pass the running bot from `serve`, so both share one rate limiter)
+      or a bot of its own, started (getMe) before the first notification;
+    - whatsapp: `WhatsAppChannel.from_settings(settings).notifier(engine)` when the Twilio
+      account and sender are set;
+    - simulator: always (`SimulatorNotifier`).
+    Rows for a skipped channel go `dead` with "no notifier for channel ..." when claimed.
+    """
+    notifiers: dict[str, Notifier] = {SIMULATOR: SimulatorNotifier(engine)}
+    telegram = _telegram_notifier(settings, engine, telegram_bot)
+    if telegram is not None:
+        notifiers["telegram"] = telegram
+    whatsapp = _whatsapp_notifier(settings, engine)
+    if whatsapp is not None:
+        notifiers["whatsapp"] = whatsapp
+    return notifiers
+
+
+class _StartFirst:
+    """A notifier whose client must be started once (an own Telegram bot: getMe)."""
+
+    def __init__(self, notifier: Notifier, start: Callable[[], Awaitable[None]]) -> None:
+        self.channel = notifier.channel
+        self._notifier = notifier
+        self._start: Callable[[], Awaitable[None]] | None = start
+        self._lock = asyncio.Lock()
+
+    async def notify(self, chat_id: str, notification: Notification) -> Path:
+        if self._start is not None:
+            async with self._lock:
+                if self._start is not None:
+                    await self._start()
+                    self._start = None
+        return await self._notifier.notify(chat_id, notification)
+
+
+def _telegram_notifier(settings: Settings, engine: Engine, bot: Any | None) -> Notifier | None:
+    if not settings.telegram_bot_token:
+        log.info("Telegram notifications off: TELEGRAM_BOT_TOKEN is not set")
+        return None
+    try:
+        notifier_module = importlib.import_module("bot.channels.telegram.notifier")
+        client = importlib.import_module("bot.channels.telegram.client")
+    except ImportError as error:
+        log.warning("Telegram notifications off: no notifier module (%s)", error)
+        return None
+    if bot is not None:
+        shared: Notifier = notifier_module.TelegramNotifier(bot, engine)
+        return shared
+    own_bot = client.build_bot(settings)
+    own: Notifier = notifier_module.TelegramNotifier(own_bot, engine)
+    return _StartFirst(own, lambda: client.start_bot(own_bot))
+
+
+def _whatsapp_notifier(settings: Settings, engine: Engine) -> Notifier | None:
+    try:
+        channel_module = importlib.import_module("bot.channels.whatsapp.channel")
+    except ImportError as error:
+        log.warning("WhatsApp notifications off: no channel module (%s)", error)
+        return None
+    channel = channel_module.WhatsAppChannel.from_settings(settings)
+    if not channel.config.can_send:
+        log.info("WhatsApp notifications off: TWILIO_ACCOUNT_SID/AUTH_TOKEN/WHATSAPP_FROM not set")
+        return None
+    notifier: Notifier = channel.notifier(engine)
+    return notifier
+
+
+# -- running it: `dtsen-bot worker`, and `serve` in-process -----------------------------------
+
+DEFAULT_DIGEST_HOUR: Final = 7
+DEFAULT_POLL_INTERVAL: Final = 2.0
+DIGEST_CHECK_EVERY: Final = timedelta(minutes=1)
+
+
+def digest_tick(
+    engine: Engine,
+    workflows: Workflows,
+    *,
+    hour: int,
+    cutoff_day: int,
+    every: timedelta = DIGEST_CHECK_EVERY,
+) -> Callable[[datetime], int]:
+    """A `Worker.run_forever` tick that writes the due daily summaries to the outbox (at
+    most once per `every`); returns how many staff members got one."""
+    last_check: list[datetime] = []
+
+    def tick(now: datetime) -> int:
+        if last_check and now - last_check[0] < every:
+            return 0
+        last_check[:] = [now]
+        with Session(engine) as session, session.begin():
+            count = send_due_digests(
+                session, now=now, hour=hour, workflows=workflows, cutoff_day=cutoff_day
+            )
+        if count:
+            log.info("daily summaries written for %d staff member(s)", count)
+        return count
+
+    return tick
+
+
+async def run_worker(
+    settings: Settings,
+    engine: Engine,
+    stop_event: asyncio.Event,
+    *,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    digest_hour: int | None = DEFAULT_DIGEST_HOUR,
+    notifiers: Mapping[str, Notifier] | None = None,
+    telegram_bot: Any | None = None,
+) -> None:
+    """Send notifications until `stop_event` is set; with `digest_hour`, also write the
+    daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
+    passing its running Telegram bot as `telegram_bot` when there is one."""
+    workflows = Workflows.load(settings.workflows_dir)
+    if notifiers is None:
+        notifiers = build_notifiers(settings, engine, telegram_bot=telegram_bot)
+    worker = Worker(engine, notifiers)
+    tick = (
+        None
+        if digest_hour is None
+        else digest_tick(engine, workflows, hour=digest_hour, cutoff_day=settings.cutoff_day)
+    )
+    log.info(
+        "outbox worker started (channels: %s; daily summaries: %s)",
+        ", ".join(sorted(worker.channels)) or "none",
+        "off" if digest_hour is None else f"{digest_hour:02d}:00 local time",
+    )
+    await worker.run_forever(poll_interval, stop_event, on_tick=tick)
+    log.info("outbox worker stopped")

@@ -1,0 +1,734 @@
+"""The staff summary (ringkasan): what is new, what waits, what is late, what comes next.
+
+For an area (desa, kecamatan, kabupaten/kota, province or "*"):
+- new requests since the last summary, by kind, and by dusun (a desa) or by desa (larger);
+- how many wait for the next musyawarah (in a deliberation stage of the region's workflow);
+- which are OVERDUE against the workflow's time standard: working days (Monday-Friday minus
+  the workflow's holidays) counted from the request's last status change;
+- the next planned musyawarah, and planned ones whose date has passed without closing;
+- open requests whose citizen withdrew consent (processing must stop within 3x24 hours);
+- the days left to the DTSEN monthly cut-off.
+Kecamatan and Dinas Sosial (any area larger than a desa) read the overdue part first.
+
+Counting happens in the database, with GROUP BY, never by loading requests:
+- one query counts open requests per (desa, status), with how many are overdue and how
+  many have consent withdrawn in the same pass. "Overdue" becomes a plain comparison per
+  stage: for today's date and a stage's time standard there is a last entry date that is
+  already late, so `status = s AND updated_at < threshold(s)`;
+- one query per distinct "since" counts new requests per (desa, kind, dusun);
+- one query lists the most overdue requests, at most `OVERDUE_SHOWN` per (desa, status)
+  (a window function); within one status of one region the oldest are the latest, so the
+  area's most overdue are always among them, whatever the area;
+- one query for planned meetings.
+`digest_many` answers many areas with these same few queries (the daily run over every
+desa), rolling the per-desa rows up into each area in Python.
+
+A request's last status change is `request.updated_at`: `change_status` and filing set it.
+(Withdrawing consent also sets it; such requests are counted on their own line.)
+Dates are Indonesian calendar days in Asia/Jakarta time, like the chat's; a staff member's
+daily summary is sent at the hour of their own zone (WIB, WITA or WIT, from the province).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Text, and_, case, func, not_, or_
+from sqlalchemy import cast as sql_cast
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from conversations.catalogue import Language, catalogue
+from conversations.flows.common import cutoff_date, long_date
+from conversations.validators import RegionIndex, default_regions
+from models.staff import staff_areas
+from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount, StaffChat
+from models.tickets import format_ticket
+from staff.access import EVERYWHERE
+from staff.outbox import enqueue
+from staff.review import area_condition, is_area_code
+from staff.workflow import Label, Workflow, Workflows
+from staff.working_days import add_working_days
+
+Level = Literal["village", "kecamatan", "kabupaten", "province", "all"]
+
+LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+DIGEST: Final = "digest"
+OVERDUE_SHOWN: Final = 5  # overdue requests listed by name (village); more areas: 2x
+GROUPS_SHOWN: Final = 8  # dusun or desa lines in the "new" part
+DEFAULT_SINCE: Final = timedelta(days=1)
+# Above this many areas in one run, scanning the whole table beats OR-ing their prefixes.
+SCAN_ALL_ABOVE: Final = 50
+
+_WITA: Final = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
+_WIT: Final = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
+_LEVELS: Final[dict[int, Level]] = {0: "province", 1: "kabupaten", 2: "kecamatan", 3: "village"}
+
+
+def zone_for_area(area: str) -> ZoneInfo:
+    """WIB, WITA or WIT, from the province part of an area code ("52.72" -> WITA)."""
+    province = area[:2]
+    if province in _WITA:
+        return ZoneInfo("Asia/Makassar")
+    if province in _WIT:
+        return ZoneInfo("Asia/Jayapura")
+    return LOCAL_ZONE
+
+
+def level_of(area: str) -> Level:
+    return "all" if area == EVERYWHERE else _LEVELS[area.count(".")]
+
+
+# -- the result ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    name: str
+    usulan: int = 0
+    sanggahan: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.usulan + self.sanggahan
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    ticket: str
+    village_code: str
+    village_name: str
+    status: str
+    stage: Label
+    entered: date
+    days_over: int
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    id: int
+    village_code: str
+    village_name: str
+    held_on: datetime
+    place: str
+    agenda: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    area_code: str
+    area_name: str
+    level: Level
+    now: datetime
+    today: date
+    since: datetime
+    new_by_kind: dict[str, int]
+    new_groups: list[GroupCount]  # by dusun (a desa) or by desa, most first
+    new_groups_more: int
+    open_total: int
+    waiting: int  # in a deliberation stage: for the next musyawarah
+    overdue_total: int
+    overdue: list[OverdueItem]  # most overdue first
+    withdrawn: int
+    next_meeting: MeetingInfo | None
+    unclosed_meetings: int
+    cutoff: date
+    cutoff_days: int
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def new_total(self) -> int:
+        return sum(self.new_by_kind.values())
+
+    @property
+    def overdue_first(self) -> bool:
+        """Kecamatan and Dinas Sosial read what is late before anything else."""
+        return self.level != "village"
+
+
+# -- time standards -----------------------------------------------------------------------------
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL_ZONE).astimezone(UTC)
+
+
+def late_threshold(workflow: Workflow, stage_id: str, today: date) -> datetime | None:
+    """Requests that entered this stage before the returned moment are overdue today.
+
+    The last entry date E with due(E) < today; entries from the day after are on time.
+    None when the stage has no time standard.
+    """
+    sla = workflow.stage(stage_id).sla_days
+    if sla is None:
+        return None
+    entered = today - timedelta(days=1)
+    while add_working_days(entered, sla, workflow.holidays) >= today:
+        entered -= timedelta(days=1)
+    return _local_midnight(entered + timedelta(days=1))
+
+
+def _region_condition(workflow: Workflow, workflows: Workflows) -> Any:
+    village = col(Request.village_code)
+    if workflow.region is not None:
+        return village.like(workflow.region + ".%")
+    regional = [w.region for w in workflows.all() if w.region is not None]
+    if not regional:
+        return None
+    return not_(or_(*[village.like(region + ".%") for region in regional]))
+
+
+def overdue_condition(workflows: Workflows, today: date) -> Any:
+    """SQL: an open request past its stage's time standard today (in any region)."""
+    per_workflow = []
+    for workflow in workflows.all():
+        late = []
+        for stage in workflow.stages:
+            threshold = late_threshold(workflow, stage.id, today)
+            if threshold is not None and not stage.terminal:
+                late.append(
+                    and_(col(Request.status) == stage.id, col(Request.updated_at) < threshold)
+                )
+        if not late:
+            continue
+        region = _region_condition(workflow, workflows)
+        either = or_(*late)
+        per_workflow.append(either if region is None else and_(region, either))
+    return or_(*per_workflow) if per_workflow else None
+
+
+# -- collecting ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Totals:
+    open_total: int = 0
+    waiting: int = 0
+    overdue: int = 0
+    withdrawn: int = 0
+    by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    new: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    overdue_rows: list[tuple[str, str, str, datetime]] = field(default_factory=list)
+    meetings: list[MeetingInfo] = field(default_factory=list)
+    unclosed: int = 0
+
+
+def _ancestors(village_code: str) -> tuple[str, ...]:
+    """The areas a desa lies in, itself included: desa, kecamatan, kabupaten, province, *."""
+    return (village_code, village_code[:8], village_code[:5], village_code[:2], EVERYWHERE)
+
+
+def _withdrawn_flag() -> Any:
+    return sql_cast(col(Request.flags), Text).like('%"consent_withdrawn"%')
+
+
+def _dusun() -> Any:
+    answers: Any = col(Request.answers)
+    return func.lower(func.trim(answers["dusun"].as_string()))
+
+
+def digest(
+    session: Session,
+    *,
+    area_code: str,
+    workflows: Workflows,
+    now: datetime,
+    since: datetime | None = None,
+    cutoff_day: int,
+    regions: RegionIndex | None = None,
+) -> Digest:
+    """The summary for one area; `since` defaults to a day before `now`."""
+    return digest_many(
+        session,
+        [(area_code, since)],
+        workflows=workflows,
+        now=now,
+        cutoff_day=cutoff_day,
+        regions=regions,
+    )[0]
+
+
+def digest_many(
+    session: Session,
+    areas: Sequence[tuple[str, datetime | None]],
+    *,
+    workflows: Workflows,
+    now: datetime,
+    cutoff_day: int,
+    regions: RegionIndex | None = None,
+) -> list[Digest]:
+    """Summaries for many (area, since) pairs with a handful of queries; same order."""
+    if not areas:
+        return []
+    for area, _since in areas:
+        if not is_area_code(area):
+            raise ValueError(f"not an area code: {area!r}")
+    regions = regions or default_regions()
+    today = now.astimezone(LOCAL_ZONE).date()
+    resolved = [(area, since or now - DEFAULT_SINCE) for area, since in areas]
+    wanted = {area for area, _ in resolved}
+    totals: dict[tuple[str, datetime | None], _Totals] = {}
+    by_area: dict[str, _Totals] = {area: _Totals() for area in wanted}
+    scan_all = EVERYWHERE in wanted or len(wanted) > SCAN_ALL_ABOVE
+    scope = None if scan_all else area_condition(sorted(wanted))
+    meeting_scope = (
+        None if scan_all else area_condition(sorted(wanted), col(Musyawarah.village_code))
+    )
+
+    def covering(village_code: str) -> list[_Totals]:
+        return [by_area[a] for a in _ancestors(village_code) if a in by_area]
+
+    def scoped(*conditions: Any) -> list[Any]:
+        return [c for c in (scope, *conditions) if c is not None]
+
+    # 1. Open requests per (desa, status): totals, overdue and withdrawn in one pass.
+    late = overdue_condition(workflows, today)
+    late_count = func.sum(case((late, 1), else_=0)) if late is not None else func.sum(0)
+    rows = session.execute(
+        sa_select(
+            col(Request.village_code),
+            col(Request.status),
+            func.count(),
+            late_count,
+            func.sum(case((_withdrawn_flag(), 1), else_=0)),
+        )
+        .where(*scoped(col(Request.closed_at).is_(None)))
+        .group_by(col(Request.village_code), col(Request.status))
+    )
+    deliberation: dict[str, set[str]] = {}
+    for village_code, status, count, overdue, withdrawn in rows:
+        workflow = workflows.for_village(village_code)
+        stages = deliberation.setdefault(
+            workflow.id, {s.id for s in workflow.stages if s.kind == "deliberation"}
+        )
+        for bucket in covering(village_code):
+            bucket.open_total += count
+            bucket.overdue += int(overdue or 0)
+            bucket.withdrawn += int(withdrawn or 0)
+            bucket.by_status[status] += count
+            if status in stages:
+                bucket.waiting += count
+
+    # 2. New requests per (desa, kind, dusun), once per distinct "since".
+    for since in sorted({s for _, s in resolved}):
+        areas_here = {area for area, s in resolved if s == since}
+        rows = session.execute(
+            sa_select(col(Request.village_code), col(Request.kind), _dusun(), func.count())
+            .where(*scoped(col(Request.created_at) >= since))
+            .group_by(col(Request.village_code), col(Request.kind), _dusun())
+        )
+        for village_code, kind, dusun, count in rows:
+            for area in _ancestors(village_code):
+                if area in areas_here:
+                    key = (dusun or "") if level_of(area) == "village" else village_code
+                    totals.setdefault((area, since), _Totals()).new[(key, kind)] += count
+
+    # 3. The most overdue: the oldest few per (desa, status), each exact within its stage.
+    if late is not None:
+        # One area: per kabupaten/kota (one workflow, so one time standard per status) is
+        # exact and lists fewer rows. Several areas in one run: per desa, exact for each.
+        single = len(wanted) == 1
+        partition = (
+            func.substr(col(Request.village_code), 1, 5) if single else col(Request.village_code)
+        )
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(partition, col(Request.status)),
+                order_by=(col(Request.updated_at), col(Request.id)),
+            )
+            .label("rank")
+        )
+        ranked = (
+            sa_select(
+                col(Request.ticket),
+                col(Request.village_code),
+                col(Request.status),
+                col(Request.updated_at),
+                rank,
+            )
+            .where(*scoped(col(Request.closed_at).is_(None), late))
+            .subquery()
+        )
+        shown = OVERDUE_SHOWN * 2
+        for ticket, village_code, status, updated_at, _rank in session.execute(
+            sa_select(ranked).where(ranked.c.rank <= shown)
+        ):
+            for bucket in covering(village_code):
+                bucket.overdue_rows.append((ticket, village_code, status, updated_at))
+
+    # 4. Planned meetings: the next one, and past ones not closed.
+    start_of_today = _local_midnight(today)
+    agenda_size = (
+        select(func.count())
+        .select_from(MusyawarahItem)
+        .where(col(MusyawarahItem.musyawarah_id) == col(Musyawarah.id))
+        .scalar_subquery()
+    )
+    conditions = [c for c in (meeting_scope, col(Musyawarah.status) == "planned") if c is not None]
+    for meeting_id, village_code, held_on, place, size in session.execute(
+        sa_select(
+            col(Musyawarah.id),
+            col(Musyawarah.village_code),
+            col(Musyawarah.held_on),
+            col(Musyawarah.place),
+            agenda_size,
+        ).where(*conditions)
+    ):
+        for bucket in covering(village_code):
+            if held_on < start_of_today:
+                bucket.unclosed += 1
+            else:
+                bucket.meetings.append(
+                    MeetingInfo(
+                        id=meeting_id,
+                        village_code=village_code,
+                        village_name=_village_name(regions, village_code),
+                        held_on=held_on,
+                        place=place,
+                        agenda=int(size or 0),
+                    )
+                )
+
+    cutoff = cutoff_date(today, cutoff_day)
+    results = []
+    for area, since in resolved:
+        base = by_area[area]
+        new = totals.get((area, since), _Totals()).new
+        results.append(
+            _assemble(
+                area,
+                since,
+                base,
+                new,
+                workflows=workflows,
+                regions=regions,
+                now=now,
+                today=today,
+                cutoff=cutoff,
+            )
+        )
+    return results
+
+
+def _village_name(regions: RegionIndex, code: str) -> str:
+    village = regions.village(code)
+    return village.name if village else code
+
+
+def _area_name(regions: RegionIndex, area: str) -> str:
+    if area == EVERYWHERE:
+        return "Indonesia"
+    region = regions.get(area)
+    return region.name if region else area
+
+
+def _assemble(
+    area: str,
+    since: datetime,
+    base: _Totals,
+    new: Mapping[tuple[str, str], int],
+    *,
+    workflows: Workflows,
+    regions: RegionIndex,
+    now: datetime,
+    today: date,
+    cutoff: date,
+) -> Digest:
+    level = level_of(area)
+    by_kind: dict[str, int] = {"usulan": 0, "sanggahan": 0}
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"usulan": 0, "sanggahan": 0})
+    for (key, kind), count in new.items():
+        by_kind[kind] = by_kind.get(kind, 0) + count
+        groups[key][kind] = groups[key].get(kind, 0) + count
+    named = [
+        GroupCount(
+            name=_group_name(regions, key, level),
+            usulan=counts.get("usulan", 0),
+            sanggahan=counts.get("sanggahan", 0),
+        )
+        for key, counts in groups.items()
+    ]
+    named.sort(key=lambda g: (-g.total, g.name.casefold()))
+    overdue = []
+    for ticket, village_code, status, updated_at in base.overdue_rows:
+        workflow = workflows.for_village(village_code)
+        entered = updated_at.astimezone(LOCAL_ZONE).date()
+        try:
+            stage = workflow.stage(status)
+        except ValueError:
+            continue  # a status the workflow no longer has
+        overdue.append(
+            OverdueItem(
+                ticket=ticket,
+                village_code=village_code,
+                village_name=_village_name(regions, village_code),
+                status=status,
+                stage=stage.label,
+                entered=entered,
+                days_over=workflow.overdue_days(status, entered, today),
+            )
+        )
+    overdue.sort(key=lambda item: (-item.days_over, item.entered, item.ticket))
+    limit = OVERDUE_SHOWN if level == "village" else OVERDUE_SHOWN * 2
+    meetings = sorted(base.meetings, key=lambda m: (m.held_on, m.id))
+    return Digest(
+        area_code=area,
+        area_name=_area_name(regions, area),
+        level=level,
+        now=now,
+        today=today,
+        since=since,
+        new_by_kind=by_kind,
+        new_groups=named[:GROUPS_SHOWN],
+        new_groups_more=max(0, len(named) - GROUPS_SHOWN),
+        open_total=base.open_total,
+        waiting=base.waiting,
+        overdue_total=base.overdue,
+        overdue=overdue[:limit],
+        withdrawn=base.withdrawn,
+        next_meeting=meetings[0] if meetings else None,
+        unclosed_meetings=base.unclosed,
+        cutoff=cutoff,
+        cutoff_days=(cutoff - today).days,
+        by_status=dict(base.by_status),
+    )
+
+
+def _group_name(regions: RegionIndex, key: str, level: Level) -> str:
+    if level == "village":
+        return key.title() if key else ""
+    return _village_name(regions, key)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def render(digest: Digest, language: Language = "id") -> str:
+    """Short lines for a chat; Bahasa Indonesia unless asked otherwise."""
+    cat = catalogue(language)
+    local = digest.now.astimezone(LOCAL_ZONE)
+    head = [
+        cat.text("digest.title", area=digest.area_name),
+        cat.text("digest.as_of", date=long_date(local.date(), language), time=f"{local:%H:%M}"),
+    ]
+    since = digest.since.astimezone(LOCAL_ZONE)
+    since_text = f"{long_date(since.date(), language)} {since:%H:%M}"
+    new: list[str]
+    if digest.new_total:
+        new = [
+            cat.text(
+                "digest.new",
+                since=since_text,
+                total=digest.new_total,
+                usulan=digest.new_by_kind.get("usulan", 0),
+                sanggahan=digest.new_by_kind.get("sanggahan", 0),
+            ),
+            cat.text("digest.by_dusun" if digest.level == "village" else "digest.by_village"),
+        ]
+        for group in digest.new_groups:
+            new.append(
+                cat.text(
+                    "digest.group_line",
+                    name=group.name or cat.text("digest.no_dusun"),
+                    usulan=group.usulan,
+                    sanggahan=group.sanggahan,
+                )
+            )
+        if digest.new_groups_more:
+            new.append(cat.text("digest.group_more", count=digest.new_groups_more))
+    else:
+        new = [cat.text("digest.new_none", since=since_text)]
+    waiting = [cat.text("digest.waiting", count=digest.waiting)]
+    meeting = digest.next_meeting
+    if meeting is not None:
+        held = meeting.held_on.astimezone(LOCAL_ZONE)
+        waiting.append(
+            cat.text(
+                "digest.next_meeting",
+                date=f"{long_date(held.date(), language)} {held:%H:%M}",
+                place=meeting.place,
+                village=meeting.village_name,
+                agenda=meeting.agenda,
+            )
+        )
+    else:
+        waiting.append(cat.text("digest.no_meeting"))
+    if digest.unclosed_meetings:
+        waiting.append(cat.text("digest.unclosed", count=digest.unclosed_meetings))
+    late: list[str]
+    if digest.overdue_total:
+        late = [cat.text("digest.overdue", count=digest.overdue_total)]
+        for item in digest.overdue:
+            late.append(
+                cat.text(
+                    "digest.overdue_line",
+                    ticket=format_ticket(item.ticket),
+                    stage=item.stage.get(language),
+                    days=item.days_over,
+                    village=item.village_name,
+                )
+            )
+        if digest.overdue_total > len(digest.overdue):
+            late.append(
+                cat.text("digest.overdue_more", count=digest.overdue_total - len(digest.overdue))
+            )
+    else:
+        late = [cat.text("digest.overdue_none")]
+    if digest.withdrawn:
+        late.append(cat.text("digest.withdrawn", count=digest.withdrawn))
+    tail = [cat.text("digest.open_total", count=digest.open_total)]
+    cutoff = long_date(digest.cutoff, language)
+    if digest.cutoff_days == 0:
+        tail.append(cat.text("digest.cutoff_today", date=cutoff))
+    else:
+        tail.append(cat.text("digest.cutoff", date=cutoff, days=digest.cutoff_days))
+    parts = [late, new, waiting] if digest.overdue_first else [new, waiting, late]
+    return "\n\n".join("\n".join(block) for block in [head, *parts, tail])
+
+
+# -- for staff: on demand and daily -------------------------------------------------------------
+
+
+def digest_for_staff(
+    session: Session,
+    staff: StaffAccount,
+    *,
+    workflows: Workflows,
+    now: datetime,
+    cutoff_day: int,
+    language: Language = "id",
+    mark: bool = True,
+) -> str:
+    """The summary of each of the staff member's areas ("ringkasan" in the chat).
+
+    New requests are counted since their last summary (a day back for the first one);
+    with `mark`, this summary becomes the last one (`last_digest_at = now`, caller commits).
+    """
+    assert staff.id is not None
+    areas = staff_areas(session, staff.id)
+    if not areas:
+        return ""
+    since = staff.last_digest_at
+    digests = digest_many(
+        session,
+        [(area, since) for area in areas],
+        workflows=workflows,
+        now=now,
+        cutoff_day=cutoff_day,
+    )
+    if mark:
+        staff.last_digest_at = now
+        session.add(staff)
+        session.flush()
+    return "\n\n---\n\n".join(render(d, language) for d in digests)
+
+
+def due_digests(
+    session: Session, now: datetime, hour: int, *, lock: bool = False
+) -> list[StaffAccount]:
+    """Active staff with a linked chat whose daily summary is due: it is `hour` o'clock or
+    later in their zone today, and none was sent since that moment. With `lock`, their
+    rows are locked (PostgreSQL) so a concurrent run skips them."""
+    if not 0 <= hour <= 23:
+        raise ValueError("the digest hour is 0-23")
+    linked = select(StaffChat.staff_id).distinct()
+    statement = select(StaffAccount).where(
+        col(StaffAccount.disabled_at).is_(None), col(StaffAccount.id).in_(linked)
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        # Two workers running the daily summaries at once: each takes other staff members
+        # (SQLite: one writer at a time already). The lock lasts until the caller commits.
+        statement = statement.with_for_update(skip_locked=True, of=StaffAccount)
+    candidates = session.exec(statement).all()
+    due = []
+    for staff in candidates:
+        assert staff.id is not None
+        areas = staff_areas(session, staff.id)
+        if not areas:
+            continue
+        zone = zone_for_area(areas[0])
+        local = now.astimezone(zone)
+        moment = datetime.combine(local.date(), time(hour), tzinfo=zone)
+        if local < moment:
+            continue
+        last = staff.last_digest_at
+        if last is None or last < moment:
+            due.append(staff)
+    return due
+
+
+def send_due_digests(
+    session: Session,
+    *,
+    now: datetime,
+    hour: int,
+    workflows: Workflows,
+    cutoff_day: int,
+    language: Language = "id",
+) -> int:
+    """Write each due staff member's summary to the outbox, to each of their linked chats,
+    and mark it sent (`last_digest_at`). Returns how many staff members got one.
+
+    All areas of all due staff are counted with one `digest_many` (the same few queries
+    whether 1 or 10,000 desa). The caller commits: the summary and `last_digest_at` are
+    stored together, and the worker delivers the outbox rows.
+    """
+    staff_list = due_digests(session, now, hour, lock=True)
+    if not staff_list:
+        return 0
+    areas_of: dict[int, list[str]] = {}
+    pairs: list[tuple[str, datetime | None]] = []
+    for staff in staff_list:
+        assert staff.id is not None
+        areas_of[staff.id] = staff_areas(session, staff.id)
+        pairs.extend((area, staff.last_digest_at) for area in areas_of[staff.id])
+    unique = list(dict.fromkeys(pairs))
+    results = dict(
+        zip(
+            unique,
+            digest_many(session, unique, workflows=workflows, now=now, cutoff_day=cutoff_day),
+            strict=True,
+        )
+    )
+    chats = _chats_of(session, [s.id for s in staff_list if s.id is not None])
+    sent = 0
+    for staff in staff_list:
+        assert staff.id is not None
+        text = "\n\n---\n\n".join(
+            render(results[(area, staff.last_digest_at)], language) for area in areas_of[staff.id]
+        )
+        for channel, chat_id in chats.get(staff.id, []):
+            enqueue(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                kind=DIGEST,
+                text=text,
+                variables={"1": ", ".join(areas_of[staff.id])},
+                at=now,
+            )
+        staff.last_digest_at = now
+        session.add(staff)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def _chats_of(session: Session, staff_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    chats: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    ids = list(staff_ids)
+    if not ids:
+        return chats
+    for staff_id, channel, chat_id in session.exec(
+        select(StaffChat.staff_id, StaffChat.channel, StaffChat.chat_id)
+        .where(col(StaffChat.staff_id).in_(ids))
+        .order_by(col(StaffChat.id))
+    ):
+        chats[staff_id].append((channel, chat_id))
+    return chats

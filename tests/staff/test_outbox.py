@@ -1,0 +1,174 @@
+"""The outbox: claimed by one worker at a time, surviving a crash mid-send, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.worker import Worker
+from models.tables import OutboxNotification
+from staff.outbox import claim, enqueue, mark_failed, mark_sent
+from tests.bot.test_worker import NOW, FakeNotifier, add, row
+
+LEASE = timedelta(minutes=5)
+
+
+def factory(engine: Engine):  # type: ignore[no-untyped-def]
+    return lambda: Session(engine)
+
+
+def test_a_claim_takes_due_rows_oldest_first_for_the_length_of_a_lease(db_engine: Engine) -> None:
+    first, second = add(db_engine, chat_id="1"), add(db_engine, chat_id="2")
+    with Session(db_engine) as session, session.begin():
+        enqueue(
+            session,
+            channel="telegram",
+            chat_id="later",
+            kind="digest",
+            text="nanti",
+            at=NOW,
+            due_at=NOW + timedelta(hours=1),
+        )
+    taken = claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)
+    assert [r.id for r in taken] == [first, second]
+    assert all(r.status == "sending" and r.attempts == 1 for r in taken)
+    assert all(r.claimed_until == NOW + LEASE for r in taken)
+    # Taken rows are not taken again while their lease runs; the later one is not due yet.
+    assert (
+        claim(factory(db_engine), now=NOW + LEASE - timedelta(seconds=1), limit=10, lease=LEASE)
+        == []
+    )
+    again = claim(factory(db_engine), now=NOW + LEASE, limit=1, lease=LEASE)
+    assert [r.id for r in again] == [first] and again[0].attempts == 2
+
+
+def test_marking_applies_to_the_claim_it_belongs_to(db_engine: Engine) -> None:
+    row_id = add(db_engine)
+    (first,) = claim(factory(db_engine), now=NOW, limit=1, lease=LEASE)
+    # The first worker overran its lease; a second one claimed the row meanwhile.
+    (second,) = claim(factory(db_engine), now=NOW + LEASE, limit=1, lease=LEASE)
+    assert not mark_failed(
+        factory(db_engine), row_id, attempt=first.attempts, error="late", at=NOW, retry_at=NOW
+    )
+    assert row(db_engine, row_id).status == "sending"
+    assert mark_sent(factory(db_engine), row_id, path="free_form", at=NOW + LEASE)
+    assert not mark_sent(factory(db_engine), row_id, path="free_form", at=NOW + LEASE)
+    assert not mark_failed(
+        factory(db_engine), row_id, attempt=second.attempts, error="x", at=NOW, retry_at=None
+    )
+    assert row(db_engine, row_id).status == "sent"
+
+
+def test_a_worker_that_dies_before_sending_loses_nothing(db_engine: Engine) -> None:
+    row_id = add(db_engine, text="Kabar U-7KQ4M9")
+    claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)  # ... and the process dies
+    fake = FakeNotifier()
+    worker = Worker(db_engine, {"telegram": fake}, lease=LEASE)
+    assert asyncio.run(worker.run_once(NOW + timedelta(minutes=1))) == 0  # still leased
+    assert asyncio.run(worker.run_once(NOW + LEASE)) == 1
+    assert fake.texts() == ["Kabar U-7KQ4M9"]
+    assert row(db_engine, row_id).status == "sent"
+
+
+def test_a_worker_that_dies_after_the_provider_accepted_sends_again_after_the_lease(
+    db_engine: Engine,
+) -> None:
+    """At-least-once: the crash window is between the provider's answer and mark_sent."""
+    row_id = add(db_engine, text="Kabar U-7KQ4M9")
+    provider = FakeNotifier()
+    (taken,) = claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)
+    asyncio.run(provider.notify(taken.chat_id, _notification(taken)))  # accepted, then crash
+    worker = Worker(db_engine, {"telegram": provider}, lease=LEASE)
+    assert asyncio.run(worker.run_once(NOW + LEASE)) == 1
+    with Session(db_engine) as session:
+        rows = session.exec(select(OutboxNotification)).all()
+    assert [(r.id, r.status, r.attempts) for r in rows] == [(row_id, "sent", 2)]
+    assert provider.texts() == ["Kabar U-7KQ4M9", "Kabar U-7KQ4M9"]
+
+
+def test_a_row_whose_worker_keeps_dying_is_given_up(db_engine: Engine) -> None:
+    row_id = add(db_engine)
+    now = NOW
+    for _ in range(3):
+        claim(factory(db_engine), now=now, limit=1, lease=LEASE, max_attempts=3)
+        now += LEASE
+    assert claim(factory(db_engine), now=now, limit=1, lease=LEASE, max_attempts=3) == []
+    dead = row(db_engine, row_id)
+    assert dead.status == "dead" and "lease ran out" in (dead.last_error or "")
+
+
+def _notification(taken: OutboxNotification):  # type: ignore[no-untyped-def]
+    from bot.channels.notify import Notification
+
+    return Notification(taken.kind, taken.text, dict(taken.variables))
+
+
+def test_concurrent_claims_on_postgresql_never_take_the_same_row(postgresql_engine: Engine) -> None:
+    with Session(postgresql_engine) as session, session.begin():
+        for n in range(300):
+            enqueue(session, channel="telegram", chat_id=str(n), kind="k", text=str(n), at=NOW)
+    taken: list[list[int]] = [[] for _ in range(4)]
+    start = threading.Barrier(4)
+
+    def take(index: int) -> None:
+        start.wait()
+        while True:
+            rows = claim(factory(postgresql_engine), now=NOW, limit=7, lease=LEASE)
+            if not rows:
+                return
+            taken[index].extend(r.id for r in rows if r.id is not None)
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    everything = [row_id for rows in taken for row_id in rows]
+    assert len(everything) == 300 and len(set(everything)) == 300
+    assert sum(1 for rows in taken if rows) >= 2  # they really ran side by side
+
+
+def test_two_workers_on_postgresql_send_each_notification_exactly_once(
+    postgresql_engine: Engine,
+) -> None:
+    with Session(postgresql_engine) as session, session.begin():
+        for n in range(120):
+            enqueue(
+                session, channel="telegram", chat_id=str(n), kind="k", text=f"pesan {n}", at=NOW
+            )
+    fakes = [FakeNotifier(delay=0.002), FakeNotifier(delay=0.002)]
+    start = threading.Barrier(2)
+
+    def run(fake: FakeNotifier) -> None:
+        worker = Worker(postgresql_engine, {"telegram": fake}, batch=5)
+        start.wait()
+
+        async def drain() -> None:
+            while await worker.run_once(NOW):
+                pass
+
+        asyncio.run(drain())
+
+    threads = [threading.Thread(target=run, args=(fake,)) for fake in fakes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    sent = Counter(text for fake in fakes for text in fake.texts())
+    assert len(sent) == 120 and set(sent.values()) == {1}
+    assert all(fake.sent for fake in fakes)
+    with Session(postgresql_engine) as session:
+        statuses = Counter(r.status for r in session.exec(select(OutboxNotification)))
+    assert statuses == {"sent": 120}
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_claim_for_nothing_takes_nothing(db_engine: Engine, limit: int) -> None:
+    add(db_engine)
+    assert claim(factory(db_engine), now=NOW, limit=limit, lease=LEASE) == []
