@@ -1,0 +1,87 @@
+"""The signed minutes (Berita Acara) of a musyawarah: a scan or photo, or a PDF.
+
+`models.blobs.FileBlobStore` takes photos only (what citizens send). Minutes are usually a
+scanned PDF, so they get a store of their own, in their own folder, with their own check
+by the first bytes (the type a browser declares is whatever the uploader's computer
+claimed): PDF, JPEG, PNG or WebP, up to `MAX_MINUTES_BYTES`. Writing is the same as for
+photos: a temporary file renamed into place, owner-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from models.blobs import FileBlobStore, StoredBlob, _fsync_directory, sniff_image_type
+
+MAX_MINUTES_BYTES: Final = 20 * 1024 * 1024
+_IMAGES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+class MinutesRejected(ValueError):
+    """Not acceptable as signed minutes; the message says why."""
+
+
+def sniff_minutes_type(data: bytes) -> str | None:
+    """ "application/pdf" or an image type, or None when it is neither."""
+    # PDF readers accept a header within the first 1024 bytes; some scanners put junk first.
+    if b"%PDF-" in data[:1024]:
+        return "application/pdf"
+    image = sniff_image_type(data)
+    return image if image in _IMAGES else None
+
+
+def check_minutes(data: bytes, *, max_bytes: int = MAX_MINUTES_BYTES) -> str:
+    if not data:
+        raise MinutesRejected("the file is empty")
+    if len(data) > max_bytes:
+        raise MinutesRejected(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+    content_type = sniff_minutes_type(data)
+    if content_type is None:
+        raise MinutesRejected("the signed minutes must be a PDF or a photo (JPEG, PNG, WebP)")
+    return content_type
+
+
+class MinutesStore(FileBlobStore):
+    """Signed minutes under `root` (use a folder of its own, e.g. `DATA_DIR/minutes`)."""
+
+    def __init__(self, root: Path, *, max_bytes: int = MAX_MINUTES_BYTES) -> None:
+        super().__init__(root, max_bytes=max_bytes)
+
+    def put(self, data: bytes) -> StoredBlob:
+        content_type = check_minutes(data, max_bytes=self.max_bytes)
+        ref = secrets.token_hex(16)
+        path = self._path(ref)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
+            raise
+        _fsync_directory(path.parent)
+        return StoredBlob(
+            ref=ref,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+
+
+__all__ = [
+    "MAX_MINUTES_BYTES",
+    "MinutesRejected",
+    "MinutesStore",
+    "check_minutes",
+    "sniff_minutes_type",
+]

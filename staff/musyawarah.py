@@ -1,0 +1,521 @@
+"""The village deliberation (musyawarah desa/kelurahan): agenda, decisions, closing.
+
+- `plan`: a date and place for one village; the staff member must cover that village.
+- `add_to_agenda`: requests of that village only. A request already in the workflow's
+  deliberation stage is simply added. A request still in an earlier stage (normally
+  "diterima") is first moved with the workflow action that leads from its stage to a
+  deliberation stage ("agendakan" in every shipped workflow), through `move_request`, so
+  the move is recorded and the citizen told "to be discussed at the village meeting". A
+  request in any other stage, or already on another planned meeting's agenda, is refused.
+  All or nothing per call.
+- `record_decision`: "layak" or "tidak_layak" per agenda item; "tidak_layak" needs a note,
+  the reason the citizen will read.
+- `close`: refused while any item has no decision. Every request is moved with the
+  workflow action named like its decision ("layak" / "tidak_layak", which every shipped
+  workflow has from its deliberation stage; a regional workflow without them is refused
+  with a message naming the workflow), each through `move_request`, which writes the
+  citizen's notification to the outbox. The meeting is then closed with the Berita Acara
+  number and date, the attendance and the signed minutes. One transaction (the caller's):
+  if any move is refused, nothing is closed and nobody is notified.
+
+Functions take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Final, cast
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models.staff import log_access
+from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
+from models.tickets import format_ticket
+from staff.review import check_access, log_refusal, move_request, request_target
+from staff.workflow import Role, TransitionRefused, Workflow, Workflows
+
+DECISIONS: Final = ("layak", "tidak_layak")
+PLANNED: Final = "planned"
+CLOSED: Final = "closed"
+
+
+class MeetingRefused(ValueError):
+    """The meeting cannot do this (closed already, decision missing, wrong village...)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _target(meeting: Musyawarah) -> str:
+    return f"musyawarah:{meeting.id}"
+
+
+def _refuse(
+    session: Session,
+    staff: StaffAccount,
+    meeting: Musyawarah,
+    *,
+    action: str,
+    at: datetime,
+    reason: str,
+    message: str,
+) -> MeetingRefused:
+    log_refusal(
+        session,
+        staff_id=staff.id,
+        action=action,
+        target=_target(meeting),
+        at=at,
+        detail=f"{reason}: {message}",
+    )
+    return MeetingRefused(reason, message)
+
+
+def _allowed(
+    session: Session,
+    staff: StaffAccount,
+    meeting: Musyawarah,
+    *,
+    action: str,
+    at: datetime,
+    detail: str,
+) -> None:
+    log_access(
+        session,
+        staff_id=staff.id,
+        action=action,
+        target=_target(meeting),
+        allowed=True,
+        at=at,
+        detail=detail,
+    )
+
+
+def _must_be_planned(
+    session: Session, staff: StaffAccount, meeting: Musyawarah, *, action: str, at: datetime
+) -> None:
+    if meeting.status != PLANNED:
+        raise _refuse(
+            session,
+            staff,
+            meeting,
+            action=action,
+            at=at,
+            reason="meeting_closed",
+            message=f"the musyawarah of {_day(meeting.held_on)} is already closed",
+        )
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+# -- planning --------------------------------------------------------------------------------
+
+
+def plan(
+    session: Session,
+    *,
+    village_code: str,
+    held_on: datetime,
+    place: str,
+    staff: StaffAccount,
+    at: datetime,
+) -> Musyawarah:
+    """Plan a musyawarah for one village (the staff member must cover it)."""
+    check_access(
+        session,
+        staff,
+        village_code,
+        action="musyawarah.plan",
+        target=f"village:{village_code}",
+        at=at,
+    )
+    if village_code.count(".") != 3:
+        raise ValueError(f"a musyawarah is held in a desa/kelurahan, not {village_code!r}")
+    if not place.strip():
+        raise ValueError("a musyawarah needs a place")
+    meeting = Musyawarah(
+        village_code=village_code,
+        held_on=held_on,
+        place=place.strip(),
+        status=PLANNED,
+        attendance=[],
+        created_by=staff.id,
+        created_at=at,
+    )
+    session.add(meeting)
+    session.flush()
+    _allowed(session, staff, meeting, action="musyawarah.plan", at=at, detail=village_code)
+    return meeting
+
+
+def agenda(session: Session, meeting: Musyawarah) -> list[tuple[MusyawarahItem, Request]]:
+    """The agenda in order, each item with its request."""
+    rows = session.exec(
+        select(MusyawarahItem, Request)
+        .join(Request, col(Request.id) == col(MusyawarahItem.request_id))
+        .where(MusyawarahItem.musyawarah_id == meeting.id)
+        .order_by(col(MusyawarahItem.position), col(MusyawarahItem.id))
+    )
+    return [(item, request) for item, request in rows]
+
+
+def deliberation_stage_ids(workflow: Workflow) -> set[str]:
+    return {stage.id for stage in workflow.stages if stage.kind == "deliberation"}
+
+
+def _action_to_deliberation(workflow: Workflow, status: str, role: Role) -> str | None:
+    """The action that takes a request from `status` straight to a deliberation stage."""
+    deliberation = deliberation_stage_ids(workflow)
+    for transition in workflow.actions(status, role):
+        if transition.target in deliberation:
+            return transition.action
+    return None
+
+
+def add_to_agenda(
+    session: Session,
+    meeting: Musyawarah,
+    requests: Iterable[Request],
+    *,
+    staff: StaffAccount,
+    workflows: Workflows,
+    at: datetime,
+) -> list[MusyawarahItem]:
+    """Put requests of the meeting's village on its agenda (moving "diterima" ones there)."""
+    action = "musyawarah.agenda"
+    check_access(
+        session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
+    )
+    _must_be_planned(session, staff, meeting, action=action, at=at)
+    assert meeting.id is not None
+    workflow = workflows.for_village(meeting.village_code)
+    deliberation = deliberation_stage_ids(workflow)
+    existing = {item.request_id: item for item, _request in agenda(session, meeting)}
+    position = max((item.position for item in existing.values()), default=0)
+    added: list[MusyawarahItem] = []
+    for request in requests:
+        assert request.id is not None
+        if request.id in existing:
+            continue  # already on this agenda: adding twice is harmless
+        if request.village_code != meeting.village_code:
+            # Outside the staff member's area is an access refusal; inside it, a mistake.
+            check_access(
+                session,
+                staff,
+                request.village_code,
+                action=action,
+                target=request_target(request),
+                at=at,
+            )
+            raise _refuse(
+                session,
+                staff,
+                meeting,
+                action=action,
+                at=at,
+                reason="other_village",
+                message=f"{format_ticket(request.ticket)} is from {request.village_code}, "
+                f"not from {meeting.village_code}",
+            )
+        if "consent_withdrawn" in request.flags:
+            raise _refuse(
+                session,
+                staff,
+                meeting,
+                action=action,
+                at=at,
+                reason="consent_withdrawn",
+                message=f"{format_ticket(request.ticket)}: the citizen withdrew consent, "
+                "so it may only be closed",
+            )
+        other = _planned_meeting_of(session, request, except_meeting=meeting)
+        if other is not None:
+            raise _refuse(
+                session,
+                staff,
+                meeting,
+                action=action,
+                at=at,
+                reason="on_other_agenda",
+                message=f"{format_ticket(request.ticket)} is already on the agenda of the "
+                f"musyawarah of {_day(other.held_on)}",
+            )
+        if request.status not in deliberation:
+            to_deliberation = _action_to_deliberation(
+                workflow, request.status, cast(Role, staff.role)
+            )
+            if to_deliberation is None:
+                stage = workflow.stage(request.status) if _known(workflow, request.status) else None
+                shown = stage.label.id if stage else request.status
+                raise _refuse(
+                    session,
+                    staff,
+                    meeting,
+                    action=action,
+                    at=at,
+                    reason="wrong_stage",
+                    message=f"{format_ticket(request.ticket)} is at '{shown}': only requests "
+                    "waiting for the musyawarah (or just received) can go on the agenda",
+                )
+            move_request(session, request, to_deliberation, staff=staff, workflows=workflows, at=at)
+        position += 1
+        item = MusyawarahItem(musyawarah_id=meeting.id, request_id=request.id, position=position)
+        session.add(item)
+        added.append(item)
+        existing[request.id] = item
+    session.flush()
+    _allowed(session, staff, meeting, action=action, at=at, detail=f"{len(added)} added")
+    return added
+
+
+def _known(workflow: Workflow, status: str) -> bool:
+    return any(stage.id == status for stage in workflow.stages)
+
+
+def _planned_meeting_of(
+    session: Session, request: Request, *, except_meeting: Musyawarah
+) -> Musyawarah | None:
+    return session.exec(
+        select(Musyawarah)
+        .join(MusyawarahItem, col(MusyawarahItem.musyawarah_id) == col(Musyawarah.id))
+        .where(
+            MusyawarahItem.request_id == request.id,
+            Musyawarah.status == PLANNED,
+            col(Musyawarah.id) != except_meeting.id,
+        )
+    ).first()
+
+
+def remove_from_agenda(
+    session: Session, meeting: Musyawarah, request: Request, *, staff: StaffAccount, at: datetime
+) -> bool:
+    """Take a request off a planned meeting's agenda (it keeps its stage). False: not on it."""
+    action = "musyawarah.agenda_remove"
+    check_access(
+        session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
+    )
+    _must_be_planned(session, staff, meeting, action=action, at=at)
+    item = session.exec(
+        select(MusyawarahItem).where(
+            MusyawarahItem.musyawarah_id == meeting.id, MusyawarahItem.request_id == request.id
+        )
+    ).first()
+    if item is None:
+        return False
+    session.delete(item)
+    session.flush()
+    _allowed(session, staff, meeting, action=action, at=at, detail=request_target(request))
+    return True
+
+
+# -- the meeting's decisions --------------------------------------------------------------------
+
+
+def record_decision(
+    session: Session,
+    item: MusyawarahItem,
+    decision: str,
+    note: str | None,
+    *,
+    staff: StaffAccount,
+    at: datetime,
+    workflows: Workflows | None = None,
+) -> MusyawarahItem:
+    """Record "layak" or "tidak_layak" (with the reason) for one agenda item.
+
+    With `workflows`, a role that could not carry the decision out at closing is refused
+    now rather than when the meeting is closed.
+    """
+    meeting = session.get(Musyawarah, item.musyawarah_id)
+    assert meeting is not None
+    action = "musyawarah.decide"
+    check_access(
+        session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
+    )
+    _must_be_planned(session, staff, meeting, action=action, at=at)
+    if decision not in DECISIONS:
+        raise MeetingRefused("unknown_decision", f"a decision is one of {', '.join(DECISIONS)}")
+    cleaned = note.strip() if note and note.strip() else None
+    if decision == "tidak_layak" and cleaned is None:
+        raise MeetingRefused(
+            "note_required", "'tidak layak' needs a note: the reason the citizen will read"
+        )
+    if workflows is not None:
+        workflow = workflows.for_village(meeting.village_code)
+        role = cast(Role, staff.role)
+        allowed = {
+            t.action
+            for stage in deliberation_stage_ids(workflow)
+            for t in workflow.actions(stage, role)
+        }
+        if decision not in allowed:
+            raise _refuse(
+                session,
+                staff,
+                meeting,
+                action=action,
+                at=at,
+                reason="role_not_allowed",
+                message=f"{staff.role} cannot record '{decision}' in workflow {workflow.id}",
+            )
+    item.decision = decision
+    item.note = cleaned
+    session.add(item)
+    session.flush()
+    _allowed(session, staff, meeting, action=action, at=at, detail=f"item {item.id}: {decision}")
+    return item
+
+
+def close(
+    session: Session,
+    meeting: Musyawarah,
+    *,
+    berita_acara_number: str,
+    berita_acara_date: date | datetime,
+    attendance: Sequence[str],
+    minutes_ref: str | None,
+    staff: StaffAccount,
+    workflows: Workflows,
+    at: datetime,
+) -> Musyawarah:
+    """Close the meeting: move every request by its decision and notify every citizen."""
+    action = "musyawarah.close"
+    check_access(
+        session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
+    )
+    _must_be_planned(session, staff, meeting, action=action, at=at)
+    number = berita_acara_number.strip()
+    names = [name.strip() for name in attendance if name.strip()]
+    problems = []
+    if not number:
+        problems.append("the Berita Acara number is missing")
+    if not names:
+        problems.append("the attendance list is empty")
+    if problems:
+        raise MeetingRefused("minutes_incomplete", "; ".join(problems))
+    items = agenda(session, meeting)
+    undecided = [format_ticket(request.ticket) for item, request in items if item.decision is None]
+    if undecided:
+        raise _refuse(
+            session,
+            staff,
+            meeting,
+            action=action,
+            at=at,
+            reason="decision_missing",
+            message=f"no decision yet for {len(undecided)} request(s): {', '.join(undecided)}",
+        )
+    workflow = workflows.for_village(meeting.village_code)
+    for item, request in items:
+        decision = cast(str, item.decision)
+        if not any(t.action == decision for t in workflow.actions(request.status)):
+            if not any(
+                t.action == decision
+                for stage in deliberation_stage_ids(workflow)
+                for t in workflow.actions(stage)
+            ):
+                message = (
+                    f"workflow {workflow.id} ({workflow.name}) has no action '{decision}' from "
+                    "its deliberation stage: a musyawarah decision cannot be carried out there"
+                )
+                raise _refuse(
+                    session,
+                    staff,
+                    meeting,
+                    action=action,
+                    at=at,
+                    reason="workflow_lacks_action",
+                    message=message,
+                )
+            raise _refuse(
+                session,
+                staff,
+                meeting,
+                action=action,
+                at=at,
+                reason="request_moved",
+                message=f"{format_ticket(request.ticket)} is no longer waiting for the "
+                f"musyawarah (now '{request.status}'): take it off the agenda first",
+            )
+        try:
+            move_request(
+                session,
+                request,
+                decision,
+                staff=staff,
+                workflows=workflows,
+                note=item.note,
+                at=at,
+            )
+        except TransitionRefused as refused:
+            raise MeetingRefused(
+                refused.reason, f"{format_ticket(request.ticket)}: {refused}"
+            ) from refused
+    meeting.berita_acara_number = number
+    meeting.berita_acara_date = _as_moment(berita_acara_date)
+    meeting.attendance = names
+    meeting.minutes_ref = minutes_ref
+    meeting.status = CLOSED
+    meeting.closed_at = at
+    session.add(meeting)
+    session.flush()
+    _allowed(
+        session,
+        staff,
+        meeting,
+        action=action,
+        at=at,
+        detail=f"BA {number}: {len(items)} decision(s)",
+    )
+    return meeting
+
+
+def _as_moment(day: date | datetime) -> datetime:
+    if isinstance(day, datetime):
+        return day
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def attach_minutes(
+    session: Session, meeting: Musyawarah, minutes_ref: str, *, staff: StaffAccount, at: datetime
+) -> Musyawarah:
+    """Attach (or replace) the signed minutes' file, also after closing."""
+    action = "musyawarah.minutes"
+    check_access(
+        session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
+    )
+    meeting.minutes_ref = minutes_ref
+    session.add(meeting)
+    session.flush()
+    _allowed(session, staff, meeting, action=action, at=at, detail=minutes_ref)
+    return meeting
+
+
+def next_meetings(session: Session, village_code: str, *, after: datetime) -> list[Musyawarah]:
+    """Planned meetings of a village from `after` on, soonest first."""
+    return list(
+        session.exec(
+            select(Musyawarah)
+            .where(
+                Musyawarah.village_code == village_code,
+                Musyawarah.status == PLANNED,
+                col(Musyawarah.held_on) >= after,
+            )
+            .order_by(col(Musyawarah.held_on))
+        )
+    )
+
+
+def agenda_size(session: Session, meeting: Musyawarah) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(MusyawarahItem)
+            .where(MusyawarahItem.musyawarah_id == meeting.id)
+        ).one()
+    )

@@ -1,0 +1,320 @@
+"""The musyawarah from planning to closing, with every citizen told the meeting's decision."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.worker import Worker
+from conversations.catalogue import catalogue
+from models.staff import refused_attempts
+from models.tables import Musyawarah, MusyawarahItem, OutboxNotification, Request, StaffAccount
+from models.tickets import format_ticket
+from staff import musyawarah
+from staff.minutes import MinutesRejected, MinutesStore
+from staff.musyawarah import MeetingRefused
+from staff.review import AccessRefused
+from staff.workflow import Workflows, parse_workflow
+from tests.bot.test_worker import FakeNotifier
+from tests.models.factories import JPEG, NOW, PDF
+from tests.staff.test_review import (
+    VILLAGES,
+    WORKFLOWS,
+    act,
+    file_request,
+    load,
+    make_staff,
+    outbox,
+    staff_team,
+)
+
+HELD_ON = NOW + timedelta(days=7)
+
+
+def staff_of(session: Session, staff_id: int) -> StaffAccount:
+    staff = session.get(StaffAccount, staff_id)
+    assert staff is not None
+    return staff
+
+
+def requests_of(session: Session, ids: list[int]) -> list[Request]:
+    found = [session.get(Request, i) for i in ids]
+    assert all(found)
+    return [r for r in found if r is not None]
+
+
+def plan(engine: Engine, staff_id: int, village: str) -> int:
+    with Session(engine) as session, session.begin():
+        meeting = musyawarah.plan(
+            session,
+            village_code=village,
+            held_on=HELD_ON,
+            place="Balai Desa",
+            staff=staff_of(session, staff_id),
+            at=NOW,
+        )
+        assert meeting.id is not None
+        return meeting.id
+
+
+def add(
+    engine: Engine, meeting_id: int, staff_id: int, ids: list[int], workflows: Workflows = WORKFLOWS
+) -> None:
+    with Session(engine) as session, session.begin():
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None
+        musyawarah.add_to_agenda(
+            session,
+            meeting,
+            requests_of(session, ids),
+            staff=staff_of(session, staff_id),
+            workflows=workflows,
+            at=NOW + timedelta(hours=1),
+        )
+
+
+def decide(
+    engine: Engine, meeting_id: int, staff_id: int, decisions: dict[int, tuple[str, str | None]]
+) -> None:
+    with Session(engine) as session, session.begin():
+        items = session.exec(
+            select(MusyawarahItem).where(MusyawarahItem.musyawarah_id == meeting_id)
+        ).all()
+        for item in items:
+            if item.request_id in decisions:
+                decision, note = decisions[item.request_id]
+                musyawarah.record_decision(
+                    session,
+                    item,
+                    decision,
+                    note,
+                    staff=staff_of(session, staff_id),
+                    at=HELD_ON,
+                    workflows=WORKFLOWS,
+                )
+
+
+def close(
+    engine: Engine,
+    meeting_id: int,
+    staff_id: int,
+    workflows: Workflows = WORKFLOWS,
+    minutes: str | None = None,
+) -> None:
+    with Session(engine) as session, session.begin():
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None
+        musyawarah.close(
+            session,
+            meeting,
+            berita_acara_number="140/12/DS/2025",
+            berita_acara_date=date(2025, 11, 27),
+            attendance=["Kepala Desa", "Ketua BPD", "TKSK", "Pendamping PKH", "Ketua RT 03"],
+            minutes_ref=minutes,
+            staff=staff_of(session, staff_id),
+            workflows=workflows,
+            at=HELD_ON + timedelta(hours=3),
+        )
+
+
+@pytest.mark.parametrize("workflow_id", sorted(VILLAGES))
+def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
+    db_engine: Engine, workflow_id: str, tmp_path: Path
+) -> None:
+    village = VILLAGES[workflow_id]
+    workflow = WORKFLOWS.for_village(village)
+    team = staff_team(db_engine, village)
+    operator, head = team["village_operator"], team["village_head"]
+    fresh = file_request(db_engine, village, chat_id="111")  # still "diterima"
+    waiting = file_request(db_engine, village, chat_id="222")
+    objection = file_request(
+        db_engine, village, kind="sanggahan", language="en", chat_id="whatsapp:+628120000333"
+    )
+    for request_id in (waiting, objection):
+        act(db_engine, request_id, "agendakan", operator)
+    meeting_id = plan(db_engine, operator, village)
+    add(db_engine, meeting_id, operator, [fresh, waiting, objection])
+    deliberation = {s.id for s in workflow.stages if s.kind == "deliberation"}
+    assert load(db_engine, fresh).status in deliberation  # moved there by being added
+    assert (
+        workflow.stage(load(db_engine, fresh).status).citizen.id
+        in outbox(db_engine, fresh)[-1].text
+    )
+    decide(
+        db_engine,
+        meeting_id,
+        head,
+        {
+            fresh: ("layak", None),
+            waiting: ("layak", "Rumah berlantai tanah"),
+            objection: ("tidak_layak", "Penerima masih tinggal di alamat itu"),
+        },
+    )
+    minutes = MinutesStore(tmp_path / "minutes").put(PDF)
+    close(db_engine, meeting_id, head, minutes=minutes.ref)
+
+    with Session(db_engine) as session:
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None
+        assert meeting.status == "closed" and meeting.closed_at is not None
+        assert meeting.berita_acara_number == "140/12/DS/2025"
+        assert meeting.attendance[0] == "Kepala Desa" and meeting.minutes_ref == minutes.ref
+    for request_id in (fresh, waiting):
+        assert workflow.stage(load(db_engine, request_id).status).kind == "verification"
+    rejected = load(db_engine, objection)
+    assert workflow.stage(rejected.status).kind == "rejected" and rejected.closed_at is not None
+
+    # The worker delivers through the channel doubles: one message per move, in order.
+    telegram, whatsapp = FakeNotifier("telegram"), FakeNotifier("whatsapp")
+    worker = Worker(db_engine, {"telegram": telegram, "whatsapp": whatsapp})
+    while asyncio.run(worker.run_once(HELD_ON + timedelta(hours=4))):
+        pass
+    by_chat: dict[str, list[str]] = {}
+    for chat_id, notification in telegram.sent + whatsapp.sent:
+        by_chat.setdefault(chat_id, []).append(notification.text)
+    assert set(by_chat) == {"111", "222", "whatsapp:+628120000333"}
+    assert all(len(texts) == 2 for texts in by_chat.values())  # to the agenda, then the decision
+    verified = next(s for s in workflow.stages if s.id == load(db_engine, fresh).status)
+    assert verified.citizen.id in by_chat["111"][-1] and verified.citizen.id in by_chat["222"][-1]
+    last_en = by_chat["whatsapp:+628120000333"][-1]
+    assert workflow.stage(rejected.status).citizen.en in last_en
+    assert "Reason: Penerima masih tinggal di alamat itu" in last_en
+    assert catalogue("en").text("notify.can_do.sanggahan") in last_en
+    assert format_ticket(rejected.ticket) in last_en
+    with Session(db_engine) as session:
+        assert {n.status for n in session.exec(select(OutboxNotification))} == {"sent"}
+
+
+def test_closing_is_refused_while_a_decision_is_missing(db_engine: Engine) -> None:
+    village = VILLAGES["national"]
+    team = staff_team(db_engine, village)
+    head = team["village_head"]
+    first, second = file_request(db_engine, village), file_request(db_engine, village)
+    meeting_id = plan(db_engine, head, village)
+    add(db_engine, meeting_id, head, [first, second])
+    decide(db_engine, meeting_id, head, {first: ("layak", None)})
+    with pytest.raises(MeetingRefused) as refused:
+        close(db_engine, meeting_id, head)
+    assert refused.value.reason == "decision_missing"
+    assert format_ticket(load(db_engine, second).ticket) in str(refused.value)
+    assert load(db_engine, first).status == "musyawarah"  # nothing moved
+    with Session(db_engine) as session:
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None and meeting.status == "planned"
+        assert [a.detail.split(":")[0] for a in refused_attempts(session, head) if a.detail] == [
+            "decision_missing"
+        ]
+    assert len(outbox(db_engine, first)) == 1  # only "to be discussed"
+
+
+def test_not_eligible_needs_the_reason_the_citizen_will_read(db_engine: Engine) -> None:
+    village = VILLAGES["national"]
+    head = make_staff(db_engine, "village_head", [village])
+    request_id = file_request(db_engine, village)
+    meeting_id = plan(db_engine, head, village)
+    add(db_engine, meeting_id, head, [request_id])
+    with pytest.raises(MeetingRefused) as refused:
+        decide(db_engine, meeting_id, head, {request_id: ("tidak_layak", "  ")})
+    assert refused.value.reason == "note_required"
+    with pytest.raises(MeetingRefused):
+        decide(db_engine, meeting_id, head, {request_id: ("mungkin", None)})
+
+
+def test_only_requests_of_the_village_waiting_for_it_go_on_the_agenda(db_engine: Engine) -> None:
+    village, neighbour = "32.04.05.2004", "32.04.05.2001"
+    team = staff_team(db_engine, village)
+    two_villages = make_staff(db_engine, "village_operator", [village, neighbour], username="two")
+    neighbours = file_request(db_engine, neighbour)
+    meeting_id = plan(db_engine, two_villages, village)
+    with pytest.raises(MeetingRefused) as other:
+        add(db_engine, meeting_id, two_villages, [neighbours])
+    assert other.value.reason == "other_village"
+    with pytest.raises(AccessRefused):
+        add(db_engine, meeting_id, team["village_operator"], [neighbours])
+    later = file_request(db_engine, village)
+    act(db_engine, later, "agendakan", team["village_operator"])
+    act(db_engine, later, "layak", team["village_head"])
+    with pytest.raises(MeetingRefused) as stage:
+        add(db_engine, meeting_id, team["village_operator"], [later])
+    assert stage.value.reason == "wrong_stage"
+    # On one open agenda at a time; all or nothing per call.
+    fresh = file_request(db_engine, village)
+    other_meeting = plan(db_engine, team["village_operator"], village)
+    add(db_engine, other_meeting, team["village_operator"], [fresh])
+    waiting = file_request(db_engine, village)
+    with pytest.raises(MeetingRefused) as twice:
+        add(db_engine, meeting_id, team["village_operator"], [waiting, fresh])
+    assert twice.value.reason == "on_other_agenda"
+    assert load(db_engine, waiting).status == "diterima"
+    with Session(db_engine) as session:
+        assert (
+            session.exec(
+                select(MusyawarahItem).where(MusyawarahItem.musyawarah_id == meeting_id)
+            ).all()
+            == []
+        )
+
+
+def test_planning_outside_the_area_is_refused_and_logged(db_engine: Engine) -> None:
+    operator = make_staff(db_engine, "village_operator", ["32.04.05.2004"])
+    with pytest.raises(AccessRefused):
+        plan(db_engine, operator, "32.04.05.2001")
+    with Session(db_engine) as session:
+        assert refused_attempts(session, operator)[0].action == "musyawarah.plan"
+
+
+def test_only_village_staff_can_record_and_carry_out_the_decisions(db_engine: Engine) -> None:
+    village = VILLAGES["national"]
+    team = staff_team(db_engine, village)
+    request_id = file_request(db_engine, village)
+    meeting_id = plan(db_engine, team["village_operator"], village)
+    add(db_engine, meeting_id, team["village_operator"], [request_id])
+    with pytest.raises(MeetingRefused) as refused:
+        decide(db_engine, meeting_id, team["kecamatan"], {request_id: ("layak", None)})
+    assert refused.value.reason == "role_not_allowed"
+    decide(db_engine, meeting_id, team["village_head"], {request_id: ("layak", None)})
+    with pytest.raises(MeetingRefused) as closing:
+        close(db_engine, meeting_id, team["kecamatan"])
+    assert closing.value.reason == "role_not_allowed"
+    assert load(db_engine, request_id).status == "musyawarah"
+
+
+def test_a_region_whose_workflow_lacks_the_decision_actions_is_refused_clearly(
+    db_engine: Engine,
+) -> None:
+    source = (Path(__file__).parents[2] / "staff" / "workflows" / "national.toml").read_text()
+    renamed = source.replace('action = "layak"', 'action = "setuju"').replace(
+        'action = "tidak_layak"', 'action = "tolak_musdes"'
+    )
+    custom = parse_workflow(renamed.replace('id = "national"', 'id = "lain"', 1), origin="lain")
+    workflows = Workflows([custom])
+    village = VILLAGES["national"]
+    head = make_staff(db_engine, "village_head", [village])
+    request_id = file_request(db_engine, village)
+    meeting_id = plan(db_engine, head, village)
+    add(db_engine, meeting_id, head, [request_id], workflows=workflows)
+    with Session(db_engine) as session, session.begin():
+        item = session.exec(select(MusyawarahItem)).one()
+        musyawarah.record_decision(
+            session, item, "layak", None, staff=staff_of(session, head), at=NOW
+        )
+    with pytest.raises(MeetingRefused) as refused:
+        close(db_engine, meeting_id, head, workflows=workflows)
+    assert refused.value.reason == "workflow_lacks_action"
+    assert "lain" in str(refused.value) and "'layak'" in str(refused.value)
+
+
+def test_signed_minutes_may_be_a_pdf_or_a_photo(tmp_path: Path) -> None:
+    store = MinutesStore(tmp_path)
+    pdf, photo = store.put(PDF), store.put(JPEG)
+    assert (pdf.content_type, photo.content_type) == ("application/pdf", "image/jpeg")
+    assert store.get(pdf.ref) == PDF
+    with pytest.raises(MinutesRejected):
+        store.put(b"Berita Acara (teks biasa)")
+    with pytest.raises(MinutesRejected):
+        store.put(b"")
