@@ -185,4 +185,5 @@ def _reply_from_json(data: dict[str, Any]) -> Reply:
         choices=tuple(Choice(c["id"], c["label"]) for c in data.get("choices", ())),
         expects=data.get("expects", "text"),
         numbered=data.get("numbered", True),
+        asks_phone=data.get("asks_phone", False),
     )

@@ -516,6 +516,10 @@ class _Run:
             return self.checked_choice(position, match_text(step.choices, incoming.text or ""))
         if step.kind == "multi_choice":
             assert step.choices is not None
+            if incoming.choice is not None:
+                # A button picks that one choice; several are typed ("1 3").
+                pressed = match_button(key, incoming.choice, step.choices.values).value
+                return self.parse_many(step.choices, "") if pressed is None else Parsed([pressed])
             return self.parse_many(step.choices, incoming.text or "")
         if incoming.text is None or not incoming.text.strip():
             return Parsed(errors=(Problem("text_expected"),))

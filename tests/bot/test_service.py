@@ -302,3 +302,14 @@ def test_cek_status_speaks_the_regions_words_for_a_later_stage(
     timeline = owner.say("status") and owner.say("1")
     assert "Status sekarang: Akan dibahas di musyawarah desa/kelurahan" in timeline
     assert "Diterima, menunggu pemeriksaan petugas desa/kelurahan" in timeline  # history
+
+
+def test_a_replayed_delivery_keeps_every_detail_of_the_replies(service: ChatService) -> None:
+    citizen = Citizen(service)
+    citizen.walk(USULAN_TYPED)
+    citizen.send(photo=PhotoUpload(tiny_png(), "image/png"))
+    citizen.say("lewati")
+    asked = InboundMessage("test", citizen.sender, message_id="loc-skip", text="lewati")
+    first = service.handle(asked)
+    assert first[-1].asks_phone
+    assert service.handle(asked) == first

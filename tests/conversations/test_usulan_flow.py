@@ -250,3 +250,12 @@ def test_another_number_can_be_typed_instead_of_the_known_one():
     chat.say("lewati")
     chat.say("0812 3456 7890")
     assert chat.state.answers["phone"] == "+6281234567890"
+
+
+def test_a_button_on_a_multiple_choice_question_picks_that_choice():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:34])  # at the special-conditions question
+    assert "Bantuan apa" in chat.press("Lansia (60 tahun ke atas)")
+    assert chat.state.answers["conditions"] == ["lansia"]
+    assert "foto KTP" in chat.press("Belum tahu")
+    assert chat.state.answers["programmes"] == ["belum_tahu"]
