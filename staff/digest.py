@@ -317,10 +317,21 @@ def digest_many(
     # 2. New requests per (desa, kind, dusun), once per distinct "since".
     for since in sorted({s for _, s in resolved}):
         areas_here = {area for area, s in resolved if s == since}
-        rows = session.execute(
-            sa_select(col(Request.village_code), col(Request.kind), _dusun(), func.count())
+        # The dusun expression is computed in a subquery and grouped by name: PostgreSQL
+        # would not see two renderings of it (each with its own parameter) as the same.
+        fresh = (
+            sa_select(
+                col(Request.village_code).label("village_code"),
+                col(Request.kind).label("kind"),
+                _dusun().label("dusun"),
+            )
             .where(*scoped(col(Request.created_at) >= since))
-            .group_by(col(Request.village_code), col(Request.kind), _dusun())
+            .subquery()
+        )
+        rows = session.execute(
+            sa_select(fresh.c.village_code, fresh.c.kind, fresh.c.dusun, func.count()).group_by(
+                fresh.c.village_code, fresh.c.kind, fresh.c.dusun
+            )
         )
         for village_code, kind, dusun, count in rows:
             for area in _ancestors(village_code):
