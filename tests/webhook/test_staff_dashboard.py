@@ -1,0 +1,915 @@
+"""The staff dashboard over the real app (container, database, files): sign-in, CSRF, area
+checks on every route, the queue, moving requests, the musyawarah from plan to closing,
+photos, the objector's identity, and the downloads opened with openpyxl.
+
+Most tests run on a SQLite file; the area checks also run on PostgreSQL (`db_engine`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from openpyxl import load_workbook
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from bot.settings import Settings
+from models.blobs import FileBlobStore, save_attachment
+from models.requests import create_request
+from models.staff import add_staff, link_chat
+from models.tables import (
+    AccessLog,
+    ExportLog,
+    Musyawarah,
+    MusyawarahItem,
+    OutboxNotification,
+    Request,
+    StatusChange,
+)
+from staff.bnba import BNBA_COLUMNS
+from tests.images import tiny_png
+from tests.models.factories import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, PDF, new_sanggahan, new_usulan
+from webhook.app import create_app
+from webhook.staff import views
+from webhook.staff.routes import router as staff_router
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+VILLAGE = "32.04.05.2004"  # Cinunuk, Kec. Cileunyi, Kab. Bandung (national workflow)
+NEIGHBOUR = "32.04.05.2001"  # Cileunyi Kulon: same kecamatan, another desa
+FAR_VILLAGE = "32.04.06.2003"  # Cimenyan: another kecamatan of the same kabupaten
+PASSWORD = "rahasia-desa-1"
+HASH = PasswordHasher().hash(PASSWORD)
+CSRF_RE = re.compile(r'name="csrf" value="([^"]*)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_RE.search(html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def wired(app: FastAPI) -> FastAPI:
+    """The staff router on the app (until `create_app` includes it itself)."""
+    if not any(getattr(route, "path", "").startswith("/staff/login") for route in app.routes):
+        app.include_router(staff_router)
+    return app
+
+
+@dataclass
+class Dashboard:
+    app: FastAPI
+    client: TestClient
+    settings: Settings
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.app.state.container.engine
+        return engine
+
+    def staff(self, username: str, role: str, areas: list[str]) -> int:
+        with Session(self.engine) as session, session.begin():
+            account = add_staff(
+                session,
+                username=username,
+                display_name=username.title(),
+                role=role,
+                areas=areas,
+                password_hash=HASH,
+                at=datetime.now(UTC) - timedelta(days=1),
+            )
+            assert account.id is not None
+            return account.id
+
+    def browser(self) -> TestClient:
+        """Another browser (its own cookies) on the same running app."""
+        return TestClient(self.app, base_url="http://testserver")
+
+    def login(self, username: str, password: str = PASSWORD) -> TestClient:
+        client = self.browser()
+        page = client.get("/staff/login")
+        answer = client.post(
+            "/staff/login",
+            data={"csrf": csrf_of(page.text), "username": username, "password": password},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+    def file(self, kind: str = "usulan", *, at: datetime | None = None, **overrides: Any) -> str:
+        build = new_usulan if kind == "usulan" else new_sanggahan
+        overrides.setdefault("village_code", VILLAGE)
+        with Session(self.engine) as session, session.begin():
+            request = create_request(
+                session, build(**overrides), now=at or datetime.now(UTC) - timedelta(hours=1)
+            )
+            return request.ticket
+
+    def file_with_photo(self, **overrides: Any) -> tuple[str, str]:
+        store = FileBlobStore(self.settings.data_dir / "attachments")
+        blob = store.put(tiny_png())
+        chat = overrides.setdefault("chat_id", "photo-chat")
+        with Session(self.engine) as session, session.begin():
+            save_attachment(session, blob, channel="telegram", chat_id=chat, now=datetime.now(UTC))
+        ticket = self.file(attachments=[(blob.ref, "ktp")], **overrides)
+        return ticket, blob.ref
+
+    def request(self, ticket: str) -> Request:
+        with Session(self.engine) as session:
+            found = session.exec(select(Request).where(Request.ticket == ticket)).one()
+            session.expunge(found)
+            return found
+
+    def count(self, table: type, *where: Any) -> int:
+        with Session(self.engine) as session:
+            statement = select(func.count()).select_from(table)
+            for condition in where:
+                statement = statement.where(condition)
+            return int(session.exec(statement).one())
+
+    def refusals(self, staff_id: int) -> int:
+        return self.count(
+            AccessLog, AccessLog.staff_id == staff_id, col(AccessLog.allowed).is_(False)
+        )
+
+
+def settings_for(url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": url,
+        "data_dir": tmp_path / "var",
+        "redis_url": None,
+        "simulator_enabled": False,
+        "secret_key": "test-secret-for-the-dashboard",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def make_dashboard(tmp_path: Path) -> Iterator[Callable[..., Dashboard]]:
+    started: list[TestClient] = []
+
+    def make(url: str | None = None, **overrides: Any) -> Dashboard:
+        settings = settings_for(url or f"sqlite:///{tmp_path / 'dtsen.db'}", tmp_path, **overrides)
+        app = wired(create_app(settings))
+        client = TestClient(app)
+        client.__enter__()  # the lifespan builds the real container
+        started.append(client)
+        return Dashboard(app, client, settings)
+
+    yield make
+    for client in started:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def dash(make_dashboard: Callable[..., Dashboard]) -> Dashboard:
+    return make_dashboard()
+
+
+# -- signing in -------------------------------------------------------------------------------
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer_and_are_logged(
+    dash: Dashboard,
+) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    client = dash.browser()
+    token = csrf_of(client.get("/staff/login").text)
+
+    wrong = client.post("/staff/login", data={"csrf": token, "username": "sri", "password": "x"})
+    unknown = client.post(
+        "/staff/login", data={"csrf": token, "username": "nobody", "password": "x"}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Nama pengguna atau kata sandi salah." in wrong.text
+    assert "Nama pengguna atau kata sandi salah." in unknown.text
+    assert "dtsen_staff=" not in wrong.headers.get("set-cookie", "")
+    with Session(dash.engine) as session:
+        failed = session.exec(select(AccessLog).where(AccessLog.action == "login")).all()
+        assert sorted((f.target, f.staff_id, f.allowed) for f in failed) == [
+            ("nobody", None, False),
+            ("sri", None, False),
+        ]
+
+    right = client.post(
+        "/staff/login",
+        data={"csrf": token, "username": "sri", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert right.status_code == 303 and right.headers["location"] == "/staff"
+    cookie = right.headers["set-cookie"]
+    assert cookie.startswith("dtsen_staff=")
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert "Max-Age=28800" in cookie and "Path=/staff" in cookie
+    assert "Secure" not in cookie  # served over http here
+    queue = client.get("/staff")
+    assert queue.status_code == 200 and "Antrean permohonan" in queue.text
+
+
+def test_the_cookie_is_secure_when_the_public_address_is_https(
+    make_dashboard: Callable[..., Dashboard],
+) -> None:
+    dash = make_dashboard(public_base_url="https://dtsen.example.go.id")
+    dash.staff("sri", "village_operator", [VILLAGE])
+    client = TestClient(dash.app, base_url="https://testserver")
+    token = csrf_of(client.get("/staff/login").text)
+    answer = client.post(
+        "/staff/login",
+        data={"csrf": token, "username": "sri", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_ten_failures_block_the_username_for_fifteen_minutes(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    dash.staff("budi", "village_operator", [VILLAGE])
+    now = [datetime.now(UTC)]
+    dash.app.state.staff_clock = lambda: now[0]
+    client = dash.browser()
+    token = csrf_of(client.get("/staff/login").text)
+
+    def attempt(username: str, password: str) -> Any:
+        return client.post(
+            "/staff/login",
+            data={"csrf": token, "username": username, "password": password},
+            follow_redirects=False,
+        )
+
+    for _ in range(10):
+        now[0] += timedelta(seconds=30)
+        assert attempt("sri", "tebakan").status_code == 401
+    now[0] += timedelta(seconds=30)
+    blocked = attempt("sri", PASSWORD)  # even the right password
+    assert blocked.status_code == 429
+    assert "Terlalu banyak percobaan" in blocked.text
+    assert "dtsen_staff=" not in blocked.headers.get("set-cookie", "")
+    assert attempt("budi", PASSWORD).status_code == 303  # other usernames are not blocked
+    assert dash.count(AccessLog, AccessLog.detail == "blocked") == 1
+
+    now[0] += timedelta(minutes=14)
+    assert attempt("sri", PASSWORD).status_code == 429
+    now[0] += timedelta(minutes=2)  # 15 minutes after the tenth failure
+    assert attempt("sri", PASSWORD).status_code == 303
+
+
+def test_pages_need_a_session_and_forms_need_their_token(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    ticket = dash.file()
+    anonymous = dash.browser()
+    answer = anonymous.get(f"/staff/requests/{ticket}", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/staff/login?next=/staff/requests/{ticket}"
+    assert anonymous.get("/staff", follow_redirects=False).headers["location"] == "/staff/login"
+    # A login form without the token of its own cookie is refused.
+    refused = anonymous.post(
+        "/staff/login", data={"csrf": "forged", "username": "sri", "password": PASSWORD}
+    )
+    assert refused.status_code == 403
+
+    client = dash.login("sri")
+    changes = dash.count(StatusChange)
+    for token in ("", "forged-token"):
+        answer = client.post(
+            f"/staff/requests/{ticket}/move",
+            data={"csrf": token, "action": "agendakan"},
+        )
+        assert answer.status_code == 403
+        assert "Formulir tidak berlaku" in answer.text
+    # A valid token of ANOTHER session does not do either.
+    other = dash.login("sri")
+    other_token = csrf_of(other.get("/staff").text)
+    client.cookies.set("dtsen_staff", "tampered", path="/staff")
+    answer = client.post(
+        f"/staff/requests/{ticket}/move", data={"csrf": other_token, "action": "agendakan"}
+    )
+    assert answer.status_code in (303, 403)  # tampered cookie: to the login page or refused
+    assert dash.request(ticket).status == "diterima"
+    assert dash.count(StatusChange) == changes
+
+
+def test_logout_ends_the_session_in_the_browser(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    client = dash.login("sri")
+    token = csrf_of(client.get("/staff").text)
+    answer = client.post("/staff/logout", data={"csrf": token}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/staff/login"
+    assert 'dtsen_staff=""' in answer.headers["set-cookie"]
+    assert client.get("/staff", follow_redirects=False).status_code == 303
+
+
+def test_a_login_link_goes_to_the_linked_chats_and_works_once(dash: Dashboard) -> None:
+    staff_id = dash.staff("sri", "village_operator", [VILLAGE])
+    with Session(dash.engine) as session, session.begin():
+        link_chat(session, staff_id, "telegram", "777", at=datetime.now(UTC))
+        link_chat(session, staff_id, "whatsapp", "whatsapp:+628111", at=datetime.now(UTC))
+    client = dash.browser()
+    token = csrf_of(client.get("/staff/login").text)
+
+    known = client.post("/staff/login/link", data={"csrf": token, "username": "sri"})
+    unknown = client.post("/staff/login/link", data={"csrf": token, "username": "nobody"})
+    assert known.status_code == unknown.status_code == 200
+    assert (
+        "tautan masuk sudah dikirim" in known.text and "tautan masuk sudah dikirim" in unknown.text
+    )
+    with Session(dash.engine) as session:
+        sent = session.exec(
+            select(OutboxNotification).where(OutboxNotification.kind == "login_link")
+        ).all()
+    assert sorted((n.channel, n.chat_id) for n in sent) == [
+        ("telegram", "777"),
+        ("whatsapp", "whatsapp:+628111"),
+    ]
+    link = re.search(r"http://127\.0\.0\.1:8000(/staff/link/\S+)", sent[0].text)
+    assert link, sent[0].text
+
+    other = dash.browser()
+    page = other.get(link.group(1))
+    assert page.status_code == 200 and "Masuk ke dasbor" in page.text  # a preview uses nothing
+    signed_in = other.post(link.group(1), data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert signed_in.status_code == 303 and "dtsen_staff=" in signed_in.headers["set-cookie"]
+    assert other.get("/staff").status_code == 200
+
+    again = dash.browser()
+    page = again.get(link.group(1))
+    used = again.post(link.group(1), data={"csrf": csrf_of(page.text)})
+    assert used.status_code == 400 and "Tautan tidak berlaku" in used.text
+
+
+# -- every route from the wrong area ----------------------------------------------------------
+
+
+def _wrong_area_attempts(
+    dash: Dashboard, ticket: str, objection: str, ref: str, meeting_id: int, item_id: int
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, form) of every staff route, aimed at things outside the area."""
+    base = f"/staff/musyawarah/{meeting_id}"
+    return [
+        ("GET", f"/staff/requests/{ticket}", {}),
+        ("POST", f"/staff/requests/{ticket}/move", {"action": "agendakan"}),
+        ("POST", f"/staff/requests/{ticket}/move", {"action": "tutup", "note": "ganda"}),
+        ("POST", f"/staff/requests/{objection}/reveal", {}),
+        ("GET", f"/staff/attachments/{ref}", {}),
+        ("GET", base, {}),
+        ("POST", f"{base}/items", {"ticket": [ticket]}),
+        ("POST", f"{base}/items/{item_id}/decision", {"decision": "layak"}),
+        ("POST", f"{base}/items/{item_id}/remove", {}),
+        (
+            "POST",
+            f"{base}/close",
+            {"ba_number": "1/BA/2026", "ba_date": "2026-12-01", "attendance": "Sri"},
+        ),
+        ("POST", f"{base}/minutes", {}),
+        ("GET", f"{base}/minutes", {}),
+        ("GET", f"{base}/agenda", {}),
+        ("GET", f"{base}/agenda.xlsx", {}),
+        ("GET", f"{base}/bnba.xlsx", {}),
+        ("GET", f"{base}/bnba.csv", {}),
+        (
+            "POST",
+            "/staff/bulk",
+            {"ticket": [ticket], "intent": "agenda", "musyawarah_id": str(meeting_id)},
+        ),
+        (
+            "POST",
+            "/staff/musyawarah",
+            {"village_code": VILLAGE, "held_on": "2026-12-05T09:00", "place": "Balai"},
+        ),
+        ("GET", f"/staff/export/bnba?area={VILLAGE}&fmt=xlsx", {}),
+        ("GET", "/staff/export/bnba?area=32.04.05&fmt=csv", {}),
+    ]
+
+
+def _snapshot(dash: Dashboard) -> tuple[int, ...]:
+    return (
+        dash.count(StatusChange),
+        dash.count(MusyawarahItem),
+        dash.count(MusyawarahItem, col(MusyawarahItem.decision).is_not(None)),
+        dash.count(Musyawarah),
+        dash.count(Musyawarah, Musyawarah.status == "closed"),
+        dash.count(OutboxNotification),
+        dash.count(ExportLog),
+        dash.count(AccessLog, AccessLog.action == "reveal_objector", col(AccessLog.allowed)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "area"),
+    [("village_operator", NEIGHBOUR), ("kecamatan", "32.04.06")],
+    ids=["village-operator-of-another-desa", "kecamatan-staff-of-another-kecamatan"],
+)
+def test_every_route_from_the_wrong_area_is_refused_logged_and_changes_nothing(
+    make_dashboard: Callable[..., Dashboard], db_engine: Engine, role: str, area: str
+) -> None:
+    dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    dash.staff("sri", "village_operator", [VILLAGE])
+    outsider = dash.staff("luar", role, [area])
+    ticket, ref = dash.file_with_photo(chat_id="citizen-1")
+    objection = dash.file("sanggahan")
+    other = dash.file(chat_id="citizen-2", nik=NIK_C, members=[])
+    owner = dash.login("sri")
+    token = csrf_of(owner.get("/staff/musyawarah").text)
+    planned = owner.post(
+        "/staff/musyawarah",
+        data={
+            "csrf": token,
+            "village_code": VILLAGE,
+            "held_on": "2026-12-01T09:00",
+            "place": "Balai",
+        },
+        follow_redirects=False,
+    )
+    meeting_id = int(planned.headers["location"].split("/")[-1].split("?")[0])
+    added = owner.post(
+        f"/staff/musyawarah/{meeting_id}/items",
+        data={"csrf": token, "ticket": [other]},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    with Session(dash.engine) as session:
+        item_id = session.exec(select(MusyawarahItem.id)).one()
+    assert item_id is not None
+
+    client = dash.login("luar")
+    token = csrf_of(client.get("/staff").text)
+    assert ticket not in client.get("/staff?closed=1").text  # not in the outsider's queue
+    before = _snapshot(dash)
+    for method, path, form in _wrong_area_attempts(
+        dash, ticket, objection, ref, meeting_id, item_id
+    ):
+        logged = dash.refusals(outsider)
+        if method == "GET":
+            answer = client.get(path)
+        elif path.endswith("/minutes"):
+            answer = client.post(
+                path, data={"csrf": token}, files={"minutes": ("ba.pdf", PDF, "application/pdf")}
+            )
+        else:
+            answer = client.post(path, data={"csrf": token, **form})
+        assert answer.status_code in (403, 404), (path, answer.status_code)
+        assert "text/html" in answer.headers["content-type"]
+        assert "3204" not in answer.text, path  # no NIK, KK or anything of the request
+        assert dash.refusals(outsider) > logged, f"{method} {path} was not logged"
+    # Bulk moving a request outside the area reports it as not found and moves nothing.
+    logged = dash.refusals(outsider)
+    report = client.post(
+        "/staff/bulk", data={"csrf": token, "ticket": [ticket], "action": "teruskan"}
+    )
+    assert report.status_code == 200
+    assert "tidak ditemukan di wilayah Anda" in report.text and "Berhasil (0)" in report.text
+    assert dash.refusals(outsider) > logged
+    assert _snapshot(dash) == before
+    assert dash.request(ticket).status == "diterima"
+
+
+# -- the queue --------------------------------------------------------------------------------
+
+
+def test_the_queue_filters_and_shows_what_staff_need(
+    dash: Dashboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    dash.staff("camat", "kecamatan", ["32.04.05"])
+    old = datetime.now(UTC) - timedelta(days=30)
+    late = dash.file(at=old, answers={"dusun": "Mekar", "rt": "003", "rw": "005"})
+    double = dash.file(
+        chat_id="c2",
+        nik=NIK_C,
+        members=[],
+        flags=["member_in_other_request"],
+        answers={"dusun": "Sukamaju", "rt": "001", "rw": "002"},
+    )
+    region = dash.file(
+        chat_id="c3", nik=NIK_D, members=[], flags=["nik_kecamatan_unknown_confirmed"]
+    )
+    later = dash.file(chat_id="c4", nik="3204011111900005", members=[], flags=["members_later"])
+    objection = dash.file("sanggahan")
+    elsewhere = dash.file(chat_id="c5", nik="3204012222900006", village_code=NEIGHBOUR)
+    client = dash.login("sri")
+
+    def shown(query: str = "") -> set[str]:
+        page = client.get("/staff" + query)
+        assert page.status_code == 200
+        return set(re.findall(r'class="ticket" href="/staff/requests/([US]-\w+)"', page.text))
+
+    every = {views.ticket_text(t) for t in (late, double, region, later, objection)}
+    assert shown() == every  # not the neighbouring desa's
+    assert views.ticket_text(elsewhere) not in shown()
+    assert shown("?kind=sanggahan") == {views.ticket_text(objection)}
+    assert shown("?dusun=mekar") == {views.ticket_text(late)}
+    assert shown("?rt=3&rw=5") == {views.ticket_text(late)}
+    assert shown("?flag=member_in_other_request") == {views.ticket_text(double)}
+    assert shown("?flag=nik_kecamatan_unknown_confirmed") == {views.ticket_text(region)}
+    assert shown("?flag=members_later") == {views.ticket_text(later)}
+    assert shown("?status=musyawarah") == set()
+    assert "angka" in client.get("/staff?rt=abc").text
+
+    page = client.get("/staff?dusun=mekar").text
+    assert "TERLAMBAT" in page  # 30 days in "diterima" (5 working days)
+    assert "Dugaan ganda" in client.get("/staff?flag=member_in_other_request").text
+    assert NIK_A not in page and KK_A not in page  # lists never show NIK or KK
+    sanggahan_page = client.get("/staff?kind=sanggahan").text
+    assert "Disanggah: Orang Mampu" in sanggahan_page
+    assert "Pelapor" not in sanggahan_page  # the objector's name is never listed
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first, second, third = shown("?page=1"), shown("?page=2"), shown("?page=3")
+    assert len(first) == len(second) == 2 and len(third) == 1
+    assert first | second | third == every
+    assert "Berikutnya" in client.get("/staff?page=1").text
+
+    # "My work": the kecamatan sees only what waits for the kecamatan.
+    camat = dash.login("camat")
+    with Session(dash.engine) as session, session.begin():
+        request = session.exec(select(Request).where(Request.ticket == later)).one()
+        request.status = "verifikasi_kecamatan"
+        session.add(request)
+    assert views.ticket_text(elsewhere) in set(
+        re.findall(r'href="/staff/requests/([US]-\w+)"', camat.get("/staff").text)
+    )
+    mine = set(re.findall(r'href="/staff/requests/([US]-\w+)"', camat.get("/staff?mine=1").text))
+    assert mine == {views.ticket_text(later)}
+
+
+def test_moving_a_request_needs_a_note_where_the_workflow_says(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    ticket = dash.file()
+    client = dash.login("sri")
+    page = client.get(f"/staff/requests/{ticket}")
+    token = csrf_of(page.text)
+    assert (
+        "Masukkan agenda musyawarah" in page.text
+        and "Tutup (ganda atau tidak lengkap)" in page.text
+    )
+
+    refused = client.post(
+        f"/staff/requests/{ticket}/move", data={"csrf": token, "action": "tutup", "note": " "}
+    )
+    assert refused.status_code == 400 and "perlu catatan alasan" in refused.text
+    assert dash.request(ticket).status == "diterima"
+    assert dash.count(OutboxNotification) == 0
+
+    moved = client.post(
+        f"/staff/requests/{ticket}/move",
+        data={"csrf": token, "action": "tutup", "note": "Sudah diusulkan lewat RT"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    assert dash.request(ticket).status == "tidak_layak"
+    assert dash.count(OutboxNotification, OutboxNotification.kind == "status_changed") == 1
+    detail = client.get(moved.headers["location"]).text
+    assert "Sudah diusulkan lewat RT" in detail and "Tidak layak menurut musyawarah" in detail
+    assert "Tahap permohonan sudah diubah" in detail
+    assert "Sri (Operator desa/kelurahan)" in detail  # who, in the timeline
+
+
+def test_bulk_forwarding_reports_what_moved_and_what_was_refused(dash: Dashboard) -> None:
+    dash.staff("camat", "kecamatan", ["32.04.05"])
+    ready = [
+        dash.file(chat_id=f"c{i}", nik=nik, members=[])
+        for i, nik in enumerate(("3204011111900005", "3204012222900006"))
+    ]
+    waiting = dash.file(chat_id="c9", nik=NIK_C, members=[])
+    outside = dash.file(chat_id="c8", nik=NIK_D, members=[], village_code=FAR_VILLAGE)
+    with Session(dash.engine) as session, session.begin():
+        for ticket in ready:
+            request = session.exec(select(Request).where(Request.ticket == ticket)).one()
+            request.status = "verifikasi_kecamatan"
+            session.add(request)
+    client = dash.login("camat")
+    page = client.get("/staff")
+    assert "Teruskan ke Dinas Sosial" in page.text
+    report = client.post(
+        "/staff/bulk",
+        data={
+            "csrf": csrf_of(page.text),
+            "ticket": [*ready, waiting, outside],
+            "action": "teruskan",
+            "intent": "move",
+        },
+    )
+    assert report.status_code == 200
+    assert "Berhasil (2)" in report.text and "Ditolak (2)" in report.text
+    assert "Verifikasi dan validasi Dinas Sosial" in report.text
+    assert "tindakan ini tidak bisa dari tahap sekarang" in report.text
+    assert "tidak ditemukan di wilayah Anda" in report.text
+    assert [dash.request(t).status for t in ready] == ["verifikasi_dinsos"] * 2
+    assert dash.request(waiting).status == "diterima"
+    assert dash.request(outside).status == "diterima"
+
+
+# -- one request ------------------------------------------------------------------------------
+
+
+def test_the_detail_shows_numbers_photos_and_answers_to_staff_of_the_area(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    ticket, ref = dash.file_with_photo(
+        answers={
+            "floor": "tanah",
+            "programmes": ["pkh", "bpnt"],
+            "location": {"lat": -6.93, "lon": 107.72},
+        }
+    )
+    client = dash.login("sri")
+    page = client.get(f"/staff/requests/{ticket}").text
+    assert NIK_A in page and KK_A in page and NIK_B in page  # in full: they check the KK
+    assert "Cinunuk, Kec. Cileunyi, Kabupaten Bandung" in page
+    assert "Lantai" in page and "Tanah" in page
+    assert "PKH (bantuan tunai keluarga), Sembako / BPNT" in page
+    assert "https://www.openstreetmap.org/?mlat=-6.930000&amp;mlon=107.720000" in page
+    assert "<iframe" not in page
+    assert f'src="/staff/attachments/{ref}"' in page
+
+    photo = client.get(f"/staff/attachments/{ref}")
+    assert photo.status_code == 200
+    assert photo.headers["content-type"] == "image/png"
+    assert photo.content == tiny_png()
+    assert client.get("/staff/attachments/" + "0" * 32).status_code == 404
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="webhook.middleware.SecurityHeaders overwrites Cache-Control with no-cache on every "
+    "non-/api/ path; the photo route sets private, no-store",
+)
+def test_photos_are_not_stored_by_browsers_or_proxies(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    _ticket, ref = dash.file_with_photo()
+    photo = dash.login("sri").get(f"/staff/attachments/{ref}")
+    assert "no-store" in photo.headers["cache-control"]
+
+
+def test_the_objector_stays_masked_until_revealed_and_the_reveal_is_logged(
+    dash: Dashboard,
+) -> None:
+    sri = dash.staff("sri", "village_operator", [VILLAGE])
+    objection = dash.file(
+        "sanggahan", answers={"reason": "sudah_mampu", "objection": "recipient_not_eligible"}
+    )
+    client = dash.login("sri")
+    page = client.get(f"/staff/requests/{objection}").text
+    assert NIK_C not in page and "Pelapor</dt>" not in page
+    assert "3204********0003" in page and "(dirahasiakan)" in page
+    assert NIK_D in page and "Orang Mampu" in page  # the person objected to
+    assert "Sudah mampu" in page
+
+    shown = client.post(f"/staff/requests/{objection}/reveal", data={"csrf": csrf_of(page)})
+    assert shown.status_code == 200
+    assert NIK_C in shown.text and ">Pelapor<" in shown.text
+    with Session(dash.engine) as session:
+        logged = session.exec(select(AccessLog).where(AccessLog.action == "reveal_objector")).one()
+    assert (logged.staff_id, logged.allowed) == (sri, True)
+    assert logged.target == f"request:{objection}"
+
+    again = client.get(f"/staff/requests/{objection}").text
+    assert NIK_C not in again  # masked again on the next visit
+    assert "Membuka identitas pelapor" in again  # in the request's access history
+
+    usulan = dash.file(chat_id="c2", nik=NIK_D, members=[])
+    refused = client.post(f"/staff/requests/{usulan}/reveal", data={"csrf": csrf_of(page)})
+    assert refused.status_code == 400
+
+
+# -- the musyawarah ---------------------------------------------------------------------------
+
+
+def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    first = dash.file(chat_id="warga-1", answers={"dusun": "Mekar", "rt": "003", "rw": "005"})
+    second = dash.file(chat_id="warga-2", nik=NIK_C, members=[])
+    objection = dash.file("sanggahan", chat_id="whatsapp:+628123")
+    client = dash.login("sri")
+    token = csrf_of(client.get("/staff/musyawarah").text)
+
+    planned = client.post(
+        "/staff/musyawarah",
+        data={
+            "csrf": token,
+            "village_code": VILLAGE,
+            "held_on": "2026-12-01T09:00",
+            "place": "Balai Desa",
+        },
+        follow_redirects=False,
+    )
+    assert planned.status_code == 303
+    meeting_page = planned.headers["location"].split("?")[0]
+    meeting_id = int(meeting_page.rsplit("/", 1)[1])
+    with Session(dash.engine) as session:
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None
+        assert meeting.held_on == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 09:00 WIB
+    page = client.get(meeting_page).text
+    assert "1 Des 2026 09:00" in page and "Balai Desa" in page
+    assert all(views.ticket_text(t) in page for t in (first, second, objection))  # candidates
+
+    # From the queue: two onto the agenda; from the meeting page: the third.
+    queued = client.post(
+        "/staff/bulk",
+        data={
+            "csrf": token,
+            "ticket": [first, objection],
+            "intent": "agenda",
+            "musyawarah_id": str(meeting_id),
+        },
+        follow_redirects=False,
+    )
+    assert queued.status_code == 303
+    added = client.post(
+        f"{meeting_page}/items", data={"csrf": token, "ticket": [second]}, follow_redirects=False
+    )
+    assert added.status_code == 303
+    assert {dash.request(t).status for t in (first, second, objection)} == {"musyawarah"}
+
+    printed = client.get(f"{meeting_page}/agenda")
+    assert printed.status_code == 200
+    assert all(views.ticket_text(t) in printed.text for t in (first, second, objection))
+    assert "Siti Aminah" in printed.text and "Disanggah: Orang Mampu" in printed.text
+    assert not re.search(r"\d{16}", printed.text)  # no NIK, no KK
+    assert "Pelapor" not in printed.text
+
+    workbook = client.get(f"{meeting_page}/agenda.xlsx")
+    assert workbook.status_code == 200
+    sheet = load_workbook(io.BytesIO(workbook.content), read_only=True).active
+    assert sheet is not None
+    rows = [tuple(c for c in row) for row in sheet.iter_rows(values_only=True)]
+    header = rows.index(
+        ("No", "Tiket", "Jenis", "Nama", "Dusun", "RT", "RW", "Tanda", "Keputusan", "Catatan")
+    )
+    items = rows[header + 1 :]
+    assert [row[1] for row in items] == [views.ticket_text(t) for t in (first, objection, second)]
+    assert items[0][4:7] == ("Mekar", "003", "005")
+    assert not any(re.fullmatch(r"\d{16}", str(v)) for row in rows for v in row if v)
+
+    with Session(dash.engine) as session:
+        item_of = {
+            request.ticket: item.id
+            for item, request in session.exec(
+                select(MusyawarahItem, Request).join(
+                    Request, col(Request.id) == col(MusyawarahItem.request_id)
+                )
+            )
+        }
+    early_close = client.post(
+        f"{meeting_page}/close",
+        data={
+            "csrf": token,
+            "ba_number": "01/BA/2026",
+            "ba_date": "2026-12-01",
+            "attendance": "Sri",
+        },
+    )
+    assert early_close.status_code == 409 and "Belum ada keputusan" in early_close.text
+
+    no_reason = client.post(
+        f"{meeting_page}/items/{item_of[second]}/decision",
+        data={"csrf": token, "decision": "tidak_layak", "note": ""},
+    )
+    assert no_reason.status_code == 400 and "tulis alasannya" in no_reason.text
+    for ticket, decision, note in (
+        (first, "layak", ""),
+        (objection, "layak", "Terbukti sudah mampu"),
+        (second, "tidak_layak", "Rumah permanen, penghasilan tetap"),
+    ):
+        answer = client.post(
+            f"{meeting_page}/items/{item_of[ticket]}/decision",
+            data={"csrf": token, "decision": decision, "note": note},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+
+    before = dash.count(OutboxNotification)
+    closed = client.post(
+        f"{meeting_page}/close",
+        data={
+            "csrf": token,
+            "ba_number": "01/BA/MUSDES/XII/2026",
+            "ba_date": "2026-12-01",
+            "attendance": "Kepala Desa\nSri (operator)\n\nKetua RW 05\n",
+        },
+        files={"minutes": ("berita-acara.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert closed.status_code == 303, closed.text
+    assert dash.request(first).status == "verifikasi_kecamatan"
+    assert dash.request(objection).status == "verifikasi_kecamatan"
+    assert dash.request(second).status == "tidak_layak"
+    with Session(dash.engine) as session:
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None and meeting.status == "closed"
+        assert meeting.attendance == ["Kepala Desa", "Sri (operator)", "Ketua RW 05"]
+        assert meeting.berita_acara_number == "01/BA/MUSDES/XII/2026"
+        told = session.exec(
+            select(OutboxNotification).order_by(col(OutboxNotification.id)).offset(before)
+        ).all()
+    assert dash.count(OutboxNotification) - before == 3
+    assert sorted(n.chat_id for n in told) == ["warga-1", "warga-2", "whatsapp:+628123"]
+    reasons = [n.text for n in told if n.chat_id == "warga-2"]
+    assert "Rumah permanen, penghasilan tetap" in reasons[0]
+
+    page = client.get(meeting_page).text
+    assert "ditutup" in page and "01/BA/MUSDES/XII/2026" in page and "Ketua RW 05" in page
+    minutes = client.get(f"{meeting_page}/minutes")
+    assert minutes.status_code == 200 and minutes.headers["content-type"] == "application/pdf"
+    assert minutes.content == PDF
+
+    bnba = client.get(f"{meeting_page}/bnba.xlsx")
+    assert bnba.status_code == 200
+    assert bnba.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "attachment" in bnba.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(bnba.content), read_only=True).active
+    assert sheet is not None
+    rows = [row for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == BNBA_COLUMNS
+    # Only the layak usulan (the sanggahan is no proposal): Siti and her two members.
+    assert [row[11] for row in rows[1:]] == ["Siti Aminah", "Budi Santoso", "Ani"]
+    assert {row[10] for row in rows[1:]} == {NIK_A, NIK_B, None}
+    text = client.get(f"{meeting_page}/bnba.csv").content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert tuple(lines[0]) == BNBA_COLUMNS and len(lines) == 4
+    with Session(dash.engine) as session:
+        exports = session.exec(select(ExportLog).order_by(col(ExportLog.id))).all()
+    assert [(e.file_format, e.rows, e.musyawarah_id) for e in exports] == [
+        ("xlsx", 3, meeting_id),
+        ("csv", 3, meeting_id),
+    ]
+
+
+def test_minutes_must_be_a_pdf_or_photo_of_at_most_10_mb(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    client = dash.login("sri")
+    token = csrf_of(client.get("/staff/musyawarah").text)
+    planned = client.post(
+        "/staff/musyawarah",
+        data={
+            "csrf": token,
+            "village_code": VILLAGE,
+            "held_on": "2026-12-01T09:00",
+            "place": "Balai",
+        },
+        follow_redirects=False,
+    )
+    page = planned.headers["location"].split("?")[0]
+    form = {"csrf": token, "ba_number": "1", "ba_date": "2026-12-01", "attendance": "Sri"}
+    wrong = client.post(
+        f"{page}/close", data=form, files={"minutes": ("notes.txt", b"hello", "text/plain")}
+    )
+    assert wrong.status_code == 400 and "PDF atau foto" in wrong.text
+    big = PDF + b"\0" * (10 * 1024 * 1024)
+    too_big = client.post(
+        f"{page}/close", data=form, files={"minutes": ("ba.pdf", big, "application/pdf")}
+    )
+    assert too_big.status_code == 400 and "10 MB" in too_big.text
+    assert dash.count(Musyawarah, Musyawarah.status == "closed") == 0
+    assert not list((dash.settings.data_dir / "minutes").rglob("*"))  # nothing stored
+    # An empty agenda closes (nothing to move), with minutes uploaded later.
+    closed = client.post(f"{page}/close", data=form, follow_redirects=False)
+    assert closed.status_code == 303
+    later = client.post(
+        f"{page}/minutes",
+        data={"csrf": token},
+        files={"minutes": ("ba.png", tiny_png(), "image/png")},
+        follow_redirects=False,
+    )
+    assert later.status_code == 303
+    assert client.get(f"{page}/minutes").headers["content-type"] == "image/png"
+
+
+def test_the_export_page_gives_the_bnba_of_the_area(dash: Dashboard) -> None:
+    sri = dash.staff("sri", "village_operator", [VILLAGE])
+    dash.file()
+    dash.file("sanggahan")
+    client = dash.login("sri")
+    page = client.get("/staff/export")
+    assert page.status_code == 200 and "Cinunuk" in page.text
+    answer = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert len(rows) == 4  # header, Siti, Budi, Ani
+    workbook = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=xlsx&status=musyawarah")
+    sheet = load_workbook(io.BytesIO(workbook.content), read_only=True).active
+    assert sheet is not None
+    assert len(list(sheet.iter_rows(values_only=True))) == 1  # nobody at the musyawarah yet
+    with Session(dash.engine) as session:
+        exports = session.exec(select(ExportLog).order_by(col(ExportLog.id))).all()
+    assert [(e.staff_id, e.area_code, e.file_format, e.rows) for e in exports] == [
+        (sri, VILLAGE, "csv", 3),
+        (sri, VILLAGE, "xlsx", 0),
+    ]
+    assert client.get("/staff/export/bnba?area=abc&fmt=csv").status_code == 400

@@ -1,0 +1,289 @@
+"""What the dashboard's routes share: the app's parts, the database session, the signed-in
+staff member, the CSRF check, the clock, and how pages and errors are rendered.
+
+Everything is read from `app.state` (set by `webhook.app.create_app` and its lifespan), so
+the router works in any app that has a container. The dashboard's own long-lived parts
+(signing keys, workflows, file stores) are built once per app, on first use.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Final
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.settings import Settings
+from conversations.validators import RegionIndex, default_regions
+from models.blobs import FileBlobStore
+from models.tables import StaffAccount
+from staff.minutes import MinutesStore
+from staff.workflow import Workflows
+from webhook.staff.auth import SESSION_COOKIE, SESSION_LIFETIME, StaffAuth, secret_key
+
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
+STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
+# A random value in a cookie of its own, so the login forms carry a CSRF token before
+# there is a session (a forged login would sign the victim in as the attacker).
+LOGIN_COOKIE: Final = "dtsen_staff_login"
+COOKIE_PATH: Final = "/staff"
+CSRF_FIELD: Final = "csrf"
+
+_templates = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+# -- errors that become pages -------------------------------------------------------------
+
+
+class PageError(Exception):
+    """Ends the request with an HTML error page."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.message = message
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def not_found() -> PageError:
+    """The same page for "does not exist" and "not in your area": existence is not told."""
+    return PageError(
+        404,
+        "Tidak ditemukan",
+        "Halaman atau permohonan ini tidak ada, atau berada di luar wilayah kerja Anda.",
+    )
+
+
+class StaffRoute(APIRoute):
+    """Turns `PageError` and `LoginRequired` (from routes or dependencies) into pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await inner(request)
+            except LoginRequired as missing:
+                target = "/staff/login"
+                if missing.next_path and missing.next_path != "/staff":
+                    target += "?next=" + quote(missing.next_path, safe="/")
+                return RedirectResponse(target, status_code=303)
+            except PageError as error:
+                return render(
+                    request,
+                    "error.html",
+                    status=error.status,
+                    title=error.title,
+                    message=error.message,
+                )
+
+        return handler
+
+
+# -- the app's parts ------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    settings: Settings
+    auth: StaffAuth
+    workflows: Workflows
+    regions: RegionIndex
+    photos: FileBlobStore
+    minutes: MinutesStore
+
+    @property
+    def base_url(self) -> str:
+        """Where staff reach the dashboard (for login links sent to their chat)."""
+        configured = self.settings.public_base_url
+        if configured:
+            return configured.rstrip("/")
+        return f"http://{self.settings.host}:{self.settings.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+
+def dashboard(request: Request) -> Dashboard:
+    state = request.app.state
+    built: Dashboard | None = getattr(state, "staff_dashboard", None)
+    if built is None:
+        settings: Settings = state.settings
+        built = Dashboard(
+            settings=settings,
+            auth=StaffAuth(secret_key(settings.secret_key, settings.data_dir)),
+            workflows=Workflows.load(settings.workflows_dir),
+            regions=default_regions(),
+            photos=FileBlobStore(
+                settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes
+            ),
+            minutes=MinutesStore(settings.data_dir / "minutes"),
+        )
+        state.staff_dashboard = built
+    return built
+
+
+def engine_of(request: Request) -> Engine:
+    container = request.app.state.container
+    if container is None:
+        raise PageError(503, "Belum siap", "Layanan sedang dimulai. Coba lagi sebentar lagi.")
+    engine: Engine = container.engine
+    return engine
+
+
+def clock(request: Request) -> datetime:
+    """Now (UTC). Tests may set `app.state.staff_clock` to a function returning a time."""
+    override: Callable[[], datetime] | None = getattr(request.app.state, "staff_clock", None)
+    return override() if override is not None else datetime.now(UTC)
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A session for this request; whatever it did not commit is rolled back at the end
+    (refused accesses are still kept: see `staff.review.log_refusal`)."""
+    with Session(engine_of(request)) as session:
+        yield session
+
+
+DashboardDep = Annotated[Dashboard, Depends(dashboard)]
+SessionDep = Annotated[Session, Depends(db_session)]
+NowDep = Annotated[datetime, Depends(clock)]
+
+
+def current_staff(request: Request, session: SessionDep, board: DashboardDep) -> StaffAccount:
+    """The signed-in, active staff member; otherwise to the login page."""
+    account = board.auth.session_account(session, request.cookies.get(SESSION_COOKIE))
+    if account is None:
+        path = request.url.path
+        if request.method == "GET" and request.url.query:
+            path += "?" + request.url.query
+        raise LoginRequired(path)
+    return account
+
+
+StaffDep = Annotated[StaffAccount, Depends(current_staff)]
+
+
+# -- CSRF ----------------------------------------------------------------------------------
+
+
+def _csrf_refused() -> PageError:
+    return PageError(
+        403,
+        "Formulir tidak berlaku",
+        "Formulir ini sudah kedaluwarsa atau tidak berasal dari dasbor. "
+        "Muat ulang halaman, lalu coba lagi.",
+    )
+
+
+async def _form_token(request: Request) -> str | None:
+    form = await request.form()  # cached by Starlette: the route's Form() fields reuse it
+    token = form.get(CSRF_FIELD)
+    return token if isinstance(token, str) else None
+
+
+async def check_csrf(request: Request, board: DashboardDep) -> None:
+    """Every signed-in POST carries the session's CSRF token in a hidden field."""
+    if not board.auth.csrf_ok(request.cookies.get(SESSION_COOKIE), await _form_token(request)):
+        raise _csrf_refused()
+
+
+async def check_login_csrf(request: Request, board: DashboardDep) -> None:
+    """The login forms carry a token bound to the pre-login cookie."""
+    if not board.auth.csrf_ok(request.cookies.get(LOGIN_COOKIE), await _form_token(request)):
+        raise _csrf_refused()
+
+
+CsrfChecked = Depends(check_csrf)
+LoginCsrfChecked = Depends(check_login_csrf)
+
+
+def login_cookie(request: Request) -> str:
+    """The pre-login cookie's value (a new one when absent; `set_login_cookie` stores it)."""
+    return request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_login_cookie(response: Response, value: str, board: Dashboard) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        value,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=board.secure_cookies,
+    )
+
+
+def set_session_cookie(response: Response, cookie: str, board: Dashboard) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=board.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response, board: Dashboard) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=board.secure_cookies,
+    )
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    staff: StaffAccount | None = None,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """An HTML page; pages for a signed-in staff member get the CSRF token for their forms."""
+    csrf = context.pop("csrf", None)
+    if csrf is None and staff is not None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        board = dashboard(request)
+        csrf = board.auth.csrf_token(cookie) if cookie else ""
+    html = _templates.get_template(template).render(
+        staff=staff, csrf=csrf or "", path=request.url.path, **context
+    )
+    return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
+
+
+def safe_next(value: str | None) -> str:
+    """Only a dashboard path: a login must never send anyone to another site."""
+    if value and value.startswith("/staff") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/staff"

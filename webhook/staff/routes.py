@@ -1,0 +1,689 @@
+"""The staff dashboard under /staff: sign-in, the queue, a request's detail and actions,
+photos, the BNBA export. The musyawarah pages are in `webhook.staff.meetings`.
+
+Server-rendered pages with plain forms. Every POST carries a CSRF token; every page needs
+a signed-in staff member; a request, photo or area outside the staff member's area is
+answered with the same 404 page as one that does not exist, and the attempt is logged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Final, cast
+
+from fastapi import APIRouter, Form, Query, Request
+from sqlmodel import Session, col, select
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from conversations.validators import dotted_code
+from models.attachments import attachments_of, get_attachment
+from models.blobs import BlobNotFound
+from models.requests import members_of, status_history
+from models.staff import get_staff, log_access, staff_areas
+from models.tables import KINDS, AccessLog, StaffAccount, StaffChat
+from models.tables import Request as Citizen
+from staff.access import EVERYWHERE, covers
+from staff.bnba import BnbaSelection, ExportFormat
+from staff.outbox import enqueue
+from staff.review import (
+    AccessRefused,
+    check_access,
+    forward_many,
+    log_refusal,
+    move_request,
+    queue_for,
+    request_target,
+)
+from staff.workflow import Role, TransitionRefused
+from webhook.staff import meetings, views
+from webhook.staff.auth import verify_password
+from webhook.staff.deps import (
+    STATIC_DIR,
+    CsrfChecked,
+    Dashboard,
+    DashboardDep,
+    LoginCsrfChecked,
+    NowDep,
+    PageError,
+    SessionDep,
+    StaffDep,
+    StaffRoute,
+    clear_session_cookie,
+    engine_of,
+    login_cookie,
+    not_found,
+    render,
+    safe_next,
+    set_login_cookie,
+    set_session_cookie,
+)
+from webhook.staff.shared import (
+    PRIVATE,
+    bnba_download,
+    load_request,
+    meetings_in,
+    requests_by_tickets,
+)
+
+router = APIRouter(prefix="/staff", route_class=StaffRoute)
+
+LOGIN_FAILURES: Final = 10  # this many failures within LOGIN_WINDOW block the username
+LOGIN_WINDOW: Final = timedelta(minutes=15)  # ... for this long after the last of them
+LINKS_PER_WINDOW: Final = 5  # one-time links sent per username within LOGIN_WINDOW
+BLOCKED: Final = "blocked"
+WRONG_LOGIN: Final = "Nama pengguna atau kata sandi salah."
+LOCKED_OUT: Final = (
+    "Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. "
+    "Coba lagi 15 menit lagi, atau minta tautan masuk."
+)
+LINK_ANSWER: Final = (
+    "Jika nama pengguna itu terdaftar dan terhubung ke Telegram atau WhatsApp, "
+    "tautan masuk sudah dikirim ke sana. Tautan berlaku 15 menit dan hanya sekali pakai."
+)
+_STATIC_TYPES: Final = {"staff.css": "text/css; charset=utf-8", "staff.js": "text/javascript"}
+
+
+# -- static files ----------------------------------------------------------------------------
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    if name not in _STATIC_TYPES:
+        raise PageError(404, "Tidak ditemukan", "Berkas ini tidak ada.")
+    return FileResponse(STATIC_DIR / name, media_type=_STATIC_TYPES[name])
+
+
+# -- signing in ------------------------------------------------------------------------------
+
+
+def _login_page(
+    request: Request,
+    board: Dashboard,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    username: str = "",
+    next_path: str = "/staff",
+) -> Response:
+    value = login_cookie(request)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        csrf=board.auth.csrf_token(value),
+        error=error,
+        notice=notice,
+        username=username,
+        next_path=safe_next(next_path),
+        title="Masuk",
+    )
+    set_login_cookie(response, value, board)
+    return response
+
+
+def login_blocked(session: Session, username: str, now: datetime) -> bool:
+    """Were there LOGIN_FAILURES failed logins for this username within LOGIN_WINDOW, the
+    last of them less than LOGIN_WINDOW ago? (Failures before a success do not count.)"""
+    rows = session.exec(
+        select(AccessLog.at, AccessLog.allowed, AccessLog.detail)
+        .where(
+            AccessLog.action == "login",
+            AccessLog.target == username[:128],
+            col(AccessLog.at) >= now - 2 * LOGIN_WINDOW,
+        )
+        .order_by(col(AccessLog.at), col(AccessLog.id))
+    )
+    failures: list[datetime] = []
+    for at, allowed, detail in rows:
+        if allowed:
+            failures = []
+        elif detail != BLOCKED:
+            failures.append(at)
+    for last in range(LOGIN_FAILURES - 1, len(failures)):
+        first = failures[last - LOGIN_FAILURES + 1]
+        if failures[last] - first <= LOGIN_WINDOW and now < failures[last] + LOGIN_WINDOW:
+            return True
+    return False
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    board: DashboardDep,
+    next_path: Annotated[str | None, Query(alias="next")] = None,
+) -> Response:
+    return _login_page(request, board, next_path=next_path or "/staff")
+
+
+@router.post("/login", dependencies=[LoginCsrfChecked])
+def login(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    now: NowDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=500)] = "/staff",
+) -> Response:
+    name = username.strip()
+    if login_blocked(session, name, now):
+        log_access(
+            session,
+            staff_id=None,
+            action="login",
+            target=name,
+            allowed=False,
+            at=now,
+            detail=BLOCKED,
+        )
+        session.commit()
+        return _login_page(
+            request, board, status=429, error=LOCKED_OUT, username=name, next_path=next_path
+        )
+    account = get_staff(session, name) if name else None
+    if not verify_password(account, password):
+        log_access(
+            session,
+            staff_id=None,
+            action="login",
+            target=name,
+            allowed=False,
+            at=now,
+            detail="wrong username or password",
+        )
+        session.commit()
+        return _login_page(
+            request, board, status=401, error=WRONG_LOGIN, username=name, next_path=next_path
+        )
+    assert account is not None
+    log_access(session, staff_id=account.id, action="login", target=name, allowed=True, at=now)
+    session.commit()
+    response = RedirectResponse(safe_next(next_path), status_code=303)
+    set_session_cookie(response, board.auth.issue_session(account), board)
+    return response
+
+
+@router.post("/login/link", dependencies=[LoginCsrfChecked])
+def login_link(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    now: NowDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Send a one-time link to the staff member's linked chats; the same answer whatever
+    the username (it does not tell whether an account exists)."""
+    name = username.strip()
+    account = get_staff(session, name) if name else None
+    if account is not None and account.disabled_at is None and account.id is not None:
+        recent = session.exec(
+            select(AccessLog.id).where(
+                AccessLog.action == "login_link_sent",
+                AccessLog.target == name[:128],
+                col(AccessLog.at) >= now - LOGIN_WINDOW,
+            )
+        ).all()
+        chats = list(session.exec(select(StaffChat).where(StaffChat.staff_id == account.id)))
+        if chats and len(recent) < LINKS_PER_WINDOW:
+            url = f"{board.base_url}/staff/link/{board.auth.issue_link(account)}"
+            text = (
+                "Tautan masuk dasbor petugas DTSEN (berlaku 15 menit, sekali pakai):\n"
+                f"{url}\nJika Anda tidak memintanya, abaikan pesan ini."
+            )
+            for chat in chats:
+                enqueue(
+                    session,
+                    channel=chat.channel,
+                    chat_id=chat.chat_id,
+                    kind="login_link",
+                    text=text,
+                    variables={"1": url},
+                    at=now,
+                )
+            log_access(
+                session,
+                staff_id=account.id,
+                action="login_link_sent",
+                target=name,
+                allowed=True,
+                at=now,
+                detail=f"{len(chats)} chat(s)",
+            )
+            session.commit()
+    return _login_page(request, board, notice=LINK_ANSWER)
+
+
+@router.get("/link/{token}")
+def link_form(request: Request, board: DashboardDep, token: str) -> Response:
+    """A button, not an immediate sign-in: chat apps open links to build previews, and
+    that must not use up the one-time link."""
+    value = login_cookie(request)
+    response = render(
+        request,
+        "link.html",
+        csrf=board.auth.csrf_token(value),
+        token=token,
+        title="Masuk dengan tautan",
+    )
+    set_login_cookie(response, value, board)
+    return response
+
+
+@router.post("/link/{token}", dependencies=[LoginCsrfChecked])
+def link_login(
+    request: Request, board: DashboardDep, session: SessionDep, now: NowDep, token: str
+) -> Response:
+    account = board.auth.redeem_link(session, token, at=now)
+    if account is None:
+        session.rollback()
+        raise PageError(
+            400,
+            "Tautan tidak berlaku",
+            "Tautan ini sudah dipakai atau sudah kedaluwarsa. Minta tautan baru di halaman masuk.",
+        )
+    log_access(
+        session,
+        staff_id=account.id,
+        action="login",
+        target=account.username,
+        allowed=True,
+        at=now,
+        detail="one-time link",
+    )
+    session.commit()
+    response = RedirectResponse("/staff", status_code=303)
+    set_session_cookie(response, board.auth.issue_session(account), board)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(board: DashboardDep, staff: StaffDep) -> Response:
+    response = RedirectResponse("/staff/login", status_code=303)
+    clear_session_cookie(response, board)
+    return response
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+def _text(value: str | None, limit: int = 60) -> str | None:
+    value = (value or "").strip()
+    return value[:limit] or None
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or "1"), 10_000))
+    except ValueError:
+        return 1
+
+
+@router.get("")
+def queue(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    kind: str | None = None,
+    status: str | None = None,
+    dusun: str | None = None,
+    rt: str | None = None,
+    rw: str | None = None,
+    flag: str | None = None,
+    mine: str | None = None,
+    closed: str | None = None,
+    page: str | None = None,
+) -> Response:
+    assert staff.id is not None
+    areas = staff_areas(session, staff.id)
+    filters = {
+        "kind": kind if kind in KINDS else None,
+        "status": _text(status, 64),
+        "dusun": _text(dusun),
+        "rt": _text(rt, 5),
+        "rw": _text(rw, 5),
+        "flag": flag if flag in views.FLAG_LABELS else None,
+        "mine": bool(mine),
+        "closed": bool(closed),
+    }
+    number = _page_number(page)
+    error = None
+    try:
+        found = queue_for(
+            session,
+            staff,
+            kind=filters["kind"],  # type: ignore[arg-type]
+            status=filters["status"],  # type: ignore[arg-type]
+            dusun=filters["dusun"],  # type: ignore[arg-type]
+            rt=filters["rt"],  # type: ignore[arg-type]
+            rw=filters["rw"],  # type: ignore[arg-type]
+            flags=[filters["flag"]] if filters["flag"] else None,  # type: ignore[list-item]
+            open_only=not filters["closed"],
+            actionable=board.workflows if filters["mine"] else None,
+            limit=views.PAGE_SIZE + 1,
+            offset=(number - 1) * views.PAGE_SIZE,
+            at=now,
+        )
+    except ValueError:
+        error = "RT dan RW diisi dengan angka, misalnya 3 atau 003."
+        found = []
+    more = len(found) > views.PAGE_SIZE
+    found = found[: views.PAGE_SIZE]
+    today = now.astimezone(views.LOCAL_ZONE).date()
+    rows = views.queue_rows(
+        session, found, workflows=board.workflows, regions=board.regions, today=today
+    )
+    query = {k: ("1" if v is True else v) for k, v in filters.items() if v}
+    return render(
+        request,
+        "queue.html",
+        staff=staff,
+        title="Antrean permohonan",
+        rows=rows,
+        filters=filters,
+        query=query,
+        page=number,
+        more=more,
+        error=error,
+        kinds=views.KIND_LABELS,
+        statuses=views.status_options(board.workflows, areas),
+        flag_options=[(f, views.FLAG_LABELS[f]) for f in views.FILTER_FLAGS],
+        actions=views.bulk_actions(board.workflows, found, cast(Role, staff.role)),
+        meetings=meetings_in(session, areas, planned_only=True, regions=board.regions),
+        areas=[views.area_label(board.regions, a) for a in areas],
+        role=views.ROLE_LABELS.get(staff.role, staff.role),
+    )
+
+
+@router.post("/bulk", dependencies=[CsrfChecked])
+def bulk(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    tickets: Annotated[list[str], Form(alias="ticket")] = [],  # noqa: B006 - FastAPI copies
+    action: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    intent: Annotated[str, Form(max_length=16)] = "move",
+    musyawarah_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """One workflow action for every selected request (or onto a meeting's agenda)."""
+    if not tickets:
+        raise PageError(400, "Belum ada yang dipilih", "Centang dulu permohonan di antrean.")
+    if intent == "agenda":
+        if not musyawarah_id.isdigit():
+            raise PageError(400, "Pilih musyawarah", "Pilih musyawarah yang dituju.")
+        return meetings.add_to_meeting(
+            request, board, session, staff, now, int(musyawarah_id), tickets
+        )
+    if not action:
+        raise PageError(400, "Pilih tindakan", "Pilih tindakan untuk permohonan yang dicentang.")
+    found, missing = requests_by_tickets(session, tickets)
+    report = forward_many(
+        session, found, action, staff=staff, workflows=board.workflows, note=note, at=now
+    )
+    session.commit()
+    moved = []
+    for ticket, change in report.moved:
+        request_row = next(r for r in found if r.ticket == ticket)
+        workflow = board.workflows.for_village(request_row.village_code)
+        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.id))
+    refused = [
+        (views.ticket_text(ticket), views.reason_text(reason))
+        for ticket, reason, _message in report.refused
+    ] + [(ticket, views.reason_text("not_found")) for ticket in missing]
+    return render(
+        request,
+        "bulk_report.html",
+        staff=staff,
+        title="Hasil tindakan",
+        moved=moved,
+        refused=refused,
+    )
+
+
+# -- one request ----------------------------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    board: Dashboard,
+    session: Session,
+    staff: StaffAccount,
+    citizen: Citizen,
+    now: datetime,
+    *,
+    reveal: bool = False,
+    error: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> Response:
+    assert citizen.id is not None
+    workflow = board.workflows.for_village(citizen.village_code)
+    stage = views.stage_of(board.workflows, citizen)
+    changes = status_history(session, citizen.id)
+    entered = changes[-1].at if changes else citizen.updated_at
+    today = now.astimezone(views.LOCAL_ZONE).date()
+    actions = []
+    if stage is not None and not stage.terminal:
+        withdrawn = "consent_withdrawn" in (citizen.flags or [])
+        for transition in workflow.actions(citizen.status, cast(Role, staff.role)):
+            target = workflow.stage(transition.target)
+            if withdrawn and not target.terminal:
+                continue
+            actions.append((transition, target.label.id))
+    photos = [
+        (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
+        for a in attachments_of(session, citizen.id)
+    ]
+    members = [
+        (m.position, m.name, m.nik or "-", views.relationship_label(m.relationship))
+        for m in members_of(session, citizen.id)
+    ]
+    return render(
+        request,
+        "request.html",
+        status=status,
+        staff=staff,
+        title=f"Permohonan {views.ticket_text(citizen.ticket)}",
+        r=citizen,
+        ticket=views.ticket_text(citizen.ticket),
+        kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
+        village=views.village_label(board.regions, citizen.village_code),
+        place=views.place_text(citizen),
+        stage=stage.label.id if stage else citizen.status,
+        timing=views.timing(workflow, stage, entered, today),
+        flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
+        answers=views.answer_list(
+            citizen, board.regions, reveal=reveal, skip=views.HEADLINE_ANSWERS
+        ),
+        members=members,
+        photos=photos,
+        location=views.location_of(citizen),
+        timeline=views.timeline(session, changes, workflow),
+        access=views.access_history(session, request_target(citizen)),
+        actions=actions,
+        reveal=reveal,
+        objector_nik=citizen.nik if reveal else views.masked(citizen.nik),
+        objector_name=citizen.name if reveal else "(dirahasiakan)",
+        error=error,
+        done=done,
+    )
+
+
+@router.get("/requests/{ticket}")
+def request_detail(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    ticket: str,
+    done: str | None = None,
+) -> Response:
+    citizen = load_request(session, staff, ticket, action="view", at=now)
+    message = {"moved": "Tahap permohonan sudah diubah; warga diberi tahu."}.get(done or "")
+    return _detail(request, board, session, staff, citizen, now, done=message)
+
+
+@router.post("/requests/{ticket}/move", dependencies=[CsrfChecked])
+def move(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    ticket: str,
+    action: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    citizen = load_request(session, staff, ticket, action=f"move:{action}", at=now)
+    try:
+        move_request(
+            session, citizen, action, staff=staff, workflows=board.workflows, note=note, at=now
+        )
+    except AccessRefused:
+        session.commit()
+        raise not_found() from None
+    except TransitionRefused as refused:
+        session.rollback()  # the refusal itself is kept (staff.review.log_refusal)
+        citizen = load_request(session, staff, ticket, action="view", at=now)
+        message = "Tidak bisa: " + views.reason_text(refused.reason) + "."
+        return _detail(request, board, session, staff, citizen, now, error=message, status=400)
+    session.commit()
+    return RedirectResponse(f"/staff/requests/{citizen.ticket}?done=moved", status_code=303)
+
+
+@router.post("/requests/{ticket}/reveal", dependencies=[CsrfChecked])
+def reveal_objector(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    ticket: str,
+) -> Response:
+    """Show a sanggahan's objector (NIK, name) once, and log that it was shown."""
+    citizen = load_request(session, staff, ticket, action="reveal_objector", at=now)
+    if citizen.kind != "sanggahan":
+        raise PageError(
+            400, "Bukan sanggahan", "Hanya sanggahan yang identitas pelapornya dirahasiakan."
+        )
+    log_access(
+        session,
+        staff_id=staff.id,
+        action="reveal_objector",
+        target=request_target(citizen),
+        allowed=True,
+        at=now,
+    )
+    session.commit()
+    return _detail(request, board, session, staff, citizen, now, reveal=True)
+
+
+@router.get("/attachments/{ref}")
+def attachment(
+    board: DashboardDep, session: SessionDep, staff: StaffDep, now: NowDep, ref: str
+) -> Response:
+    """A request's photo, for staff whose area covers the request (never cached)."""
+    found = get_attachment(session, ref[:64])
+    citizen = session.get(Citizen, found.request_id) if found and found.request_id else None
+    if found is None or citizen is None:
+        log_refusal(
+            session,
+            staff_id=staff.id,
+            action="attachment",
+            target=f"attachment:{ref[:40]}",
+            at=now,
+            detail="not_found",
+        )
+        session.commit()
+        raise not_found()
+    try:
+        check_access(
+            session,
+            staff,
+            citizen.village_code,
+            action="attachment",
+            target=request_target(citizen),
+            at=now,
+        )
+    except AccessRefused:
+        session.commit()
+        raise not_found() from None
+    try:
+        data = board.photos.get(found.ref)
+    except BlobNotFound:
+        raise not_found() from None
+    return Response(data, media_type=found.content_type, headers=PRIVATE)
+
+
+# -- BNBA export -------------------------------------------------------------------------------
+
+
+@router.get("/export")
+def export_form(
+    request: Request, board: DashboardDep, session: SessionDep, staff: StaffDep
+) -> Response:
+    assert staff.id is not None
+    areas = staff_areas(session, staff.id)
+    return render(
+        request,
+        "export.html",
+        staff=staff,
+        title="Ekspor BNBA",
+        areas=[(a, views.area_label(board.regions, a)) for a in areas if a != EVERYWHERE],
+        everywhere=EVERYWHERE in areas,
+        statuses=views.status_options(board.workflows, areas),
+    )
+
+
+@router.get("/export/bnba")
+def export_area(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    area: str = "",
+    other: str = "",
+    fmt: str = "xlsx",
+    status: str = "",
+) -> Response:
+    """The BNBA of an area the staff member covers (or a part of it)."""
+    assert staff.id is not None
+    wanted = dotted_code(other.strip() or area.strip())
+    if wanted is None:
+        raise PageError(400, "Kode wilayah salah", "Pilih wilayah, atau tulis kode wilayah.")
+    if fmt not in ("xlsx", "csv"):
+        raise PageError(400, "Format salah", "Pilih XLSX atau CSV.")
+    areas = staff_areas(session, staff.id)
+    if not covers(areas, wanted):
+        log_refusal(
+            session,
+            staff_id=staff.id,
+            action="export.bnba",
+            target=f"area:{wanted}",
+            at=now,
+            detail=f"outside area: {wanted} not in {', '.join(areas) or '-'}",
+        )
+        session.commit()
+        raise PageError(403, "Di luar wilayah", "Wilayah ini di luar wilayah kerja Anda.")
+    statuses = (status.strip()[:64],) if status.strip() else ()
+    selection = BnbaSelection(area=wanted, statuses=statuses)
+    day = now.astimezone(views.LOCAL_ZONE).strftime("%Y%m%d")
+    return bnba_download(
+        engine_of(request),
+        session,
+        selection,
+        cast(ExportFormat, fmt),
+        staff=staff,
+        now=now,
+        filename=f"bnba-{wanted}-{day}.{fmt}",
+    )
+
+
+router.include_router(meetings.router)

@@ -1,0 +1,155 @@
+"""Steps several dashboard routes take: finding a request in the staff member's area,
+finding meetings in it, sending a BNBA file."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response
+
+from conversations.validators import RegionIndex
+from models.requests import get_request_by_ticket
+from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
+from staff.bnba import BnbaError, BnbaSelection, ExportFormat, export_bnba
+from staff.digest import zone_for_area
+from staff.review import AccessRefused, area_condition, check_access, log_refusal, request_target
+from webhook.staff import views
+from webhook.staff.deps import PageError, not_found
+
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE: Final = "text/csv; charset=utf-8"
+PRIVATE: Final = {"Cache-Control": "private, no-store"}
+
+
+def load_request(
+    session: Session, staff: StaffAccount, ticket: str, *, action: str, at: datetime
+) -> Request:
+    """The request, if the staff member's area covers it; otherwise the 404 page, with the
+    attempt logged (an unknown ticket too: guessing tickets shows in the log)."""
+    request = get_request_by_ticket(session, ticket)
+    if request is None:
+        log_refusal(
+            session,
+            staff_id=staff.id,
+            action=action,
+            target=f"request:{ticket[:40]}",
+            at=at,
+            detail="not_found",
+        )
+        session.commit()
+        raise not_found()
+    try:
+        check_access(
+            session,
+            staff,
+            request.village_code,
+            action=action,
+            target=request_target(request),
+            at=at,
+        )
+    except AccessRefused:
+        session.commit()  # the refusal, nothing else
+        raise not_found() from None
+    return request
+
+
+def requests_by_tickets(
+    session: Session, tickets: Sequence[str]
+) -> tuple[list[Request], list[str]]:
+    """The requests for these tickets, and the tickets that match nothing."""
+    found, missing = [], []
+    for ticket in dict.fromkeys(t.strip() for t in tickets if t.strip()):
+        request = get_request_by_ticket(session, ticket)
+        if request is None:
+            missing.append(ticket)
+        else:
+            found.append(request)
+    return found, missing
+
+
+def meetings_in(
+    session: Session,
+    areas: Sequence[str],
+    *,
+    regions: RegionIndex,
+    planned_only: bool = False,
+    limit: int = 100,
+) -> list[views.MeetingView]:
+    """Meetings in these areas, planned ones first (soonest first), then closed ones."""
+    statement = select(Musyawarah)
+    scope = area_condition(list(areas), col(Musyawarah.village_code))
+    if scope is not None:
+        statement = statement.where(scope)
+    if planned_only:
+        statement = statement.where(Musyawarah.status == "planned")
+    statement = statement.order_by(
+        col(Musyawarah.status).desc(),  # "planned" before "closed"
+        col(Musyawarah.held_on),
+        col(Musyawarah.id),
+    ).limit(limit)
+    meetings = list(session.exec(statement))
+    counts: dict[int, tuple[int, int]] = {}
+    ids = [m.id for m in meetings if m.id is not None]
+    if ids:
+        rows = session.exec(
+            select(
+                MusyawarahItem.musyawarah_id,
+                func.count(),
+                func.count(col(MusyawarahItem.decision)),
+            )
+            .where(col(MusyawarahItem.musyawarah_id).in_(ids))
+            .group_by(col(MusyawarahItem.musyawarah_id))
+        )
+        counts = {meeting_id: (size, decided) for meeting_id, size, decided in rows}
+    return [
+        views.MeetingView(
+            meeting=m,
+            village=views.village_label(regions, m.village_code),
+            held=views.local_time(m.held_on, zone_for_area(m.village_code)),
+            size=counts.get(m.id or 0, (0, 0))[0],
+            decided=counts.get(m.id or 0, (0, 0))[1],
+        )
+        for m in meetings
+    ]
+
+
+def bnba_download(
+    engine: Engine,
+    session: Session,
+    selection: BnbaSelection,
+    fmt: ExportFormat,
+    *,
+    staff: StaffAccount,
+    now: datetime,
+    filename: str,
+) -> Response:
+    """Write the BNBA to a private temporary file (logged in ExportLog) and send it."""
+    staff_id = staff.id
+    # The export reads and logs on connections of its own: end this session's transaction
+    # first (on SQLite it holds the one write lock), and touch no loaded row afterwards.
+    session.commit()
+    session.close()
+    folder = Path(tempfile.mkdtemp(prefix="dtsen-bnba-"))
+    try:
+        rows = export_bnba(engine, selection, folder / filename, fmt, staff_id=staff_id, now=now)
+    except BnbaError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise PageError(400, "Ekspor tidak bisa dibuat", str(error)) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        folder / filename,
+        media_type=XLSX_TYPE if fmt == "xlsx" else CSV_TYPE,
+        filename=filename,
+        headers={**PRIVATE, "X-Rows": str(rows)},
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
