@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.effects import EffectRunner
 from bot.service import ChatService
 from bot.settings import Settings
+from bot.staff_chat import StaffCommands
 from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
@@ -72,16 +73,16 @@ def build(
         engine, settings.redis_url, retention=settings.conversation_ttl * 2
     )
     regions = default_regions()
+    workflows = Workflows.load(settings.workflows_dir)
     service = ChatService(
         engine=engine,
         store=store,
         blobs=FileBlobStore(settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes),
         script=Script(FLOWS, engine_config(settings), regions),
         effects=EffectRunner(
-            regions,
-            Workflows.load(settings.workflows_dir),
-            lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+            regions, workflows, lookup_failures_per_hour=settings.status_lookup_failures_per_hour
         ),
+        staff_commands=StaffCommands(workflows, cutoff_day=settings.cutoff_day),
         clock=clock,
     )
     return Container(settings, engine, store, service)

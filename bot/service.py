@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.effects import EffectContext, EffectRunner
 from bot.inbound import InboundMessage
+from bot.staff_chat import StaffCommands
 from conversations.engine import Script, Turn, advance
 from conversations.state import ConversationState
 from conversations.types import Choice, Incoming, PhotoRef, Reply
@@ -45,6 +46,7 @@ class ChatService:
         blobs: BlobStore,
         script: Script,
         effects: EffectRunner,
+        staff_commands: StaffCommands | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
@@ -52,6 +54,7 @@ class ChatService:
         self._blobs = blobs
         self._script = script
         self._effects = effects
+        self._staff_commands = staff_commands
         self._clock = clock
         # The SQL store writes inside the message's transaction; others after the commit.
         self._transactional = isinstance(store, SqlConversationStore)
@@ -82,8 +85,16 @@ class ChatService:
                     return [_reply_from_json(r) for r in done.replies]
             touch_inbound(session, message.channel, message.sender, at=now)
             state = self._load(key, session)
-            incoming = self._incoming(message, now, session)
-            replies, state = self._run(state, incoming, message, session, now)
+            staff_replies = (
+                self._staff_commands.answer(session, message, now)
+                if self._staff_commands is not None
+                else None
+            )
+            if staff_replies is not None:
+                replies = staff_replies  # a staff command leaves the citizen flow untouched
+            else:
+                incoming = self._incoming(message, now, session)
+                replies, state = self._run(state, incoming, message, session, now)
             data = state.model_dump(mode="json")
             if message.message_id is not None:
                 record_processed(

@@ -6,10 +6,12 @@ import click
 
 from bot.cli.chat import chat
 from bot.cli.check import check
+from bot.cli.digest import digest
 from bot.cli.purge import purge
 from bot.cli.serve import serve
 from bot.cli.staff import staff
 from bot.cli.telegram import telegram
+from bot.cli.worker import worker
 
 
 @click.group()
@@ -23,3 +25,5 @@ main.add_command(check)
 main.add_command(purge)
 main.add_command(telegram)
 main.add_command(staff)
+main.add_command(worker)
+main.add_command(digest)

@@ -313,3 +313,38 @@ def test_a_replayed_delivery_keeps_every_detail_of_the_replies(service: ChatServ
     first = service.handle(asked)
     assert first[-1].asks_phone
     assert service.handle(asked) == first
+
+
+def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
+    db_engine: Engine, tmp_path: Path, clock: Clock
+) -> None:
+    from bot.staff_chat import StaffCommands
+    from models.staff import add_staff, link_chat
+
+    regions = default_regions()
+    workflows = Workflows.load()
+    service = ChatService(
+        engine=db_engine,
+        store=SqlConversationStore(db_engine),
+        blobs=FileBlobStore(tmp_path / "blobs"),
+        script=Script(FLOWS, EngineConfig(), regions),
+        effects=EffectRunner(regions, workflows, lookup_failures_per_hour=5),
+        staff_commands=StaffCommands(workflows, cutoff_day=17),
+        clock=clock,
+    )
+    Citizen(service).file_usulan()
+    with Session(db_engine) as session, session.begin():
+        sri = add_staff(
+            session,
+            username="sri",
+            display_name="Sri",
+            role="village_operator",
+            areas=["32.04.05.2004"],
+            at=clock(),
+        )
+        assert sri.id is not None
+        link_chat(session, sri.id, "test", "62811000", at=clock())
+    summary = Citizen(service, sender="62811000").say("ringkasan")
+    assert "Cinunuk" in summary and "1" in summary
+    # A citizen typing the same word just talks to the bot.
+    assert "Apa yang ingin" in Citizen(service, sender="62899999").say("ringkasan")
