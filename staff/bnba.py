@@ -1,0 +1,489 @@
+"""The by-name-by-address list (BNBA) of proposals, for Dinas Sosial: XLSX or CSV.
+
+One row per person: the proposed person of each usulan, then each household member (same
+KK and address), in the column order of the Dinsos import (`BNBA_COLUMNS`, see DOMAIN.md).
+Only usulan are listed: a sanggahan disputes an existing entry and is not a proposal, so it
+has no place in a BNBA of proposals. "ID DTKS" stays empty: these are new proposals.
+
+Rows are streamed from the database (one query, server-side cursor on PostgreSQL) in a
+stable order (village, ticket, person) and written as they come, so memory stays flat
+however many people an area holds: openpyxl's write-only mode for XLSX (inline strings, no
+shared-string table), `csv` for CSV. The file holds personal data (NIK, KK, names): write it
+where only the staff member can read it, and record every export with `log_export`.
+
+Cell choices a user would notice:
+- NIK, KK, RT, RW and dates are text (number format "@"): Excel would show a 16-digit
+  number as 3.20405E+15 and drop the last digit, and "003" would lose its zeros.
+- Every value is written as a string cell, so an address typed as "=HYPERLINK(...)" stays
+  text in the XLSX instead of becoming a formula. In the CSV such a value (one starting with
+  = + - @, tab or CR) gets a leading apostrophe, as OWASP advises against CSV injection.
+- CSV: comma-separated (RFC 4180), every field quoted, CRLF line ends, UTF-8 with a BOM so
+  Excel reads the names right. Excel set to an Indonesian locale expects ";" when a CSV is
+  double-clicked; the XLSX is the file for people, the CSV for import tools.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Final, Literal
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Select, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col
+
+from conversations.catalogue import catalogue
+from conversations.validators import RegionIndex, check_nik, default_regions, dotted_code
+from models.database import DEFERRED_BEGIN
+from models.tables import ExportLog, HouseholdMember, Musyawarah, MusyawarahItem, Request
+
+BNBA_COLUMNS: Final = (
+    "ID DTKS",
+    "Provinsi",
+    "Kabupaten/Kota",
+    "Kecamatan",
+    "Desa/Kelurahan",
+    "Alamat",
+    "Dusun",
+    "RT",
+    "RW",
+    "Nomor KK",
+    "Nomor NIK",
+    "Nama",
+    "Tanggal Lahir",
+    "Tempat Lahir",
+    "Jenis Kelamin",
+    "Nama Ibu Kandung",
+    "Hubungan Keluarga",
+)
+# Kept as text in the XLSX (number format "@"), whatever a spreadsheet would guess.
+TEXT_COLUMNS: Final = frozenset({"RT", "RW", "Nomor KK", "Nomor NIK", "Tanggal Lahir"})
+_WIDTHS: Final = {
+    "ID DTKS": 12,
+    "Provinsi": 18,
+    "Kabupaten/Kota": 24,
+    "Kecamatan": 20,
+    "Desa/Kelurahan": 22,
+    "Alamat": 40,
+    "Dusun": 16,
+    "RT": 6,
+    "RW": 6,
+    "Nomor KK": 20,
+    "Nomor NIK": 20,
+    "Nama": 30,
+    "Tanggal Lahir": 15,
+    "Tempat Lahir": 18,
+    "Jenis Kelamin": 15,
+    "Nama Ibu Kandung": 28,
+    "Hubungan Keluarga": 20,
+}
+# The meeting's decision that puts a request in the BNBA by default.
+LAYAK: Final = "layak"
+# Rows fetched per round trip: large enough to be quick, small enough to stay flat.
+FETCH_ROWS: Final = 500
+# Values a spreadsheet would run as a formula when the CSV is opened (OWASP).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_JAKARTA: Final = ZoneInfo("Asia/Jakarta")
+
+ExportFormat = Literal["xlsx", "csv"]
+FORMATS: Final[tuple[ExportFormat, ...]] = ("xlsx", "csv")
+BnbaRow = tuple[str, ...]
+
+
+class BnbaError(ValueError):
+    """A selection or file name that cannot be exported; the message is for staff."""
+
+
+@dataclass(frozen=True)
+class BnbaSelection:
+    """Which usulan go into the list.
+
+    `area`: a kabupaten/kota ("32.04"), kecamatan ("32.04.05") or desa ("32.04.05.2004")
+    code; every usulan whose village lies in it. `musyawarah_id`: only the requests on that
+    meeting's agenda, and only those it found "layak" unless `all_decisions`. `statuses`:
+    only requests in one of these statuses (empty: any status, open or closed).
+    """
+
+    area: str
+    musyawarah_id: int | None = None
+    all_decisions: bool = False
+    statuses: tuple[str, ...] = ()
+
+
+def format_for(path: Path) -> ExportFormat:
+    """The export format a file name asks for: `.xlsx` or `.csv` (any case)."""
+    suffix = path.suffix.lower().lstrip(".")
+    for fmt in FORMATS:
+        if suffix == fmt:
+            return fmt
+    raise BnbaError(f"{path.name!r}: the file name must end in .xlsx or .csv")
+
+
+def check_selection(
+    connection: Connection, selection: BnbaSelection, regions: RegionIndex
+) -> BnbaSelection:
+    """The selection with its area code normalised, or BnbaError saying what is wrong."""
+    area = dotted_code(selection.area)
+    region = regions.get(area) if area else None
+    if area is None or region is None:
+        raise BnbaError(f"{selection.area!r} is not a Kemendagri region code")
+    if region.level == "provinsi":
+        raise BnbaError(
+            f"{area} is a province: export a kabupaten/kota, kecamatan or desa/kelurahan"
+        )
+    if selection.musyawarah_id is not None:
+        village = connection.scalar(
+            select(col(Musyawarah.village_code)).where(
+                col(Musyawarah.id) == selection.musyawarah_id
+            )
+        )
+        if village is None:
+            raise BnbaError(f"there is no musyawarah {selection.musyawarah_id}")
+        if not _in_area(village, area):
+            raise BnbaError(
+                f"musyawarah {selection.musyawarah_id} was held in {village}, outside {area}"
+            )
+    return replace(selection, area=area)
+
+
+def _in_area(village_code: str, area: str) -> bool:
+    return village_code == area or village_code.startswith(area + ".")
+
+
+def bnba_query(selection: BnbaSelection) -> Select[Any]:
+    """One row per request and member (a request without members gives one row), in export
+    order. `selection.area` must be normalised (see `check_selection`)."""
+    answers = col(Request.answers)
+    village = col(Request.village_code)
+    area = selection.area
+    statement = (
+        select(
+            col(Request.id),
+            village,
+            col(Request.nik),
+            col(Request.kk),
+            col(Request.name),
+            *(answers[key].as_string() for key in _ANSWER_KEYS),
+            col(HouseholdMember.position),
+            col(HouseholdMember.nik),
+            col(HouseholdMember.name),
+            col(HouseholdMember.relationship),
+        )
+        .select_from(Request)
+        .outerjoin(HouseholdMember, col(HouseholdMember.request_id) == col(Request.id))
+        .where(col(Request.kind) == "usulan")
+        # Codes are digits and dots (checked), so LIKE needs no escaping; a desa is exact.
+        .where(village == area if area.count(".") == 3 else village.like(area + ".%"))
+        .order_by(village, col(Request.ticket), col(HouseholdMember.position))
+    )
+    if selection.statuses:
+        statement = statement.where(col(Request.status).in_(selection.statuses))
+    if selection.musyawarah_id is not None:
+        agenda = select(col(MusyawarahItem.request_id)).where(
+            col(MusyawarahItem.musyawarah_id) == selection.musyawarah_id
+        )
+        if not selection.all_decisions:
+            agenda = agenda.where(col(MusyawarahItem.decision) == LAYAK)
+        statement = statement.where(col(Request.id).in_(agenda))
+    return statement
+
+
+_ANSWER_KEYS: Final = (
+    "birth_place",
+    "birth_date",
+    "mother_name",
+    "relationship",
+    "dusun",
+    "rt",
+    "rw",
+    "street",
+)
+
+
+def bnba_rows(
+    connection: Connection,
+    selection: BnbaSelection,
+    *,
+    regions: RegionIndex,
+    today: date,
+    fetch_rows: int = FETCH_ROWS,
+) -> Iterator[BnbaRow]:
+    """The BNBA rows, streamed (`fetch_rows` at a time) in export order."""
+    person = _PersonRows(regions, today)
+    statement = bnba_query(selection).execution_options(yield_per=fetch_rows)
+    previous: int | None = None
+    place: tuple[str, ...] = ()
+    kk_text = ""
+    for row in connection.execute(statement):
+        (request_id, village, nik, kk, name, *answers, position, m_nik, m_name, m_rel) = row
+        if request_id != previous:  # the request's first row: its proposed person
+            previous = request_id
+            place = person.address(village, *answers[4:])
+            kk_text = kk or ""
+            yield person.head(place, kk_text, nik, name, *answers[:4])
+        if position is not None:
+            yield person.member(place, kk_text, m_nik, m_name, m_rel)
+
+
+class _PersonRows:
+    """Builds the rows of one export, memoising the look-ups that repeat."""
+
+    def __init__(self, regions: RegionIndex, today: date) -> None:
+        self._regions = regions
+        self._today = today
+        self._region_names: dict[str, tuple[str, str, str, str]] = {}
+        self._relationships: dict[str | None, str] = {}
+
+    def address(
+        self, village: str, dusun: str | None, rt: str | None, rw: str | None, street: str | None
+    ) -> tuple[str, ...]:
+        """(provinsi, kabupaten/kota, kecamatan, desa/kelurahan, alamat, dusun, rt, rw)."""
+        names = self._region_names.get(village)
+        if names is None:  # a handful of villages per export
+            names = self._region_names[village] = self._names(village)
+        return (*names, street or "", dusun or "", rt or "", rw or "")
+
+    def _names(self, village: str) -> tuple[str, str, str, str]:
+        # The current list wins; a retired code resolves from the retired list.
+        found = [self._regions.get(code) for code in (village[:2], village[:5], village[:8])]
+        desa = self._regions.get(village)
+        provinsi, kabupaten, kecamatan = (region.name if region else "" for region in found)
+        return provinsi, kabupaten, kecamatan, desa.name if desa else ""
+
+    def relationship(self, value: str | None) -> str:
+        """The Indonesian label of a relationship choice ("Kepala keluarga"), else as stored."""
+        label = self._relationships.get(value)
+        if label is None:
+            texts, key = catalogue("id"), f"choice.relationship.{value}"
+            label = texts.text(key) if value and texts.has(key) else (value or "")
+            self._relationships[value] = label
+        return label
+
+    def head(
+        self,
+        place: tuple[str, ...],
+        kk: str,
+        nik: str,
+        name: str,
+        birth_place: str | None,
+        birth_date: str | None,
+        mother_name: str | None,
+        relationship: str | None,
+    ) -> BnbaRow:
+        born, sex = self.nik_birth_and_sex(nik)
+        if birth_date:  # asked, and checked against the NIK when it was given
+            born = _dmy(birth_date)
+        return (
+            "",
+            *place,
+            kk,
+            nik,
+            name,
+            born,
+            birth_place or "",
+            sex,
+            mother_name or "",
+            self.relationship(relationship),
+        )
+
+    def member(
+        self, place: tuple[str, ...], kk: str, nik: str | None, name: str, relationship: str
+    ) -> BnbaRow:
+        # Members were asked only NIK, name and relationship: birth date and sex come from
+        # the NIK when there is one, and stay empty otherwise.
+        born, sex = self.nik_birth_and_sex(nik) if nik else ("", "")
+        return ("", *place, kk, nik or "", name, born, "", sex, "", self.relationship(relationship))
+
+    def nik_birth_and_sex(self, nik: str) -> tuple[str, str]:
+        """("DD-MM-YYYY", "L"|"P") from the NIK, or ("", "") when check_nik refuses it."""
+        info = check_nik(nik, today=self._today, regions=self._regions).value
+        return (info.birth_date.strftime("%d-%m-%Y"), info.sex) if info else ("", "")
+
+
+def _dmy(iso: str) -> str:
+    try:
+        return date.fromisoformat(iso).strftime("%d-%m-%Y")
+    except ValueError:
+        return iso  # not ours to fix: show it as stored
+
+
+# --- writers ---------------------------------------------------------------------------------
+
+
+def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path) -> int:
+    """Write the rows as a one-sheet workbook in write-only mode; returns the row count."""
+    workbook = Workbook(write_only=True)
+    # A WriteOnlyWorksheet; its stubs lack column_dimensions and auto_filter, so it stays Any.
+    sheet = workbook.create_sheet("BNBA")
+    # Widths, frozen header: before the first row (write-only writes the top first).
+    for index, title in enumerate(BNBA_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[title]
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in BNBA_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    # Text columns get a styled cell ("@"), and so does any value openpyxl would take for a
+    # formula; the rest go in as plain strings (the fast path). One reusable cell per
+    # column: append writes the row out before it returns.
+    cells = [WriteOnlyCell(sheet) for _ in BNBA_COLUMNS]
+    styled = [title in TEXT_COLUMNS for title in BNBA_COLUMNS]
+    for cell, text in zip(cells, styled, strict=True):
+        if text:
+            cell.number_format = "@"
+    count = 0
+    line: list[Cell | str | None] = [None] * len(BNBA_COLUMNS)
+    for row in rows:
+        if ILLEGAL_CHARACTERS_RE.search("".join(row)):  # control characters XML cannot hold
+            row = tuple(ILLEGAL_CHARACTERS_RE.sub("", value) for value in row)
+        for i, value in enumerate(row):
+            if not value:
+                line[i] = None
+            elif styled[i] or value[0] == "=":
+                cell = cells[i]
+                cell.value = value
+                cell.data_type = "s"  # never a formula
+                line[i] = cell
+            else:
+                line[i] = value
+        sheet.append(line)
+        count += 1
+    last = get_column_letter(len(BNBA_COLUMNS))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"  # written at the end of the sheet
+    workbook.save(out)
+    return count
+
+
+def write_csv(rows: Iterable[BnbaRow], out: BinaryIO) -> int:
+    """Write the rows as CSV (UTF-8 with BOM, comma, all quoted); returns the row count."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        writer.writerow(BNBA_COLUMNS)
+        count = 0
+        for row in rows:
+            writer.writerow(["'" + v if v.startswith(_FORMULA_START) else v for v in row])
+            count += 1
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's stream open
+    return count
+
+
+def write_rows(rows: Iterable[BnbaRow], out: BinaryIO, fmt: ExportFormat) -> int:
+    return write_xlsx(rows, out) if fmt == "xlsx" else write_csv(rows, out)
+
+
+# --- the library entry points ------------------------------------------------------------------
+
+
+def write_bnba(
+    source: Engine | Session,
+    selection: BnbaSelection,
+    out: BinaryIO | Path,
+    fmt: ExportFormat,
+    *,
+    regions: RegionIndex | None = None,
+    today: date | None = None,
+    fetch_rows: int = FETCH_ROWS,
+) -> int:
+    """Write the BNBA of `selection` to `out`; returns how many people (rows) it holds.
+
+    Raises BnbaError before anything is written when the selection is wrong. A Path is
+    written to a private temporary file (mode 0600) next to it and renamed into place once
+    complete: a failed export leaves no partial file of personal data behind.
+    Memory holds one batch of `fetch_rows` database rows, however many people there are.
+    Access control (may this staff member export this area?) is the caller's.
+    """
+    index = regions if regions is not None else default_regions()
+    day = today if today is not None else datetime.now(_JAKARTA).date()
+    with _reading(source) as connection:
+        checked = check_selection(connection, selection, index)
+        rows = bnba_rows(connection, checked, regions=index, today=day, fetch_rows=fetch_rows)
+        if isinstance(out, Path):
+            return _write_file(rows, out, fmt)
+        return write_rows(rows, out, fmt)
+
+
+@contextmanager
+def _reading(source: Engine | Session) -> Iterator[Connection]:
+    if isinstance(source, Session):
+        yield source.connection()
+        return
+    # DEFERRED on SQLite: a long read must not hold the write lock (no-op on PostgreSQL).
+    with source.connect().execution_options(**{DEFERRED_BEGIN: True}) as connection:
+        yield connection
+
+
+def _write_file(rows: Iterable[BnbaRow], path: Path, fmt: ExportFormat) -> int:
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            count = write_rows(rows, handle, fmt)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def log_export(
+    engine: Engine,
+    selection: BnbaSelection,
+    fmt: ExportFormat,
+    rows: int,
+    *,
+    staff_id: int | None,
+    at: datetime | None = None,
+) -> int:
+    """Record an export in its own transaction (call it once the file is complete);
+    returns the log row's id. `staff_id` None: from the command line."""
+    area = dotted_code(selection.area) or selection.area
+    entry = ExportLog(
+        staff_id=staff_id,
+        at=at or datetime.now(UTC),
+        area_code=area,
+        musyawarah_id=selection.musyawarah_id,
+        file_format=fmt,
+        rows=rows,
+    )
+    with Session(engine) as session, session.begin():
+        session.add(entry)
+        session.flush()
+        assert entry.id is not None
+        return entry.id
+
+
+def export_bnba(
+    engine: Engine,
+    selection: BnbaSelection,
+    out: BinaryIO | Path,
+    fmt: ExportFormat,
+    *,
+    staff_id: int | None,
+    regions: RegionIndex | None = None,
+    now: datetime | None = None,
+) -> int:
+    """`write_bnba`, then `log_export` once the file is complete; returns the row count."""
+    moment = now or datetime.now(UTC)
+    count = write_bnba(
+        engine, selection, out, fmt, regions=regions, today=moment.astimezone(_JAKARTA).date()
+    )
+    log_export(engine, selection, fmt, count, staff_id=staff_id, at=moment)
+    return count
