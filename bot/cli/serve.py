@@ -9,6 +9,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.channels.telegram.config import describe_mode as describe_telegram
 from bot.settings import Settings
 
 # Hosts that mean "every interface": a browser cannot open them, so show loopback instead.
@@ -67,6 +68,7 @@ def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
         f"Database:         {describe_database(settings.database_url)}",
         f"Conversations:    kept {describe_state_store(settings)}",
         f"Photos:           {Path(settings.data_dir).expanduser().resolve()}",
+        f"Telegram:         {describe_telegram(settings)}",
         "Press Ctrl-C to stop.",
     ]
 

@@ -16,6 +16,7 @@ the code under test shows up as an error instead of a silent success.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import socket
@@ -257,19 +258,20 @@ class TelegramBotApiDouble:
         )
 
     async def _api(self, request: Request) -> Response:
+        arrived = time.monotonic()
         method = request.path_params["method"]
         params = await _read_params(request)
         if request.path_params["token"] != self.token:
-            return self._answer(method, params, _error(401, "Unauthorized"))
-        failure = self._take_failure(method, params)
-        if failure is not None:
-            return self._answer(method, params, failure)
-        if method == "getUpdates":
-            return self._answer(method, params, await self._get_updates(params))
-        handler = self._handlers().get(method)
-        if handler is None:
-            return self._answer(method, params, _error(404, "Not Found"))
-        return self._answer(method, params, handler(params))
+            response = _error(401, "Unauthorized")
+        elif (failure := self._take_failure(method, params)) is not None:
+            response = failure
+        elif method == "getUpdates":
+            response = await self._get_updates(params)
+        elif (handler := self._handlers().get(method)) is not None:
+            response = handler(params)
+        else:
+            response = _error(404, "Not Found")
+        return self._answer(Call(method, params, response.status_code, arrived), response)
 
     async def _download(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
@@ -282,11 +284,10 @@ class TelegramBotApiDouble:
             return Response(status_code=404)
         return Response(found.data, media_type="application/octet-stream")
 
-    def _answer(self, method: str, params: dict[str, Any], response: JSONResponse) -> Response:
+    def _answer(self, call: Call, response: JSONResponse) -> Response:
         result = json.loads(bytes(response.body)).get("result")
-        call = Call(method, params, response.status_code, time.monotonic(), result)
         with self._lock:
-            self._state.calls.append(call)
+            self._state.calls.append(dataclasses.replace(call, result=result))
         return response
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> JSONResponse | None:

@@ -267,13 +267,12 @@ def test_a_chat_that_blocked_the_bot_is_marked_unreachable_and_not_retried(
         assert session.exec(select(ChatContact)).one().unreachable_at is None
 
 
-def test_a_wrong_secret_changes_nothing(
-    start: Callable[..., TestClient], double: TelegramBotApiDouble
+@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "not-the-secret"}])
+def test_a_missing_or_wrong_secret_changes_nothing(
+    start: Callable[..., TestClient], double: TelegramBotApiDouble, headers: dict[str, str]
 ) -> None:
     client = start()
-    response = client.post(
-        PATH, json=Updates().text("menu"), headers={SECRET_HEADER: "not-the-secret"}
-    )
+    response = client.post(PATH, json=Updates().text("menu"), headers=headers)
     assert response.status_code == 403
     assert count(client, ProcessedMessage) == 0 and count(client, ChatContact) == 0
     assert double.messages() == []

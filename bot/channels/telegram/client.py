@@ -66,6 +66,7 @@ async def start_bot(bot: ExtBot[int]) -> None:
     try:
         await bot.initialize()
     except InvalidToken as error:
+        await bot.shutdown()  # the HTTP clients were opened before getMe was refused
         raise TelegramConfigError(
             "Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather."
         ) from error

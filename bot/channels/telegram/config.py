@@ -41,7 +41,7 @@ def check_telegram_settings(settings: Settings) -> None:
     webhook without it runs only when ALLOW_INSECURE_WEBHOOKS says this is local development.
     """
     secret = settings.telegram_webhook_secret
-    if secret is not None and not _SECRET_RE.fullmatch(secret):
+    if secret and not _SECRET_RE.fullmatch(secret):
         raise TelegramConfigError(
             "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 letters, digits, '_' and '-' "
             "(Telegram's rule); generate one with: python3 -c "
