@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     )
     max_photo_bytes: int = 10 * 1024 * 1024
     log_level: str = "INFO"
+    worker_in_serve: bool = Field(
+        default=True,
+        description="serve sends outbox notifications itself; false when `worker` runs apart.",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs staff sessions and login links; made and kept in DATA_DIR if unset.",

@@ -19,6 +19,7 @@ from webhook import health, simulator, telegram, whatsapp
 from webhook.errors import install_error_handlers
 from webhook.housekeeping import purge_forever
 from webhook.middleware import BodySizeLimit, SecurityHeaders
+from webhook.staff.routes import router as staff_router
 
 if TYPE_CHECKING:
     # Imported lazily at runtime: the web layer (and its tests with a fake service) should
@@ -59,7 +60,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         purging = asyncio.create_task(purge_forever(owned, interval))
     try:
         # The Telegram bot (and long polling when there is no public URL) runs inside.
-        async with telegram.running(app):
+        async with telegram.running(app), _outbox_worker(app, owned):
             yield
     finally:
         if purging is not None:
@@ -71,6 +72,29 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             owned.close()
             app.state.service = None
             app.state.container = None
+
+
+@asynccontextmanager
+async def _outbox_worker(app: FastAPI, owned: Container | None) -> AsyncIterator[None]:
+    """On the embedded default, `serve` sends notifications itself (no second process)."""
+    settings: Settings = app.state.settings
+    if owned is None or not settings.worker_in_serve:
+        yield
+        return
+    from bot.worker import run_worker
+
+    stop = asyncio.Event()
+    channel = getattr(app.state, "telegram", None)
+    task = asyncio.create_task(
+        run_worker(settings, owned.engine, stop, telegram_bot=channel.bot if channel else None),
+        name="outbox-worker",
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, timeout=10)
 
 
 def create_app(
@@ -102,6 +126,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
+    app.include_router(staff_router)
     if settings.simulator_enabled:
         app.include_router(simulator.router)
         app.mount("/static", StaticFiles(directory=simulator.STATIC_DIR), name="static")

@@ -102,7 +102,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                headers["Cache-Control"] = "no-store" if is_api else "no-cache"
+                # A route's own, stricter policy (staff photos: private, no-store) stands.
+                headers.setdefault("Cache-Control", "no-store" if is_api else "no-cache")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -24,7 +24,12 @@ __all__ = ["tiny_png"]
 
 def settings_for_test(**overrides: Any) -> Settings:
     # Explicit values, so a developer's .env or environment cannot change what is tested.
-    values: dict[str, Any] = {"simulator_enabled": True, "database_url": "sqlite://"}
+    values: dict[str, Any] = {
+        "simulator_enabled": True,
+        "database_url": "sqlite://",
+        # Web-layer tests drive the outbox themselves when they need it.
+        "worker_in_serve": False,
+    }
     values.update(overrides)
     return Settings(**values)
 
