@@ -153,6 +153,7 @@ def settings_for(url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "redis_url": None,
         "simulator_enabled": False,
         "secret_key": "test-secret-for-the-dashboard",
+        "worker_in_serve": False,  # the outbox keeps what was written, for the assertions
     }
     values.update(overrides)
     return Settings(**values)

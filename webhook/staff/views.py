@@ -6,6 +6,7 @@ Pure helpers over a session and the workflows; the routes decide who may see wha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -111,6 +112,10 @@ _CATALOGUE: Final = catalogue("id")
 _HIDDEN_ANSWERS: Final = frozenset({"consent", "members_now", "consent_given_at"})
 OBJECTOR_ANSWERS: Final = frozenset({"objector_nik", "objector_name"})
 _NUMBERS: Final = frozenset({"nik", "kk", "subject_nik", "objector_nik"})
+# What the chat worked out and stored next to an answer: a NIK's birth date and sex, a
+# village's label. Never shown as answers (for a sanggahan they would describe the objector).
+_DERIVED: Final = re.compile(r"(^|_)nik_(birth_date|sex)$|_label$")
+_SEXES: Final = {"L": "Laki-laki", "P": "Perempuan"}
 
 
 # -- small labels ---------------------------------------------------------------------------
@@ -427,6 +432,14 @@ def answer_list(
         if key in _HIDDEN_ANSWERS or key in skip or key.startswith("consent"):
             continue
         value = answers[key]
+        spec = FIELDS.get(key)
+        if spec is not None and spec.kind in ("photo", "location"):
+            continue  # shown in the photo and location section
+        if key == "nik_sex" and request.kind == "usulan":
+            shown.append(Answer("Jenis kelamin (menurut NIK)", _SEXES.get(str(value), str(value))))
+            continue
+        if _DERIVED.search(key):
+            continue  # worked out by the chat from another answer (a NIK, the village)
         if request.kind == "sanggahan" and key in OBJECTOR_ANSWERS and not reveal:
             masked = mask_nik(str(value)) if key == "objector_nik" else "(dirahasiakan)"
             shown.append(Answer(FIELDS[key].label, masked, number=key == "objector_nik"))
@@ -488,7 +501,7 @@ def timeline(
 
     def label(stage_id: str | None) -> str:
         if stage_id is None:
-            return "-"
+            return "(dikirim)"
         try:
             return workflow.stage(stage_id).label.id
         except TransitionRefused:
