@@ -578,6 +578,13 @@ def test_moving_a_request_needs_a_note_where_the_workflow_says(dash: Dashboard) 
     assert "Tahap permohonan sudah diubah" in detail
     assert "Sri (Operator desa/kelurahan)" in detail  # who, in the timeline
 
+    # Consent withdrawn: the request may only be closed, so only closing is offered.
+    withdrawn = dash.file(chat_id="c2", nik=NIK_C, members=[], flags=["consent_withdrawn"])
+    page = client.get(f"/staff/requests/{withdrawn}").text
+    assert "Persetujuan ditarik" in page
+    assert "Tutup (ganda atau tidak lengkap)" in page
+    assert "Masukkan agenda musyawarah" not in page
+
 
 def test_bulk_forwarding_reports_what_moved_and_what_was_refused(dash: Dashboard) -> None:
     dash.staff("camat", "kecamatan", ["32.04.05"])

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
@@ -48,6 +49,7 @@ from webhook.staff.deps import (
     SessionDep,
     StaffDep,
     StaffRoute,
+    clock,
     engine_of,
     not_found,
     render,
@@ -220,7 +222,11 @@ def plan_meeting(
 
 
 def _candidates(
-    session: Session, board: Dashboard, meeting: Musyawarah, on_agenda: set[int]
+    session: Session,
+    board: Dashboard,
+    meeting: Musyawarah,
+    on_agenda: set[int],
+    now: datetime,
 ) -> list[tuple[views.Row, str | None]]:
     """Open requests of the meeting's village that can go on its agenda, with the reason
     when one cannot (on another meeting's agenda, consent withdrawn)."""
@@ -258,7 +264,7 @@ def _candidates(
         found,
         workflows=board.workflows,
         regions=board.regions,
-        today=datetime.now(UTC).astimezone(views.LOCAL_ZONE).date(),
+        today=now.astimezone(views.LOCAL_ZONE).date(),
     )
     result = []
     for row in rows:
@@ -284,12 +290,13 @@ def _meeting_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     assert meeting.id is not None
+    now = clock(request)
     zone = zone_for_area(meeting.village_code)
     pairs = agenda(session, meeting)
     lines = views.agenda_lines(pairs, board.workflows)
     planned = meeting.status == "planned"
     candidates = (
-        _candidates(session, board, meeting, {r.id for _i, r in pairs if r.id is not None})
+        _candidates(session, board, meeting, {r.id for _i, r in pairs if r.id is not None}, now)
         if planned
         else []
     )
@@ -309,7 +316,7 @@ def _meeting_page(
         decisions=DECISIONS,
         decision_labels=dict(DECISIONS),
         ba_date=views.local_day(meeting.berita_acara_date, UTC),
-        today=datetime.now(zone).date().isoformat(),
+        today=now.astimezone(zone).date().isoformat(),
         error=error,
         done=DONE.get(done or ""),
         form=form or {},
@@ -659,8 +666,6 @@ def agenda_workbook(
     meeting: Musyawarah, village: str, held: str, lines: list[views.AgendaLine]
 ) -> bytes:
     """The agenda as an XLSX (openpyxl write-only mode)."""
-    from openpyxl.utils import get_column_letter
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Agenda")
     for index, (_title, width) in enumerate(AGENDA_COLUMNS, start=1):

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -83,19 +83,19 @@ def meetings_in(
     planned_only: bool = False,
     limit: int = 100,
 ) -> list[views.MeetingView]:
-    """Meetings in these areas, planned ones first (soonest first), then closed ones."""
-    statement = select(Musyawarah)
+    """Meetings in these areas: planned ones (soonest first), then closed ones (latest
+    first), at most `limit` of each."""
     scope = area_condition(list(areas), col(Musyawarah.village_code))
-    if scope is not None:
-        statement = statement.where(scope)
-    if planned_only:
-        statement = statement.where(Musyawarah.status == "planned")
-    statement = statement.order_by(
-        col(Musyawarah.status).desc(),  # "planned" before "closed"
-        col(Musyawarah.held_on),
-        col(Musyawarah.id),
-    ).limit(limit)
-    meetings = list(session.exec(statement))
+    meetings: list[Musyawarah] = []
+    kinds: list[tuple[str, Any]] = [("planned", col(Musyawarah.held_on))]
+    if not planned_only:
+        kinds.append(("closed", col(Musyawarah.held_on).desc()))
+    for status, order in kinds:
+        statement = select(Musyawarah).where(Musyawarah.status == status)
+        if scope is not None:
+            statement = statement.where(scope)
+        statement = statement.order_by(order, col(Musyawarah.id)).limit(limit)
+        meetings.extend(session.exec(statement))
     counts: dict[int, tuple[int, int]] = {}
     ids = [m.id for m in meetings if m.id is not None]
     if ids:
@@ -140,9 +140,14 @@ def bnba_download(
     folder = Path(tempfile.mkdtemp(prefix="dtsen-bnba-"))
     try:
         rows = export_bnba(engine, selection, folder / filename, fmt, staff_id=staff_id, now=now)
-    except BnbaError as error:
+    except BnbaError:
         shutil.rmtree(folder, ignore_errors=True)
-        raise PageError(400, "Ekspor tidak bisa dibuat", str(error)) from None
+        raise PageError(
+            400,
+            "Ekspor tidak bisa dibuat",
+            "Kode wilayah tidak dikenal, atau terlalu luas: pilih kabupaten/kota, kecamatan "
+            "atau desa/kelurahan.",
+        ) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
