@@ -7,6 +7,7 @@ import click
 from bot.cli.chat import chat
 from bot.cli.check import check
 from bot.cli.digest import digest
+from bot.cli.export import export
 from bot.cli.purge import purge
 from bot.cli.serve import serve
 from bot.cli.staff import staff
@@ -27,3 +28,4 @@ main.add_command(telegram)
 main.add_command(staff)
 main.add_command(worker)
 main.add_command(digest)
+main.add_command(export)
