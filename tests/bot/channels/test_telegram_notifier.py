@@ -159,7 +159,7 @@ def test_one_chat_gets_about_one_message_a_second_after_a_short_burst(
     times = [c.at for c in double.calls_to("sendMessage")]
     assert len(times) == 5
     # Three at once (a reply is often two or three messages), then one a second.
-    assert times[2] - times[0] < 0.5
+    assert times[2] - times[0] < 0.9  # paced, it would be 2 seconds
     assert times[3] - times[0] >= 0.9 and times[4] - times[0] >= 1.9
 
 

@@ -75,17 +75,19 @@ def poll_until(
     assert done(), f"polling did not get there; calls: {double.calls}"
 
 
+def confirmed(double: TelegramBotApiDouble, update: dict[str, Any]) -> bool:
+    """A poll has told Telegram that `update` (and all before it) is done."""
+    polls = double.calls_to("getUpdates")
+    return any(p.params.get("offset") == update["update_id"] + 1 for p in polls)
+
+
 def test_updates_are_answered_in_order_and_confirmed(double: TelegramBotApiDouble) -> None:
     updates = Updates(chat_id=CHAT)
     first, second = updates.text("/start"), updates.text("status")
     double.push_updates(first, second)
     service = FlakyService()
 
-    def confirmed() -> bool:
-        polls = double.calls_to("getUpdates")
-        return any(p.params.get("offset") == second["update_id"] + 1 for p in polls)
-
-    poll_until(double, service, confirmed)
+    poll_until(double, service, lambda: confirmed(double, second))
 
     assert [m.text for m in service.received] == ["menu", "status"]
     assert double.texts(CHAT) == ["echo: menu", "echo: status"]
@@ -119,7 +121,7 @@ def test_a_failed_update_is_retried_not_skipped(double: TelegramBotApiDouble) ->
     double.push_updates(update)
     service = FlakyService(failures=2)
 
-    poll_until(double, service, lambda: bool(double.texts(CHAT)))
+    poll_until(double, service, lambda: confirmed(double, update))
 
     assert [m.message_id for m in service.received] == [str(update["update_id"])]
     assert double.texts(CHAT) == ["echo: menu"]
