@@ -40,14 +40,15 @@ def check_telegram_settings(settings: Settings) -> None:
     Without TELEGRAM_WEBHOOK_SECRET the route cannot tell Telegram from an attacker, so a
     webhook without it runs only when ALLOW_INSECURE_WEBHOOKS says this is local development.
     """
+    mode = telegram_mode(settings)
     secret = settings.telegram_webhook_secret
-    if secret and not _SECRET_RE.fullmatch(secret):
+    if mode != "off" and secret and not _SECRET_RE.fullmatch(secret):
         raise TelegramConfigError(
             "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 letters, digits, '_' and '-' "
             "(Telegram's rule); generate one with: python3 -c "
             "'import secrets; print(secrets.token_urlsafe(32))'"
         )
-    if telegram_mode(settings) == "webhook" and not secret and not settings.allow_insecure_webhooks:
+    if mode == "webhook" and not secret and not settings.allow_insecure_webhooks:
         raise TelegramConfigError(
             "TELEGRAM_BOT_TOKEN and PUBLIC_BASE_URL are set (webhook mode) but "
             "TELEGRAM_WEBHOOK_SECRET is not: anyone could post fake updates. Set the secret "
