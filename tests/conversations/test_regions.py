@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from conversations.validators import Region, RegionIndex, Village, default_regions, dotted_code
@@ -198,20 +196,3 @@ def test_search_offers_current_villages_only(regions: RegionIndex) -> None:
     found = regions.search_villages("Samkai", limit=50)
     assert found, "the renumbered village is found under its current code"
     assert all(not v.retired and not v.code.startswith("91.01.") for v in found)
-
-
-def test_search_is_fast(regions: RegionIndex) -> None:
-    queries = ["sukamaju", "desa sukamaju", "sukamju", "suka", "s", "ang", "tanjung sarri", "xyzzy"]
-    regions.search_villages("warm up the lazy typo tables")
-    # CPU time, not wall time: a busy shared test machine must not make this flaky.
-    start = time.process_time()
-    for query in queries * 5:
-        regions.search_villages(query, prefer_kecamatan=CIBEBER)
-    per_query_ms = (time.process_time() - start) * 1000 / (len(queries) * 5)
-    assert per_query_ms < 20
-
-
-def test_load_is_fast() -> None:
-    start = time.process_time()
-    RegionIndex.load()
-    assert time.process_time() - start < 1.0
