@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.channels.telegram.config import describe_mode as describe_telegram
+from bot.channels.whatsapp.config import WhatsAppConfig
 from bot.settings import Settings
 
 # Hosts that mean "every interface": a browser cannot open them, so show loopback instead.
@@ -69,8 +70,19 @@ def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
         f"Conversations:    kept {describe_state_store(settings)}",
         f"Photos:           {Path(settings.data_dir).expanduser().resolve()}",
         f"Telegram:         {describe_telegram(settings)}",
+        f"WhatsApp:         {describe_whatsapp(settings)}",
+        f"Staff dashboard:  {base}staff/  (accounts: dtsen-bot staff add)",
         "Press Ctrl-C to stop.",
     ]
+
+
+def describe_whatsapp(settings: Settings) -> str:
+    config = WhatsAppConfig.from_settings(settings)
+    if config.can_verify:
+        return f"webhook at {config.public_base_url}/webhook/whatsapp"
+    if config.webhooks_enabled:
+        return "webhook WITHOUT signature checks (ALLOW_INSECURE_WEBHOOKS: development only)"
+    return "off (PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN not all set)"
 
 
 @click.command()

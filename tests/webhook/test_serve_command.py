@@ -90,3 +90,22 @@ def test_serve_says_when_the_chat_page_is_off(
 
     assert result.exit_code == 0, result.output
     assert "Chat page:        off" in result.output
+
+
+def test_serve_says_where_the_staff_dashboard_is_and_whether_whatsapp_is_on() -> None:
+    from bot.cli.serve import startup_lines
+    from tests.webhook.support import settings_for_test
+
+    off = startup_lines(settings_for_test(), "127.0.0.1", 8000)
+    assert "Staff dashboard:  http://127.0.0.1:8000/staff/  (accounts: dtsen-bot staff add)" in off
+    assert any(line.startswith("WhatsApp:         off") for line in off)
+    on = startup_lines(
+        settings_for_test(
+            public_base_url="https://bot.example.go.id",
+            twilio_account_sid="AC1",
+            twilio_auth_token="secret",
+        ),
+        "127.0.0.1",
+        8000,
+    )
+    assert "WhatsApp:         webhook at https://bot.example.go.id/webhook/whatsapp" in on
