@@ -17,9 +17,9 @@ simulator); "unreachable" means the channel recorded that the chat cannot be rea
 All four are final for the outbox (status `sent`, with the path): from there on the
 channel owns the message. A notifier that raises is retried.
 
-The simulator has no push: `SimulatorNotifier` stores the message as a waiting outbound
-message (`outbound_message`, path "waiting", with its body), where the chat page can pick
-it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
+The simulator and the terminal chat have no push: `SimulatorNotifier` stores the message
+as a waiting outbound message (`outbound_message`, path "waiting", with its body), where the
+chat page can pick it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from staff.workflow import Workflows
 log = logging.getLogger(__name__)
 
 SIMULATOR: Final = "simulator"
+TERMINAL: Final = "terminal"  # `dtsen-bot chat`
 DEFAULT_LEASE: Final = timedelta(minutes=5)
 DEFAULT_BACKOFF: Final = timedelta(seconds=30)
 DEFAULT_MAX_BACKOFF: Final = timedelta(hours=6)
@@ -57,13 +58,17 @@ LEASE_MARGIN: Final = timedelta(seconds=15)
 
 
 class SimulatorNotifier:
-    """The local chat page has no push: keep the message for the page to show."""
-
-    channel = SIMULATOR
+    """The local chat page (and the terminal chat) have no push: keep the message as a
+    waiting outbound message for the page to show."""
 
     def __init__(
-        self, engine: Engine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        engine: Engine,
+        *,
+        channel: str = SIMULATOR,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.channel = channel
         self._engine = engine
         self._clock = clock
 
@@ -75,7 +80,7 @@ class SimulatorNotifier:
         with Session(self._engine) as session, session.begin():
             record_outbound(
                 session,
-                channel=SIMULATOR,
+                channel=self.channel,
                 chat_id=chat_id,
                 kind=notification.kind,
                 path="waiting",
@@ -228,10 +233,12 @@ def build_notifiers(
       or a bot of its own, started (getMe) before the first notification;
     - whatsapp: `WhatsAppChannel.from_settings(settings).notifier(engine)` when the Twilio
       account and sender are set;
-    - simulator: always (`SimulatorNotifier`).
+    - simulator and terminal (`dtsen-bot chat`): always (`SimulatorNotifier`).
     Rows for a skipped channel go `dead` with "no notifier for channel ..." when claimed.
     """
-    notifiers: dict[str, Notifier] = {SIMULATOR: SimulatorNotifier(engine)}
+    notifiers: dict[str, Notifier] = {
+        channel: SimulatorNotifier(engine, channel=channel) for channel in (SIMULATOR, TERMINAL)
+    }
     telegram = _telegram_notifier(settings, engine, telegram_bot)
     if telegram is not None:
         notifiers["telegram"] = telegram

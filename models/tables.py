@@ -41,7 +41,16 @@ class Request(SQLModel, table=True):
     """
 
     __tablename__ = "request"
-    __table_args__ = (Index("ix_request_channel_chat_id", "channel", "chat_id"),)
+    __table_args__ = (
+        Index("ix_request_channel_chat_id", "channel", "chat_id"),
+        # "Requests in this kecamatan/kabupaten": village_code LIKE '32.04.05.%' on
+        # PostgreSQL under any collation (migration 0004, staff queue and digests).
+        Index(
+            "ix_request_village_code_prefix",
+            "village_code",
+            postgresql_ops={"village_code": "varchar_pattern_ops"},
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=16, unique=True, index=True)  # normalised: "U7KQ4M9"

@@ -31,14 +31,16 @@ daily summary is sent at the hour of their own zone (WIB, WITA or WIT, from the 
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, and_, case, func, not_, or_
+from sqlalchemy import Text, and_, case, func, not_, or_, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -47,13 +49,20 @@ from conversations.catalogue import Language, catalogue
 from conversations.flows.common import cutoff_date, long_date
 from conversations.validators import RegionIndex, default_regions
 from models.staff import staff_areas
-from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount, StaffChat
+from models.tables import (
+    Musyawarah,
+    MusyawarahItem,
+    Request,
+    StaffAccount,
+    StaffArea,
+    StaffChat,
+)
 from models.tickets import format_ticket
 from staff.access import EVERYWHERE
-from staff.outbox import enqueue
+from staff.outbox import NewNotification, enqueue_many
 from staff.review import area_condition, is_area_code
 from staff.workflow import Label, Workflow, Workflows
-from staff.working_days import add_working_days
+from staff.working_days import is_working_day
 
 Level = Literal["village", "kecamatan", "kabupaten", "province", "all"]
 
@@ -62,8 +71,12 @@ DIGEST: Final = "digest"
 OVERDUE_SHOWN: Final = 5  # overdue requests listed by name (village); more areas: 2x
 GROUPS_SHOWN: Final = 8  # dusun or desa lines in the "new" part
 DEFAULT_SINCE: Final = timedelta(days=1)
-# Above this many areas in one run, scanning the whole table beats OR-ing their prefixes.
+# Above this many kecamatan/kabupaten/province areas in one run, scanning the whole table
+# beats OR-ing their prefixes (desa codes go into one IN list, served by the index).
 SCAN_ALL_ABOVE: Final = 50
+# The daily run counts this many staff members' areas at a time: memory stays bounded
+# (about 15 MB) however many desa there are, at the cost of one set of queries per chunk.
+DAILY_CHUNK: Final = 1000
 
 _WITA: Final = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
 _WIT: Final = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
@@ -106,6 +119,7 @@ class OverdueItem:
     status: str
     stage: Label
     entered: date
+    entered_at: datetime
     days_over: int
 
 
@@ -161,16 +175,48 @@ def _local_midnight(day: date) -> datetime:
 def late_threshold(workflow: Workflow, stage_id: str, today: date) -> datetime | None:
     """Requests that entered this stage before the returned moment are overdue today.
 
-    The last entry date E with due(E) < today; entries from the day after are on time.
-    None when the stage has no time standard.
+    Late means at least one working day past the due day (`Workflow.overdue_days` > 0):
+    the due day, the `sla`-th working day after the entry day E, is before W, the last
+    working day up to today; that is, (E, W) holds at least `sla` working days. Counting
+    back from W, the `sla`-th working day D is the first entry day still on time;
+    everything that entered before D is late. None when the stage has no time standard.
     """
     sla = workflow.stage(stage_id).sla_days
     if sla is None:
         return None
-    entered = today - timedelta(days=1)
-    while add_working_days(entered, sla, workflow.holidays) >= today:
-        entered -= timedelta(days=1)
-    return _local_midnight(entered + timedelta(days=1))
+    return _local_midnight(_first_day_on_time(sla, tuple(workflow.holidays), today))
+
+
+@lru_cache(maxsize=1024)
+def _first_day_on_time(sla: int, holidays: tuple[date, ...], today: date) -> date:
+    day, counted = today, 0
+    while not is_working_day(day, holidays):
+        day -= timedelta(days=1)
+    while counted < sla:
+        day -= timedelta(days=1)
+        if is_working_day(day, holidays):
+            counted += 1
+    return day
+
+
+def working_days_late(workflow: Workflow, stage_id: str, entered: date, today: date) -> int:
+    """`Workflow.overdue_days`, counted by weeks rather than day by day (the daily run asks
+    it for thousands of requests). The tests check that both agree."""
+    due = workflow.due(stage_id, entered)
+    if due is None or today <= due:
+        return 0
+    holidays = sum(1 for day in set(workflow.holidays) if due < day <= today and day.weekday() < 5)
+    return _weekdays_up_to(today) - _weekdays_up_to(due) - holidays
+
+
+def _weekdays_up_to(day: date) -> int:
+    """Monday-Friday days from a fixed Monday up to and including `day`."""
+    days = (day - _MONDAY).days
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + min(rest + 1, 5)
+
+
+_MONDAY: Final = date(2000, 1, 3)
 
 
 def _region_condition(workflow: Workflow, workflows: Workflows) -> Any:
@@ -183,10 +229,19 @@ def _region_condition(workflow: Workflow, workflows: Workflows) -> Any:
     return not_(or_(*[village.like(region + ".%") for region in regional]))
 
 
-def overdue_condition(workflows: Workflows, today: date) -> Any:
-    """SQL: an open request past its stage's time standard today (in any region)."""
+def overdue_condition(
+    workflows: Workflows, today: date, *, areas: Sequence[str] | None = None
+) -> Any:
+    """SQL: an open request past its stage's time standard today.
+
+    With `areas` (the query is limited to them), only their regions' workflows are
+    written out, and no region test at all when that is a single workflow."""
+    relevant = workflows.all()
+    if areas is not None and all(a != EVERYWHERE and a.count(".") >= 1 for a in areas):
+        ids = {workflows.for_village(a).id for a in areas}
+        relevant = [w for w in relevant if w.id in ids]
     per_workflow = []
-    for workflow in workflows.all():
+    for workflow in relevant:
         late = []
         for stage in workflow.stages:
             threshold = late_threshold(workflow, stage.id, today)
@@ -196,7 +251,7 @@ def overdue_condition(workflows: Workflows, today: date) -> Any:
                 )
         if not late:
             continue
-        region = _region_condition(workflow, workflows)
+        region = _region_condition(workflow, workflows) if len(relevant) > 1 else None
         either = or_(*late)
         per_workflow.append(either if region is None else and_(region, either))
     return or_(*per_workflow) if per_workflow else None
@@ -269,12 +324,19 @@ def digest_many(
         if not is_area_code(area):
             raise ValueError(f"not an area code: {area!r}")
     regions = regions or default_regions()
+    known = regions
+
+    @cache
+    def village_names(code: str) -> str:
+        return _village_name(known, code)
+
     today = now.astimezone(LOCAL_ZONE).date()
     resolved = [(area, since or now - DEFAULT_SINCE) for area, since in areas]
     wanted = {area for area, _ in resolved}
     totals: dict[tuple[str, datetime | None], _Totals] = {}
     by_area: dict[str, _Totals] = {area: _Totals() for area in wanted}
-    scan_all = EVERYWHERE in wanted or len(wanted) > SCAN_ALL_ABOVE
+    larger = [area for area in wanted if level_of(area) != "village"]
+    scan_all = EVERYWHERE in wanted or len(larger) > SCAN_ALL_ABOVE
     scope = None if scan_all else area_condition(sorted(wanted))
     meeting_scope = (
         None if scan_all else area_condition(sorted(wanted), col(Musyawarah.village_code))
@@ -287,7 +349,7 @@ def digest_many(
         return [c for c in (scope, *conditions) if c is not None]
 
     # 1. Open requests per (desa, status): totals, overdue and withdrawn in one pass.
-    late = overdue_condition(workflows, today)
+    late = overdue_condition(workflows, today, areas=None if scan_all else sorted(wanted))
     late_count = func.sum(case((late, 1), else_=0)) if late is not None else func.sum(0)
     rows = session.execute(
         sa_select(
@@ -351,7 +413,7 @@ def digest_many(
             func.row_number()
             .over(
                 partition_by=(partition, col(Request.status)),
-                order_by=(col(Request.updated_at), col(Request.id)),
+                order_by=(col(Request.updated_at), col(Request.ticket)),
             )
             .label("rank")
         )
@@ -366,7 +428,9 @@ def digest_many(
             .where(*scoped(col(Request.closed_at).is_(None), late))
             .subquery()
         )
-        shown = OVERDUE_SHOWN * 2
+        shown = (
+            OVERDUE_SHOWN if all(level_of(a) == "village" for a in wanted) else 2 * OVERDUE_SHOWN
+        )
         for ticket, village_code, status, updated_at, _rank in session.execute(
             sa_select(ranked).where(ranked.c.rank <= shown)
         ):
@@ -399,7 +463,7 @@ def digest_many(
                     MeetingInfo(
                         id=meeting_id,
                         village_code=village_code,
-                        village_name=_village_name(regions, village_code),
+                        village_name=village_names(village_code),
                         held_on=held_on,
                         place=place,
                         agenda=int(size or 0),
@@ -407,6 +471,7 @@ def digest_many(
                 )
 
     cutoff = cutoff_date(today, cutoff_day)
+    late_memo: dict[tuple[str, str, date], int] = {}
     results = []
     for area, since in resolved:
         base = by_area[area]
@@ -422,9 +487,20 @@ def digest_many(
                 now=now,
                 today=today,
                 cutoff=cutoff,
+                late_memo=late_memo,
+                village_names=village_names,
             )
         )
     return results
+
+
+def overdue_order(item: OverdueItem) -> tuple[int, datetime, str]:
+    """Most working days late first; then the longest in its stage; then the ticket.
+
+    Within one stage of one region, an earlier entry is never less late, so this order
+    agrees with the SQL window's (updated_at, ticket): the few it lists per stage hold
+    the area's most overdue, whatever the area."""
+    return (-item.days_over, item.entered_at, item.ticket)
 
 
 def _village_name(regions: RegionIndex, code: str) -> str:
@@ -450,6 +526,8 @@ def _assemble(
     now: datetime,
     today: date,
     cutoff: date,
+    late_memo: dict[tuple[str, str, date], int],
+    village_names: Callable[[str], str],
 ) -> Digest:
     level = level_of(area)
     by_kind: dict[str, int] = {"usulan": 0, "sanggahan": 0}
@@ -466,10 +544,25 @@ def _assemble(
         for key, counts in groups.items()
     ]
     named.sort(key=lambda g: (-g.total, g.name.casefold()))
-    overdue = []
+
+    def late_days(workflow: Workflow, status: str, entered: date) -> int:
+        key = (workflow.id, status, entered)
+        if key not in late_memo:
+            late_memo[key] = working_days_late(workflow, status, entered, today)
+        return late_memo[key]
+
+    # Exact days for every candidate, items (with names) only for the few shown.
+    limit = OVERDUE_SHOWN if level == "village" else OVERDUE_SHOWN * 2
+    ranked = []
     for ticket, village_code, status, updated_at in base.overdue_rows:
         workflow = workflows.for_village(village_code)
         entered = updated_at.astimezone(LOCAL_ZONE).date()
+        days = late_days(workflow, status, entered)
+        ranked.append((-days, updated_at, ticket, village_code, status, entered, workflow))
+    overdue = []
+    for minus_days, updated_at, ticket, village_code, status, entered, workflow in heapq.nsmallest(
+        limit, ranked, key=lambda row: row[:3]
+    ):
         try:
             stage = workflow.stage(status)
         except ValueError:
@@ -478,15 +571,14 @@ def _assemble(
             OverdueItem(
                 ticket=ticket,
                 village_code=village_code,
-                village_name=_village_name(regions, village_code),
+                village_name=village_names(village_code),
                 status=status,
                 stage=stage.label,
                 entered=entered,
-                days_over=workflow.overdue_days(status, entered, today),
+                entered_at=updated_at,
+                days_over=-minus_days,
             )
         )
-    overdue.sort(key=lambda item: (-item.days_over, item.entered, item.ticket))
-    limit = OVERDUE_SHOWN if level == "village" else OVERDUE_SHOWN * 2
     meetings = sorted(base.meetings, key=lambda m: (m.held_on, m.id))
     return Digest(
         area_code=area,
@@ -501,7 +593,7 @@ def _assemble(
         open_total=base.open_total,
         waiting=base.waiting,
         overdue_total=base.overdue,
-        overdue=overdue[:limit],
+        overdue=overdue,
         withdrawn=base.withdrawn,
         next_meeting=meetings[0] if meetings else None,
         unclosed_meetings=base.unclosed,
@@ -512,9 +604,14 @@ def _assemble(
 
 
 def _group_name(regions: RegionIndex, key: str, level: Level) -> str:
+    """A dusun (a desa's digest), a desa (a kecamatan's), or a desa with its kecamatan
+    (larger areas: one kabupaten can have two desa of the same name)."""
     if level == "village":
         return key.title() if key else ""
-    return _village_name(regions, key)
+    village = regions.village(key)
+    if village is None:
+        return key
+    return village.name if level == "kecamatan" else f"{village.name} ({village.kecamatan})"
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -657,10 +754,11 @@ def due_digests(
         # (SQLite: one writer at a time already). The lock lasts until the caller commits.
         statement = statement.with_for_update(skip_locked=True, of=StaffAccount)
     candidates = session.exec(statement).all()
+    areas_of = _areas_by_staff(session)
     due = []
     for staff in candidates:
         assert staff.id is not None
-        areas = staff_areas(session, staff.id)
+        areas = areas_of.get(staff.id, [])
         if not areas:
             continue
         zone = zone_for_area(areas[0])
@@ -693,11 +791,36 @@ def send_due_digests(
     staff_list = due_digests(session, now, hour, lock=True)
     if not staff_list:
         return 0
-    areas_of: dict[int, list[str]] = {}
+    areas_of = _areas_by_staff(session)
+    chats = _chats_by_staff(session)
+    for start in range(0, len(staff_list), DAILY_CHUNK):
+        _send_digests(
+            session,
+            staff_list[start : start + DAILY_CHUNK],
+            areas_of,
+            chats,
+            now=now,
+            workflows=workflows,
+            cutoff_day=cutoff_day,
+            language=language,
+        )
+    return len(staff_list)
+
+
+def _send_digests(
+    session: Session,
+    staff_list: Sequence[StaffAccount],
+    areas_of: Mapping[int, list[str]],
+    chats: Mapping[int, list[tuple[str, str]]],
+    *,
+    now: datetime,
+    workflows: Workflows,
+    cutoff_day: int,
+    language: Language,
+) -> None:
     pairs: list[tuple[str, datetime | None]] = []
     for staff in staff_list:
         assert staff.id is not None
-        areas_of[staff.id] = staff_areas(session, staff.id)
         pairs.extend((area, staff.last_digest_at) for area in areas_of[staff.id])
     unique = list(dict.fromkeys(pairs))
     results = dict(
@@ -707,39 +830,51 @@ def send_due_digests(
             strict=True,
         )
     )
-    chats = _chats_of(session, [s.id for s in staff_list if s.id is not None])
-    sent = 0
+    rows = []
     for staff in staff_list:
         assert staff.id is not None
         text = "\n\n---\n\n".join(
             render(results[(area, staff.last_digest_at)], language) for area in areas_of[staff.id]
         )
         for channel, chat_id in chats.get(staff.id, []):
-            enqueue(
-                session,
-                channel=channel,
-                chat_id=chat_id,
-                kind=DIGEST,
-                text=text,
-                variables={"1": ", ".join(areas_of[staff.id])},
-                at=now,
+            rows.append(
+                NewNotification(
+                    channel=channel,
+                    chat_id=chat_id,
+                    kind=DIGEST,
+                    text=text,
+                    variables={"1": ", ".join(areas_of[staff.id])},
+                )
             )
-        staff.last_digest_at = now
-        session.add(staff)
-        sent += 1
-    session.flush()
-    return sent
+    enqueue_many(session, rows, at=now)
+    ids = [staff.id for staff in staff_list if staff.id is not None]
+    for start in range(0, len(ids), 5000):
+        session.execute(
+            update(StaffAccount)
+            .where(col(StaffAccount.id).in_(ids[start : start + 5000]))
+            .values(last_digest_at=now)
+            # The loaded accounts keep their old value in memory until the commit expires
+            # them; matching 10,000 of them in Python costs more than the UPDATE itself.
+            .execution_options(synchronize_session=False)
+        )
 
 
-def _chats_of(session: Session, staff_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+def _areas_by_staff(session: Session) -> dict[int, list[str]]:
+    """Every staff member's areas in one query (the daily run covers all of them)."""
+    areas: dict[int, list[str]] = defaultdict(list)
+    for staff_id, area in session.exec(
+        select(StaffArea.staff_id, StaffArea.area_code).order_by(
+            col(StaffArea.staff_id), col(StaffArea.area_code)
+        )
+    ):
+        areas[staff_id].append(area)
+    return areas
+
+
+def _chats_by_staff(session: Session) -> dict[int, list[tuple[str, str]]]:
     chats: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    ids = list(staff_ids)
-    if not ids:
-        return chats
     for staff_id, channel, chat_id in session.exec(
-        select(StaffChat.staff_id, StaffChat.channel, StaffChat.chat_id)
-        .where(col(StaffChat.staff_id).in_(ids))
-        .order_by(col(StaffChat.id))
+        select(StaffChat.staff_id, StaffChat.channel, StaffChat.chat_id).order_by(col(StaffChat.id))
     ):
         chats[staff_id].append((channel, chat_id))
     return chats

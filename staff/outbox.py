@@ -30,11 +30,12 @@ reason, a digest with tickets). Dead rows keep them for an operator to look at.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
 from models.tables import OutboxNotification
@@ -58,8 +59,10 @@ def enqueue(
     request_id: int | None = None,
     at: datetime,
     due_at: datetime | None = None,
+    flush: bool = True,
 ) -> OutboxNotification:
-    """Add a notification in the caller's transaction (no commit)."""
+    """Add a notification in the caller's transaction (no commit; `flush=False` leaves the
+    INSERT to the caller's next flush, for many rows at once)."""
     row = OutboxNotification(
         channel=channel,
         chat_id=chat_id,
@@ -73,8 +76,47 @@ def enqueue(
         created_at=at,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    channel: str
+    chat_id: str
+    kind: str
+    text: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+    request_id: int | None = None
+
+
+def enqueue_many(
+    session: Session, notifications: Sequence[NewNotification], *, at: datetime
+) -> int:
+    """Add many notifications in the caller's transaction with one bulk INSERT (the daily
+    summaries: thousands at once). Returns how many."""
+    if not notifications:
+        return 0
+    session.execute(
+        insert(OutboxNotification),
+        [
+            {
+                "channel": n.channel,
+                "chat_id": n.chat_id,
+                "kind": n.kind,
+                "text": n.text,
+                "variables": dict(n.variables),
+                "request_id": n.request_id,
+                "status": PENDING,
+                "attempts": 0,
+                "due_at": at,
+                "created_at": at,
+            }
+            for n in notifications
+        ],
+    )
+    return len(notifications)
 
 
 def claim(

@@ -300,17 +300,19 @@ def area_condition(areas: Sequence[str], column: Any = None) -> Any:
     village = col(Request.village_code) if column is None else column
     if EVERYWHERE in areas:
         return None
-    conditions = []
+    villages, conditions = [], []
     for area in areas:
         if not is_area_code(area):
             raise ValueError(f"not an area code: {area!r}")
         if area.count(".") == 3:
-            conditions.append(village == area)
+            villages.append(area)
         else:
             conditions.append(village.like(area + ".%"))
+    if villages:
+        conditions.append(village == villages[0] if len(villages) == 1 else village.in_(villages))
     if not conditions:
         return false()  # no area: nothing
-    return or_(*conditions)
+    return or_(*conditions) if len(conditions) > 1 else conditions[0]
 
 
 def is_area_code(area: str) -> bool:
@@ -409,7 +411,7 @@ def queue_for(
     answers: Any = col(Request.answers)
     if dusun is not None and dusun.strip():
         statement = statement.where(
-            func.lower(answers["dusun"].as_string()) == dusun.strip().lower()
+            func.lower(func.trim(answers["dusun"].as_string())) == dusun.strip().lower()
         )
     for key, value in (("rt", rt), ("rw", rw)):
         if value is not None:

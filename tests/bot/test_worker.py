@@ -189,7 +189,7 @@ def test_notifiers_are_built_from_the_settings_for_the_configured_channels(
     ):
         monkeypatch.delenv(name, raising=False)
     bare = build_notifiers(Settings(_env_file=None), sqlite_engine)
-    assert set(bare) == {"simulator"}
+    assert set(bare) == {"simulator", "terminal"}
     configured = build_notifiers(
         Settings(
             _env_file=None,
@@ -200,5 +200,5 @@ def test_notifiers_are_built_from_the_settings_for_the_configured_channels(
         ),
         sqlite_engine,
     )
-    assert set(configured) == {"simulator", "telegram", "whatsapp"}
+    assert set(configured) == {"simulator", "terminal", "telegram", "whatsapp"}
     assert all(n.channel == name for name, n in configured.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -20,8 +21,9 @@ from staff.digest import (
     late_threshold,
     render,
     send_due_digests,
+    working_days_late,
 )
-from staff.workflow import shipped_workflows
+from staff.workflow import Workflow, parse_workflow, shipped_workflows
 from tests.models.factories import new_sanggahan, new_usulan
 from tests.staff.test_review import WORKFLOWS
 
@@ -223,19 +225,34 @@ def test_the_same_counts_come_out_for_many_areas_at_once(
     assert together[-1].overdue_total == 3 and together[-1].area_name == "Indonesia"
 
 
+def with_holidays() -> Workflow:
+    source = (Path(__file__).parents[2] / "staff" / "workflows" / "national.toml").read_text()
+    holidays = "holidays = [2025-12-25, 2025-12-26, 2025-12-27, 2026-01-01]\n"
+    return parse_workflow(
+        source.replace("\n[[stages]]", "\n" + holidays + "\n[[stages]]", 1), origin="x"
+    )
+
+
 def test_the_overdue_threshold_matches_the_working_day_rule_for_every_stage() -> None:
-    for workflow in shipped_workflows():
+    assert with_holidays().holidays
+    for workflow in [*shipped_workflows(), with_holidays()]:
         for stage in workflow.stages:
             if stage.sla_days is None:
                 continue
-            for today in (date(2025, 12, 10), date(2025, 12, 29), date(2026, 1, 5)):
+            for today in (
+                date(2025, 12, 10),
+                date(2025, 12, 29),
+                date(2026, 1, 5),
+                date(2026, 1, 17),
+            ):
                 threshold = late_threshold(workflow, stage.id, today)
                 assert threshold is not None
-                for back in range(0, 70):
+                for back in range(0, 120):
                     entered = today - timedelta(days=back)
                     moment = datetime(entered.year, entered.month, entered.day, 5, tzinfo=UTC)
-                    late = workflow.overdue_days(stage.id, entered, today) > 0
-                    assert (moment < threshold) == late, (workflow.id, stage.id, today, entered)
+                    days = workflow.overdue_days(stage.id, entered, today)
+                    assert (moment < threshold) == (days > 0), (workflow.id, stage.id, entered)
+                    assert working_days_late(workflow, stage.id, entered, today) == days
 
 
 def add_linked_staff(
@@ -250,8 +267,9 @@ def add_linked_staff(
 
 
 def test_daily_digests_go_to_linked_chats_at_the_hour_once_a_day(
-    db_engine: Engine, village_data: dict[str, str]
+    db_engine: Engine, village_data: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("staff.digest.DAILY_CHUNK", 2)  # three staff: two rounds
     with Session(db_engine) as session, session.begin():
         add_linked_staff(session, "sri", "village_operator", CINUNUK, "501")
         add_linked_staff(session, "camat", "kecamatan", KECAMATAN, "502")
