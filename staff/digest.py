@@ -25,8 +25,10 @@ desa), rolling the per-desa rows up into each area in Python.
 
 A request's last status change is `request.updated_at`: `change_status` and filing set it.
 (Withdrawing consent also sets it; such requests are counted on their own line.)
-Dates are Indonesian calendar days in Asia/Jakarta time, like the chat's; a staff member's
-daily summary is sent at the hour of their own zone (WIB, WITA or WIT, from the province).
+Working days and "today" are counted in Asia/Jakarta time, like the chat's dates (the
+date differs from WITA/WIT only for an hour or two at night); the times a summary shows,
+and the hour a staff member's daily summary is sent, are those of the area's own zone
+(WIB, WITA or WIT, from the province code).
 """
 
 from __future__ import annotations
@@ -620,12 +622,14 @@ def _group_name(regions: RegionIndex, key: str, level: Level) -> str:
 def render(digest: Digest, language: Language = "id") -> str:
     """Short lines for a chat; Bahasa Indonesia unless asked otherwise."""
     cat = catalogue(language)
-    local = digest.now.astimezone(LOCAL_ZONE)
+    # Times as the reader's clock shows them (WIB, WITA or WIT).
+    zone = zone_for_area(digest.area_code)
+    local = digest.now.astimezone(zone)
     head = [
         cat.text("digest.title", area=digest.area_name),
         cat.text("digest.as_of", date=long_date(local.date(), language), time=f"{local:%H:%M}"),
     ]
-    since = digest.since.astimezone(LOCAL_ZONE)
+    since = digest.since.astimezone(zone)
     since_text = f"{long_date(since.date(), language)} {since:%H:%M}"
     new: list[str]
     if digest.new_total:
@@ -655,7 +659,7 @@ def render(digest: Digest, language: Language = "id") -> str:
     waiting = [cat.text("digest.waiting", count=digest.waiting)]
     meeting = digest.next_meeting
     if meeting is not None:
-        held = meeting.held_on.astimezone(LOCAL_ZONE)
+        held = meeting.held_on.astimezone(zone)
         waiting.append(
             cat.text(
                 "digest.next_meeting",

@@ -299,6 +299,8 @@ def test_daily_digests_go_to_linked_chats_at_the_hour_once_a_day(
         assert by_chat["501"].startswith("Ringkasan DTSEN · Cinunuk")
         assert by_chat["502"].startswith("Ringkasan DTSEN · Cileunyi")
         assert "Kota Bima" in by_chat["503"]
+        assert "pukul 08:00" in by_chat["503"]  # WITA: the reader's own clock
+        assert "pukul 07:00" in by_chat["501"]
         # Sent today: not again until tomorrow's hour.
         assert due_digests(session, seven_wib + timedelta(hours=5), hour=7) == []
         tomorrow = due_digests(session, seven_wib + timedelta(days=1), hour=7)
