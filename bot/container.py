@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.effects import EffectRunner
+from bot.keys import secret_key
 from bot.service import ChatService
 from bot.settings import Settings
 from bot.staff_chat import StaffCommands
@@ -82,7 +83,11 @@ def build(
         effects=EffectRunner(
             regions, workflows, lookup_failures_per_hour=settings.status_lookup_failures_per_hour
         ),
-        staff_commands=StaffCommands(workflows, cutoff_day=settings.cutoff_day),
+        staff_commands=StaffCommands(
+            workflows,
+            cutoff_day=settings.cutoff_day,
+            secret=secret_key(settings.secret_key, settings.data_dir),
+        ),
         clock=clock,
     )
     return Container(settings, engine, store, service)

@@ -320,6 +320,7 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
 ) -> None:
     from bot.staff_chat import StaffCommands
     from models.staff import add_staff, link_chat
+    from staff.chat_link import link_code
 
     regions = default_regions()
     workflows = Workflows.load()
@@ -329,7 +330,7 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
         blobs=FileBlobStore(tmp_path / "blobs"),
         script=Script(FLOWS, EngineConfig(), regions),
         effects=EffectRunner(regions, workflows, lookup_failures_per_hour=5),
-        staff_commands=StaffCommands(workflows, cutoff_day=17),
+        staff_commands=StaffCommands(workflows, cutoff_day=17, secret="test-secret"),
         clock=clock,
     )
     Citizen(service).file_usulan()
@@ -344,6 +345,12 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
         )
         assert sri.id is not None
         link_chat(session, sri.id, "test", "62811000", at=clock())
+        code = link_code("test-secret", sri, clock.now)
+    # Her second phone is linked by the code the dashboard shows her.
+    assert "tidak cocok" in Citizen(service, sender="62822000").say("HUBUNGKAN sri ABCDEFGH")
+    linked = Citizen(service, sender="62822000").say(f"HUBUNGKAN sri {code}")
+    assert "sekarang terhubung" in linked
+    assert "Cinunuk" in Citizen(service, sender="62822000").say("ringkasan")
     summary = Citizen(service, sender="62811000").say("ringkasan")
     assert "Cinunuk" in summary and "1" in summary
     # A citizen typing the same word just talks to the bot.

@@ -928,3 +928,13 @@ def test_the_export_page_gives_the_bnba_of_the_area(dash: Dashboard) -> None:
         (sri, VILLAGE, "xlsx", 0),
     ]
     assert client.get("/staff/export/bnba?area=abc&fmt=csv").status_code == 400
+
+
+def test_a_staff_member_sees_the_message_that_links_their_own_chat(dash: Dashboard) -> None:
+    import re
+
+    dash.staff("sri", "village_operator", [VILLAGE])
+    page = dash.login("sri").get("/staff/chat")
+    assert page.status_code == 200
+    assert re.search(r"HUBUNGKAN sri [A-Z2-7]{8}", page.text)
+    assert "Belum ada." in page.text  # no chat linked yet

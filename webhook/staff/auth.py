@@ -14,33 +14,22 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 
+from bot.keys import secret_key
 from models.staff import log_access
 from models.tables import AccessLog, StaffAccount
 
 SESSION_COOKIE = "dtsen_staff"
 SESSION_LIFETIME = timedelta(hours=8)
 LINK_LIFETIME = timedelta(minutes=15)
+__all__ = ["StaffAuth", "secret_key", "verify_password"]
 # Verifying against this keeps a wrong username as slow as a wrong password.
 _DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
-
-
-def secret_key(configured: str | None, data_dir: Path) -> str:
-    """The configured key, or one made on first start and kept (0600) in the data folder."""
-    if configured:
-        return configured
-    path = data_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-    return path.read_text(encoding="utf-8").strip()
 
 
 def _fingerprint(account: StaffAccount) -> str:

@@ -107,6 +107,7 @@ class StaffRoute(APIRoute):
 @dataclass
 class Dashboard:
     settings: Settings
+    secret: str
     auth: StaffAuth
     workflows: Workflows
     regions: RegionIndex
@@ -131,9 +132,11 @@ def dashboard(request: Request) -> Dashboard:
     built: Dashboard | None = getattr(state, "staff_dashboard", None)
     if built is None:
         settings: Settings = state.settings
+        secret = secret_key(settings.secret_key, settings.data_dir)
         built = Dashboard(
             settings=settings,
-            auth=StaffAuth(secret_key(settings.secret_key, settings.data_dir)),
+            secret=secret,
+            auth=StaffAuth(secret),
             workflows=Workflows.load(settings.workflows_dir),
             regions=default_regions(),
             photos=FileBlobStore(

@@ -24,6 +24,7 @@ from models.tables import KINDS, AccessLog, StaffAccount, StaffChat
 from models.tables import Request as Citizen
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
+from staff.chat_link import link_code
 from staff.outbox import enqueue
 from staff.review import (
     AccessRefused,
@@ -622,6 +623,23 @@ def attachment(
 
 
 # -- BNBA export -------------------------------------------------------------------------------
+
+
+@router.get("/chat")
+def chat_link_page(
+    request: Request, board: DashboardDep, session: SessionDep, staff: StaffDep, now: NowDep
+) -> Response:
+    """The code a staff member sends to the bot to link their Telegram or WhatsApp chat."""
+    assert staff.id is not None
+    linked = session.exec(select(StaffChat).where(StaffChat.staff_id == staff.id)).all()
+    return render(
+        request,
+        "chat_link.html",
+        staff=staff,
+        title="Hubungkan chat",
+        message=f"HUBUNGKAN {staff.username} {link_code(board.secret, staff, now)}",
+        linked=[(c.channel, c.chat_id) for c in linked],
+    )
 
 
 @router.get("/export")
