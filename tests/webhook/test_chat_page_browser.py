@@ -289,6 +289,8 @@ def test_reset_starts_a_new_user(page: Any) -> None:
     chat.bot_says("Apa yang ingin Anda lakukan?")
     first_user = page.evaluate("localStorage.getItem('dtsen-simulator-user')")
     chat.type("apa kabar")
+    # The page ignores "Mulai ulang" while a message is on its way: wait for the answer.
+    chat.bot_said("Maaf, saya belum mengerti")
 
     page.click("#reset")
 
