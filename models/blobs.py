@@ -110,8 +110,12 @@ class FileBlobStore:
             raise BlobNotFound(ref)
         return self.root / ref[:2] / ref[2:4] / ref
 
+    def content_type(self, data: bytes) -> str:
+        """What the bytes are, or `BlobRejected`; stores of other kinds of files override it."""
+        return check_image(data, max_bytes=self.max_bytes)
+
     def put(self, data: bytes) -> StoredBlob:
-        content_type = check_image(data, max_bytes=self.max_bytes)
+        content_type = self.content_type(data)
         ref = secrets.token_hex(16)
         path = self._path(ref)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

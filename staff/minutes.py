@@ -9,15 +9,10 @@ photos: a temporary file renamed into place, owner-only.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import secrets
-import tempfile
 from pathlib import Path
 from typing import Final
 
-from models.blobs import FileBlobStore, StoredBlob, _fsync_directory, sniff_image_type
+from models.blobs import FileBlobStore, sniff_image_type
 
 MAX_MINUTES_BYTES: Final = 20 * 1024 * 1024
 _IMAGES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -53,29 +48,8 @@ class MinutesStore(FileBlobStore):
     def __init__(self, root: Path, *, max_bytes: int = MAX_MINUTES_BYTES) -> None:
         super().__init__(root, max_bytes=max_bytes)
 
-    def put(self, data: bytes) -> StoredBlob:
-        content_type = check_minutes(data, max_bytes=self.max_bytes)
-        ref = secrets.token_hex(16)
-        path = self._path(ref)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
-        _fsync_directory(path.parent)
-        return StoredBlob(
-            ref=ref,
-            content_type=content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+    def content_type(self, data: bytes) -> str:
+        return check_minutes(data, max_bytes=self.max_bytes)
 
 
 __all__ = [
