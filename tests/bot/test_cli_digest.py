@@ -64,8 +64,10 @@ def test_the_kecamatan_summary_starts_with_what_is_late(database: str) -> None:
 
 
 def test_since_counts_new_requests_from_that_moment(database: str) -> None:
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
-    result = CliRunner().invoke(digest, ["--area", "32.04.05.2004", "--since", tomorrow])
+    # Two days ahead: a date in the future in every Indonesian zone at any hour (after 17:00
+    # UTC, "tomorrow" in UTC has already begun in Jakarta).
+    later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d")
+    result = CliRunner().invoke(digest, ["--area", "32.04.05.2004", "--since", later])
     assert result.exit_code == 0, result.output
     assert any(
         line.startswith("Tidak ada permohonan baru sejak") for line in result.output.splitlines()
