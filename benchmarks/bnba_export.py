@@ -22,10 +22,8 @@ import argparse
 import gc
 import io
 import json
-import os
 import random
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+from benchmarks.throwaway_db import admin_url, create_database, drop_database
+
 KABUPATEN = "32.04"  # Kabupaten Bandung
 KECAMATAN = ("32.04.05", "32.04.10", "32.04.11", "32.04.13")
 VILLAGES_PER_KECAMATAN = 3
@@ -45,45 +44,6 @@ CASES = ("xlsx-stream", "xlsx-naive", "csv-stream", "csv-naive")
 RELATIONSHIPS = ("istri_suami", "anak", "anak", "orang_tua", "cucu", "famili_lain")
 FIRST = ("Siti", "Budi", "Asep", "Dewi", "Ujang", "Euis", "Agus", "Nining", "Dadang", "Rina")
 LAST = ("Aminah", "Santoso", "Sunarya", "Lestari", "Hidayat", "Rahayu", "Kurnia", "Permana")
-
-
-# --- the throwaway database ------------------------------------------------------------------
-
-
-def _admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_URL)
-
-
-def create_database() -> str:
-    """A new empty database beside the admin URL's, migrated; returns its URL."""
-    from sqlalchemy import create_engine
-
-    from models.database import create_db_engine, normalise_url, upgrade_database
-
-    admin_url = normalise_url(_admin_url())
-    name = f"bnba_bench_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
-    return url
-
-
-def drop_database(url: str) -> None:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    from models.database import normalise_url
-
-    name = make_url(url).database
-    admin = create_engine(normalise_url(_admin_url()), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 # --- synthetic data ----------------------------------------------------------------------------
@@ -389,8 +349,8 @@ def main() -> None:
         print(fill(args.url, args.requests, args.members))
         return
     people = args.requests * (1 + args.members)
-    print(f"creating a throwaway database from {_admin_url()} ...", flush=True)
-    url = create_database()
+    print(f"creating a throwaway database from {admin_url()} ...", flush=True)
+    url = create_database("bnba_bench")
     try:
         counts = ["--requests", str(args.requests), "--members", str(args.members)]
         seconds = float(_child("--fill", "--url", url, *counts))

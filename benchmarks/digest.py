@@ -34,10 +34,8 @@ import argparse
 import csv
 import gc
 import json
-import os
 import random
 import resource
-import secrets
 import sys
 import time
 import tracemalloc
@@ -48,7 +46,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+from benchmarks.throwaway_db import create_database, drop_database
+
 REGIONAL = ("15.08", "52.72", "32.75")  # Bungo, Kota Bima, Kota Bekasi
 NOW = datetime(2025, 12, 10, 3, 0, tzinfo=UTC)  # Wednesday, 10:00 WIB
 SINCE = NOW - timedelta(days=1)
@@ -65,44 +64,6 @@ STATE_MIX = (
     ("accepted", 0.13),
     ("rejected", 0.10),
 )
-
-
-# --- the throwaway database ------------------------------------------------------------------
-
-
-def admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_URL)
-
-
-def create_database() -> str:
-    from sqlalchemy import create_engine
-
-    from models.database import create_db_engine, normalise_url, upgrade_database
-
-    base = normalise_url(admin_url())
-    name = f"digest_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    url = base.set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
-    return url
-
-
-def drop_database(url: str) -> None:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    from models.database import normalise_url
-
-    name = make_url(url).database
-    admin = create_engine(normalise_url(admin_url()), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -482,7 +443,7 @@ def main() -> None:
     from staff.digest import digest, send_due_digests
     from staff.workflow import Workflows
 
-    url = create_database()
+    url = create_database("digest_bench")
     print(f"database: {url.rsplit('/', 1)[-1]}", flush=True)
     engine = create_db_engine(url)
     try:
