@@ -17,6 +17,7 @@ from models.tickets import format_ticket
 from staff.review import AccessRefused, forward_many, move_request, queue_for
 from staff.workflow import TransitionRefused, Workflows
 from tests.models.factories import NOW, new_sanggahan, new_usulan
+from tests.staff.test_workflow import HAPPY_PATHS  # from "diterima" to accepted
 
 WORKFLOWS = Workflows.load()
 
@@ -29,40 +30,6 @@ VILLAGES = {
 }
 ELSEWHERE = "32.04.05.2001"  # Cileunyi Kulon: same kecamatan as Cinunuk, another desa
 
-# From "diterima" to accepted: (action, role) as staff do it.
-HAPPY_PATHS = {
-    "national": [
-        ("agendakan", "village_operator"),
-        ("layak", "village_head"),
-        ("teruskan", "kecamatan"),
-        ("kirim_siks", "dinsos_verifier"),
-        ("masuk_dtsen", "dinsos_head"),
-    ],
-    "bungo": [
-        ("agendakan", "village_operator"),
-        ("layak", "village_head"),
-        ("kirim_kecamatan", "village_head"),
-        ("sahkan", "kecamatan"),
-        ("unggah_siks", "dinsos_verifier"),
-        ("masuk_dtsen", "dinsos_verifier"),
-    ],
-    "bima": [
-        ("agendakan", "village_operator"),
-        ("layak", "village_head"),
-        ("terima_berkas", "dinsos_verifier"),
-        ("mulai_verval", "dinsos_verifier"),
-        ("laporkan", "dinsos_verifier"),
-        ("setujui", "dinsos_head"),
-        ("disahkan", "dinsos_head"),
-    ],
-    "bekasi": [
-        ("agendakan", "village_operator"),
-        ("layak", "village_head"),
-        ("teruskan", "kecamatan"),
-        ("setujui", "dinsos_verifier"),
-        ("masuk_dtsen", "dinsos_head"),
-    ],
-}
 # Up to the first stage a request can be returned from, and who returns it.
 RETURNS = {
     "national": (2, "kecamatan"),
