@@ -20,7 +20,11 @@ from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.validators import default_regions
 from models.blobs import FileBlobStore
-from models.conversation_store import ConversationStore, make_conversation_store
+from models.conversation_store import (
+    ConversationStore,
+    SqlConversationStore,
+    make_conversation_store,
+)
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
@@ -46,7 +50,11 @@ class Container:
         told that theirs expired; delivery records only need to outlast provider retries.
         """
         settings = self.settings
-        conversations = self.store.purge(older_than=now - settings.conversation_ttl * 2)
+        older_than = now - settings.conversation_ttl * 2
+        conversations = self.store.purge(older_than=older_than)
+        if not isinstance(self.store, SqlConversationStore):
+            # The durable copies the service keeps beside Redis.
+            SqlConversationStore(self.engine).purge(older_than=older_than)
         with Session(self.engine) as session, session.begin():
             deliveries = purge_processed(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
@@ -68,12 +76,12 @@ def build(
     settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> Container:
     """Connects to the database (upgrading an empty one), the store and the file storage."""
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
     upgrade_database(engine)
     store = make_conversation_store(
         engine, settings.redis_url, retention=settings.conversation_ttl * 2
     )
-    regions = default_regions()
+    regions = default_regions().warm()
     workflows = Workflows.load(settings.workflows_dir)
     service = ChatService(
         engine=engine,

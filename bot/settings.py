@@ -48,6 +48,14 @@ class Settings(BaseSettings):
         default=timedelta(hours=1), description="How often `serve` forgets expired data."
     )
     max_photo_bytes: int = 10 * 1024 * 1024
+    web_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Web worker processes of `serve` (WEB_CONCURRENCY)."
+    )
+    db_pool_size: int = Field(
+        default=40,
+        ge=1,
+        description="PostgreSQL connections kept per process (the web handlers' concurrency).",
+    )
     log_level: str = "INFO"
     worker_in_serve: bool = Field(
         default=True,

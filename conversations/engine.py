@@ -45,6 +45,10 @@ from conversations.words import Command, command_of, normalize
 
 MENU_FLOWS = ("usulan", "sanggahan", "status", "privasi")
 
+# Set in `state.scratch` by the service when it restored a conversation that its store had
+# lost (Redis flushed or restarted): the citizen is told before their next answer is read.
+INTERRUPTED = "interrupted"
+
 
 @dataclass(frozen=True)
 class Script:
@@ -64,10 +68,24 @@ class Turn:
 
 
 def advance(script: Script, state: ConversationState, incoming: Incoming) -> Turn:
-    run = _Run(script, state.model_copy(deep=True), incoming)
+    run = _Run(script, _own_copy(state), incoming)
     run.handle()
     run.state.updated_at = incoming.now
     return Turn(run.state, tuple(run.replies), tuple(run.effects))
+
+
+def _own_copy(state: ConversationState) -> ConversationState:
+    """A copy the run may change without touching the caller's state. The engine assigns
+    answer values and edits only these containers in place, so copying them is enough (a
+    deep copy of every answer on every turn was the engine's largest cost)."""
+    return state.model_copy(
+        update={
+            "answers": dict(state.answers),
+            "history": list(state.history),
+            "flags": list(state.flags),
+            "scratch": dict(state.scratch),
+        }
+    )
 
 
 @dataclass
@@ -169,6 +187,11 @@ class _Run:
             self.state = self.state.idle()
             self.say("session.expired", days=days)
             self.show_menu()
+            return True
+        if self.state.scratch.pop(INTERRUPTED, None):
+            self.state.mode = "resume"
+            self.say("session.interrupted")
+            self.ask_resume()
             return True
         if idle_for > config.resume_prompt_after and self.state.mode != "resume":
             self.state.mode = "resume"

@@ -20,6 +20,7 @@ from conversations.validators.idnumber import mask_nik, normalize_number
 from conversations.validators.kk import KkInfo, check_kk
 from conversations.validators.nik import (
     NikInfo,
+    NikScreen,
     Sex,
     check_nik,
     nik_birth_date_mismatch,
@@ -32,6 +33,7 @@ from conversations.validators.regions import (
     RegionIndex,
     Village,
     default_regions,
+    district_regions,
     dotted_code,
 )
 
@@ -40,6 +42,7 @@ __all__ = [
     "KkInfo",
     "Level",
     "NikInfo",
+    "NikScreen",
     "Problem",
     "Region",
     "RegionIndex",
@@ -50,6 +53,7 @@ __all__ = [
     "check_kk",
     "check_nik",
     "default_regions",
+    "district_regions",
     "dotted_code",
     "mask_nik",
     "nik_birth_date_mismatch",

@@ -9,6 +9,7 @@ access log remembers which have been used, so a link works once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import secrets
@@ -28,8 +29,13 @@ SESSION_COOKIE = "dtsen_staff"
 SESSION_LIFETIME = timedelta(hours=8)
 LINK_LIFETIME = timedelta(minutes=15)
 __all__ = ["StaffAuth", "secret_key", "verify_password"]
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong username as slow as a wrong password. Made on
+    the first sign-in, not at import (an argon2 hash costs every worker's start-up)."""
+    return PasswordHasher().hash("not a real password, only for timing")
 
 
 def _fingerprint(account: StaffAccount) -> str:
@@ -42,7 +48,7 @@ def verify_password(account: StaffAccount | None, password: str) -> bool:
     hasher = PasswordHasher()
     if account is None or account.password_hash is None or account.disabled_at is not None:
         with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY_HASH, password)
+            hasher.verify(_dummy_hash(), password)
         return False
     try:
         return hasher.verify(account.password_hash, password)
