@@ -744,9 +744,13 @@ class _Run:
         self.show_summary()
 
     def edit(self, item: render.SummaryItem) -> None:
+        self.ask_again(item.keys)
+
+    def ask_again(self, keys: tuple[str, ...]) -> None:
+        """Forget these answers (showing what they were) and ask them before the summary."""
         answers = self.state.answers
-        self.state.scratch = {"previous": {k: answers[k] for k in item.keys if k in answers}}
-        for key in item.keys:
+        self.state.scratch = {"previous": {k: answers[k] for k in keys if k in answers}}
+        for key in keys:
             answers.pop(key, None)
         self.state.history.append(SUMMARY)
         self.state.position = self.next_key()
@@ -766,6 +770,9 @@ class _Run:
         closing: Closing = self.flow().close(self.state.answers, result, self.flow_context())
         for text in closing.texts:
             self.replies.append(Reply(text))
+        if closing.ask_again:
+            self.ask_again(closing.ask_again)
+            return
         self.state = self.state.idle()
         self.say("menu.after")
 
