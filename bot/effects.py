@@ -65,9 +65,9 @@ class EffectRunner:
         session, flags = ctx.session, list(payload["flags"])
         if payload["kind"] == "usulan":
             # Another chat may have filed this NIK since the NIK question was answered.
-            open_one = find_open_usulan_by_nik(session, str(payload["nik"]))
-            if open_one is not None:
-                return {"error": "nik_has_open_usulan", "ticket": open_one.ticket}
+            if find_open_usulan_by_nik(session, str(payload["nik"])) is not None:
+                # Never its ticket: it may be another family's request.
+                return {"error": "nik_has_open_usulan"}
             niks = [payload["nik"], *(m["nik"] for m in payload["members"] if m["nik"])]
             if find_members_in_open_usulan(session, niks):
                 flags.append("member_in_other_request")

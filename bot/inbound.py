@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from conversations.catalogue import Language
+from conversations.cleantext import clean_id, clean_text
 from conversations.types import Location, Reply
 
 # Why a channel could not pass something on; each has a `problem.media.<reason>` text.
@@ -41,6 +42,22 @@ class InboundMessage:
     # Something the channel could not pass on (a voice note, a photo over the limit): the
     # engine says so kindly and asks again. Never placeholder bytes.
     rejected: Rejection | None = None
+
+    def __post_init__(self) -> None:
+        # The edge: whatever a channel passes on is cleaned here, once, for every channel
+        # (see `conversations.cleantext`), so nothing downstream stores a NUL or a lone
+        # surrogate.
+        cleaned = {
+            "sender": clean_id(self.sender),
+            "message_id": None if self.message_id is None else clean_id(self.message_id),
+            "text": None if self.text is None else clean_text(self.text),
+            "choice": None if self.choice is None else clean_id(self.choice),
+            "contact_phone": None if self.contact_phone is None else clean_id(self.contact_phone),
+            "sender_phone": None if self.sender_phone is None else clean_id(self.sender_phone),
+        }
+        for name, value in cleaned.items():
+            if value != getattr(self, name):
+                object.__setattr__(self, name, value)
 
     @property
     def chat_key(self) -> str:

@@ -128,6 +128,9 @@ Closer = Callable[[Answers, EffectResult | None, "FlowContext"], "Closing"]
 @dataclass(frozen=True)
 class Closing:
     texts: tuple[str, ...]
+    # A refusal the citizen can fix: the flow stays open, every other answer is kept, and
+    # these answers are asked again (then the summary), as when changed from the summary.
+    ask_again: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,9 @@ def submit(answers: Answers, ctx: FlowContext) -> Effect:
 def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
     cat = catalogue(ctx.language)
     assert result is not None
+    if result.data.get("error") == "nik_has_open_usulan":
+        # Another chat filed this NIK after our NIK question: keep the draft, check the NIK.
+        return Closing((cat.text("refused.usulan_nik_taken"),), ask_again=("nik",))
     cutoff = cutoff_date(ctx.today, ctx.config.cutoff_day)
     return Closing(
         (

@@ -195,6 +195,29 @@ def test_another_chat_learns_a_nik_is_taken_but_not_the_ticket():
     assert ticket[1:] not in refused
 
 
+def test_a_nik_filed_by_another_chat_while_this_one_was_answering_is_refused_kindly():
+    register = FakeRegister()
+    first, second = Chat(register), Chat(register)
+    for chat in (first, second):  # both pass the NIK check before either has filed
+        reach_photos(chat)
+        finish_after_photos(chat)
+    assert "sudah kami terima" in first.say("ya")
+    ticket = str(register.requests[0]["ticket"])
+
+    register.chat = "someone-else"
+    refused = second.say("ya")
+    assert "belum bisa kami simpan" in refused and "tetap tersimpan" in refused
+    assert ticket[1:] not in refused and "Kode tiket" not in refused
+    assert "kantor desa/kelurahan" in refused
+    assert "Jawaban sebelumnya: 3204********0001" in second.last.text  # the NIK to check
+    assert len(register.requests) == 1
+
+    assert "Ringkasan usulan Anda" in second.say("3204051708850005")
+    assert "Terima kasih" in second.say("ya")
+    assert [r["nik"] for r in register.requests] == [NIK_MAN, "3204051708850005"]
+    assert register.requests[1]["answers"]["street"] == "Jl. Melati Gg. 2"
+
+
 def test_today_is_the_citizens_day_not_the_servers():
     from datetime import UTC, datetime
 

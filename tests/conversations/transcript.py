@@ -47,6 +47,10 @@ class FakeRegister:
             own = bool(found) and found[0]["chat"] == self.chat
             return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima", "own": own})
         if effect.kind == effects.SUBMIT_REQUEST:
+            if payload["kind"] == "usulan" and any(
+                r["kind"] == "usulan" and r["nik"] == payload["nik"] for r in self.requests
+            ):
+                return EffectResult(effect.kind, {"error": "nik_has_open_usulan"})
             prefix = "U" if payload["kind"] == "usulan" else "S"
             ticket = prefix + "ABCDE" + "23456789"[len(self.requests)]
             self.requests.append({**payload, "ticket": ticket, "chat": self.chat})

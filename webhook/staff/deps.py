@@ -9,7 +9,7 @@ the router works in any app that has a container. The dashboard's own long-lived
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +21,14 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.settings import Settings
 from conversations.validators import RegionIndex, default_regions
 from models.blobs import FileBlobStore
 from models.tables import StaffAccount
+from models.unit_of_work import UnitOfWork
 from staff.minutes import MinutesStore
 from staff.workflow import Workflows
 from webhook.staff.auth import SESSION_COOKIE, SESSION_LIFETIME, StaffAuth, secret_key
@@ -76,14 +78,19 @@ def not_found() -> PageError:
 
 
 class StaffRoute(APIRoute):
-    """Turns `PageError` and `LoginRequired` (from routes or dependencies) into pages."""
+    """Ends the request's unit of work: committed when the route returned a response,
+    rolled back when it raised. Turns `PageError` and `LoginRequired` (from routes or
+    dependencies) into pages."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            succeeded = False
             try:
-                return await inner(request)
+                response = await inner(request)
+                succeeded = True
+                return response
             except LoginRequired as missing:
                 target = "/staff/login"
                 if missing.next_path and missing.next_path != "/staff":
@@ -97,6 +104,10 @@ class StaffRoute(APIRoute):
                     title=error.title,
                     message=error.message,
                 )
+            finally:
+                work: UnitOfWork | None = getattr(request.state, _WORK, None)
+                if work is not None:
+                    await run_in_threadpool(work.finish, succeeded=succeeded)
 
         return handler
 
@@ -162,11 +173,25 @@ def clock(request: Request) -> datetime:
     return override() if override is not None else datetime.now(UTC)
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """A session for this request; whatever it did not commit is rolled back at the end
-    (refused accesses are still kept: see `staff.review.log_refusal`)."""
-    with Session(engine_of(request)) as session:
-        yield session
+_WORK: Final = "staff_unit_of_work"
+
+
+def unit_of_work(request: Request) -> UnitOfWork:
+    """This request's unit of work, ended by `StaffRoute` (refused accesses are kept even
+    when it rolls back: see `staff.review.log_refusal`)."""
+    work: UnitOfWork | None = getattr(request.state, _WORK, None)
+    if work is None:
+        work = UnitOfWork(engine_of(request))
+        setattr(request.state, _WORK, work)
+    return work
+
+
+WorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def db_session(work: WorkDep) -> Session:
+    """The session of this request's unit of work."""
+    return work.session
 
 
 DashboardDep = Annotated[Dashboard, Depends(dashboard)]
