@@ -18,7 +18,7 @@ from models.staff import add_staff
 from models.tables import Request
 from staff.bnba import BnbaSelection, write_bnba
 from staff.digest import digest, render
-from staff.review import queue_for
+from staff.review import QueueFilters, queue_for
 from staff.workflow import Workflows
 from tests.bot.test_service import Citizen, Clock, make_service
 from tests.conversations.transcript import USULAN_TYPED
@@ -71,7 +71,7 @@ def test_an_usulan_with_a_nul_byte_is_stored_clean_and_every_area_view_still_wor
             areas=[CINUNUK],
             at=created,
         )
-        found = queue_for(session, operator, dusun="krajan", rt="3", rw="5")
+        found = queue_for(session, operator, QueueFilters(dusun="krajan", rt="3", rw="5"))
         assert [r.name for r in found] == ["Budi Santoso"]
         for area in (CINUNUK, "32.04.05", "32.04"):
             summary = digest(
