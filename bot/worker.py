@@ -39,7 +39,7 @@ from bot.channels.notify import Notification, Notifier, Path
 from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
 from models.tables import OutboxNotification
-from staff.digest import send_due_digests
+from staff.digest_schedule import send_due_digests
 from staff.outbox import claim, mark_failed, mark_sent
 from staff.workflow import Workflows
 
