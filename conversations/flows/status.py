@@ -11,7 +11,16 @@ from typing import Any
 
 from conversations import effects, parsers
 from conversations.catalogue import catalogue
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Parsed, Step
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    Closing,
+    Flow,
+    FlowContext,
+    Parsed,
+    Step,
+    VerifyResult,
+)
 from conversations.flows.common import (
     answer_is,
     format_ticket,
@@ -25,22 +34,69 @@ from conversations.validators import Problem
 MODE = ChoiceSet("status_mode", ("mine", "ticket"))
 
 
+# Never in a ticket (look-alikes of other characters), so typing one is a typo.
+LOOKALIKES = "01IOL"
+
+
+def _complete(code: str) -> bool:
+    return len(code) == 7 and not any(c in LOOKALIKES for c in code[1:])
+
+
 def _lookup(value: Any, answers: Answers) -> Effect:
-    return Effect(effects.LOOKUP_STATUS, {"ticket": value})
+    if _complete(str(value)):
+        return Effect(effects.LOOKUP_STATUS, {"ticket": value})
+    # A look-alike or no U-/S- letter: compare with the tickets of this chat.
+    return Effect(effects.LIST_MY_REQUESTS)
+
+
+def _judge_ticket(result: EffectResult, value: Any, answers: Answers) -> Parsed:
+    if result.kind == effects.LOOKUP_STATUS:
+        return _judge("own", "need_nik")(result, value, answers)
+    code = str(value)
+    mine = [r for r in result.data.get("requests", []) if r.get("ticket")]
+    if any(c in LOOKALIKES for c in code[-6:]):
+        problems = [Problem("ticket_lookalike")]
+        closest = _closest(code, [str(r["ticket"]) for r in mine])
+        if closest is not None:
+            problems.append(Problem("ticket_suggest", {"ticket": format_ticket(closest)}))
+        return Parsed(errors=tuple(problems))
+    same = [r for r in mine if str(r["ticket"])[1:] == code[-6:]]
+    if len(same) == 1:
+        request = same[0]
+        lookup = {"outcome": "own", "request": request, "history": request.get("history", [])}
+        return Parsed(request["ticket"], extra={"lookup": lookup})
+    return Parsed(errors=(Problem("ticket_letter", {"code": code[-6:]}),))
+
+
+def _closest(code: str, tickets: list[str]) -> str | None:
+    """This chat's ticket that differs from a typed code in the fewest places (at most 2)."""
+    body = code[-6:]
+
+    def distance(ticket: str) -> int:
+        letter = 0 if len(code) == 6 or code[0] == ticket[0] else 1
+        return letter + sum(a != b for a, b in zip(body, ticket[1:], strict=True))
+
+    ranked = sorted((distance(t), t) for t in tickets)
+    if not ranked or ranked[0][0] > 2:
+        return None
+    if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+        return None  # two equally close: naming one would be a guess
+    return ranked[0][1]
 
 
 def _lookup_with_nik(value: Any, answers: Answers) -> Effect:
     return Effect(effects.LOOKUP_STATUS, {"ticket": answers["ticket"], "nik": value})
 
 
-def _judge(*accepted: str) -> Any:
+def _judge(*accepted: str) -> VerifyResult:
     def judge(result: EffectResult, value: Any, answers: Answers) -> Parsed:
         outcome = result.data.get("outcome")
         if outcome in accepted:
             return Parsed(value, extra={"lookup": dict(result.data)})
         if outcome == "rate_limited":
             minutes = result.data.get("retry_after_minutes", 60)
-            return Parsed(errors=(Problem("lookup_rate_limited", {"minutes": minutes}),))
+            problem = Problem("lookup_rate_limited", {"minutes": minutes})
+            return Parsed(errors=(problem,), stop=True)
         if outcome == "nik_mismatch":
             return Parsed(errors=(Problem("status_nik_mismatch"),))
         return Parsed(errors=(Problem("ticket_not_found"),))
@@ -61,7 +117,7 @@ NODES = (
         parse=parsers.ticket,
         when=answer_is("mode", "ticket"),
         verify=_lookup,
-        on_verified=_judge("own", "need_nik"),
+        on_verified=_judge_ticket,
         invalidates=("applicant_nik",),
     ),
     Step(
