@@ -17,6 +17,7 @@ from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
     NewRequest,
+    NikHasOpenUsulan,
     create_request,
     find_members_in_open_usulan,
     find_open_usulan_by_nik,
@@ -71,32 +72,33 @@ class EffectRunner:
             niks = [payload["nik"], *(m["nik"] for m in payload["members"] if m["nik"])]
             if find_members_in_open_usulan(session, niks):
                 flags.append("member_in_other_request")
-        request = create_request(
-            session,
-            NewRequest(
-                kind=payload["kind"],
-                subtype=payload["subtype"],
-                channel=ctx.channel,
-                chat_id=ctx.chat_id,
-                village_code=payload["village_code"],
-                nik=payload["nik"],
-                kk=payload["kk"],
-                name=payload["name"],
-                subject_nik=payload["subject_nik"],
-                subject_name=payload["subject_name"],
-                answers=dict(payload["answers"]),
-                flags=sorted(set(flags)),
-                language=payload["language"],
-                members=[
-                    NewMember(nik=m["nik"], name=m["name"], relationship=m["relationship"])
-                    for m in payload["members"]
-                ],
-                attachments=[(a["ref"], a["purpose"]) for a in payload["attachments"]],
-                consent_version=payload["consent_version"],
-                consent_given_at=datetime.fromisoformat(payload["consent_given_at"]),
-            ),
-            now=ctx.now,
+        new = NewRequest(
+            kind=payload["kind"],
+            subtype=payload["subtype"],
+            channel=ctx.channel,
+            chat_id=ctx.chat_id,
+            village_code=payload["village_code"],
+            nik=payload["nik"],
+            kk=payload["kk"],
+            name=payload["name"],
+            subject_nik=payload["subject_nik"],
+            subject_name=payload["subject_name"],
+            answers=dict(payload["answers"]),
+            flags=sorted(set(flags)),
+            language=payload["language"],
+            members=[
+                NewMember(nik=m["nik"], name=m["name"], relationship=m["relationship"])
+                for m in payload["members"]
+            ],
+            attachments=[(a["ref"], a["purpose"]) for a in payload["attachments"]],
+            consent_version=payload["consent_version"],
+            consent_given_at=datetime.fromisoformat(payload["consent_given_at"]),
         )
+        try:
+            request = create_request(session, new, now=ctx.now)
+        except NikHasOpenUsulan:
+            # Filed by another chat a moment ago: the database's index decided the race.
+            return {"error": "nik_has_open_usulan"}
         return {"ticket": request.ticket, "status": request.status, "flags": request.flags}
 
     def _list_mine(self, payload: Mapping[str, Any], ctx: EffectContext) -> dict[str, Any]:
