@@ -24,6 +24,7 @@ from conversations.choices import (
     match_many,
     match_text,
 )
+from conversations.effects import Effect, EffectResult
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -39,7 +40,7 @@ from conversations.flow import (
 )
 from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
-from conversations.types import Choice, Effect, EffectResult, Incoming, Reply
+from conversations.types import Choice, Incoming, Reply
 from conversations.validators import Problem, RegionIndex, parse_yes_no
 from conversations.words import Command, command_of, normalize
 
@@ -561,8 +562,8 @@ class _Run:
         self.ask_current()
 
     def verify_or_accept(self, position: Position, parsed: Parsed) -> None:
-        step = position.step
-        effect = step.verify(parsed.value, self.state.answers) if step.verify else None
+        check = position.step.verify
+        effect = check.request(parsed.value, self.state.answers) if check else None
         if effect is None:
             self.accept(position.key, parsed.value, parsed.extra)
             return
@@ -675,8 +676,7 @@ class _Run:
         self.ask_current()
 
     def finish(self) -> None:
-        flow = self.flow()
-        effect = flow.finish(self.state.answers, self.flow_context())
+        effect = self.flow().finish.effect(self.state.answers, self.flow_context())
         if effect is None:
             self.close(None)
             return
@@ -685,7 +685,9 @@ class _Run:
         self.effects.append(effect)
 
     def close(self, result: EffectResult | None) -> None:
-        closing: Closing = self.flow().close(self.state.answers, result, self.flow_context())
+        closing: Closing = self.flow().finish.closing(
+            self.state.answers, result, self.flow_context()
+        )
         for text in closing.texts:
             self.replies.append(Reply(text))
         if closing.ask_again:
@@ -705,10 +707,10 @@ class _Run:
         pending = self.state.pending
         self.state.pending = None
         position = self.position_of(pending.key) if pending else None
-        if pending is None or position is None or position.step.on_verified is None:
+        if pending is None or position is None or position.step.verify is None:
             self.repeat_question()
             return
-        verdict = position.step.on_verified(result, pending.value, self.state.answers)
+        verdict = position.step.verify.verdict(result, pending.value, self.state.answers)
         if not verdict.ok:
             self.refuse(verdict.errors)
             return

@@ -58,10 +58,8 @@ def test_an_unknown_ticket_is_explained_and_asked_again():
 
 
 def test_too_many_failed_lookups_are_slowed_down():
-    class Limited(FakeRegister):
-        def lookup(self, payload):  # type: ignore[no-untyped-def]
-            return {"outcome": "rate_limited", "retry_after_minutes": 42}
-
-    chat = Chat(Limited())
+    chat = Chat(FakeRegister(failures_per_hour=2))
     transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
-    assert "42 menit" in chat.say("U-7KQ4M9")
+    assert "tidak ditemukan" in chat.say("U-7KQ4M9")
+    assert "tidak ditemukan" in chat.say("U-7KQ4M8")
+    assert "60 menit" in chat.say("U-7KQ4M9")
