@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conversations.cleantext import clean_id, clean_text
 from conversations.types import Location
 
 
@@ -34,6 +35,22 @@ class InboundMessage:
     sender_phone: str | None = None
     # Something the channel could not pass on (a voice note, a sticker): say so kindly.
     unsupported: bool = False
+
+    def __post_init__(self) -> None:
+        # The edge: whatever a channel passes on is cleaned here, once, for every channel
+        # (see `conversations.cleantext`), so nothing downstream stores a NUL or a lone
+        # surrogate.
+        cleaned = {
+            "sender": clean_id(self.sender),
+            "message_id": None if self.message_id is None else clean_id(self.message_id),
+            "text": None if self.text is None else clean_text(self.text),
+            "choice": None if self.choice is None else clean_id(self.choice),
+            "contact_phone": None if self.contact_phone is None else clean_id(self.contact_phone),
+            "sender_phone": None if self.sender_phone is None else clean_id(self.sender_phone),
+        }
+        for name, value in cleaned.items():
+            if value != getattr(self, name):
+                object.__setattr__(self, name, value)
 
     @property
     def chat_key(self) -> str:

@@ -30,7 +30,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -42,6 +42,9 @@ from models.tables import OutboxNotification
 from staff.digest import send_due_digests
 from staff.outbox import claim, mark_failed, mark_sent
 from staff.workflow import Workflows
+
+if TYPE_CHECKING:
+    from bot.container import Container
 
 log = logging.getLogger(__name__)
 
@@ -333,8 +336,7 @@ def digest_tick(
 
 
 async def run_worker(
-    settings: Settings,
-    engine: Engine,
+    container: Container,
     stop_event: asyncio.Event,
     *,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
@@ -345,14 +347,19 @@ async def run_worker(
     """Send notifications until `stop_event` is set; with `digest_hour`, also write the
     daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
     passing its running Telegram bot as `telegram_bot` when there is one."""
-    workflows = Workflows.load(settings.workflows_dir)
+    engine = container.engine
     if notifiers is None:
-        notifiers = build_notifiers(settings, engine, telegram_bot=telegram_bot)
+        notifiers = container.notifiers(telegram_bot=telegram_bot)
     worker = Worker(engine, notifiers)
     tick = (
         None
         if digest_hour is None
-        else digest_tick(engine, workflows, hour=digest_hour, cutoff_day=settings.cutoff_day)
+        else digest_tick(
+            engine,
+            container.workflows,
+            hour=digest_hour,
+            cutoff_day=container.settings.cutoff_day,
+        )
     )
     log.info(
         "outbox worker started (channels: %s; daily summaries: %s)",

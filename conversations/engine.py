@@ -8,7 +8,7 @@ replies, and carries out the effects, handing each effect's result back as the n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,8 @@ from conversations.validators import Problem, RegionIndex, parse_yes_no
 from conversations.words import Command, command_of, normalize
 
 MENU_FLOWS = ("usulan", "sanggahan", "status", "privasi")
+# The button that offers to begin an unfinished form again (asked before anything is lost).
+RESTART_CHOICE = choice_id("draft", "restart")
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class _Run:
             self.repeat_question()
             return
         command = command_of(self.incoming.text)
+        if self.incoming.choice == RESTART_CHOICE:
+            command = "restart"
         if command is not None and command != "skip" and self.on_command(command):
             return
         mode = self.state.mode
@@ -150,6 +154,10 @@ class _Run:
             self.on_confirm_warning()
         elif mode == "resume":
             self.on_resume()
+        elif mode == "confirm_restart":
+            self.on_confirm_restart()
+        elif mode == "confirm_switch":
+            self.on_confirm_switch()
         elif not self.state.in_flow():
             self.on_menu_input()
         elif mode == "menu":
@@ -213,6 +221,13 @@ class _Run:
         if command == "back":
             self.go_back()
             return True
+        if command == "restart":
+            if not self.state.in_flow():
+                self.show_menu()
+                return True
+            self.state.mode = "confirm_restart"
+            self.ask_restart()
+            return True
         return False
 
     def show_help(self) -> None:
@@ -232,6 +247,7 @@ class _Run:
             if self.state.in_flow():
                 self.state.mode = "answer"
                 self.state.pending = None
+                self.state.next_flow = None
             self.repeat_question()
             return
         history = self.state.history
@@ -286,6 +302,60 @@ class _Run:
             self.say("warning.retype")
             self.repeat_question()
 
+    def ask_restart(self) -> None:
+        flow_name = self.cat.text(f"flow_name.{self.state.flow}")
+        self.reply_choices(
+            self.cat.text("restart.confirm", flow=flow_name),
+            "restart",
+            ("yes", "no"),
+            "restart_yes_no",
+        )
+
+    def on_confirm_restart(self) -> None:
+        answer = self.yes_no("restart")
+        if answer is None:
+            self.say("problem.yes_no")
+            self.ask_restart()
+            return
+        self.state.mode = "answer"
+        if answer:
+            assert self.state.flow is not None
+            self.start_flow(self.state.flow)
+        else:
+            self.repeat_question()
+
+    def ask_switch(self) -> None:
+        self.reply_choices(
+            self.cat.text(
+                "switch.confirm",
+                flow=self.cat.text(f"flow_name.{self.state.flow}"),
+                next=self.cat.text(f"flow_name.{self.state.next_flow}"),
+            ),
+            "switch",
+            ("yes", "no"),
+            "switch_yes_no",
+        )
+
+    def on_confirm_switch(self) -> None:
+        answer = self.yes_no("switch")
+        if answer is None:
+            self.say("problem.yes_no")
+            self.ask_switch()
+            return
+        target, self.state.next_flow = self.state.next_flow, None
+        self.state.mode = "answer"
+        if answer and target is not None:
+            self.say("menu.draft_discarded")
+            self.start_flow(target)
+        else:
+            self.continue_draft()
+
+    def continue_draft(self) -> None:
+        """Back to the unfinished form's question, with a way to begin it again."""
+        self.state.mode = "answer"
+        self.say("draft.continued", flow=self.cat.text(f"flow_name.{self.state.flow}"))
+        self.ask_current(offer_restart=True)
+
     def ask_resume(self) -> None:
         flow_name = self.cat.text(f"flow_name.{self.state.flow}")
         self.reply_choices(
@@ -305,18 +375,19 @@ class _Run:
         if picked == "continue":
             self.repeat_question()
         elif picked == "restart":
-            assert self.state.flow is not None
-            self.start_flow(self.state.flow)
+            self.state.mode = "confirm_restart"
+            self.ask_restart()
         else:
-            self.state = self.state.idle()
+            # The menu keeps the form: "Lanjutkan pengisian" is its first choice.
+            self.state.mode = "menu"
             self.show_menu()
 
     # -- the menu ---------------------------------------------------------------------------
 
     def menu_values(self) -> tuple[str, ...]:
-        # "Continue" goes last so that the numbers people remember stay the same.
+        # An unfinished form comes first: "1" is what people press to carry on.
         base = (*MENU_FLOWS, "bahasa", "bantuan")
-        return (*base, "lanjut") if self.state.in_flow() else base
+        return ("lanjut", *base) if self.state.in_flow() else base
 
     def show_menu(self) -> None:
         if self.state.in_flow():
@@ -348,9 +419,14 @@ class _Run:
         elif picked == "bantuan":
             self.say("help.general")
             self.show_menu()
+        elif paused and picked == self.state.flow:
+            self.continue_draft()
+        elif paused and self.flow().confirm:
+            # A form with a summary holds real work: never drop it without asking.
+            self.state.mode = "confirm_switch"
+            self.state.next_flow = picked
+            self.ask_switch()
         else:
-            if paused:
-                self.say("menu.draft_discarded")
             self.start_flow(picked)
 
     # -- flows ------------------------------------------------------------------------------
@@ -401,10 +477,14 @@ class _Run:
             self.ask_resume()
         elif self.state.mode == "menu":
             self.show_menu()
+        elif self.state.mode == "confirm_restart":
+            self.ask_restart()
+        elif self.state.mode == "confirm_switch":
+            self.ask_switch()
         else:
             self.ask_current()
 
-    def ask_current(self) -> None:
+    def ask_current(self, *, offer_restart: bool = False) -> None:
         key = self.state.position
         if key == SUMMARY:
             self.show_summary()
@@ -417,15 +497,17 @@ class _Run:
             self.state.position = self.next_key()
             self.ask_current()
             return
-        self.replies.append(
-            render.question(
-                position,
-                self.state.answers,
-                self.state.scratch,
-                self.lang,
-                known_phone=self.state.known_phone,
-            )
+        reply = render.question(
+            position,
+            self.state.answers,
+            self.state.scratch,
+            self.lang,
+            known_phone=self.state.known_phone,
         )
+        if offer_restart:
+            restart = Choice(RESTART_CHOICE, self.cat.text("choice.restart"))
+            reply = replace(reply, choices=(*reply.choices, restart))
+        self.replies.append(reply)
 
     def move_on(self) -> None:
         self.state.position = self.next_key()

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from typing import Literal
 
-Command = Literal["menu", "cancel", "back", "help", "skip", "lang_id", "lang_en", "lang_pick"]
+Command = Literal[
+    "menu", "cancel", "back", "help", "skip", "restart", "lang_id", "lang_en", "lang_pick"
+]
 
 _COMMANDS: dict[str, Command] = {
     "menu": "menu",
@@ -18,6 +20,12 @@ _COMMANDS: dict[str, Command] = {
     "batalkan": "cancel",
     "cancel": "cancel",
     "stop": "cancel",
+    "mulai dari awal": "restart",
+    "mulai ulang": "restart",
+    "ulang dari awal": "restart",
+    "start over": "restart",
+    "start again": "restart",
+    "restart": "restart",
     "kembali": "back",
     "back": "back",
     "balik": "back",

@@ -177,13 +177,11 @@ def chat(user: str | None) -> None:
     click.echo(f"Database: {describe_database(settings.database_url)}", file=sys.stderr)
     if interactive:
         click.echo(f"Anda chat sebagai '{user}'. Ketik /perintah untuk bantuan.\n")
-    container = build(settings)
-    try:
-        converse(container.service, user, _input_lines(stdin, stdout, interactive), stdout)
-    except KeyboardInterrupt:
-        click.echo("\nSampai jumpa.")
-    finally:
-        container.close()
+    with build(settings) as container:
+        try:
+            converse(container.service, user, _input_lines(stdin, stdout, interactive), stdout)
+        except KeyboardInterrupt:
+            click.echo("\nSampai jumpa.")
 
 
 def _default_user() -> str:
