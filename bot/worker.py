@@ -17,7 +17,7 @@ simulator); "unreachable" means the channel recorded that the chat cannot be rea
 All four are final for the outbox (status `sent`, with the path): from there on the
 channel owns the message. A notifier that raises is retried.
 
-The simulator and the terminal chat have no push: `SimulatorNotifier` stores the message
+The simulator and the terminal chat have no push: `SimulatorChannel` stores the message
 as a waiting outbound message (`outbound_message`, path "waiting", with its body), where the
 chat page can pick it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
 """
@@ -36,10 +36,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.channels.notify import Notification, Notifier, Path
+from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
-from models.channels import record_outbound
 from models.tables import OutboxNotification
-from staff.digest import send_due_digests
+from staff.digest_schedule import send_due_digests
 from staff.outbox import claim, mark_failed, mark_sent
 from staff.workflow import Workflows
 
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SIMULATOR: Final = "simulator"
-TERMINAL: Final = "terminal"  # `dtsen-bot chat`
 DEFAULT_LEASE: Final = timedelta(minutes=5)
 DEFAULT_BACKOFF: Final = timedelta(seconds=30)
 DEFAULT_MAX_BACKOFF: Final = timedelta(hours=6)
@@ -58,39 +56,6 @@ DEFAULT_BATCH: Final = 20
 # A row whose lease ends within this margin is left for the next claim rather than sent
 # late, when another worker may already have taken it again.
 LEASE_MARGIN: Final = timedelta(seconds=15)
-
-
-class SimulatorNotifier:
-    """The local chat page (and the terminal chat) have no push: keep the message as a
-    waiting outbound message for the page to show."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        channel: str = SIMULATOR,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.channel = channel
-        self._engine = engine
-        self._clock = clock
-
-    async def notify(self, chat_id: str, notification: Notification) -> Path:
-        await asyncio.to_thread(self._store, chat_id, notification)
-        return "waiting"
-
-    def _store(self, chat_id: str, notification: Notification) -> None:
-        with Session(self._engine) as session, session.begin():
-            record_outbound(
-                session,
-                channel=self.channel,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path="waiting",
-                status="waiting",
-                at=self._clock(),
-                body=notification.text,
-            )
 
 
 class Worker:
@@ -236,11 +201,11 @@ def build_notifiers(
       or a bot of its own, started (getMe) before the first notification;
     - whatsapp: `WhatsAppChannel.from_settings(settings).notifier(engine)` when the Twilio
       account and sender are set;
-    - simulator and terminal (`dtsen-bot chat`): always (`SimulatorNotifier`).
+    - simulator and terminal (`dtsen-bot chat`): always (`SimulatorChannel`).
     Rows for a skipped channel go `dead` with "no notifier for channel ..." when claimed.
     """
     notifiers: dict[str, Notifier] = {
-        channel: SimulatorNotifier(engine, channel=channel) for channel in (SIMULATOR, TERMINAL)
+        channel: SimulatorChannel(engine, name=channel) for channel in (SIMULATOR, TERMINAL)
     }
     telegram = _telegram_notifier(settings, engine, telegram_bot)
     if telegram is not None:
@@ -255,7 +220,7 @@ class _StartFirst:
     """A notifier whose client must be started once (an own Telegram bot: getMe)."""
 
     def __init__(self, notifier: Notifier, start: Callable[[], Awaitable[None]]) -> None:
-        self.channel = notifier.channel
+        self.name = notifier.name
         self._notifier = notifier
         self._start: Callable[[], Awaitable[None]] | None = start
         self._lock = asyncio.Lock()
