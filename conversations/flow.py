@@ -44,6 +44,8 @@ class Parsed:
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The errors end the flow: nothing can usefully be asked now (a lock-out).
+    stop: bool = False
 
     @property
     def ok(self) -> bool:

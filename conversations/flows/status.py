@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 from conversations import parsers
 from conversations.catalogue import catalogue
 from conversations.effects import (
+    EffectRequest,
     ListMyRequests,
     Lookup,
     LookupStatus,
@@ -56,8 +57,19 @@ def _views() -> tuple[TypeAdapter[RequestView], TypeAdapter[PublicStatus]]:
     return TypeAdapter(RequestView), TypeAdapter(PublicStatus)
 
 
-def _lookup(value: Any, answers: Answers) -> LookupStatus:
-    return LookupStatus(str(value))
+# Never in a ticket (look-alikes of other characters), so typing one is a typo.
+LOOKALIKES = "01IOL"
+
+
+def _complete(code: str) -> bool:
+    return len(code) == 7 and not any(c in LOOKALIKES for c in code[1:])
+
+
+def _lookup(value: Any, answers: Answers) -> EffectRequest[Lookup | MyRequests]:
+    if _complete(str(value)):
+        return LookupStatus(str(value))
+    # A look-alike or no U-/S- letter: compare with the tickets of this chat.
+    return ListMyRequests()
 
 
 def _lookup_with_nik(value: Any, answers: Answers) -> LookupStatus:
@@ -67,7 +79,8 @@ def _lookup_with_nik(value: Any, answers: Answers) -> LookupStatus:
 def _refused(result: NotFound | NikMismatch | RateLimited) -> Parsed:
     match result:
         case RateLimited(retry_after_minutes=minutes):
-            return Parsed(errors=(Problem("lookup_rate_limited", {"minutes": minutes}),))
+            problem = Problem("lookup_rate_limited", {"minutes": minutes})
+            return Parsed(errors=(problem,), stop=True)
         case NikMismatch():
             return Parsed(errors=(Problem("status_nik_mismatch"),))
         case NotFound():
@@ -76,11 +89,17 @@ def _refused(result: NotFound | NikMismatch | RateLimited) -> Parsed:
             assert_never(result)
 
 
-def _judge_ticket(result: Lookup, value: Any, answers: Answers) -> Parsed:
+def _own(request: RequestView) -> Parsed:
+    shown = _views()[0].dump_python(request, mode="json")
+    return Parsed(request.ticket, extra={"lookup": "own", "request": shown})
+
+
+def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> Parsed:
     match result:
+        case MyRequests(requests=mine):
+            return _among_mine(str(value), mine)
         case OwnRequest(request=request):
-            shown = _views()[0].dump_python(request, mode="json")
-            return Parsed(value, extra={"lookup": "own", "request": shown})
+            return _own(request)
         case NeedNik():
             return Parsed(value, extra={"lookup": "need_nik", "request": None})
         case Verified():
@@ -90,6 +109,36 @@ def _judge_ticket(result: Lookup, value: Any, answers: Answers) -> Parsed:
             return _refused(result)
         case _:
             assert_never(result)
+
+
+def _among_mine(code: str, mine: tuple[RequestView, ...]) -> Parsed:
+    """A code with a look-alike or without its letter, against this chat's tickets."""
+    if any(c in LOOKALIKES for c in code[-6:]):
+        problems = [Problem("ticket_lookalike")]
+        closest = _closest(code, [r.ticket for r in mine])
+        if closest is not None:
+            problems.append(Problem("ticket_suggest", {"ticket": format_ticket(closest)}))
+        return Parsed(errors=tuple(problems))
+    same = [r for r in mine if r.ticket[1:] == code[-6:]]
+    if len(same) == 1:
+        return _own(same[0])
+    return Parsed(errors=(Problem("ticket_letter", {"code": code[-6:]}),))
+
+
+def _closest(code: str, tickets: list[str]) -> str | None:
+    """This chat's ticket that differs from a typed code in the fewest places (at most 2)."""
+    body = code[-6:]
+
+    def distance(ticket: str) -> int:
+        letter = 0 if len(code) == 6 or code[0] == ticket[0] else 1
+        return letter + sum(a != b for a, b in zip(body, ticket[1:], strict=True))
+
+    ranked = sorted((distance(t), t) for t in tickets)
+    if not ranked or ranked[0][0] > 2:
+        return None
+    if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+        return None  # two equally close: naming one would be a guess
+    return ranked[0][1]
 
 
 def _judge_nik(result: Lookup, value: Any, answers: Answers) -> Parsed:

@@ -106,7 +106,7 @@ def test_a_choice_is_accepted_by_number_words_or_button_and_refused_politely_oth
     transcript(chat, USULAN_TYPED[:11])
     assert "perkawinan" in chat.last.text
     refused = chat.say("9")
-    assert "Pilihan itu tidak ada" in refused and "1 sampai 4" in refused
+    assert '"9" tidak ada di pilihan' in refused and "1 sampai 4" in refused
     assert "Pekerjaan" in chat.press("Cerai mati")
     assert chat.state.answers["marital"] == "cerai_mati"
 
@@ -276,10 +276,25 @@ def test_another_number_can_be_typed_instead_of_the_known_one():
     assert chat.state.answers["phone"] == "+6281234567890"
 
 
-def test_a_button_on_a_multiple_choice_question_picks_that_choice():
+def test_multiple_choice_buttons_toggle_and_end_with_selesai():
     chat = Chat()
     transcript(chat, USULAN_TYPED[:34])  # at the special-conditions question
-    assert "Bantuan apa" in chat.press("Lansia (60 tahun ke atas)")
-    assert chat.state.answers["conditions"] == ["lansia"]
+    assert "Dipilih: Lansia (60 tahun ke atas)" in chat.press("Lansia (60 tahun ke atas)")
+    assert "✓ Lansia (60 tahun ke atas)" in chat.buttons() and "Selesai" in chat.buttons()
+    chat.press("Ibu hamil")
+    chat.press("✓ Lansia (60 tahun ke atas)")  # pressed again: not chosen any more
+    assert "Dipilih: Ibu hamil." in chat.last.text
+    chat.press("Sakit menahun (kronis)")
+    assert "Bantuan apa" in chat.press("Selesai")
+    assert chat.state.answers["conditions"] == ["hamil", "penyakit_kronis"]
+    # "Belum tahu" stands alone: pressing it ends the question at once.
     assert "foto KTP" in chat.press("Belum tahu")
     assert chat.state.answers["programmes"] == ["belum_tahu"]
+
+
+def test_selesai_with_nothing_chosen_says_so():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:34])
+    assert "Belum ada yang dipilih" in chat.say("selesai")
+    assert "Bantuan apa" in chat.say("2 4")
+    assert chat.state.answers["conditions"] == ["lansia", "penyakit_kronis"]
