@@ -62,7 +62,7 @@ def run(setup: str, database_url: str, redis_url: str | None, citizens: int) -> 
         start = time.process_time()
         for c in range(citizens):
             for n, (text, expected) in enumerate(USULAN_TYPED):
-                replies = service.handle(
+                handled = service.handle(
                     InboundMessage(
                         channel=f"bench-{setup}",
                         sender=f"62811{c:07d}",
@@ -70,6 +70,8 @@ def run(setup: str, database_url: str, redis_url: str | None, citizens: int) -> 
                         text=text,
                     )
                 )
+                # Tolerates the older return shape (a list), to measure older checkouts.
+                replies = getattr(handled, "replies", handled)
                 answer = "\n".join(r.text for r in replies)
                 if expected not in answer:
                     raise SystemExit(f"citizen {c} after {text!r}: {answer!r}")

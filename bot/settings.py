@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
         description="PostgreSQL connections kept per process (the web handlers' concurrency).",
     )
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, with the request id."
+    )
     worker_in_serve: bool = Field(
         default=True,
         description="serve sends outbox notifications itself; false when `worker` runs apart.",

@@ -14,10 +14,12 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
+from bot.log_format import RequestId, configure_json_logging
 from bot.settings import Settings
 from webhook import health, simulator, telegram, whatsapp
 from webhook.errors import install_error_handlers
 from webhook.housekeeping import purge_forever
+from webhook.metrics import install_metrics
 from webhook.middleware import BodySizeLimit, SecurityHeaders
 from webhook.staff.routes import router as staff_router
 
@@ -86,7 +88,7 @@ async def _outbox_worker(app: FastAPI, owned: Container | None) -> AsyncIterator
     stop = asyncio.Event()
     channel = getattr(app.state, "telegram", None)
     task = asyncio.create_task(
-        run_worker(settings, owned.engine, stop, telegram_bot=channel.bot if channel else None),
+        run_worker(owned, stop, telegram_bot=channel.bot if channel else None),
         name="outbox-worker",
     )
     try:
@@ -119,9 +121,13 @@ def create_app(
     app.state.container = container
     app.state.service = service if service is not None else getattr(container, "service", None)
 
+    if settings.log_format == "json":
+        configure_json_logging(settings.log_level)
     install_error_handlers(app)
+    install_metrics(app)  # inside the request id: its timing includes the other layers
     app.add_middleware(BodySizeLimit, max_bytes=body_limit(settings))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)
 
     app.include_router(health.router)
     app.include_router(telegram.router)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,7 @@ def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
     return [
         "dtsen-bot is starting.",
         page,
-        f"Health check:     {base}healthz",
+        f"Health check:     {base}healthz  (ready: /readyz, metrics: /metrics)",
         f"Database:         {describe_database(settings.database_url)}",
         f"Conversations:    kept {describe_state_store(settings)}",
         f"Photos:           {Path(settings.data_dir).expanduser().resolve()}",
@@ -136,6 +138,10 @@ def _run_uvicorn(settings: Settings, host: str, port: int, workers: int) -> None
             server = uvicorn.Server(uvicorn.Config(create_app(settings), **common))
             server.run(sockets=[sock])
         else:
+            # Counts of every worker, added up at each scrape of /metrics.
+            os.environ.setdefault(
+                "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="dtsen-metrics-")
+            )
             # Each worker process builds its own app (and pool) from the same environment.
             config = uvicorn.Config(
                 "webhook.app:create_app", factory=True, workers=workers, **common
