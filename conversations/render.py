@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conversations.catalogue import Language, catalogue
-from conversations.choices import KNOWN_PHONE, SKIP, choice_id, label
+from conversations.choices import DONE, KNOWN_PHONE, SKIP, choice_id, label
 from conversations.flow import Flow, Position, Repeat, Step, positions
 from conversations.types import Choice, Expects, Reply
 
@@ -39,6 +39,14 @@ def question(
         shown = display(step, value, {**answers, **previous}, position.key, language)
         text += "\n\n" + cat.text("ask.previous", value=shown)
     choices = list(_choices(step, position.key, language))
+    picked = list(scratch.get("picked", [])) if step.kind == "multi_choice" else []
+    if picked and step.choices:
+        # Buttons toggle: the picks so far are ticked and "Selesai" ends the question.
+        names = [label(step.choices, v, language) for v in picked]
+        text += "\n\n" + cat.text("ask.picked", picked=", ".join(names))
+        marked = {choice_id(position.key, v) for v in picked}
+        choices = [Choice(c.id, "✓ " + c.label) if c.id in marked else c for c in choices]
+        choices.append(Choice(choice_id(position.key, DONE), cat.text("choice.done")))
     if step.asks_phone and known_phone:
         shown = cat.text("choice.use_known_phone", phone=known_phone)
         choices.append(Choice(choice_id(position.key, KNOWN_PHONE), shown))

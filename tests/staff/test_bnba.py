@@ -270,10 +270,10 @@ def test_a_musyawarah_export_lists_what_the_meeting_found_layak(
 @pytest.mark.parametrize(
     ("selection", "complaint"),
     [
-        (BnbaSelection("32.04.99"), "not a Kemendagri region code"),
-        (BnbaSelection("cinunuk"), "not a Kemendagri region code"),
-        (BnbaSelection("32"), "province"),
-        (BnbaSelection(CINUNUK, musyawarah_id=987654), "no musyawarah 987654"),
+        (BnbaSelection("32.04.99"), "bukan kode wilayah Kemendagri"),
+        (BnbaSelection("cinunuk"), "bukan kode wilayah Kemendagri"),
+        (BnbaSelection("32"), "provinsi"),
+        (BnbaSelection(CINUNUK, musyawarah_id=987654), "musyawarah 987654 tidak ada"),
     ],
 )
 def test_a_wrong_selection_is_refused_before_any_file_exists(
@@ -287,7 +287,7 @@ def test_a_wrong_selection_is_refused_before_any_file_exists(
 
 def test_a_musyawarah_outside_the_area_is_refused(sqlite_engine: Engine) -> None:
     meeting = plan_musyawarah(sqlite_engine, {})
-    with pytest.raises(BnbaError, match=r"outside 32\.04\.10"):
+    with pytest.raises(BnbaError, match=r"di luar 32\.04\.10"):
         write_bnba(
             sqlite_engine, BnbaSelection("32.04.10", musyawarah_id=meeting), io.BytesIO(), "csv"
         )
@@ -354,7 +354,7 @@ def test_a_failed_export_leaves_no_file_and_no_log(sqlite_engine: Engine, out: P
 def test_format_comes_from_the_file_name() -> None:
     assert format_for(Path("BNBA Cinunuk.XLSX")) == "xlsx"
     assert format_for(Path("bnba.csv")) == "csv"
-    with pytest.raises(BnbaError, match=r"\.xlsx or \.csv"):
+    with pytest.raises(BnbaError, match=r"\.xlsx atau \.csv"):
         format_for(Path("bnba.xls"))
 
 

@@ -12,16 +12,9 @@ from models.requests import change_status, create_request
 from models.staff import add_staff, link_chat
 from models.tables import Musyawarah, MusyawarahItem, OutboxNotification, StaffAccount
 from models.tickets import format_ticket
-from staff.digest import (
-    digest,
-    digest_for_staff,
-    digest_many,
-    due_digests,
-    late_threshold,
-    render,
-    send_due_digests,
-    working_days_late,
-)
+from staff.digest import digest, digest_many, late_threshold, working_days_late
+from staff.digest_render import render
+from staff.digest_schedule import digest_for_staff, due_digests, send_due_digests
 from staff.workflow import Workflow, shipped_workflows
 from tests.models.factories import new_sanggahan, new_usulan
 from tests.staff.regional import own_region, with_own_region
@@ -269,7 +262,7 @@ def add_linked_staff(
 def test_daily_digests_go_to_linked_chats_at_the_hour_once_a_day(
     db_engine: Engine, village_data: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("staff.digest.DAILY_CHUNK", 2)  # three staff: two rounds
+    monkeypatch.setattr("staff.digest_schedule.DAILY_CHUNK", 2)  # three staff: two rounds
     with Session(db_engine) as session, session.begin():
         add_linked_staff(session, "sri", "village_operator", CINUNUK, "501")
         add_linked_staff(session, "camat", "kecamatan", KECAMATAN, "502")

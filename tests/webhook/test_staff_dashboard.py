@@ -841,6 +841,14 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
 
     page = client.get(meeting_page).text
     assert "ditutup" in page and "01/BA/MUSDES/XII/2026" in page and "Ketua RW 05" in page
+    # A late change is refused in the staff's language, saying why, and changes nothing.
+    late = client.post(
+        f"{meeting_page}/items/{item_of[second]}/decision",
+        data={"csrf": token, "decision": "layak", "note": ""},
+    )
+    assert late.status_code == 400
+    assert "Tidak bisa: musyawarah tanggal" in late.text and "sudah ditutup" in late.text
+    assert dash.request(second).status == "tidak_layak"
     minutes = client.get(f"{meeting_page}/minutes")
     assert minutes.status_code == 200 and minutes.headers["content-type"] == "application/pdf"
     assert minutes.content == PDF

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, Response
 from conversations.validators import RegionIndex
 from models.requests import get_request_by_ticket
 from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
+from models.unit_of_work import UnitOfWork
 from staff.bnba import BnbaError, BnbaSelection, ExportFormat, export_bnba
 from staff.digest import zone_for_area
 from staff.review import AccessRefused, area_condition, check_access, log_refusal, request_target
@@ -44,7 +45,6 @@ def load_request(
             at=at,
             detail="not_found",
         )
-        session.commit()
         raise not_found()
     try:
         check_access(
@@ -56,7 +56,6 @@ def load_request(
             at=at,
         )
     except AccessRefused:
-        session.commit()  # the refusal, nothing else
         raise not_found() from None
     return request
 
@@ -122,8 +121,7 @@ def meetings_in(
 
 
 def bnba_download(
-    engine: Engine,
-    session: Session,
+    work: UnitOfWork,
     selection: BnbaSelection,
     fmt: ExportFormat,
     *,
@@ -133,21 +131,17 @@ def bnba_download(
 ) -> Response:
     """Write the BNBA to a private temporary file (logged in ExportLog) and send it."""
     staff_id = staff.id
-    # The export reads and logs on connections of its own: end this session's transaction
+    # The export reads and logs on connections of its own: end this request's transaction
     # first (on SQLite it holds the one write lock), and touch no loaded row afterwards.
-    session.commit()
-    session.close()
+    work.release()
     folder = Path(tempfile.mkdtemp(prefix="dtsen-bnba-"))
     try:
-        rows = export_bnba(engine, selection, folder / filename, fmt, staff_id=staff_id, now=now)
-    except BnbaError:
+        rows = export_bnba(
+            work.engine, selection, folder / filename, fmt, staff_id=staff_id, now=now
+        )
+    except BnbaError as error:
         shutil.rmtree(folder, ignore_errors=True)
-        raise PageError(
-            400,
-            "Ekspor tidak bisa dibuat",
-            "Kode wilayah tidak dikenal, atau terlalu luas: pilih kabupaten/kota, kecamatan "
-            "atau desa/kelurahan.",
-        ) from None
+        raise PageError(400, "Ekspor tidak bisa dibuat", f"{error}.") from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -94,6 +94,10 @@ ACCESS_LABELS: Final = {
     "reveal_objector": "Membuka identitas pelapor",
     "view": "Membuka permohonan",
     "attachment": "Membuka foto",
+    "musyawarah.agenda": "Memasukkan ke agenda musyawarah",
+    "musyawarah.agenda_remove": "Mengeluarkan dari agenda musyawarah",
+    "musyawarah.decide": "Mencatat keputusan musyawarah",
+    "musyawarah.close": "Menutup musyawarah",
 }
 _MONTHS: Final = (
     "Jan",
@@ -181,9 +185,8 @@ def address_parts(request: Request) -> tuple[str, str, str]:
     """(dusun, RT, RW) of the household, or of the person objected to."""
     answers = request.answers or {}
     prefix = "subject_" if request.kind == "sanggahan" else ""
-    return tuple(  # type: ignore[return-value]
-        str(answers.get(f"{prefix}{key}") or "") for key in ("dusun", "rt", "rw")
-    )
+    dusun, rt, rw = (str(answers.get(f"{prefix}{key}") or "") for key in ("dusun", "rt", "rw"))
+    return dusun, rt, rw
 
 
 def place_text(request: Request) -> str:
