@@ -53,7 +53,6 @@ from conversations.words import (
     normalize,
 )
 
-MENU_FLOWS = ("usulan", "sanggahan", "status", "privasi")
 # The button that offers to begin an unfinished form again (asked before anything is lost).
 RESTART_CHOICE = choice_id("draft", "restart")
 
@@ -65,6 +64,11 @@ class Script:
     flows: Mapping[str, Flow]
     config: EngineConfig
     regions: RegionIndex
+
+    @property
+    def menu(self) -> tuple[str, ...]:
+        """The flows on the main menu, in the order they were registered."""
+        return tuple(name for name, flow in self.flows.items() if flow.on_menu)
 
 
 @dataclass(frozen=True)
@@ -395,7 +399,7 @@ class _Run:
 
     def menu_values(self) -> tuple[str, ...]:
         # An unfinished form comes first: "1" is what people press to carry on.
-        base = (*MENU_FLOWS, "bahasa", "bantuan")
+        base = (*self.script.menu, "bahasa", "bantuan")
         return ("lanjut", *base) if self.state.in_flow() else base
 
     def show_menu(self) -> None:

@@ -214,6 +214,9 @@ class Flow:
     finish: Ending
     # Show a numbered summary and ask "ya" before finishing.
     confirm: bool = True
+    # Offered on the main menu (at its place in the registration, flows/__init__.py);
+    # False for a flow only reached otherwise.
+    on_menu: bool = True
 
 
 @dataclass(frozen=True)

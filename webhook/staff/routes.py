@@ -606,3 +606,12 @@ def export_area(
 
 
 router.include_router(meetings.router)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"])
+def unknown_page(request: Request, rest: str) -> Response:
+    """Any other address under /staff: the dashboard's own page, not the API's JSON."""
+    if request.method == "GET" and (not rest or rest.endswith("/")):
+        trimmed = rest.strip("/")  # "/staff/" and "/staff/export/" are meant without it
+        return RedirectResponse(f"/staff/{trimmed}" if trimmed else "/staff", status_code=303)
+    raise PageError(404, "Tidak ditemukan", "Halaman ini tidak ada di dasbor petugas.")
