@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from conversations import effects, parsers
 from conversations.catalogue import catalogue
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step
+from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Section, Step
 from conversations.flows.common import answer_is, consent_step, flags_from, format_ticket
 from conversations.types import Effect, EffectResult
 
@@ -154,4 +154,21 @@ def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Cl
     return Closing((cat.text("done.sanggahan", ticket=format_ticket(str(result.data["ticket"]))),))
 
 
-FLOW = Flow("sanggahan", NODES, finish=submit, close=close)
+SECTIONS = (
+    Section(
+        "disanggah",
+        (
+            "objection",
+            "village",
+            "subject_name",
+            "subject_nik",
+            "subject_dusun",
+            "subject_rt",
+            "subject_rw",
+        ),
+    ),
+    Section("alasan", ("reason", "reason_detail", "evidence_photo", "evidence_location")),
+    Section("pelapor", ("objector_nik", "objector_name")),
+)
+
+FLOW = Flow("sanggahan", NODES, finish=submit, close=close, sections=SECTIONS)

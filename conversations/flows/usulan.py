@@ -15,6 +15,7 @@ from conversations.flow import (
     ParseContext,
     Parsed,
     Repeat,
+    Section,
     Step,
 )
 from conversations.flows.common import (
@@ -122,6 +123,7 @@ NODES = (
         verify=_check_open_usulan,
         on_verified=_refuse_if_open,
         invalidates=("birth_date",),
+        still_fits=lambda key, a: a.get(key) == a.get(f"nik_{key}"),
         summary="summary.nik",
         display=parsers.show_masked,
     ),
@@ -251,4 +253,27 @@ def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Cl
     )
 
 
-FLOW = Flow("usulan", NODES, finish=submit, close=close)
+SECTIONS = (
+    Section(
+        "data_diri",
+        (
+            "for_whom",
+            "nik",
+            "kk",
+            "name",
+            "birth_place",
+            "birth_date",
+            "mother_name",
+            "relationship",
+            "marital",
+            "occupation",
+            "phone",
+        ),
+    ),
+    Section("alamat", ("village", "dusun", "rt", "rw", "street")),
+    Section("keluarga", ("household_size", "members", "conditions", "programmes")),
+    Section("rumah", ("floor", "wall", "roof", "water", "lighting", "fuel", "toilet")),
+    Section("lampiran", ("photo_ktp", "photo_house", "location")),
+)
+
+FLOW = Flow("usulan", NODES, finish=submit, close=close, sections=SECTIONS)
