@@ -26,6 +26,7 @@ from conversations.choices import (
     match_many,
     match_text,
 )
+from conversations.effects import Effect, EffectResult
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -41,7 +42,7 @@ from conversations.flow import (
 )
 from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
-from conversations.types import Choice, Effect, EffectResult, Incoming, Reply
+from conversations.types import Choice, Incoming, Reply
 from conversations.validators import Problem, RegionIndex, parse_yes_no
 from conversations.words import (
     DONT_KNOW,
@@ -52,7 +53,6 @@ from conversations.words import (
     normalize,
 )
 
-MENU_FLOWS = ("usulan", "sanggahan", "status", "privasi")
 # The button that offers to begin an unfinished form again (asked before anything is lost).
 RESTART_CHOICE = choice_id("draft", "restart")
 
@@ -64,6 +64,11 @@ class Script:
     flows: Mapping[str, Flow]
     config: EngineConfig
     regions: RegionIndex
+
+    @property
+    def menu(self) -> tuple[str, ...]:
+        """The flows on the main menu, in the order they were registered."""
+        return tuple(name for name, flow in self.flows.items() if flow.on_menu)
 
 
 @dataclass(frozen=True)
@@ -400,7 +405,7 @@ class _Run:
 
     def menu_values(self) -> tuple[str, ...]:
         # An unfinished form comes first: "1" is what people press to carry on.
-        base = (*MENU_FLOWS, "bahasa", "bantuan")
+        base = (*self.script.menu, "bahasa", "bantuan")
         return ("lanjut", *base) if self.state.in_flow() else base
 
     def show_menu(self) -> None:
@@ -706,8 +711,8 @@ class _Run:
         self.ask_current()
 
     def verify_or_accept(self, position: Position, parsed: Parsed) -> None:
-        step = position.step
-        effect = step.verify(parsed.value, self.state.answers) if step.verify else None
+        check = position.step.verify
+        effect = check.request(parsed.value, self.state.answers) if check else None
         if effect is None:
             self.accept(position.key, parsed.value, parsed.extra)
             return
@@ -911,8 +916,7 @@ class _Run:
         self.ask_current()
 
     def finish(self) -> None:
-        flow = self.flow()
-        effect = flow.finish(self.state.answers, self.flow_context())
+        effect = self.flow().finish.effect(self.state.answers, self.flow_context())
         if effect is None:
             self.close(None)
             return
@@ -921,7 +925,9 @@ class _Run:
         self.effects.append(effect)
 
     def close(self, result: EffectResult | None) -> None:
-        closing: Closing = self.flow().close(self.state.answers, result, self.flow_context())
+        closing: Closing = self.flow().finish.closing(
+            self.state.answers, result, self.flow_context()
+        )
         for text in closing.texts:
             self.replies.append(Reply(text))
         if closing.ask_again:
@@ -941,10 +947,10 @@ class _Run:
         pending = self.state.pending
         self.state.pending = None
         position = self.position_of(pending.key) if pending else None
-        if pending is None or position is None or position.step.on_verified is None:
+        if pending is None or position is None or position.step.verify is None:
             self.repeat_question()
             return
-        verdict = position.step.on_verified(result, pending.value, self.state.answers)
+        verdict = position.step.verify.verdict(result, pending.value, self.state.answers)
         if verdict.stop:
             for error in verdict.errors:
                 self.replies.append(Reply(error.message(self.lang)))

@@ -16,6 +16,7 @@ import pytest
 
 from conversations import render
 from conversations.catalogue import LANGUAGES, Language, catalogue
+from conversations.effects import RequestView, StatusStep
 from conversations.flow import EngineConfig, FlowContext, Repeat, Step, positions
 from conversations.flows import FLOWS
 from conversations.flows.status import timeline
@@ -192,15 +193,17 @@ def test_every_question_shown_again_with_its_longest_earlier_answer_fits(languag
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_status_timeline_with_every_stage_fits(language: Language):
     ctx = FlowContext(date(2026, 11, 23), language, default_regions(), EngineConfig(), ())
-    at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC).isoformat()
-    words = "Dibahas di musyawarah desa, menunggu berita acara dan tanda tangan kepala desa"
-    request = {
-        "ticket": "U7KQ4M9",
-        "kind": "usulan",
-        "status": "diterima",
-        "village": longest_answers()["village_label"],
-        "status_text": {language: words},
-    }
-    history = [{"at": at, "status": "x", "status_text": {language: words}} for _ in range(12)]
-    text = timeline(request, history, ctx)
+    at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    words = {language: "Dibahas di musyawarah desa, menunggu berita acara dan tanda tangan"}
+    request = RequestView(
+        ticket="U7KQ4M9",
+        kind="usulan",
+        status="diterima",
+        created_at=at,
+        updated_at=at,
+        village=longest_answers()["village_label"],
+        status_text=words,
+        history=tuple(StatusStep(at, "x", words, note="x" * 60) for _ in range(12)),
+    )
+    text = timeline(request, ctx)
     assert len(text) <= LIMIT, len(text)

@@ -58,14 +58,12 @@ def test_an_unknown_ticket_is_explained_and_asked_again():
 
 
 def test_too_many_failed_lookups_are_slowed_down():
-    class Limited(FakeRegister):
-        def lookup(self, payload):  # type: ignore[no-untyped-def]
-            return {"outcome": "rate_limited", "retry_after_minutes": 42}
-
-    chat = Chat(Limited())
+    chat = Chat(FakeRegister(failures_per_hour=2))
     transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
-    assert "42 menit" in chat.say("U-7KQ4M9")
-    assert chat.last.text.endswith("42 menit.")  # no "Ketik kode tiket" after a lock-out
+    assert "tidak ditemukan" in chat.say("U-7KQ4M9")
+    assert "tidak ditemukan" in chat.say("U-7KQ4M8")
+    assert "60 menit" in chat.say("U-7KQ4M9")
+    assert chat.last.text.endswith("60 menit.")  # no "Ketik kode tiket" after a lock-out
     assert chat.state.flow is None
 
 

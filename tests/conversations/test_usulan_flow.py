@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations.effects import AttachmentRef, Member
 from conversations.types import Incoming
 from tests.conversations.transcript import (
     KK,
@@ -34,22 +35,22 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
     assert "Usulan Anda sudah kami terima" in done
     assert "Kode tiket: U-" in done
     assert "musyawarah desa" in done
-    [filed] = chat.register.requests
-    assert filed["nik"] == NIK_MAN and filed["kk"] == KK
-    assert filed["village_code"] == "32.04.05.2004"
-    assert filed["members"] == [
-        {"nik": NIK_WOMAN, "name": "Sri Wahyuni", "relationship": "istri_suami"},
-        {"nik": None, "name": "Rina", "relationship": "anak"},
-    ]
-    assert filed["answers"]["rt"] == "003" and filed["answers"]["rw"] == "005"
-    assert filed["answers"]["conditions"] == ["lansia", "penyakit_kronis"]
-    assert filed["answers"]["programmes"] == ["pkh", "bpnt"]
-    assert filed["attachments"] == [
-        {"ref": "ktp-1", "purpose": "ktp"},
-        {"ref": "house-1", "purpose": "house_front"},
-    ]
-    assert "member_nik_missing" in filed["flags"]
-    assert filed["consent_version"] and filed["consent_given_at"]
+    [filed] = [r.submission for r in chat.register.requests]
+    assert filed.nik == NIK_MAN and filed.kk == KK
+    assert filed.village_code == "32.04.05.2004"
+    assert filed.members == (
+        Member(NIK_WOMAN, "Sri Wahyuni", "istri_suami"),
+        Member(None, "Rina", "anak"),
+    )
+    assert filed.answers["rt"] == "003" and filed.answers["rw"] == "005"
+    assert filed.answers["conditions"] == ["lansia", "penyakit_kronis"]
+    assert filed.answers["programmes"] == ["pkh", "bpnt"]
+    assert filed.attachments == (
+        AttachmentRef("ktp-1", "ktp"),
+        AttachmentRef("house-1", "house_front"),
+    )
+    assert "member_nik_missing" in filed.flags
+    assert filed.consent_version and filed.consent_given_at
     # After filing, the chat is back at rest: a new message does not file again.
     chat.say("ya")
     assert len(chat.register.requests) == 1
@@ -83,7 +84,7 @@ def test_a_field_is_changed_from_its_section():
     assert "Ringkasan usulan Anda" in back_at_summary
     assert "Budi Santosa" in back_at_summary
     chat.say("ya")
-    assert chat.register.requests[0]["name"] == "Budi Santosa"
+    assert chat.register.requests[0].submission.name == "Budi Santosa"
 
 
 def test_a_section_is_chosen_by_its_number_or_name_and_a_field_by_its_words():
@@ -157,7 +158,7 @@ def test_a_skippable_photo_can_be_skipped_but_the_ktp_cannot():
     assert "Nomor HP" in chat.say("lewati")
     chat.say("081234567890")
     chat.say("ya")
-    assert "house_photo_missing" in chat.register.requests[0]["flags"]
+    assert "house_photo_missing" in chat.register.requests[0].submission.flags
 
 
 def test_members_can_be_left_for_the_village_staff():
@@ -229,7 +230,7 @@ def test_a_nik_filed_by_another_chat_while_this_one_was_answering_is_refused_kin
         reach_photos(chat)
         finish_after_photos(chat)
     assert "sudah kami terima" in first.say("ya")
-    ticket = str(register.requests[0]["ticket"])
+    ticket = register.requests[0].ticket
 
     register.chat = "someone-else"
     refused = second.say("ya")
@@ -241,8 +242,8 @@ def test_a_nik_filed_by_another_chat_while_this_one_was_answering_is_refused_kin
 
     assert "Ringkasan usulan Anda" in second.say("3204051708850005")
     assert "Terima kasih" in second.say("ya")
-    assert [r["nik"] for r in register.requests] == [NIK_MAN, "3204051708850005"]
-    assert register.requests[1]["answers"]["street"] == "Jl. Melati Gg. 2"
+    assert [r.submission.nik for r in register.requests] == [NIK_MAN, "3204051708850005"]
+    assert register.requests[1].submission.answers["street"] == "Jl. Melati Gg. 2"
 
 
 def test_today_is_the_citizens_day_not_the_servers():

@@ -17,7 +17,7 @@ from staff.digest import digest, digest_many, late_threshold, working_days_late
 from staff.digest_render import render
 from staff.digest_schedule import digest_for_staff, due_digests, send_due_digests
 from staff.workflow import Workflow, parse_workflow, shipped_workflows
-from tests.models.factories import new_sanggahan, new_usulan
+from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
 from tests.staff.test_review import WORKFLOWS
 
 # Wednesday 10 December 2025, 10:00 in Jakarta.
@@ -40,13 +40,13 @@ def file(
     flags: list[str] | None = None,
     final: bool = False,
 ) -> str:
-    build = new_usulan if kind == "usulan" else new_sanggahan
     answers = {"dusun": dusun} if dusun is not None else {}
-    request = create_request(
-        session,
-        build(village_code=village, answers=answers, flags=flags or []),
-        now=filed,
+    built = (
+        new_usulan(village_code=village, answers=answers, flags=flags or [], nik=fresh_nik())
+        if kind == "usulan"
+        else new_sanggahan(village_code=village, answers=answers, flags=flags or [])
     )
+    request = create_request(session, built, now=filed)
     for index, (status, moved) in enumerate(moves):
         last = index == len(moves) - 1
         change_status(session, request, status, actor="staff:1", at=moved, final=final and last)

@@ -16,7 +16,7 @@ from models.tables import AccessLog, OutboxNotification, Request, StaffAccount
 from models.tickets import format_ticket
 from staff.review import AccessRefused, QueueFilters, forward_many, move_request, queue_for
 from staff.workflow import TransitionRefused, Workflows
-from tests.models.factories import NOW, new_sanggahan, new_usulan
+from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
 from tests.staff.test_workflow import HAPPY_PATHS  # from "diterima" to accepted
 
 WORKFLOWS = Workflows.load()
@@ -76,6 +76,8 @@ def file_request(
 ) -> int:
     kind = overrides.pop("kind", "usulan")
     build = new_usulan if kind == "usulan" else new_sanggahan
+    if kind == "usulan":
+        overrides.setdefault("nik", fresh_nik())  # one open usulan per NIK
     with Session(engine) as session, session.begin():
         request = create_request(session, build(village_code=village_code, **overrides), now=at)
         assert request.id is not None

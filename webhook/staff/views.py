@@ -92,6 +92,10 @@ ACCESS_LABELS: Final = {
     "reveal_objector": "Membuka identitas pelapor",
     "view": "Membuka permohonan",
     "attachment": "Membuka foto",
+    "musyawarah.agenda": "Memasukkan ke agenda musyawarah",
+    "musyawarah.agenda_remove": "Mengeluarkan dari agenda musyawarah",
+    "musyawarah.decide": "Mencatat keputusan musyawarah",
+    "musyawarah.close": "Menutup musyawarah",
 }
 _MONTHS: Final = (
     "Jan",
