@@ -348,7 +348,8 @@ def naive_daily(session: Any, workflows: Any, limit: int | None = None) -> int:
     from sqlmodel import col, select
 
     from models.tables import StaffAccount, StaffArea, StaffChat
-    from staff.digest import DIGEST, render
+    from staff.digest_render import render
+    from staff.digest_schedule import DIGEST
     from staff.outbox import enqueue
 
     count = 0
@@ -440,7 +441,8 @@ def main() -> None:
     from sqlmodel import Session
 
     from models.database import create_db_engine
-    from staff.digest import digest, send_due_digests
+    from staff.digest import digest
+    from staff.digest_schedule import send_due_digests
     from staff.workflow import Workflows
 
     url = create_database("digest_bench")
@@ -465,7 +467,7 @@ def main() -> None:
             for name, area in areas.items():
                 if code == area or code.startswith(area + "."):
                     sizes[name] += args.per_village
-        from staff.digest import render
+        from staff.digest_render import render
 
         rows = []
         for name, area in areas.items():

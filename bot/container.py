@@ -1,11 +1,20 @@
-"""Builds the application's parts from settings: called by the app factory and the CLI."""
+"""The one place the application is wired: every part built from the settings.
+
+`serve` (the app's lifespan), `worker`, the staff dashboard and every CLI command take
+their parts from a `Container` made by `build`; nothing else constructs engines, stores,
+file storage, workflows or notifiers. `build` connects to the database (upgrading an empty
+one); every other part is made on first use and then shared, so a command pays only for
+what it uses (`staff list` never opens Redis) and the chat service and the dashboard see
+the same workflows, regions and photo storage.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -18,21 +27,92 @@ from bot.staff_chat import StaffCommands
 from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
-from conversations.validators import default_regions
+from conversations.validators import RegionIndex, default_regions
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
+from staff.minutes import MinutesStore
 from staff.workflow import Workflows
 
+if TYPE_CHECKING:
+    from bot.channels.notify import Notifier
 
-@dataclass
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Container:
-    settings: Settings
-    engine: Engine
-    store: ConversationStore
-    service: ChatService
+    def __init__(
+        self, settings: Settings, engine: Engine, *, clock: Callable[[], datetime] = _now
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+
+    # -- parts, each made once on first use ----------------------------------------------------
+
+    @cached_property
+    def regions(self) -> RegionIndex:
+        return default_regions()
+
+    @cached_property
+    def workflows(self) -> Workflows:
+        return Workflows.load(self.settings.workflows_dir)
+
+    @cached_property
+    def secret(self) -> str:
+        """Signs staff sessions, login links and chat-link codes."""
+        return secret_key(self.settings.secret_key, self.settings.data_dir)
+
+    @cached_property
+    def photos(self) -> FileBlobStore:
+        """What citizens send (KTP, house, evidence)."""
+        settings = self.settings
+        return FileBlobStore(settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes)
+
+    @cached_property
+    def minutes(self) -> MinutesStore:
+        """Signed Berita Acara of the musyawarah."""
+        return MinutesStore(self.settings.data_dir / "minutes")
+
+    @cached_property
+    def store(self) -> ConversationStore:
+        """Unfinished conversations: Redis when REDIS_URL is set, else the database."""
+        settings = self.settings
+        return make_conversation_store(
+            self.engine, settings.redis_url, retention=settings.conversation_ttl * 2
+        )
+
+    @cached_property
+    def service(self) -> ChatService:
+        settings = self.settings
+        return ChatService(
+            engine=self.engine,
+            store=self.store,
+            blobs=self.photos,
+            script=Script(FLOWS, engine_config(settings), self.regions),
+            effects=EffectRunner(
+                self.regions,
+                self.workflows,
+                lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+            ),
+            staff_commands=StaffCommands(
+                self.workflows, cutoff_day=settings.cutoff_day, secret=self.secret
+            ),
+            clock=self.clock,
+        )
+
+    def notifiers(self, *, telegram_bot: Any | None = None) -> dict[str, Notifier]:
+        """A notifier per channel that is configured to send (see `bot.worker`); pass the
+        running Telegram bot of `serve` so both share one rate limiter."""
+        from bot.worker import build_notifiers  # the channel clients load only when sending
+
+        return build_notifiers(self.settings, self.engine, telegram_bot=telegram_bot)
+
+    # -- what the running application does with them ----------------------------------------------
 
     def health(self) -> dict[str, Any]:
         database = database_status(self.engine)
@@ -55,6 +135,17 @@ class Container:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
 
 def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
@@ -64,30 +155,15 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
-def build(
-    settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> Container:
-    """Connects to the database (upgrading an empty one), the store and the file storage."""
+def build(settings: Settings | None = None, *, clock: Callable[[], datetime] = _now) -> Container:
+    """Connects to the database (upgrading an empty one); the rest is made when used.
+
+    Without `settings`, they are read from the environment and `.env`."""
+    settings = settings if settings is not None else Settings()
     engine = create_db_engine(settings.database_url)
-    upgrade_database(engine)
-    store = make_conversation_store(
-        engine, settings.redis_url, retention=settings.conversation_ttl * 2
-    )
-    regions = default_regions()
-    workflows = Workflows.load(settings.workflows_dir)
-    service = ChatService(
-        engine=engine,
-        store=store,
-        blobs=FileBlobStore(settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes),
-        script=Script(FLOWS, engine_config(settings), regions),
-        effects=EffectRunner(
-            regions, workflows, lookup_failures_per_hour=settings.status_lookup_failures_per_hour
-        ),
-        staff_commands=StaffCommands(
-            workflows,
-            cutoff_day=settings.cutoff_day,
-            secret=secret_key(settings.secret_key, settings.data_dir),
-        ),
-        clock=clock,
-    )
-    return Container(settings, engine, store, service)
+    try:
+        upgrade_database(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Container(settings, engine, clock=clock)

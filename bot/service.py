@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.effects import EffectContext, EffectRunner
-from bot.inbound import InboundMessage
+from bot.inbound import Handled, InboundMessage
 from bot.staff_chat import StaffCommands
+from conversations.catalogue import LANGUAGES, Language
 from conversations.engine import Script, Turn, advance
 from conversations.state import ConversationState
 from conversations.types import Choice, Incoming, PhotoRef, Reply
@@ -59,7 +60,7 @@ class ChatService:
         # The SQL store writes inside the message's transaction; others after the commit.
         self._transactional = isinstance(store, SqlConversationStore)
 
-    def handle(self, message: InboundMessage) -> list[Reply]:
+    def handle(self, message: InboundMessage) -> Handled:
         key = message.chat_key
         with self._store.lock(key):
             try:
@@ -73,7 +74,12 @@ class ChatService:
                     raise
                 return replay
 
-    def _handle_locked(self, message: InboundMessage) -> list[Reply]:
+    def language_of(self, channel: str, sender: str) -> Language:
+        """The chat's language (Indonesian when unknown), for answers without the engine."""
+        key = InboundMessage(channel=channel, sender=sender).chat_key
+        return _language((self._store.load(key) or {}).get("language"))
+
+    def _handle_locked(self, message: InboundMessage) -> Handled:
         now = self._clock()
         key = message.chat_key
         transactional = self._transactional
@@ -82,7 +88,7 @@ class ChatService:
                 done = find_processed(session, message.channel, message.message_id)
                 if done is not None:
                     self._heal(key, done.state, session if transactional else None)
-                    return [_reply_from_json(r) for r in done.replies]
+                    return _handled([_reply_from_json(r) for r in done.replies], done.state)
             touch_inbound(session, message.channel, message.sender, at=now)
             state = self._load(key, session)
             staff_replies = (
@@ -117,13 +123,15 @@ class ChatService:
             message.channel,
             len(replies),
         )
-        return replies
+        return _handled(replies, data)
 
-    def _replay(self, message: InboundMessage) -> list[Reply] | None:
+    def _replay(self, message: InboundMessage) -> Handled | None:
         assert message.message_id is not None
         with Session(self._engine) as session:
             done = find_processed(session, message.channel, message.message_id)
-            return [_reply_from_json(r) for r in done.replies] if done else None
+            return (
+                _handled([_reply_from_json(r) for r in done.replies], done.state) if done else None
+            )
 
     def _heal(self, key: str, recorded: dict[str, Any] | None, session: Session | None) -> None:
         """Put back the state of a delivery whose state save was lost in a crash."""
@@ -148,7 +156,7 @@ class ChatService:
 
     def _incoming(self, message: InboundMessage, now: datetime, session: Session) -> Incoming:
         photo: PhotoRef | None = None
-        rejected: str | None = "media.unsupported" if message.unsupported else None
+        rejected = f"media.{message.rejected}" if message.rejected is not None else None
         if message.photo is not None:
             try:
                 blob = self._blobs.put(message.photo.data)
@@ -188,6 +196,14 @@ class ChatService:
             turn = advance(self._script, turn.state, Incoming(now=now, effect_result=result))
             replies.extend(turn.replies)
         raise RuntimeError("the engine kept asking for effects")
+
+
+def _language(value: object) -> Language:
+    return next((known for known in LANGUAGES if known == value), "id")
+
+
+def _handled(replies: list[Reply], state: dict[str, Any] | None) -> Handled:
+    return Handled.unrecorded(replies, _language((state or {}).get("language")))
 
 
 def _reply_from_json(data: dict[str, Any]) -> Reply:

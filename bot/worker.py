@@ -17,7 +17,7 @@ simulator); "unreachable" means the channel recorded that the chat cannot be rea
 All four are final for the outbox (status `sent`, with the path): from there on the
 channel owns the message. A notifier that raises is retried.
 
-The simulator and the terminal chat have no push: `SimulatorNotifier` stores the message
+The simulator and the terminal chat have no push: `SimulatorChannel` stores the message
 as a waiting outbound message (`outbound_message`, path "waiting", with its body), where the
 chat page can pick it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
 """
@@ -30,23 +30,24 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.channels.notify import Notification, Notifier, Path
+from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
-from models.channels import record_outbound
 from models.tables import OutboxNotification
-from staff.digest import send_due_digests
+from staff.digest_schedule import send_due_digests
 from staff.outbox import claim, mark_failed, mark_sent
 from staff.workflow import Workflows
 
+if TYPE_CHECKING:
+    from bot.container import Container
+
 log = logging.getLogger(__name__)
 
-SIMULATOR: Final = "simulator"
-TERMINAL: Final = "terminal"  # `dtsen-bot chat`
 DEFAULT_LEASE: Final = timedelta(minutes=5)
 DEFAULT_BACKOFF: Final = timedelta(seconds=30)
 DEFAULT_MAX_BACKOFF: Final = timedelta(hours=6)
@@ -55,39 +56,6 @@ DEFAULT_BATCH: Final = 20
 # A row whose lease ends within this margin is left for the next claim rather than sent
 # late, when another worker may already have taken it again.
 LEASE_MARGIN: Final = timedelta(seconds=15)
-
-
-class SimulatorNotifier:
-    """The local chat page (and the terminal chat) have no push: keep the message as a
-    waiting outbound message for the page to show."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        channel: str = SIMULATOR,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.channel = channel
-        self._engine = engine
-        self._clock = clock
-
-    async def notify(self, chat_id: str, notification: Notification) -> Path:
-        await asyncio.to_thread(self._store, chat_id, notification)
-        return "waiting"
-
-    def _store(self, chat_id: str, notification: Notification) -> None:
-        with Session(self._engine) as session, session.begin():
-            record_outbound(
-                session,
-                channel=self.channel,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path="waiting",
-                status="waiting",
-                at=self._clock(),
-                body=notification.text,
-            )
 
 
 class Worker:
@@ -233,11 +201,11 @@ def build_notifiers(
       or a bot of its own, started (getMe) before the first notification;
     - whatsapp: `WhatsAppChannel.from_settings(settings).notifier(engine)` when the Twilio
       account and sender are set;
-    - simulator and terminal (`dtsen-bot chat`): always (`SimulatorNotifier`).
+    - simulator and terminal (`dtsen-bot chat`): always (`SimulatorChannel`).
     Rows for a skipped channel go `dead` with "no notifier for channel ..." when claimed.
     """
     notifiers: dict[str, Notifier] = {
-        channel: SimulatorNotifier(engine, channel=channel) for channel in (SIMULATOR, TERMINAL)
+        channel: SimulatorChannel(engine, name=channel) for channel in (SIMULATOR, TERMINAL)
     }
     telegram = _telegram_notifier(settings, engine, telegram_bot)
     if telegram is not None:
@@ -252,7 +220,7 @@ class _StartFirst:
     """A notifier whose client must be started once (an own Telegram bot: getMe)."""
 
     def __init__(self, notifier: Notifier, start: Callable[[], Awaitable[None]]) -> None:
-        self.channel = notifier.channel
+        self.name = notifier.name
         self._notifier = notifier
         self._start: Callable[[], Awaitable[None]] | None = start
         self._lock = asyncio.Lock()
@@ -333,8 +301,7 @@ def digest_tick(
 
 
 async def run_worker(
-    settings: Settings,
-    engine: Engine,
+    container: Container,
     stop_event: asyncio.Event,
     *,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
@@ -345,14 +312,19 @@ async def run_worker(
     """Send notifications until `stop_event` is set; with `digest_hour`, also write the
     daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
     passing its running Telegram bot as `telegram_bot` when there is one."""
-    workflows = Workflows.load(settings.workflows_dir)
+    engine = container.engine
     if notifiers is None:
-        notifiers = build_notifiers(settings, engine, telegram_bot=telegram_bot)
+        notifiers = container.notifiers(telegram_bot=telegram_bot)
     worker = Worker(engine, notifiers)
     tick = (
         None
         if digest_hour is None
-        else digest_tick(engine, workflows, hour=digest_hour, cutoff_day=settings.cutoff_day)
+        else digest_tick(
+            engine,
+            container.workflows,
+            hour=digest_hour,
+            cutoff_day=container.settings.cutoff_day,
+        )
     )
     log.info(
         "outbox worker started (channels: %s; daily summaries: %s)",

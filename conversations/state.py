@@ -17,6 +17,8 @@ Mode = Literal[
     "resume",  # back after a pause: continue or start again?
     "await_effect",  # the service is doing something for us
     "menu",  # the main menu, shown in the middle of a flow that can be continued
+    "confirm_restart",  # "mulai dari awal" in a flow: discard the answers and begin again?
+    "confirm_switch",  # another service chosen while a form is unfinished: discard it?
 ]
 
 
@@ -44,6 +46,8 @@ class ConversationState(BaseModel):
     scratch: dict[str, Any] = Field(default_factory=dict)
     started_at: datetime | None = None
     updated_at: datetime | None = None
+    # The service chosen from the menu while a form is unfinished (mode "confirm_switch").
+    next_flow: str | None = None
 
     def in_flow(self) -> bool:
         return self.flow is not None

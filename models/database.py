@@ -7,6 +7,7 @@ the same schema through Alembic; the caller upgrades an empty database on start.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -32,9 +33,16 @@ POSTGRES_CONNECT_TIMEOUT_S: Final = 5
 _MIGRATION_LOCK_ID: Final = 0x647473656E_0001  # "dtsen" + 1
 
 
+# A JSON escape for NUL that is not itself an escaped backslash followed by "u0000".
+_JSON_NUL: Final = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def _json_serializer(value: Any) -> str:
     # Names and answers are mostly Indonesian text; keep them readable in the database.
-    return json.dumps(value, ensure_ascii=False)
+    dumped = json.dumps(value, ensure_ascii=False)
+    # Last line of defence behind the edge (`conversations.cleantext`): PostgreSQL reads
+    # "\u0000" in a json column as an error the moment a query takes the value as text.
+    return _JSON_NUL.sub(r"\1", dumped) if "\\u0000" in dumped else dumped
 
 
 def normalise_url(url: str) -> URL:

@@ -104,7 +104,8 @@ BnbaRow = tuple[str, ...]
 
 
 class BnbaError(ValueError):
-    """A selection or file name that cannot be exported; the message is for staff."""
+    """A selection or file name that cannot be exported; the message is for staff, in
+    Bahasa Indonesia (the dashboard and the CLI show it as it is)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def format_for(path: Path) -> ExportFormat:
     for fmt in FORMATS:
         if suffix == fmt:
             return fmt
-    raise BnbaError(f"{path.name!r}: the file name must end in .xlsx or .csv")
+    raise BnbaError(f"{path.name!r}: nama berkas harus berakhiran .xlsx atau .csv")
 
 
 def check_selection(
@@ -139,10 +140,10 @@ def check_selection(
     area = dotted_code(selection.area)
     region = regions.get(area) if area else None
     if area is None or region is None:
-        raise BnbaError(f"{selection.area!r} is not a Kemendagri region code")
+        raise BnbaError(f"{selection.area!r} bukan kode wilayah Kemendagri")
     if region.level == "provinsi":
         raise BnbaError(
-            f"{area} is a province: export a kabupaten/kota, kecamatan or desa/kelurahan"
+            f"{area} adalah provinsi: ekspor per kabupaten/kota, kecamatan atau desa/kelurahan"
         )
     if selection.musyawarah_id is not None:
         village = connection.scalar(
@@ -151,10 +152,10 @@ def check_selection(
             )
         )
         if village is None:
-            raise BnbaError(f"there is no musyawarah {selection.musyawarah_id}")
+            raise BnbaError(f"musyawarah {selection.musyawarah_id} tidak ada")
         if not _in_area(village, area):
             raise BnbaError(
-                f"musyawarah {selection.musyawarah_id} was held in {village}, outside {area}"
+                f"musyawarah {selection.musyawarah_id} diadakan di {village}, di luar {area}"
             )
     return replace(selection, area=area)
 

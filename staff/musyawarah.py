@@ -42,7 +42,9 @@ CLOSED: Final = "closed"
 
 
 class MeetingRefused(ValueError):
-    """The meeting cannot do this (closed already, decision missing, wrong village...)."""
+    """The meeting cannot do this (closed already, decision missing, wrong village...).
+
+    The message is for staff, in Bahasa Indonesia: the dashboard shows it as it is."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -105,7 +107,7 @@ def _must_be_planned(
             action=action,
             at=at,
             reason="meeting_closed",
-            message=f"the musyawarah of {_day(meeting.held_on)} is already closed",
+            message=f"musyawarah tanggal {_day(meeting.held_on)} sudah ditutup",
         )
 
 
@@ -219,8 +221,8 @@ def add_to_agenda(
                 action=action,
                 at=at,
                 reason="other_village",
-                message=f"{format_ticket(request.ticket)} is from {request.village_code}, "
-                f"not from {meeting.village_code}",
+                message=f"{format_ticket(request.ticket)} berasal dari {request.village_code}, "
+                f"bukan dari desa musyawarah ({meeting.village_code})",
             )
         if "consent_withdrawn" in request.flags:
             raise _refuse(
@@ -230,8 +232,8 @@ def add_to_agenda(
                 action=action,
                 at=at,
                 reason="consent_withdrawn",
-                message=f"{format_ticket(request.ticket)}: the citizen withdrew consent, "
-                "so it may only be closed",
+                message=f"{format_ticket(request.ticket)}: warga menarik persetujuannya, "
+                "jadi permohonan ini hanya boleh ditutup",
             )
         other = _planned_meeting_of(session, request, except_meeting=meeting)
         if other is not None:
@@ -242,8 +244,8 @@ def add_to_agenda(
                 action=action,
                 at=at,
                 reason="on_other_agenda",
-                message=f"{format_ticket(request.ticket)} is already on the agenda of the "
-                f"musyawarah of {_day(other.held_on)}",
+                message=f"{format_ticket(request.ticket)} sudah ada di agenda musyawarah "
+                f"tanggal {_day(other.held_on)}",
             )
         if request.status not in deliberation:
             to_deliberation = _action_to_deliberation(
@@ -259,8 +261,8 @@ def add_to_agenda(
                     action=action,
                     at=at,
                     reason="wrong_stage",
-                    message=f"{format_ticket(request.ticket)} is at '{shown}': only requests "
-                    "waiting for the musyawarah (or just received) can go on the agenda",
+                    message=f"{format_ticket(request.ticket)} ada di tahap '{shown}': hanya "
+                    "permohonan yang baru diterima atau menunggu musyawarah bisa masuk agenda",
                 )
             move_request(session, request, to_deliberation, staff=staff, workflows=workflows, at=at)
         position += 1
@@ -339,11 +341,11 @@ def record_decision(
     )
     _must_be_planned(session, staff, meeting, action=action, at=at)
     if decision not in DECISIONS:
-        raise MeetingRefused("unknown_decision", f"a decision is one of {', '.join(DECISIONS)}")
+        raise MeetingRefused("unknown_decision", f"keputusan harus {' atau '.join(DECISIONS)}")
     cleaned = note.strip() if note and note.strip() else None
     if decision == "tidak_layak" and cleaned is None:
         raise MeetingRefused(
-            "note_required", "'tidak layak' needs a note: the reason the citizen will read"
+            "note_required", "'tidak layak' perlu catatan: alasan yang akan dibaca warga"
         )
     if workflows is not None:
         workflow = workflows.for_village(meeting.village_code)
@@ -361,7 +363,8 @@ def record_decision(
                 action=action,
                 at=at,
                 reason="role_not_allowed",
-                message=f"{staff.role} cannot record '{decision}' in workflow {workflow.id}",
+                message=f"peran {staff.role} tidak boleh mencatat '{decision}' "
+                f"di alur {workflow.id}",
             )
     item.decision = decision
     item.note = cleaned
@@ -393,9 +396,9 @@ def close(
     names = [name.strip() for name in attendance if name.strip()]
     problems = []
     if not number:
-        problems.append("the Berita Acara number is missing")
+        problems.append("nomor berita acara belum diisi")
     if not names:
-        problems.append("the attendance list is empty")
+        problems.append("daftar hadir masih kosong")
     if problems:
         raise MeetingRefused("minutes_incomplete", "; ".join(problems))
     items = agenda(session, meeting)
@@ -408,7 +411,8 @@ def close(
             action=action,
             at=at,
             reason="decision_missing",
-            message=f"no decision yet for {len(undecided)} request(s): {', '.join(undecided)}",
+            message=f"belum ada keputusan untuk {len(undecided)} permohonan: "
+            f"{', '.join(undecided)}",
         )
     workflow = workflows.for_village(meeting.village_code)
     for item, request in items:
@@ -420,8 +424,8 @@ def close(
                 for t in workflow.actions(stage)
             ):
                 message = (
-                    f"workflow {workflow.id} ({workflow.name}) has no action '{decision}' from "
-                    "its deliberation stage: a musyawarah decision cannot be carried out there"
+                    f"alur {workflow.id} ({workflow.name}) tidak punya tindakan '{decision}' dari "
+                    "tahap musyawarahnya: keputusan musyawarah tidak bisa dijalankan di sana"
                 )
                 raise _refuse(
                     session,
@@ -439,8 +443,8 @@ def close(
                 action=action,
                 at=at,
                 reason="request_moved",
-                message=f"{format_ticket(request.ticket)} is no longer waiting for the "
-                f"musyawarah (now '{request.status}'): take it off the agenda first",
+                message=f"{format_ticket(request.ticket)} tidak lagi menunggu musyawarah "
+                f"(sekarang '{request.status}'): keluarkan dulu dari agenda",
             )
         try:
             move_request(

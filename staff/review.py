@@ -351,39 +351,63 @@ def actionable_statuses(workflows: Workflows, role: Role, area: str) -> set[str]
     }
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue is narrowed to; the defaults narrow nothing but closed requests.
+
+    `dusun` matches without regard to case; `rt`/`rw` match the number ("3" finds "003");
+    `flag` must be among the request's flags; `mine` keeps only requests in a stage where
+    the staff member's role has an action (the "my work" view: kecamatan staff see what
+    waits for the kecamatan); `closed` shows closed requests too.
+    """
+
+    kind: str | None = None
+    status: str | None = None
+    dusun: str | None = None
+    rt: str | None = None
+    rw: str | None = None
+    flag: str | None = None
+    mine: bool = False
+    closed: bool = False
+
+    def query(self) -> dict[str, str]:
+        """The URL query that shows the same queue (only what narrows it)."""
+        query: dict[str, str] = {}
+        for key, value in vars(self).items():
+            if isinstance(value, str) and value:
+                query[key] = value
+            elif value is True:
+                query[key] = "1"
+        return query
+
+
 def queue_for(
     session: Session,
     staff: StaffAccount,
+    filters: QueueFilters = QueueFilters(),
     *,
-    kind: str | None = None,
-    dusun: str | None = None,
-    rt: str | None = None,
-    rw: str | None = None,
-    flags: Sequence[str] | None = None,
-    status: str | Sequence[str] | None = None,
-    open_only: bool = False,
-    actionable: Workflows | None = None,
+    workflows: Workflows | None = None,
     limit: int | None = None,
     offset: int = 0,
     at: datetime | None = None,
 ) -> list[Request]:
-    """Requests in the staff member's areas, newest first, with the dashboard's filters.
+    """Requests in the staff member's areas, newest first, narrowed by `filters`.
 
     Village staff see their villages, kecamatan staff their kecamatan, Dinas Sosial their
-    kabupaten/kota, administrators everything. `dusun` matches without regard to case;
-    `rt`/`rw` match the number ("3" finds "003"); every one of `flags` must be present;
-    `actionable=workflows` keeps only requests in a stage where the staff member's role has
-    an action (the "my work" view: kecamatan staff see what waits for the kecamatan).
+    kabupaten/kota, administrators everything. `filters.mine` needs the `workflows`.
     A disabled account is refused (and logged, when `at` is given).
     """
     if staff.id is None:
         raise ValueError("the staff account must be stored first")
+    if filters.mine and workflows is None:
+        raise ValueError("'mine' needs the workflows")
     if staff.disabled_at is not None:
         if at is not None:
             log_refusal(
                 session, staff_id=staff.id, action="queue", target="queue", at=at, detail="disabled"
             )
         raise AccessRefused("disabled", f"account {staff.username!r} is disabled")
+    actionable = workflows if filters.mine else None
     areas = staff_areas(session, staff.id)
     statement = select(Request)
     if actionable is not None:
@@ -399,21 +423,21 @@ def queue_for(
         scope = area_condition(areas)
         if scope is not None:
             statement = statement.where(scope)
-    if kind is not None:
-        statement = statement.where(col(Request.kind) == kind)
-    if status is not None:
-        wanted = [status] if isinstance(status, str) else list(status)
-        statement = statement.where(col(Request.status).in_(wanted))
-    if open_only:
+    if filters.kind is not None:
+        statement = statement.where(col(Request.kind) == filters.kind)
+    if filters.status is not None:
+        statement = statement.where(col(Request.status) == filters.status)
+    if not filters.closed:
         statement = statement.where(col(Request.closed_at).is_(None))
-    for flag in flags or ():
-        statement = statement.where(_flag_condition(flag))
+    if filters.flag is not None:
+        statement = statement.where(_flag_condition(filters.flag))
     answers: Any = col(Request.answers)
+    dusun = filters.dusun
     if dusun is not None and dusun.strip():
         statement = statement.where(
             func.lower(func.trim(answers["dusun"].as_string())) == dusun.strip().lower()
         )
-    for key, value in (("rt", rt), ("rw", rw)):
+    for key, value in (("rt", filters.rt), ("rw", filters.rw)):
         if value is not None:
             statement = statement.where(answers[key].as_string() == _padded(value))
     statement = statement.order_by(col(Request.created_at).desc(), col(Request.id).desc())

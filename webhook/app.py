@@ -86,7 +86,7 @@ async def _outbox_worker(app: FastAPI, owned: Container | None) -> AsyncIterator
     stop = asyncio.Event()
     channel = getattr(app.state, "telegram", None)
     task = asyncio.create_task(
-        run_worker(settings, owned.engine, stop, telegram_bot=channel.bot if channel else None),
+        run_worker(owned, stop, telegram_bot=channel.bot if channel else None),
         name="outbox-worker",
     )
     try:

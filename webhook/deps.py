@@ -10,14 +10,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request
 
-from bot.inbound import InboundMessage
-from conversations.types import Reply
-
-
-class MessageHandler(Protocol):
-    """`bot.service.ChatService` as the routes see it."""
-
-    def handle(self, message: InboundMessage) -> list[Reply]: ...
+from bot.channels.base import MessageHandler
 
 
 class HealthSource(Protocol):

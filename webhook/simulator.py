@@ -25,11 +25,12 @@ from pydantic import (
 )
 from starlette.responses import FileResponse
 
+from bot.channels.simulator import SIMULATOR, SimulatorChannel
 from bot.inbound import InboundMessage, PhotoUpload
 from conversations.types import Location, Reply
 from webhook.deps import ServiceDep
 
-CHANNEL = "simulator"
+CHANNEL = SIMULATOR
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 DATA_URL_HINT = "must be a base64 data URL such as data:image/jpeg;base64,/9j/4AAQ..."
@@ -141,5 +142,5 @@ async def chat_page() -> FileResponse:
 # thread pool so the event loop stays free.
 @router.post("/api/simulator/messages")
 def post_message(message: SimulatorMessage, service: ServiceDep) -> SimulatorReplies:
-    replies = service.handle(message.to_inbound())
+    replies = SimulatorChannel().receive(message.to_inbound(), service)
     return SimulatorReplies(replies=[ReplyOut.of(r) for r in replies])

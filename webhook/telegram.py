@@ -105,8 +105,7 @@ async def running(app: FastAPI) -> AsyncIterator[None]:
     """The bot while the app runs, and in polling mode the getUpdates loop beside it.
 
     Reads what the lifespan set up: settings, the service, and (when the app built it) the
-    container, whose database records blocked chats and whose store knows each chat's
-    language.
+    container, whose database records blocked chats.
     """
     settings: Settings = app.state.settings
     mode = telegram_mode(settings)
@@ -119,7 +118,6 @@ async def running(app: FastAPI) -> AsyncIterator[None]:
         service=app.state.service,
         max_photo_bytes=settings.max_photo_bytes,
         engine=getattr(container, "engine", None),
-        store=getattr(container, "store", None),
     )
     await start_bot(channel.bot)
     app.state.telegram = channel

@@ -22,6 +22,6 @@ class Notification:
 
 
 class Notifier(Protocol):
-    channel: str
+    name: str
 
     async def notify(self, chat_id: str, notification: Notification) -> Path: ...

@@ -10,15 +10,18 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO
 
 import click
 
+from bot.channels.base import MessageHandler
+from bot.channels.simulator import TERMINAL, SimulatorChannel
 from bot.inbound import InboundMessage, PhotoUpload
 from bot.settings import Settings
 from conversations.types import Location, Reply
 
-CHANNEL = "terminal"
+CHANNEL = TERMINAL
+TERMINAL_CHANNEL = SimulatorChannel(name=TERMINAL)
 INDENT = "     "
 
 HELP = """Perintah:
@@ -33,10 +36,6 @@ HINTS = {
 }
 
 log = logging.getLogger(__name__)
-
-
-class Handler(Protocol):
-    def handle(self, message: InboundMessage) -> list[Reply]: ...
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def format_reply(reply: Reply) -> str:
     return "\n".join(out)
 
 
-def converse(service: Handler, user: str, lines: Iterator[str], stdout: IO[str]) -> None:
+def converse(service: MessageHandler, user: str, lines: Iterator[str], stdout: IO[str]) -> None:
     """The loop, separate from the command so it can run against any service."""
 
     def show(replies: Sequence[Reply]) -> None:
@@ -121,7 +120,7 @@ def converse(service: Handler, user: str, lines: Iterator[str], stdout: IO[str])
 
     def send(message: InboundMessage) -> None:
         try:
-            replies = service.handle(message)
+            replies = TERMINAL_CHANNEL.receive(message, service)
         except Exception:
             # A developer tool: say what broke and keep the session going.
             log.exception("the service failed on this message")
@@ -177,13 +176,11 @@ def chat(user: str | None) -> None:
     click.echo(f"Database: {describe_database(settings.database_url)}", file=sys.stderr)
     if interactive:
         click.echo(f"Anda chat sebagai '{user}'. Ketik /perintah untuk bantuan.\n")
-    container = build(settings)
-    try:
-        converse(container.service, user, _input_lines(stdin, stdout, interactive), stdout)
-    except KeyboardInterrupt:
-        click.echo("\nSampai jumpa.")
-    finally:
-        container.close()
+    with build(settings) as container:
+        try:
+            converse(container.service, user, _input_lines(stdin, stdout, interactive), stdout)
+        except KeyboardInterrupt:
+            click.echo("\nSampai jumpa.")
 
 
 def _default_user() -> str:

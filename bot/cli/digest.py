@@ -8,14 +8,13 @@ from typing import cast
 import click
 from sqlmodel import Session
 
-from bot.settings import Settings
+from bot.container import build
 from conversations.catalogue import Language
 from conversations.validators import default_regions
-from models.database import create_db_engine, upgrade_database
 from staff import digest as summaries
 from staff.access import EVERYWHERE
+from staff.digest_render import render
 from staff.review import is_area_code
-from staff.workflow import Workflows
 
 
 @click.command("digest")
@@ -38,23 +37,16 @@ def digest(area: str, since: datetime | None, language: str) -> None:
         raise click.UsageError(f"{area!r} is not an area code (e.g. 32.04 or 32.04.05.2004)")
     if area != EVERYWHERE and default_regions().get(area) is None:
         raise click.UsageError(f"{area!r} is not a Kemendagri region code")
-    settings = Settings()
-    workflows = Workflows.load(settings.workflows_dir)
-    engine = create_db_engine(settings.database_url)
-    upgrade_database(engine)
     now = datetime.now(UTC)
-    try:
-        with Session(engine) as session:
-            result = summaries.digest(
-                session,
-                area_code=area,
-                workflows=workflows,
-                now=now,
-                since=since.replace(tzinfo=summaries.LOCAL_ZONE)
-                if since
-                else now - summaries.DEFAULT_SINCE,
-                cutoff_day=settings.cutoff_day,
-            )
-    finally:
-        engine.dispose()
-    click.echo(summaries.render(result, cast(Language, language)))
+    with build() as container, Session(container.engine) as session:
+        result = summaries.digest(
+            session,
+            area_code=area,
+            workflows=container.workflows,
+            now=now,
+            since=since.replace(tzinfo=summaries.LOCAL_ZONE)
+            if since
+            else now - summaries.DEFAULT_SINCE,
+            cutoff_day=container.settings.cutoff_day,
+        )
+    click.echo(render(result, cast(Language, language)))

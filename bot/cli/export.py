@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.settings import Settings
-from models.database import create_db_engine, upgrade_database
+from bot.container import build
 from staff.bnba import BnbaError, BnbaSelection, export_bnba, format_for
 
 
@@ -65,17 +64,13 @@ def bnba(
         all_decisions=all_decisions,
         statuses=statuses,
     )
-    engine = create_db_engine(Settings().database_url)
-    try:
-        upgrade_database(engine)
+    with build() as container:
         try:
-            rows = export_bnba(engine, selection, out, fmt, staff_id=None)
+            rows = export_bnba(container.engine, selection, out, fmt, staff_id=None)
         except BnbaError as error:
             raise click.UsageError(str(error)) from None
         except OSError as error:
             raise click.ClickException(f"cannot write {out}: {error.strerror}") from None
-    finally:
-        engine.dispose()
     click.echo(f"Wrote {out}: {rows} {'row' if rows == 1 else 'rows'}, one per person.")
     if rows == 0 and musyawarah_id is not None and not all_decisions:
         click.echo('No request on that agenda is "layak" yet; --all-decisions lists them all.')

@@ -8,14 +8,10 @@ from datetime import UTC, datetime
 import click
 
 from bot.container import build
-from bot.settings import Settings
 
 
 @click.command()
 def purge() -> None:
     """Delete expired conversations, old delivery records and look-up attempts."""
-    container = build(Settings())
-    try:
+    with build() as container:
         click.echo(json.dumps(container.purge(datetime.now(UTC))))
-    finally:
-        container.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import cast
 
@@ -9,9 +11,8 @@ import click
 from argon2 import PasswordHasher
 from sqlmodel import Session
 
-from bot.settings import Settings
+from bot.container import build
 from conversations.validators import RegionIndex, default_regions
-from models.database import create_db_engine, upgrade_database
 from models.staff import (
     StaffError,
     add_staff,
@@ -26,10 +27,11 @@ from staff.access import EVERYWHERE, area_problem
 from staff.workflow import Role
 
 
-def _session() -> Session:
-    engine = create_db_engine(Settings().database_url)
-    upgrade_database(engine)
-    return Session(engine)
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on the configured database; the database is let go afterwards."""
+    with build() as container, Session(container.engine) as session:
+        yield session
 
 
 @click.group()

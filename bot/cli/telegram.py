@@ -123,7 +123,6 @@ async def _poll(settings: Settings, container: Container) -> None:
             service=container.service,
             max_photo_bytes=settings.max_photo_bytes,
             engine=container.engine,
-            store=container.store,
         )
         await run_polling(channel)
     finally:

@@ -8,17 +8,9 @@ import logging
 import signal
 
 import click
-from sqlalchemy import Engine
 
-from bot.settings import Settings
-from bot.worker import (
-    DEFAULT_DIGEST_HOUR,
-    DEFAULT_POLL_INTERVAL,
-    Worker,
-    build_notifiers,
-    run_worker,
-)
-from models.database import create_db_engine, upgrade_database
+from bot.container import Container, build
+from bot.worker import DEFAULT_DIGEST_HOUR, DEFAULT_POLL_INTERVAL, Worker, run_worker
 
 
 @click.command()
@@ -41,25 +33,23 @@ from models.database import create_db_engine, upgrade_database
 @click.option("--no-digests", is_flag=True, help="Do not send the daily staff summaries.")
 def worker(once: bool, poll_interval: float, digest_hour: int, no_digests: bool) -> None:
     """Send status notifications and summaries from the outbox, with retries."""
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    engine = create_db_engine(settings.database_url)
-    upgrade_database(engine)
-    try:
+    with build() as container:
+        settings = container.settings
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s"
+        )
         if once:
-            handled = asyncio.run(Worker(engine, build_notifiers(settings, engine)).run_once())
-            click.echo(f"{handled} notification(s) handled.")
+            sender = Worker(container.engine, container.notifiers())
+            click.echo(f"{asyncio.run(sender.run_once())} notification(s) handled.")
             return
-        asyncio.run(_run(settings, engine, poll_interval, None if no_digests else digest_hour))
-    finally:
-        engine.dispose()
+        asyncio.run(_run(container, poll_interval, None if no_digests else digest_hour))
 
 
-async def _run(settings: Settings, engine: Engine, poll_interval: float, hour: int | None) -> None:
+async def _run(container: Container, poll_interval: float, hour: int | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on every platform
             loop.add_signal_handler(signum, stop.set)
     click.echo("Outbox worker running. Press Ctrl-C to stop.")
-    await run_worker(settings, engine, stop, poll_interval=poll_interval, digest_hour=hour)
+    await run_worker(container, stop, poll_interval=poll_interval, digest_hour=hour)

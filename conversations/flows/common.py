@@ -67,8 +67,7 @@ def long_date(day: date, language: Language) -> str:
     return f"{day.day} {months[day.month - 1].strip()} {day.year}"
 
 
-def local_time(iso: str, ctx: FlowContext) -> str:
-    moment = datetime.fromisoformat(iso)
+def local_time(moment: datetime, ctx: FlowContext) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(ctx.config.timezone))
     return f"{long_date(moment.date(), ctx.language)} {moment:%H:%M}"

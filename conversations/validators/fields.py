@@ -277,6 +277,8 @@ _YES = frozenset(
         "setuju",
         "lanjut",
         "lanjutkan",
+        "kirim",
+        "send",
         "boleh",
         "mau",
         "tentu",

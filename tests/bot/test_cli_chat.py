@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli.chat import Notice, Quit, chat, converse, format_reply, parse_line
-from bot.inbound import InboundMessage
+from bot.inbound import Handled, InboundMessage
+from conversations.catalogue import Language
 from conversations.types import Choice, Location, Reply
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -130,11 +131,14 @@ def test_a_failing_service_does_not_end_the_session() -> None:
         def __init__(self) -> None:
             self.calls = 0
 
-        def handle(self, message: InboundMessage) -> list[Reply]:
+        def language_of(self, channel: str, sender: str) -> Language:
+            return "id"
+
+        def handle(self, message: InboundMessage) -> Handled:
             self.calls += 1
             if message.text == "boom":
                 raise RuntimeError("boom")
-            return [Reply(f"ok {message.text}")]
+            return Handled.unrecorded([Reply(f"ok {message.text}")])
 
     service, out = Flaky(), io.StringIO()
 

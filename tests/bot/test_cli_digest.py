@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.cli.digest import digest
 from models.database import create_db_engine, upgrade_database
 from models.requests import change_status, create_request
-from tests.models.factories import new_sanggahan, new_usulan
+from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             session, new_sanggahan(village_code="32.04.05.2004"), now=now - timedelta(hours=1)
         )
         late = create_request(
-            session, new_usulan(village_code="32.04.05.2001"), now=now - timedelta(days=60)
+            session,
+            new_usulan(village_code="32.04.05.2001", nik=fresh_nik()),
+            now=now - timedelta(days=60),
         )
         change_status(session, late, "musyawarah", actor="staff:1", at=now - timedelta(days=59))
     engine.dispose()

@@ -98,11 +98,11 @@ def test_a_musyawarah_without_layak_decisions_says_how_to_list_them_all(
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
-        (["--area", CINUNUK, "--out", "bnba.xls"], "must end in .xlsx or .csv"),
-        (["--area", CINUNUK, "--out", "bnba"], "must end in .xlsx or .csv"),
-        (["--area", "32.04.99", "--out", "bnba.xlsx"], "not a Kemendagri region code"),
-        (["--area", "32", "--out", "bnba.xlsx"], "province"),
-        (["--area", CINUNUK, "--musyawarah", "404", "--out", "b.csv"], "no musyawarah 404"),
+        (["--area", CINUNUK, "--out", "bnba.xls"], "berakhiran .xlsx atau .csv"),
+        (["--area", CINUNUK, "--out", "bnba"], "berakhiran .xlsx atau .csv"),
+        (["--area", "32.04.99", "--out", "bnba.xlsx"], "bukan kode wilayah Kemendagri"),
+        (["--area", "32", "--out", "bnba.xlsx"], "provinsi"),
+        (["--area", CINUNUK, "--musyawarah", "404", "--out", "b.csv"], "musyawarah 404 tidak ada"),
         (["--area", CINUNUK, "--all-decisions", "--out", "b.csv"], "needs --musyawarah"),
         (["--out", "bnba.xlsx"], "Missing option '--area'"),
     ],

@@ -10,8 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.channels.notify import Notification, Path
+from bot.channels.simulator import SimulatorChannel
 from bot.settings import Settings
-from bot.worker import SimulatorNotifier, Worker, build_notifiers
+from bot.worker import Worker, build_notifiers
 from models.channels import waiting_messages
 from models.tables import OutboxNotification
 from staff.outbox import enqueue
@@ -148,7 +149,7 @@ def test_every_path_the_channel_takes_ends_the_outbox_row(db_engine: Engine, pat
 
 def test_the_simulator_keeps_notifications_for_the_chat_page(db_engine: Engine) -> None:
     add(db_engine, channel="simulator", chat_id="web-1", text="Kabar untuk Anda")
-    worker = Worker(db_engine, {"simulator": SimulatorNotifier(db_engine, clock=lambda: NOW)})
+    worker = Worker(db_engine, {"simulator": SimulatorChannel(db_engine, clock=lambda: NOW)})
     asyncio.run(worker.run_once(NOW))
     with Session(db_engine) as session:
         (waiting,) = waiting_messages(session, "simulator", "web-1")
@@ -201,4 +202,4 @@ def test_notifiers_are_built_from_the_settings_for_the_configured_channels(
         sqlite_engine,
     )
     assert set(configured) == {"simulator", "terminal", "telegram", "whatsapp"}
-    assert all(n.channel == name for name, n in configured.items())
+    assert all(n.name == name for name, n in configured.items())

@@ -55,14 +55,49 @@ def test_bantuan_explains_the_current_question_and_asks_it_again():
     assert "Kartu Keluarga" in chat.say(NIK_MAN)
 
 
-def test_menu_in_the_middle_keeps_the_draft_to_continue():
+def test_menu_in_the_middle_keeps_the_draft_and_offers_to_continue_first():
     chat = Chat()
     transcript(chat, USULAN_TYPED[:6])
     menu = chat.say("menu")
-    assert "masih tersimpan" in menu and "Lanjutkan pengisian" in chat.buttons()
-    assert "nama lengkap" in chat.press("Lanjutkan pengisian")
+    assert "masih tersimpan" in menu and "dihapus" not in menu
+    assert chat.buttons()[0] == "Lanjutkan pengisian"
+    assert "nama lengkap" in chat.say("1")
+
+
+def test_choosing_the_same_service_again_continues_the_draft():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:8])
     chat.say("menu")
-    answer = chat.say("3")  # "Cek status", the same number as in the plain menu
+    answer = chat.press("Usulan mandiri (daftar DTSEN)")
+    assert "masih tersimpan" in answer and "Tanggal lahir" in answer
+    assert chat.state.answers["birth_place"] == "Bandung"
+    assert "Mulai dari awal" in chat.buttons()
+
+
+def test_beginning_again_is_a_confirmed_choice():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:8])
+    chat.say("menu")
+    chat.press("Usulan mandiri (daftar DTSEN)")
+    assert "akan dihapus" in chat.press("Mulai dari awal")
+    assert "Tanggal lahir" in chat.press("Tidak, lanjutkan")
+    assert chat.state.answers["birth_place"] == "Bandung"
+    assert "akan dihapus" in chat.say("mulai dari awal")
+    assert "setuju" in chat.press("Ya, mulai dari awal")
+    assert chat.state.answers == {}
+
+
+def test_another_service_asks_before_the_draft_is_deleted():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:6])
+    chat.say("menu")
+    question = chat.say("3")  # "Cek status" is now 4: 3 is Sanggahan
+    assert "belum selesai" in question and "Sanggahan" in question
+    assert "nama lengkap" in chat.say("tidak")
+    assert chat.state.flow == "usulan" and chat.state.answers["kk"]
+    chat.say("menu")
+    chat.press("Cek status permohonan")
+    answer = chat.press("Ya, hapus dan mulai")
     assert "Pengisian sebelumnya dihapus" in answer
     assert chat.state.flow == "status"
 

@@ -21,8 +21,18 @@ def test_coming_back_can_start_again_from_the_beginning():
     chat = Chat()
     transcript(chat, USULAN_TYPED[:8])
     chat.say("halo", after=timedelta(hours=5))
-    assert "setuju" in chat.press("Mulai dari awal")
+    assert "akan dihapus" in chat.press("Mulai dari awal")
+    assert "setuju" in chat.press("Ya, mulai dari awal")
     assert "nik" not in chat.state.answers
+
+
+def test_coming_back_and_going_to_the_menu_keeps_the_form():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:8])
+    chat.say("halo", after=timedelta(hours=5))
+    chat.press("Ke menu utama")
+    assert chat.buttons()[0] == "Lanjutkan pengisian"
+    assert "Tanggal lahir" in chat.say("1")
 
 
 def test_an_unfinished_conversation_expires_and_the_citizen_is_told():

@@ -30,7 +30,7 @@ from staff.bnba import (
     write_csv,
     write_xlsx,
 )
-from tests.models.factories import NOW, new_sanggahan, new_usulan
+from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
 
 TODAY = date(2026, 11, 23)
 CINUNUK = "32.04.05.2004"  # Desa Cinunuk, Kec. Cileunyi, Kabupaten Bandung, Jawa Barat
@@ -197,9 +197,11 @@ def test_an_area_takes_its_own_villages_only_and_never_sanggahan(
     db_engine: Engine, out: Path
 ) -> None:
     file_usulan(db_engine, village_code=CINUNUK, name="Di Cinunuk", members=[])
-    file_usulan(db_engine, village_code=CIMEKAR, name="Di Cimekar", members=[])
-    file_usulan(db_engine, village_code=MARGAASIH, name="Di Margaasih", members=[])
-    file_usulan(db_engine, village_code=KOTA_BANDUNG, name="Di Kota Bandung", members=[])
+    file_usulan(db_engine, village_code=CIMEKAR, name="Di Cimekar", nik=fresh_nik(), members=[])
+    file_usulan(db_engine, village_code=MARGAASIH, name="Di Margaasih", nik=fresh_nik(), members=[])
+    file_usulan(
+        db_engine, village_code=KOTA_BANDUNG, name="Di Kota Bandung", nik=fresh_nik(), members=[]
+    )
     with Session(db_engine) as session, session.begin():
         create_request(session, new_sanggahan(village_code=CINUNUK), now=NOW)
 
@@ -270,10 +272,10 @@ def test_a_musyawarah_export_lists_what_the_meeting_found_layak(
 @pytest.mark.parametrize(
     ("selection", "complaint"),
     [
-        (BnbaSelection("32.04.99"), "not a Kemendagri region code"),
-        (BnbaSelection("cinunuk"), "not a Kemendagri region code"),
-        (BnbaSelection("32"), "province"),
-        (BnbaSelection(CINUNUK, musyawarah_id=987654), "no musyawarah 987654"),
+        (BnbaSelection("32.04.99"), "bukan kode wilayah Kemendagri"),
+        (BnbaSelection("cinunuk"), "bukan kode wilayah Kemendagri"),
+        (BnbaSelection("32"), "provinsi"),
+        (BnbaSelection(CINUNUK, musyawarah_id=987654), "musyawarah 987654 tidak ada"),
     ],
 )
 def test_a_wrong_selection_is_refused_before_any_file_exists(
@@ -287,7 +289,7 @@ def test_a_wrong_selection_is_refused_before_any_file_exists(
 
 def test_a_musyawarah_outside_the_area_is_refused(sqlite_engine: Engine) -> None:
     meeting = plan_musyawarah(sqlite_engine, {})
-    with pytest.raises(BnbaError, match=r"outside 32\.04\.10"):
+    with pytest.raises(BnbaError, match=r"di luar 32\.04\.10"):
         write_bnba(
             sqlite_engine, BnbaSelection("32.04.10", musyawarah_id=meeting), io.BytesIO(), "csv"
         )
@@ -354,7 +356,7 @@ def test_a_failed_export_leaves_no_file_and_no_log(sqlite_engine: Engine, out: P
 def test_format_comes_from_the_file_name() -> None:
     assert format_for(Path("BNBA Cinunuk.XLSX")) == "xlsx"
     assert format_for(Path("bnba.csv")) == "csv"
-    with pytest.raises(BnbaError, match=r"\.xlsx or \.csv"):
+    with pytest.raises(BnbaError, match=r"\.xlsx atau \.csv"):
         format_for(Path("bnba.xls"))
 
 

@@ -13,18 +13,11 @@ from models.requests import change_status, create_request
 from models.staff import add_staff, link_chat
 from models.tables import Musyawarah, MusyawarahItem, OutboxNotification, StaffAccount
 from models.tickets import format_ticket
-from staff.digest import (
-    digest,
-    digest_for_staff,
-    digest_many,
-    due_digests,
-    late_threshold,
-    render,
-    send_due_digests,
-    working_days_late,
-)
+from staff.digest import digest, digest_many, late_threshold, working_days_late
+from staff.digest_render import render
+from staff.digest_schedule import digest_for_staff, due_digests, send_due_digests
 from staff.workflow import Workflow, parse_workflow, shipped_workflows
-from tests.models.factories import new_sanggahan, new_usulan
+from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
 from tests.staff.test_review import WORKFLOWS
 
 # Wednesday 10 December 2025, 10:00 in Jakarta.
@@ -47,13 +40,13 @@ def file(
     flags: list[str] | None = None,
     final: bool = False,
 ) -> str:
-    build = new_usulan if kind == "usulan" else new_sanggahan
     answers = {"dusun": dusun} if dusun is not None else {}
-    request = create_request(
-        session,
-        build(village_code=village, answers=answers, flags=flags or []),
-        now=filed,
+    built = (
+        new_usulan(village_code=village, answers=answers, flags=flags or [], nik=fresh_nik())
+        if kind == "usulan"
+        else new_sanggahan(village_code=village, answers=answers, flags=flags or [])
     )
+    request = create_request(session, built, now=filed)
     for index, (status, moved) in enumerate(moves):
         last = index == len(moves) - 1
         change_status(session, request, status, actor="staff:1", at=moved, final=final and last)
@@ -269,7 +262,7 @@ def add_linked_staff(
 def test_daily_digests_go_to_linked_chats_at_the_hour_once_a_day(
     db_engine: Engine, village_data: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("staff.digest.DAILY_CHUNK", 2)  # three staff: two rounds
+    monkeypatch.setattr("staff.digest_schedule.DAILY_CHUNK", 2)  # three staff: two rounds
     with Session(db_engine) as session, session.begin():
         add_linked_staff(session, "sri", "village_operator", CINUNUK, "501")
         add_linked_staff(session, "camat", "kecamatan", KECAMATAN, "502")

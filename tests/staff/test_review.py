@@ -14,9 +14,9 @@ from models.requests import create_request, status_history
 from models.staff import add_staff, disable_staff, refused_attempts
 from models.tables import AccessLog, OutboxNotification, Request, StaffAccount
 from models.tickets import format_ticket
-from staff.review import AccessRefused, forward_many, move_request, queue_for
+from staff.review import AccessRefused, QueueFilters, forward_many, move_request, queue_for
 from staff.workflow import TransitionRefused, Workflows
-from tests.models.factories import NOW, new_sanggahan, new_usulan
+from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
 from tests.staff.test_workflow import HAPPY_PATHS  # from "diterima" to accepted
 
 WORKFLOWS = Workflows.load()
@@ -76,6 +76,8 @@ def file_request(
 ) -> int:
     kind = overrides.pop("kind", "usulan")
     build = new_usulan if kind == "usulan" else new_sanggahan
+    if kind == "usulan":
+        overrides.setdefault("nik", fresh_nik())  # one open usulan per NIK
     with Session(engine) as session, session.begin():
         request = create_request(session, build(village_code=village_code, **overrides), now=at)
         assert request.id is not None
@@ -362,26 +364,40 @@ def test_the_queue_shows_only_the_area_newest_first_with_filters(db_engine: Engi
     dinsos = make_staff(db_engine, "dinsos_verifier", ["32.04"])
     admin = make_staff(db_engine, "admin", ["*"])
 
-    def ids(staff_id: int, **filters: object) -> list[int | None]:
+    def ids(
+        staff_id: int,
+        filters: QueueFilters | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[int | None]:
         with Session(db_engine) as session:
             staff = session.get(StaffAccount, staff_id)
             assert staff is not None
-            return [r.id for r in queue_for(session, staff, **filters)]  # type: ignore[arg-type]
+            found = queue_for(
+                session,
+                staff,
+                filters or QueueFilters(),
+                workflows=WORKFLOWS,
+                limit=limit,
+                offset=offset,
+            )
+            return [r.id for r in found]
 
     assert ids(village) == [second, first]
     assert ids(kecamatan) == [third, second, first]
     assert ids(dinsos) == [third, second, first]
     assert len(ids(admin)) == 4
-    assert ids(kecamatan, kind="usulan") == [third, first]
-    assert ids(kecamatan, dusun="KRAJAN") == [third, first]
-    assert ids(kecamatan, rt="3") == [third, first]
-    assert ids(kecamatan, rt="3", rw="2") == [third]
-    assert ids(kecamatan, flags=["nik_region_unconfirmed"]) == [second]
-    assert ids(kecamatan, status="diterima", limit=2) == [third, second]
+    assert ids(kecamatan, QueueFilters(kind="usulan")) == [third, first]
+    assert ids(kecamatan, QueueFilters(dusun="KRAJAN")) == [third, first]
+    assert ids(kecamatan, QueueFilters(rt="3")) == [third, first]
+    assert ids(kecamatan, QueueFilters(rt="3", rw="2")) == [third]
+    assert ids(kecamatan, QueueFilters(flag="nik_region_unconfirmed")) == [second]
+    assert ids(kecamatan, QueueFilters(status="diterima"), limit=2) == [third, second]
     assert ids(kecamatan, limit=2, offset=2) == [first]
     # "My work": kecamatan staff have nothing to do while requests wait for the village.
-    assert ids(kecamatan, actionable=WORKFLOWS) == []
-    assert ids(village, actionable=WORKFLOWS) == [second, first]
+    assert ids(kecamatan, QueueFilters(mine=True)) == []
+    assert ids(village, QueueFilters(mine=True)) == [second, first]
 
 
 def test_a_disabled_account_sees_no_queue(db_engine: Engine) -> None:

@@ -14,8 +14,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from bot.inbound import InboundMessage
+from bot.inbound import Handled, InboundMessage
 from bot.settings import Settings
+from conversations.catalogue import Language
 from conversations.types import Choice, Reply
 from tests.images import tiny_png
 
@@ -40,22 +41,30 @@ class FakeService:
     def __init__(self) -> None:
         self.received: list[InboundMessage] = []
 
-    def handle(self, message: InboundMessage) -> list[Reply]:
+    def language_of(self, channel: str, sender: str) -> Language:
+        return "id"
+
+    def handle(self, message: InboundMessage) -> Handled:
         self.received.append(message)
         said = message.text or message.choice or ("photo" if message.photo else "location")
-        return [
-            Reply(f"echo: {said}\nsecond line"),
-            Reply(
-                "Pilih satu:",
-                (Choice("yes", "Ya"), Choice("no", "Tidak")),
-                expects="choice",
-                numbered=False,
-            ),
-        ]
+        return Handled.unrecorded(
+            [
+                Reply(f"echo: {said}\nsecond line"),
+                Reply(
+                    "Pilih satu:",
+                    (Choice("yes", "Ya"), Choice("no", "Tidak")),
+                    expects="choice",
+                    numbered=False,
+                ),
+            ]
+        )
 
 
 class FailingService:
-    def handle(self, message: InboundMessage) -> list[Reply]:
+    def language_of(self, channel: str, sender: str) -> Language:
+        return "id"
+
+    def handle(self, message: InboundMessage) -> Handled:
         raise RuntimeError("secret internal detail /etc/passwd")
 
 

@@ -89,9 +89,15 @@ def fake_page(browser: Any) -> Iterator[Any]:
         yield from _browse(browser, url)
 
 
-def _browse(browser: Any, base_url: str) -> Iterator[Any]:
+@pytest.fixture
+def phone_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A common phone width (390 px), for the screenshots people look at."""
+    yield from _browse(browser, base_url, width=390, height=844)
+
+
+def _browse(browser: Any, base_url: str, *, width: int = 360, height: int = 740) -> Iterator[Any]:
     context = browser.new_context(
-        viewport={"width": 360, "height": 740},
+        viewport={"width": width, "height": height},
         device_scale_factor=2,
         locale="id-ID",
         geolocation={"latitude": LAT, "longitude": LON},
@@ -238,6 +244,47 @@ def test_check_status_then_an_objection_filed_and_found_again(page: Any) -> None
     chat.bot_said("Diterima, menunggu pemeriksaan petugas desa")
 
 
+def test_a_reload_mid_usulan_shows_the_conversation_and_loses_no_answer(
+    phone_page: Any,
+) -> None:
+    page = phone_page
+    chat = Chat(page)
+    chat.bot_says("Apa yang ingin Anda lakukan?")
+    chat.press("Usulan mandiri (daftar DTSEN)", number=1)
+    chat.press("Saya setuju", number=1)
+    chat.press("Diri sendiri dan keluarga saya", number=1)
+    chat.bot_says("Ketik NIK")
+    chat.type("3204051708850001")
+    chat.bot_says("Kartu Keluarga")
+    chat.type("3204050101200003")
+    chat.bot_says("nama lengkap")
+    before = page.locator("#messages .msg").all_inner_texts()
+
+    page.reload()
+
+    # The same conversation, and nothing sent on the citizen's behalf.
+    chat.idle()
+    chat.expect(page.locator("#messages .msg")).to_have_count(len(before))
+    assert page.locator("#messages .msg").all_inner_texts() == before
+    chat.expect(page.locator(".choices button:enabled")).to_have_count(0)
+    snapshot(page, "chat-page-reloaded-390.png")
+    chat.type("Budi Santoso")
+    chat.bot_says("lahir")
+
+    # Reload on a question with buttons: only that question's buttons are live.
+    chat.type("menu")
+    chat.bot_says("masih tersimpan")
+    page.reload()
+    chat.idle()
+    chat.expect(page.locator(".choices button:enabled").first).to_have_text(
+        "1. Lanjutkan pengisian"
+    )
+    chat.press("Usulan mandiri (daftar DTSEN)", number=2)
+    chat.bot_said("masih tersimpan")
+    chat.bot_says("lahir")
+    snapshot(page, "chat-page-continued-390.png")
+
+
 def test_text_is_never_rendered_as_html(page: Any) -> None:
     chat = Chat(page)
     chat.bot_says("Apa yang ingin Anda lakukan?")
@@ -294,6 +341,9 @@ def test_reset_starts_a_new_user(page: Any) -> None:
 
     page.click("#reset")
 
+    chat.bot_says("Apa yang ingin Anda lakukan?")
+    assert page.locator(".msg.user").count() == 0
+    page.reload()  # the new user's history only: the earlier conversation is gone
     chat.bot_says("Apa yang ingin Anda lakukan?")
     assert page.locator(".msg.user").count() == 0
     second_user = page.evaluate("localStorage.getItem('dtsen-simulator-user')")

@@ -131,7 +131,7 @@ class Citizen:
             message_id=f"{self.prefix}-{self.counter}",
             **fields,
         )
-        return "\n".join(reply.text for reply in self.service.handle(message))
+        return "\n".join(reply.text for reply in self.service.handle(message).replies)
 
     def file_usulan(self, lines: list[tuple[str, str]]) -> str:
         for said, expected in lines:

@@ -13,9 +13,9 @@ import pytest
 from bot.channels.telegram import client as telegram_client
 from bot.channels.telegram.config import SECRET_HEADER, TelegramConfigError
 from bot.channels.telegram.ratelimit import TelegramRateLimiter
-from bot.inbound import InboundMessage
+from bot.inbound import Handled, InboundMessage
 from bot.settings import Settings
-from conversations.types import Reply
+from conversations.catalogue import Language
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
 from tests.images import tiny_png
 from tests.webhook.support import FakeService
@@ -258,8 +258,8 @@ def test_a_photo_over_the_limit_is_not_downloaded(
     post(client, Updates().photo("huge-photo", size=too_big))
 
     [message] = received(client)
-    # The service refuses it by size ("Foto terlalu besar") without anything downloaded.
-    assert message.photo is not None and len(message.photo.data) > 10 * 1024 * 1024
+    # Passed on as refused by size ("Foto terlalu besar"): no bytes, nothing downloaded.
+    assert message.photo is None and message.rejected == "photo_too_large"
     assert double.calls_to("getFile", ok_only=False) == []
 
 
@@ -269,7 +269,7 @@ def test_a_photo_telegram_cannot_hand_out_is_asked_again(
     client = start()
     post(client, Updates().photo("expired-file-id"))
     [message] = received(client)
-    assert message.photo is not None and message.photo.data == b""  # "kosong: kirim lagi"
+    assert message.photo is None and message.rejected == "photo_empty"  # "kosong: kirim lagi"
 
 
 def test_stickers_and_voice_notes_are_passed_on_as_unsupported(
@@ -278,7 +278,7 @@ def test_stickers_and_voice_notes_are_passed_on_as_unsupported(
     client = start()
     post(client, Updates(chat_id=1).sticker())
     post(client, Updates(chat_id=2).voice())
-    assert [m.unsupported for m in received(client)] == [True, True]
+    assert [m.rejected for m in received(client)] == ["unsupported", "unsupported"]
 
 
 def test_location_and_shared_contact(start: Callable[..., TestClient]) -> None:
@@ -343,7 +343,10 @@ def test_a_failing_service_means_5xx_and_nothing_is_sent(
     start: Callable[..., TestClient], double: TelegramBotApiDouble
 ) -> None:
     class Broken:
-        def handle(self, message: InboundMessage) -> list[Reply]:
+        def language_of(self, channel: str, sender: str) -> Language:
+            return "id"
+
+        def handle(self, message: InboundMessage) -> Handled:
             raise ConnectionError("database went away")
 
     client = start(service=Broken())

@@ -2,34 +2,43 @@
 staff member, the CSRF check, the clock, and how pages and errors are rendered.
 
 Everything is read from `app.state` (set by `webhook.app.create_app` and its lifespan), so
-the router works in any app that has a container. The dashboard's own long-lived parts
-(signing keys, workflows, file stores) are built once per app, on first use.
+the router works in any app that has a container. The parts (signing key, workflows,
+regions, file stores) are the container's (`bot.container`), shared with the chat service.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.settings import Settings
-from conversations.validators import RegionIndex, default_regions
+from conversations.validators import RegionIndex
 from models.blobs import FileBlobStore
 from models.tables import StaffAccount
+from models.unit_of_work import UnitOfWork
 from staff.minutes import MinutesStore
 from staff.workflow import Workflows
-from webhook.staff.auth import SESSION_COOKIE, SESSION_LIFETIME, StaffAuth, secret_key
+from webhook.staff.auth import SESSION_COOKIE, SESSION_LIFETIME, StaffAuth
+
+if TYPE_CHECKING:
+    from bot.container import Container  # built by the app's lifespan, read from app.state
+
+log = logging.getLogger(__name__)
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
@@ -76,29 +85,65 @@ def not_found() -> PageError:
 
 
 class StaffRoute(APIRoute):
-    """Turns `PageError` and `LoginRequired` (from routes or dependencies) into pages."""
+    """Ends the request's unit of work: committed when the route returned a response,
+    rolled back when it raised. Turns `PageError` and `LoginRequired` (from routes or
+    dependencies), invalid input and unexpected failures into pages in Bahasa Indonesia
+    (staff never see the API's JSON errors)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            succeeded = False
             try:
-                return await inner(request)
+                response = await inner(request)
+                succeeded = True
+                return response
             except LoginRequired as missing:
                 target = "/staff/login"
                 if missing.next_path and missing.next_path != "/staff":
                     target += "?next=" + quote(missing.next_path, safe="/")
                 return RedirectResponse(target, status_code=303)
             except PageError as error:
-                return render(
-                    request,
-                    "error.html",
-                    status=error.status,
-                    title=error.title,
-                    message=error.message,
-                )
+                return error_page(request, error)
+            except RequestValidationError as invalid:
+                return error_page(request, _invalid_input(invalid))
+            except Exception:
+                # Not the query string: it can hold what staff searched for.
+                log.exception("dashboard: %s %s failed", request.method, request.url.path)
+                return error_page(request, _FAILED)
+            finally:
+                work: UnitOfWork | None = getattr(request.state, _WORK, None)
+                if work is not None:
+                    await run_in_threadpool(work.finish, succeeded=succeeded)
 
         return handler
+
+
+def error_page(request: Request, error: PageError) -> HTMLResponse:
+    return render(
+        request, "error.html", status=error.status, title=error.title, message=error.message
+    )
+
+
+_FAILED: Final = PageError(
+    500,
+    "Terjadi kesalahan",
+    "Maaf, ada gangguan di server dan perubahan Anda tidak disimpan. "
+    "Coba lagi sebentar lagi; jika terulang, hubungi admin.",
+)
+
+
+def _invalid_input(invalid: RequestValidationError) -> PageError:
+    """A malformed address is a page that does not exist; a malformed form, a kind word."""
+    if any(error.get("loc", ("",))[0] == "path" for error in invalid.errors()):
+        return not_found()
+    return PageError(
+        400,
+        "Isian tidak sah",
+        "Ada isian yang terlalu panjang atau tidak sah. Kembali, periksa isiannya, "
+        "lalu kirim lagi.",
+    )
 
 
 # -- the app's parts ------------------------------------------------------------------------
@@ -127,33 +172,33 @@ class Dashboard:
         return self.base_url.lower().startswith("https://")
 
 
+def container_of(request: Request) -> Container:
+    container: Container | None = request.app.state.container
+    if container is None:
+        raise PageError(503, "Belum siap", "Layanan sedang dimulai. Coba lagi sebentar lagi.")
+    return container
+
+
 def dashboard(request: Request) -> Dashboard:
     state = request.app.state
     built: Dashboard | None = getattr(state, "staff_dashboard", None)
     if built is None:
-        settings: Settings = state.settings
-        secret = secret_key(settings.secret_key, settings.data_dir)
+        parts = container_of(request)
         built = Dashboard(
-            settings=settings,
-            secret=secret,
-            auth=StaffAuth(secret),
-            workflows=Workflows.load(settings.workflows_dir),
-            regions=default_regions(),
-            photos=FileBlobStore(
-                settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes
-            ),
-            minutes=MinutesStore(settings.data_dir / "minutes"),
+            settings=parts.settings,
+            secret=parts.secret,
+            auth=StaffAuth(parts.secret),
+            workflows=parts.workflows,
+            regions=parts.regions,
+            photos=parts.photos,
+            minutes=parts.minutes,
         )
         state.staff_dashboard = built
     return built
 
 
 def engine_of(request: Request) -> Engine:
-    container = request.app.state.container
-    if container is None:
-        raise PageError(503, "Belum siap", "Layanan sedang dimulai. Coba lagi sebentar lagi.")
-    engine: Engine = container.engine
-    return engine
+    return container_of(request).engine
 
 
 def clock(request: Request) -> datetime:
@@ -162,11 +207,25 @@ def clock(request: Request) -> datetime:
     return override() if override is not None else datetime.now(UTC)
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """A session for this request; whatever it did not commit is rolled back at the end
-    (refused accesses are still kept: see `staff.review.log_refusal`)."""
-    with Session(engine_of(request)) as session:
-        yield session
+_WORK: Final = "staff_unit_of_work"
+
+
+def unit_of_work(request: Request) -> UnitOfWork:
+    """This request's unit of work, ended by `StaffRoute` (refused accesses are kept even
+    when it rolls back: see `staff.review.log_refusal`)."""
+    work: UnitOfWork | None = getattr(request.state, _WORK, None)
+    if work is None:
+        work = UnitOfWork(engine_of(request))
+        setattr(request.state, _WORK, work)
+    return work
+
+
+WorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def db_session(work: WorkDep) -> Session:
+    """The session of this request's unit of work."""
+    return work.session
 
 
 DashboardDep = Annotated[Dashboard, Depends(dashboard)]
@@ -227,9 +286,9 @@ def login_cookie(request: Request) -> str:
     return request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
 
 
-def set_login_cookie(response: Response, value: str, board: Dashboard) -> None:
+def _set_cookie(response: Response, name: str, value: str, board: Dashboard) -> None:
     response.set_cookie(
-        LOGIN_COOKIE,
+        name,
         value,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         path=COOKIE_PATH,
@@ -239,16 +298,12 @@ def set_login_cookie(response: Response, value: str, board: Dashboard) -> None:
     )
 
 
+def set_login_cookie(response: Response, value: str, board: Dashboard) -> None:
+    _set_cookie(response, LOGIN_COOKIE, value, board)
+
+
 def set_session_cookie(response: Response, cookie: str, board: Dashboard) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=board.secure_cookies,
-    )
+    _set_cookie(response, SESSION_COOKIE, cookie, board)
 
 
 def clear_session_cookie(response: Response, board: Dashboard) -> None:

@@ -7,23 +7,19 @@ forms, call it, and show what it said in Bahasa Indonesia.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 from typing import Annotated, Final
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
 from conversations.validators import dotted_code
-from models.staff import log_access, staff_areas
+from models.staff import staff_areas
 from models.tables import INITIAL_STATUS, Musyawarah, MusyawarahItem, StaffAccount
 from models.tables import Request as Citizen
+from models.unit_of_work import UnitOfWork
+from staff.agenda_sheet import export_agenda
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.digest import zone_for_area
 from staff.minutes import sniff_minutes_type
@@ -38,7 +34,7 @@ from staff.musyawarah import (
     record_decision,
     remove_from_agenda,
 )
-from staff.review import AccessRefused, check_access, log_refusal
+from staff.review import AccessRefused
 from staff.workflow import TransitionRefused
 from webhook.staff import views
 from webhook.staff.deps import (
@@ -49,8 +45,8 @@ from webhook.staff.deps import (
     SessionDep,
     StaffDep,
     StaffRoute,
+    WorkDep,
     clock,
-    engine_of,
     not_found,
     render,
 )
@@ -58,6 +54,7 @@ from webhook.staff.shared import (
     PRIVATE,
     XLSX_TYPE,
     bnba_download,
+    check_in_area,
     meetings_in,
     requests_by_tickets,
 )
@@ -86,28 +83,17 @@ def load_meeting(
 ) -> Musyawarah:
     """The meeting, if it is in the staff member's area; otherwise the 404 page (logged)."""
     meeting = session.get(Musyawarah, meeting_id)
-    if meeting is None:
-        log_refusal(
-            session,
-            staff_id=staff.id,
-            action=action,
-            target=_target(meeting_id),
-            at=at,
-            detail="not_found",
-        )
-        session.commit()
-        raise not_found()
-    try:
-        check_access(
-            session, staff, meeting.village_code, action=action, target=_target(meeting_id), at=at
-        )
-    except AccessRefused:
-        session.commit()
-        raise not_found() from None
+    village = meeting.village_code if meeting else None
+    check_in_area(session, staff, village, action=action, target=_target(meeting_id), at=at)
+    assert meeting is not None
     return meeting
 
 
 def _refusal_message(refused: MeetingRefused | TransitionRefused) -> str:
+    """The meeting's own refusals say exactly what stopped it (in Bahasa Indonesia); the
+    workflow's are told by their reason."""
+    if isinstance(refused, MeetingRefused) and not isinstance(refused.__cause__, TransitionRefused):
+        return f"Tidak bisa: {refused}."
     return "Tidak bisa: " + views.reason_text(refused.reason) + "."
 
 
@@ -204,7 +190,6 @@ def plan_meeting(
             at=now,
         )
     except AccessRefused:
-        session.commit()
         return _list_page(
             request,
             board,
@@ -214,7 +199,6 @@ def plan_meeting(
             form=form,
             error="Desa/kelurahan itu di luar wilayah kerja Anda.",
         )
-    session.commit()
     return RedirectResponse(f"/staff/musyawarah/{meeting.id}?done=planned", status_code=303)
 
 
@@ -340,13 +324,14 @@ def meeting_page(
 def add_to_meeting(
     request: Request,
     board: Dashboard,
-    session: Session,
+    work: UnitOfWork,
     staff: StaffAccount,
     now: datetime,
     meeting_id: int,
     tickets: list[str],
 ) -> Response:
     """Put these tickets on the meeting's agenda: all of them, or none (with the reason)."""
+    session = work.session
     meeting = load_meeting(session, staff, meeting_id, action="musyawarah.agenda", at=now)
     found, missing = requests_by_tickets(session, tickets)
     if missing:
@@ -360,9 +345,9 @@ def add_to_meeting(
             error="Tidak ditemukan di wilayah Anda: " + ", ".join(missing),
         )
     try:
-        add_to_agenda(session, meeting, found, staff=staff, workflows=board.workflows, at=now)
-    except AccessRefused:
-        session.rollback()  # the refusal is kept
+        with work.attempt():
+            add_to_agenda(session, meeting, found, staff=staff, workflows=board.workflows, at=now)
+    except AccessRefused:  # undone; the refusal is kept
         return _meeting_page(
             request,
             board,
@@ -373,7 +358,6 @@ def add_to_meeting(
             error="Sebagian permohonan tidak ditemukan di wilayah Anda. Tidak ada yang diubah.",
         )
     except (MeetingRefused, TransitionRefused) as refused:
-        session.rollback()
         return _meeting_page(
             request,
             board,
@@ -383,7 +367,6 @@ def add_to_meeting(
             status=409,
             error=_refusal_message(refused) + " Tidak ada yang diubah.",
         )
-    session.commit()
     return RedirectResponse(f"/staff/musyawarah/{meeting_id}?done=added", status_code=303)
 
 
@@ -391,6 +374,7 @@ def add_to_meeting(
 def add_items(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -408,7 +392,7 @@ def add_items(
             status=400,
             error="Centang dulu permohonan yang akan dimasukkan ke agenda.",
         )
-    return add_to_meeting(request, board, session, staff, now, meeting_id, tickets)
+    return add_to_meeting(request, board, work, staff, now, meeting_id, tickets)
 
 
 def _item(session: Session, meeting: Musyawarah, item_id: int) -> MusyawarahItem:
@@ -422,6 +406,7 @@ def _item(session: Session, meeting: Musyawarah, item_id: int) -> MusyawarahItem
 def remove_item(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -433,13 +418,12 @@ def remove_item(
     citizen = session.get(Citizen, item.request_id)
     assert citizen is not None
     try:
-        remove_from_agenda(session, meeting, citizen, staff=staff, at=now)
+        with work.attempt():
+            remove_from_agenda(session, meeting, citizen, staff=staff, at=now)
     except MeetingRefused as refused:
-        session.rollback()
         return _meeting_page(
             request, board, session, staff, meeting, status=409, error=_refusal_message(refused)
         )
-    session.commit()
     return RedirectResponse(f"/staff/musyawarah/{meeting_id}?done=removed", status_code=303)
 
 
@@ -447,6 +431,7 @@ def remove_item(
 def decide(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -458,18 +443,17 @@ def decide(
     meeting = load_meeting(session, staff, meeting_id, action="musyawarah.decide", at=now)
     item = _item(session, meeting, item_id)
     try:
-        record_decision(
-            session, item, decision, note, staff=staff, at=now, workflows=board.workflows
-        )
+        with work.attempt():
+            record_decision(
+                session, item, decision, note, staff=staff, at=now, workflows=board.workflows
+            )
     except MeetingRefused as refused:
-        session.rollback()
         message = _refusal_message(refused)
         if refused.reason == "note_required":
             message = "Untuk 'tidak layak', tulis alasannya di catatan: warga akan membacanya."
         elif refused.reason == "unknown_decision":
             message = "Pilih layak atau tidak layak."
         return _meeting_page(request, board, session, staff, meeting, status=400, error=message)
-    session.commit()
     return RedirectResponse(
         f"/staff/musyawarah/{meeting_id}?done=decided#item-{item_id}", status_code=303
     )
@@ -493,6 +477,7 @@ def _minutes_bytes(upload: UploadFile | None) -> bytes | None:
 def close_meeting(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -525,19 +510,19 @@ def close_meeting(
         return refuse(str(problem))
     stored = board.minutes.put(data).ref if data is not None else None
     try:
-        close(
-            session,
-            meeting,
-            berita_acara_number=ba_number,
-            berita_acara_date=day,
-            attendance=names,
-            minutes_ref=stored,
-            staff=staff,
-            workflows=board.workflows,
-            at=now,
-        )
+        with work.attempt():
+            close(
+                session,
+                meeting,
+                berita_acara_number=ba_number,
+                berita_acara_date=day,
+                attendance=names,
+                minutes_ref=stored,
+                staff=staff,
+                workflows=board.workflows,
+                at=now,
+            )
     except (MeetingRefused, TransitionRefused, AccessRefused) as refused:
-        session.rollback()
         if stored is not None:
             board.minutes.delete(stored)
         if isinstance(refused, AccessRefused):
@@ -550,11 +535,9 @@ def close_meeting(
             message = "Belum ada keputusan untuk: " + ", ".join(undecided) + "."
         return refuse(message, 409)
     except BaseException:
-        session.rollback()
         if stored is not None:
             board.minutes.delete(stored)
         raise
-    session.commit()
     return RedirectResponse(f"/staff/musyawarah/{meeting_id}?done=closed", status_code=303)
 
 
@@ -562,6 +545,7 @@ def close_meeting(
 def upload_minutes(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -588,12 +572,11 @@ def upload_minutes(
         )
     stored = board.minutes.put(data).ref
     try:
-        attach_minutes(session, meeting, stored, staff=staff, at=now)
+        with work.attempt():
+            attach_minutes(session, meeting, stored, staff=staff, at=now)
     except BaseException:
-        session.rollback()
         board.minutes.delete(stored)
         raise
-    session.commit()
     return RedirectResponse(f"/staff/musyawarah/{meeting_id}?done=minutes", status_code=303)
 
 
@@ -640,85 +623,26 @@ def agenda_print(
     )
 
 
-AGENDA_COLUMNS: Final = (
-    ("No", 5),
-    ("Tiket", 11),
-    ("Jenis", 12),
-    ("Nama", 30),
-    ("Dusun", 16),
-    ("RT", 6),
-    ("RW", 6),
-    ("Tanda", 36),
-    ("Keputusan", 14),
-    ("Catatan", 40),
-)
-
-
-def _cell(sheet: object, value: str, *, bold: bool = False) -> Cell:
-    cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-    cell.data_type = "s"  # text, never a formula
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def agenda_workbook(
-    meeting: Musyawarah, village: str, held: str, lines: list[views.AgendaLine]
-) -> bytes:
-    """The agenda as an XLSX (openpyxl write-only mode)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Agenda")
-    for index, (_title, width) in enumerate(AGENDA_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([_cell(sheet, "Agenda Musyawarah Desa/Kelurahan", bold=True)])
-    sheet.append([_cell(sheet, "Desa/Kelurahan"), _cell(sheet, village)])
-    sheet.append([_cell(sheet, "Waktu"), _cell(sheet, held)])
-    sheet.append([_cell(sheet, "Tempat"), _cell(sheet, meeting.place)])
-    sheet.append([])
-    sheet.append([_cell(sheet, title, bold=True) for title, _width in AGENDA_COLUMNS])
-    labels = dict(DECISIONS)
-    for line in lines:
-        values = (
-            str(line.number),
-            line.ticket,
-            line.kind,
-            line.who,
-            line.dusun,
-            line.rt,
-            line.rw,
-            ", ".join(label for _flag, label, _warn in line.flags),
-            labels.get(line.item.decision or "", ""),
-            line.item.note or "",
-        )
-        sheet.append([_cell(sheet, value) if value else None for value in values])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 @router.get("/musyawarah/{meeting_id}/agenda.xlsx")
 def agenda_xlsx(
     board: DashboardDep, session: SessionDep, staff: StaffDep, now: NowDep, meeting_id: int
 ) -> Response:
     meeting = load_meeting(session, staff, meeting_id, action="musyawarah.agenda_export", at=now)
     zone = zone_for_area(meeting.village_code)
-    lines = views.agenda_lines(agenda(session, meeting), board.workflows)
-    data = agenda_workbook(
-        meeting,
-        views.village_label(board.regions, meeting.village_code),
-        views.local_time(meeting.held_on, zone),
-        lines,
-    )
-    log_access(
+    labels = dict(DECISIONS)
+    rows = [
+        line.sheet_values(labels)
+        for line in views.agenda_lines(agenda(session, meeting), board.workflows)
+    ]
+    data = export_agenda(
         session,
-        staff_id=staff.id,
-        action="musyawarah.agenda_export",
-        target=_target(meeting_id),
-        allowed=True,
+        meeting,
+        village=views.village_label(board.regions, meeting.village_code),
+        held=views.local_time(meeting.held_on, zone),
+        rows=rows,
+        staff=staff,
         at=now,
-        detail=f"{len(lines)} item(s)",
     )
-    session.commit()
     day = meeting.held_on.astimezone(zone).strftime("%Y%m%d")
     filename = f"agenda-musyawarah-{meeting.village_code}-{day}.xlsx"
     return Response(
@@ -729,23 +653,21 @@ def agenda_xlsx(
 
 
 def _meeting_bnba(
-    request: Request,
-    session: Session,
+    work: UnitOfWork,
     staff: StaffAccount,
     now: datetime,
     meeting_id: int,
     fmt: ExportFormat,
     every_decision: bool,
 ) -> Response:
-    meeting = load_meeting(session, staff, meeting_id, action="export.bnba", at=now)
+    meeting = load_meeting(work.session, staff, meeting_id, action="export.bnba", at=now)
     zone = zone_for_area(meeting.village_code)
     day = meeting.held_on.astimezone(zone).strftime("%Y%m%d")
     selection = BnbaSelection(
         area=meeting.village_code, musyawarah_id=meeting.id, all_decisions=every_decision
     )
     return bnba_download(
-        engine_of(request),
-        session,
+        work,
         selection,
         fmt,
         staff=staff,
@@ -756,24 +678,22 @@ def _meeting_bnba(
 
 @router.get("/musyawarah/{meeting_id}/bnba.xlsx")
 def meeting_bnba_xlsx(
-    request: Request,
-    session: SessionDep,
+    work: WorkDep,
     staff: StaffDep,
     now: NowDep,
     meeting_id: int,
     semua: str | None = None,
 ) -> Response:
     """Layak requests only, unless `semua` (every request on the agenda)."""
-    return _meeting_bnba(request, session, staff, now, meeting_id, "xlsx", bool(semua))
+    return _meeting_bnba(work, staff, now, meeting_id, "xlsx", bool(semua))
 
 
 @router.get("/musyawarah/{meeting_id}/bnba.csv")
 def meeting_bnba_csv(
-    request: Request,
-    session: SessionDep,
+    work: WorkDep,
     staff: StaffDep,
     now: NowDep,
     meeting_id: int,
     semua: str | None = None,
 ) -> Response:
-    return _meeting_bnba(request, session, staff, now, meeting_id, "csv", bool(semua))
+    return _meeting_bnba(work, staff, now, meeting_id, "csv", bool(semua))

@@ -8,11 +8,11 @@ answered with the same 404 page as one that does not exist, and the attempt is l
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Final, cast
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from conversations.validators import dotted_code
@@ -20,21 +20,21 @@ from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
 from models.requests import members_of, status_history
 from models.staff import get_staff, log_access, staff_areas
-from models.tables import KINDS, AccessLog, StaffAccount, StaffChat
+from models.tables import KINDS, StaffAccount, StaffChat
 from models.tables import Request as Citizen
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
-from staff.outbox import enqueue
 from staff.review import (
     AccessRefused,
-    check_access,
+    QueueFilters,
     forward_many,
     log_refusal,
     move_request,
     queue_for,
     request_target,
 )
+from staff.sign_in import accept_login, login_blocked, refuse_login, send_login_link
 from staff.workflow import Role, TransitionRefused
 from webhook.staff import meetings, views
 from webhook.staff.auth import verify_password
@@ -49,8 +49,8 @@ from webhook.staff.deps import (
     SessionDep,
     StaffDep,
     StaffRoute,
+    WorkDep,
     clear_session_cookie,
-    engine_of,
     login_cookie,
     not_found,
     render,
@@ -61,6 +61,7 @@ from webhook.staff.deps import (
 from webhook.staff.shared import (
     PRIVATE,
     bnba_download,
+    check_in_area,
     load_request,
     meetings_in,
     requests_by_tickets,
@@ -68,10 +69,6 @@ from webhook.staff.shared import (
 
 router = APIRouter(prefix="/staff", route_class=StaffRoute)
 
-LOGIN_FAILURES: Final = 10  # this many failures within LOGIN_WINDOW block the username
-LOGIN_WINDOW: Final = timedelta(minutes=15)  # ... for this long after the last of them
-LINKS_PER_WINDOW: Final = 5  # one-time links sent per username within LOGIN_WINDOW
-BLOCKED: Final = "blocked"
 WRONG_LOGIN: Final = "Nama pengguna atau kata sandi salah."
 LOCKED_OUT: Final = (
     "Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. "
@@ -123,31 +120,6 @@ def _login_page(
     return response
 
 
-def login_blocked(session: Session, username: str, now: datetime) -> bool:
-    """Were there LOGIN_FAILURES failed logins for this username within LOGIN_WINDOW, the
-    last of them less than LOGIN_WINDOW ago? (Failures before a success do not count.)"""
-    rows = session.exec(
-        select(AccessLog.at, AccessLog.allowed, AccessLog.detail)
-        .where(
-            AccessLog.action == "login",
-            AccessLog.target == username[:128],
-            col(AccessLog.at) >= now - 2 * LOGIN_WINDOW,
-        )
-        .order_by(col(AccessLog.at), col(AccessLog.id))
-    )
-    failures: list[datetime] = []
-    for at, allowed, detail in rows:
-        if allowed:
-            failures = []
-        elif detail != BLOCKED:
-            failures.append(at)
-    for last in range(LOGIN_FAILURES - 1, len(failures)):
-        first = failures[last - LOGIN_FAILURES + 1]
-        if failures[last] - first <= LOGIN_WINDOW and now < failures[last] + LOGIN_WINDOW:
-            return True
-    return False
-
-
 @router.get("/login")
 def login_form(
     request: Request,
@@ -169,37 +141,18 @@ def login(
 ) -> Response:
     name = username.strip()
     if login_blocked(session, name, now):
-        log_access(
-            session,
-            staff_id=None,
-            action="login",
-            target=name,
-            allowed=False,
-            at=now,
-            detail=BLOCKED,
-        )
-        session.commit()
+        refuse_login(session, name, blocked=True, at=now)
         return _login_page(
             request, board, status=429, error=LOCKED_OUT, username=name, next_path=next_path
         )
     account = get_staff(session, name) if name else None
     if not verify_password(account, password):
-        log_access(
-            session,
-            staff_id=None,
-            action="login",
-            target=name,
-            allowed=False,
-            at=now,
-            detail="wrong username or password",
-        )
-        session.commit()
+        refuse_login(session, name, blocked=False, at=now)
         return _login_page(
             request, board, status=401, error=WRONG_LOGIN, username=name, next_path=next_path
         )
     assert account is not None
-    log_access(session, staff_id=account.id, action="login", target=name, allowed=True, at=now)
-    session.commit()
+    accept_login(session, account, username=name, at=now)
     response = RedirectResponse(safe_next(next_path), status_code=303)
     set_session_cookie(response, board.auth.issue_session(account), board)
     return response
@@ -215,43 +168,12 @@ def login_link(
 ) -> Response:
     """Send a one-time link to the staff member's linked chats; the same answer whatever
     the username (it does not tell whether an account exists)."""
-    name = username.strip()
-    account = get_staff(session, name) if name else None
-    if account is not None and account.disabled_at is None and account.id is not None:
-        recent = session.exec(
-            select(AccessLog.id).where(
-                AccessLog.action == "login_link_sent",
-                AccessLog.target == name[:128],
-                col(AccessLog.at) >= now - LOGIN_WINDOW,
-            )
-        ).all()
-        chats = list(session.exec(select(StaffChat).where(StaffChat.staff_id == account.id)))
-        if chats and len(recent) < LINKS_PER_WINDOW:
-            url = f"{board.base_url}/staff/link/{board.auth.issue_link(account)}"
-            text = (
-                "Tautan masuk dasbor petugas DTSEN (berlaku 15 menit, sekali pakai):\n"
-                f"{url}\nJika Anda tidak memintanya, abaikan pesan ini."
-            )
-            for chat in chats:
-                enqueue(
-                    session,
-                    channel=chat.channel,
-                    chat_id=chat.chat_id,
-                    kind="login_link",
-                    text=text,
-                    variables={"1": url},
-                    at=now,
-                )
-            log_access(
-                session,
-                staff_id=account.id,
-                action="login_link_sent",
-                target=name,
-                allowed=True,
-                at=now,
-                detail=f"{len(chats)} chat(s)",
-            )
-            session.commit()
+    send_login_link(
+        session,
+        username.strip(),
+        link_for=lambda account: f"{board.base_url}/staff/link/{board.auth.issue_link(account)}",
+        at=now,
+    )
     return _login_page(request, board, notice=LINK_ANSWER)
 
 
@@ -277,22 +199,12 @@ def link_login(
 ) -> Response:
     account = board.auth.redeem_link(session, token, at=now)
     if account is None:
-        session.rollback()
         raise PageError(
             400,
             "Tautan tidak berlaku",
             "Tautan ini sudah dipakai atau sudah kedaluwarsa. Minta tautan baru di halaman masuk.",
         )
-    log_access(
-        session,
-        staff_id=account.id,
-        action="login",
-        target=account.username,
-        allowed=True,
-        at=now,
-        detail="one-time link",
-    )
-    session.commit()
+    accept_login(session, account, username=account.username, at=now, detail="one-time link")
     response = RedirectResponse("/staff", status_code=303)
     set_session_cookie(response, board.auth.issue_session(account), board)
     return response
@@ -339,30 +251,24 @@ def queue(
 ) -> Response:
     assert staff.id is not None
     areas = staff_areas(session, staff.id)
-    filters = {
-        "kind": kind if kind in KINDS else None,
-        "status": _text(status, 64),
-        "dusun": _text(dusun),
-        "rt": _text(rt, 5),
-        "rw": _text(rw, 5),
-        "flag": flag if flag in views.FLAG_LABELS else None,
-        "mine": bool(mine),
-        "closed": bool(closed),
-    }
+    filters = QueueFilters(
+        kind=kind if kind in KINDS else None,
+        status=_text(status, 64),
+        dusun=_text(dusun),
+        rt=_text(rt, 5),
+        rw=_text(rw, 5),
+        flag=flag if flag in views.FLAG_LABELS else None,
+        mine=bool(mine),
+        closed=bool(closed),
+    )
     number = _page_number(page)
     error = None
     try:
         found = queue_for(
             session,
             staff,
-            kind=filters["kind"],  # type: ignore[arg-type]
-            status=filters["status"],  # type: ignore[arg-type]
-            dusun=filters["dusun"],  # type: ignore[arg-type]
-            rt=filters["rt"],  # type: ignore[arg-type]
-            rw=filters["rw"],  # type: ignore[arg-type]
-            flags=[filters["flag"]] if filters["flag"] else None,  # type: ignore[list-item]
-            open_only=not filters["closed"],
-            actionable=board.workflows if filters["mine"] else None,
+            filters,
+            workflows=board.workflows,
             limit=views.PAGE_SIZE + 1,
             offset=(number - 1) * views.PAGE_SIZE,
             at=now,
@@ -376,7 +282,7 @@ def queue(
     rows = views.queue_rows(
         session, found, workflows=board.workflows, regions=board.regions, today=today
     )
-    query = {k: ("1" if v is True else v) for k, v in filters.items() if v}
+    query = filters.query()
     return render(
         request,
         "queue.html",
@@ -402,6 +308,7 @@ def queue(
 def bulk(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -418,7 +325,7 @@ def bulk(
         if not musyawarah_id.isdigit():
             raise PageError(400, "Pilih musyawarah", "Pilih musyawarah yang dituju.")
         return meetings.add_to_meeting(
-            request, board, session, staff, now, int(musyawarah_id), tickets
+            request, board, work, staff, now, int(musyawarah_id), tickets
         )
     if not action:
         raise PageError(400, "Pilih tindakan", "Pilih tindakan untuk permohonan yang dicentang.")
@@ -426,7 +333,6 @@ def bulk(
     report = forward_many(
         session, found, action, staff=staff, workflows=board.workflows, note=note, at=now
     )
-    session.commit()
     moved = []
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
@@ -534,6 +440,7 @@ def request_detail(
 def move(
     request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -543,18 +450,17 @@ def move(
 ) -> Response:
     citizen = load_request(session, staff, ticket, action=f"move:{action}", at=now)
     try:
-        move_request(
-            session, citizen, action, staff=staff, workflows=board.workflows, note=note, at=now
-        )
+        with work.attempt():
+            move_request(
+                session, citizen, action, staff=staff, workflows=board.workflows, note=note, at=now
+            )
     except AccessRefused:
-        session.commit()
         raise not_found() from None
     except TransitionRefused as refused:
-        session.rollback()  # the refusal itself is kept (staff.review.log_refusal)
+        # Undone, but the refusal itself is kept (staff.review.log_refusal).
         citizen = load_request(session, staff, ticket, action="view", at=now)
         message = "Tidak bisa: " + views.reason_text(refused.reason) + "."
         return _detail(request, board, session, staff, citizen, now, error=message, status=400)
-    session.commit()
     return RedirectResponse(f"/staff/requests/{citizen.ticket}?done=moved", status_code=303)
 
 
@@ -581,7 +487,6 @@ def reveal_objector(
         allowed=True,
         at=now,
     )
-    session.commit()
     return _detail(request, board, session, staff, citizen, now, reveal=True)
 
 
@@ -592,29 +497,15 @@ def attachment(
     """A request's photo, for staff whose area covers the request (never cached)."""
     found = get_attachment(session, ref[:64])
     citizen = session.get(Citizen, found.request_id) if found and found.request_id else None
-    if found is None or citizen is None:
-        log_refusal(
-            session,
-            staff_id=staff.id,
-            action="attachment",
-            target=f"attachment:{ref[:40]}",
-            at=now,
-            detail="not_found",
-        )
-        session.commit()
-        raise not_found()
-    try:
-        check_access(
-            session,
-            staff,
-            citizen.village_code,
-            action="attachment",
-            target=request_target(citizen),
-            at=now,
-        )
-    except AccessRefused:
-        session.commit()
-        raise not_found() from None
+    check_in_area(
+        session,
+        staff,
+        citizen.village_code if citizen else None,
+        action="attachment",
+        target=request_target(citizen) if citizen else f"attachment:{ref[:40]}",
+        at=now,
+    )
+    assert found is not None
     try:
         data = board.photos.get(found.ref)
     except BlobNotFound:
@@ -661,8 +552,8 @@ def export_form(
 
 @router.get("/export/bnba")
 def export_area(
-    request: Request,
     board: DashboardDep,
+    work: WorkDep,
     session: SessionDep,
     staff: StaffDep,
     now: NowDep,
@@ -688,14 +579,12 @@ def export_area(
             at=now,
             detail=f"outside area: {wanted} not in {', '.join(areas) or '-'}",
         )
-        session.commit()
         raise PageError(403, "Di luar wilayah", "Wilayah ini di luar wilayah kerja Anda.")
     statuses = (status.strip()[:64],) if status.strip() else ()
     selection = BnbaSelection(area=wanted, statuses=statuses)
     day = now.astimezone(views.LOCAL_ZONE).strftime("%Y%m%d")
     return bnba_download(
-        engine_of(request),
-        session,
+        work,
         selection,
         cast(ExportFormat, fmt),
         staff=staff,
@@ -705,3 +594,12 @@ def export_area(
 
 
 router.include_router(meetings.router)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"])
+def unknown_page(request: Request, rest: str) -> Response:
+    """Any other address under /staff: the dashboard's own page, not the API's JSON."""
+    if request.method == "GET" and (not rest or rest.endswith("/")):
+        trimmed = rest.strip("/")  # "/staff/" and "/staff/export/" are meant without it
+        return RedirectResponse(f"/staff/{trimmed}" if trimmed else "/staff", status_code=303)
+    raise PageError(404, "Tidak ditemukan", "Halaman ini tidak ada di dasbor petugas.")

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, Response
 from conversations.validators import RegionIndex
 from models.requests import get_request_by_ticket
 from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
+from models.unit_of_work import UnitOfWork
 from staff.bnba import BnbaError, BnbaSelection, ExportFormat, export_bnba
 from staff.digest import zone_for_area
 from staff.review import AccessRefused, area_condition, check_access, log_refusal, request_target
@@ -29,35 +30,38 @@ CSV_TYPE: Final = "text/csv; charset=utf-8"
 PRIVATE: Final = {"Cache-Control": "private, no-store"}
 
 
+def check_in_area(
+    session: Session,
+    staff: StaffAccount,
+    village_code: str | None,
+    *,
+    action: str,
+    target: str,
+    at: datetime,
+) -> None:
+    """Go on only if something was found (`village_code`) in the staff member's area.
+    Otherwise the same 404 page either way, with the attempt logged: existence is not
+    told, and guessing tickets or addresses shows in the access log."""
+    if village_code is None:
+        log_refusal(
+            session, staff_id=staff.id, action=action, target=target, at=at, detail="not_found"
+        )
+        raise not_found()
+    try:
+        check_access(session, staff, village_code, action=action, target=target, at=at)
+    except AccessRefused:
+        raise not_found() from None
+
+
 def load_request(
     session: Session, staff: StaffAccount, ticket: str, *, action: str, at: datetime
 ) -> Request:
-    """The request, if the staff member's area covers it; otherwise the 404 page, with the
-    attempt logged (an unknown ticket too: guessing tickets shows in the log)."""
+    """The request, if the staff member's area covers it; otherwise the 404 page."""
     request = get_request_by_ticket(session, ticket)
-    if request is None:
-        log_refusal(
-            session,
-            staff_id=staff.id,
-            action=action,
-            target=f"request:{ticket[:40]}",
-            at=at,
-            detail="not_found",
-        )
-        session.commit()
-        raise not_found()
-    try:
-        check_access(
-            session,
-            staff,
-            request.village_code,
-            action=action,
-            target=request_target(request),
-            at=at,
-        )
-    except AccessRefused:
-        session.commit()  # the refusal, nothing else
-        raise not_found() from None
+    target = request_target(request) if request else f"request:{ticket[:40]}"
+    village = request.village_code if request else None
+    check_in_area(session, staff, village, action=action, target=target, at=at)
+    assert request is not None
     return request
 
 
@@ -122,8 +126,7 @@ def meetings_in(
 
 
 def bnba_download(
-    engine: Engine,
-    session: Session,
+    work: UnitOfWork,
     selection: BnbaSelection,
     fmt: ExportFormat,
     *,
@@ -133,21 +136,17 @@ def bnba_download(
 ) -> Response:
     """Write the BNBA to a private temporary file (logged in ExportLog) and send it."""
     staff_id = staff.id
-    # The export reads and logs on connections of its own: end this session's transaction
+    # The export reads and logs on connections of its own: end this request's transaction
     # first (on SQLite it holds the one write lock), and touch no loaded row afterwards.
-    session.commit()
-    session.close()
+    work.release()
     folder = Path(tempfile.mkdtemp(prefix="dtsen-bnba-"))
     try:
-        rows = export_bnba(engine, selection, folder / filename, fmt, staff_id=staff_id, now=now)
-    except BnbaError:
+        rows = export_bnba(
+            work.engine, selection, folder / filename, fmt, staff_id=staff_id, now=now
+        )
+    except BnbaError as error:
         shutil.rmtree(folder, ignore_errors=True)
-        raise PageError(
-            400,
-            "Ekspor tidak bisa dibuat",
-            "Kode wilayah tidak dikenal, atau terlalu luas: pilih kabupaten/kota, kecamatan "
-            "atau desa/kelurahan.",
-        ) from None
+        raise PageError(400, "Ekspor tidak bisa dibuat", f"{error}.") from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

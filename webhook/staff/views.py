@@ -92,6 +92,10 @@ ACCESS_LABELS: Final = {
     "reveal_objector": "Membuka identitas pelapor",
     "view": "Membuka permohonan",
     "attachment": "Membuka foto",
+    "musyawarah.agenda": "Memasukkan ke agenda musyawarah",
+    "musyawarah.agenda_remove": "Mengeluarkan dari agenda musyawarah",
+    "musyawarah.decide": "Mencatat keputusan musyawarah",
+    "musyawarah.close": "Menutup musyawarah",
 }
 _MONTHS: Final = (
     "Jan",
@@ -179,9 +183,8 @@ def address_parts(request: Request) -> tuple[str, str, str]:
     """(dusun, RT, RW) of the household, or of the person objected to."""
     answers = request.answers or {}
     prefix = "subject_" if request.kind == "sanggahan" else ""
-    return tuple(  # type: ignore[return-value]
-        str(answers.get(f"{prefix}{key}") or "") for key in ("dusun", "rt", "rw")
-    )
+    dusun, rt, rw = (str(answers.get(f"{prefix}{key}") or "") for key in ("dusun", "rt", "rw"))
+    return dusun, rt, rw
 
 
 def place_text(request: Request) -> str:
@@ -582,6 +585,21 @@ class AgendaLine:
     rw: str
     status: str
     flags: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def sheet_values(self, decisions: Mapping[str, str]) -> tuple[str, ...]:
+        """The values of `staff.agenda_sheet.AGENDA_COLUMNS`, in order."""
+        return (
+            str(self.number),
+            self.ticket,
+            self.kind,
+            self.who,
+            self.dusun,
+            self.rt,
+            self.rw,
+            ", ".join(label for _flag, label, _warn in self.flags),
+            decisions.get(self.item.decision or "", ""),
+            self.item.note or "",
+        )
 
 
 def agenda_lines(

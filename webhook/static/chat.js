@@ -6,6 +6,11 @@
 (function () {
   const API = "api/simulator/messages";
   const USER_KEY = "dtsen-simulator-user";
+  // The conversation as shown, so that a reload shows it again instead of starting over.
+  // sessionStorage, not localStorage: it survives a reload but not the closed tab, so what
+  // a citizen typed (a NIK) does not stay on a shared phone.
+  const HISTORY_KEY = "dtsen-simulator-history";
+  const HISTORY_LIMIT = 300;
   const REQUEST_TIMEOUT_MS = 60000;
 
   const messages = document.getElementById("messages");
@@ -20,6 +25,9 @@
   const locationText = document.getElementById("location-text");
   const locationError = document.getElementById("location-error");
   const resetButton = document.getElementById("reset");
+
+  const RESUME_NOTE =
+    "Percakapan Anda masih tersimpan. Ketik jawaban untuk melanjutkan, atau \"menu\".";
 
   let busy = false;
   let typingBubble = null;
@@ -58,7 +66,51 @@
     }
   }
 
+  const returning = storedUser() !== null;
   let currentUser = userId();
+
+  function storedUser() {
+    try {
+      return window.localStorage.getItem(USER_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // ---- history: every bubble and reply, per user ----
+
+  function loadHistory() {
+    try {
+      const saved = JSON.parse(window.sessionStorage.getItem(HISTORY_KEY) || "null");
+      if (saved && saved.user === currentUser && Array.isArray(saved.items)) return saved.items;
+    } catch (e) {
+      /* unreadable or disabled storage: start without history */
+    }
+    return [];
+  }
+
+  let history = loadHistory();
+
+  function remember(item) {
+    history.push(item);
+    if (history.length > HISTORY_LIMIT) history = history.slice(-HISTORY_LIMIT);
+    try {
+      window.sessionStorage.setItem(
+        HISTORY_KEY, JSON.stringify({ user: currentUser, items: history })
+      );
+    } catch (e) {
+      /* full or disabled: the conversation still works, only a reload forgets it */
+    }
+  }
+
+  function forgetHistory() {
+    history = [];
+    try {
+      window.sessionStorage.removeItem(HISTORY_KEY);
+    } catch (e) {
+      /* see remember() */
+    }
+  }
 
   // ---- rendering ----
 
@@ -100,7 +152,7 @@
       button.textContent = reply.numbered ? index + 1 + ". " + choice.label : choice.label;
       button.addEventListener("click", () => {
         if (busy) return;
-        send({ choice: choice.id }, () => bubble("user", choice.label));
+        send({ choice: choice.id }, () => userBubble(choice.label));
       });
       group.appendChild(button);
     });
@@ -141,9 +193,15 @@
     if (expects !== "location") hideLocationForm();
   }
 
-  function renderReplies(replies) {
+  function userBubble(text) {
+    remember({ kind: "user", text: text });
+    return bubble("user", text);
+  }
+
+  function renderReplies(replies, record) {
     let lastChoices = null;
     replies.forEach((reply) => {
+      if (record) remember({ kind: "bot", reply: reply });
       bubble("bot", reply.text);
       if (reply.choices && reply.choices.length) lastChoices = choiceButtons(reply);
     });
@@ -192,7 +250,7 @@
       setBusy(false);
     }
     if (!replies) return;
-    const choices = renderReplies(replies);
+    const choices = renderReplies(replies, true);
     // Keep keyboard users in the conversation: their button was just disabled.
     if (hadFocus && hadFocus.closest && hadFocus.closest(".choices")) {
       const first = choices && choices.querySelector("button");
@@ -205,10 +263,12 @@
     const text = textInput.value.trim();
     if (!text || busy) return;
     textInput.value = "";
-    send({ text: text }, () => bubble("user", text));
+    send({ text: text }, () => userBubble(text));
   });
 
   // ---- photo ----
+
+  const PHOTO_SENT = "Foto dikirim";
 
   photoButton.addEventListener("click", () => photoInput.click());
 
@@ -219,7 +279,11 @@
     const reader = new FileReader();
     reader.addEventListener("load", () => {
       const dataUrl = String(reader.result);
-      send({ photo: dataUrl }, () => photoBubble(dataUrl));
+      send({ photo: dataUrl }, () => {
+        // The picture itself is too large to keep; a reload shows that one was sent.
+        remember({ kind: "user", text: PHOTO_SENT });
+        photoBubble(dataUrl);
+      });
     });
     reader.addEventListener("error", () => {
       bubble("system", "Foto tidak bisa dibaca. Coba pilih foto lain.");
@@ -236,7 +300,7 @@
 
   function sendLocation(lat, lon) {
     hideLocationForm();
-    send({ location: { lat: lat, lon: lon } }, () => bubble("user", formatLocation(lat, lon)));
+    send({ location: { lat: lat, lon: lon } }, () => userBubble(formatLocation(lat, lon)));
   }
 
   function showLocationForm(reason) {
@@ -294,11 +358,45 @@
     if (busy) return;
     currentUser = newUserId();
     rememberUser(currentUser);
+    forgetHistory();
     messages.replaceChildren();
     setExpecting("text");
     send({ text: "menu" });
   });
 
-  // The bot speaks first: "menu" brings the greeting and the main menu.
-  send({ text: "menu" });
+  // ---- opening the page ----
+
+  function restore(items) {
+    let lastChoices = null;
+    items.forEach((item) => {
+      if (item.kind === "bot") {
+        lastChoices = null;
+        const group = renderReplies([item.reply], false);
+        if (group) lastChoices = group;
+      } else {
+        lastChoices = null;
+        bubble(item.kind, item.text);
+      }
+    });
+    // Only the buttons of the last question are still live.
+    messages.querySelectorAll(".choices").forEach((group) => {
+      if (group !== lastChoices) {
+        group.classList.add("retired");
+        group.querySelectorAll("button").forEach((b) => {
+          b.disabled = true;
+        });
+      }
+    });
+  }
+
+  if (history.length) {
+    // A reload: show the conversation as it was and wait. Sending anything here ("menu")
+    // would answer the open question on the citizen's behalf.
+    restore(history);
+  } else if (!returning) {
+    // A new visitor has no conversation yet: "menu" brings the greeting and the main menu.
+    send({ text: "menu" });
+  } else {
+    bubble("system", RESUME_NOTE);
+  }
 })();

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import ClassVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -29,8 +29,11 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
+from bot.channels.base import MessageHandler
+from bot.channels.notify import Notification, Path
 from bot.channels.telegram.client import identity
-from bot.channels.telegram.replies import Outgoing, needs_language, to_messages
+from bot.channels.telegram.notifier import TelegramNotifier
+from bot.channels.telegram.replies import Outgoing, to_messages
 from bot.channels.telegram.updates import (
     CHANNEL,
     ButtonPress,
@@ -39,19 +42,12 @@ from bot.channels.telegram.updates import (
     Note,
     read_update,
 )
-from bot.inbound import InboundMessage, PhotoUpload
-from conversations.catalogue import LANGUAGES, Language, catalogue
+from bot.inbound import PhotoUpload, Rejection
+from conversations.catalogue import Language, catalogue
 from conversations.types import Reply
 from models.channels import mark_unreachable
-from models.conversation_store import ConversationStore
 
 log = logging.getLogger(__name__)
-
-
-class MessageHandler(Protocol):
-    """`bot.service.ChatService` as the channel sees it."""
-
-    def handle(self, message: InboundMessage) -> list[Reply]: ...
 
 
 def _utcnow() -> datetime:
@@ -60,13 +56,13 @@ def _utcnow() -> datetime:
 
 @dataclass
 class TelegramChannel:
+    name: ClassVar[str] = CHANNEL
     bot: ExtBot[int]
     service: MessageHandler
     max_photo_bytes: int
-    # Both optional so the web layer can run with a fake service: without the database a
-    # blocked chat is only logged, without the store notes are in Indonesian.
+    # Optional so the web layer can run with a fake service: without the database a
+    # blocked chat is only logged.
     engine: Engine | None = None
-    store: ConversationStore | None = None
     clock: Callable[[], datetime] = field(default=_utcnow)
 
     async def handle_update(self, update: Update, *, keep_last: bool = False) -> Outgoing | None:
@@ -88,11 +84,25 @@ class TelegramChannel:
             if action.press.message_id is not None:
                 await self._remove_keyboard(action.chat_id, action.press.message_id)
         if action.file is not None:
-            message = replace(message, photo=await self._fetch(action.file))
-        replies = await run_in_threadpool(self.service.handle, message)
-        language = await self._language(action.chat_id) if needs_language(replies) else "id"
+            fetched = await self._fetch(action.file)
+            if isinstance(fetched, PhotoUpload):
+                message = replace(message, photo=fetched)
+            else:
+                message = replace(message, rejected=fetched)
+        handled = await run_in_threadpool(self.service.handle, message)
+        replies = [reply for _, reply in handled.to_send]
         return await self.deliver(
-            to_messages(action.chat_id, replies, language), keep_last=keep_last
+            self.render(str(action.chat_id), replies, handled.language), keep_last=keep_last
+        )
+
+    def render(self, chat_id: str, replies: Sequence[Reply], language: Language) -> list[Outgoing]:
+        return to_messages(int(chat_id), replies, language)
+
+    async def notify(self, chat_id: str, notification: Notification) -> Path:
+        if self.engine is None:
+            raise RuntimeError("Telegram notifications need the database")
+        return await TelegramNotifier(self.bot, self.engine, self.clock).notify(
+            chat_id, notification
         )
 
     async def deliver(
@@ -125,43 +135,30 @@ class TelegramChannel:
             # Already removed ("message is not modified", a redelivered update) or gone.
             log.info("keyboard not removed: %s", error.message)
 
-    async def _fetch(self, file: FileToFetch) -> PhotoUpload:
+    async def _fetch(self, file: FileToFetch) -> PhotoUpload | Rejection:
+        """The photo's bytes, or why there are none: a photo over the limit is never
+        downloaded, and the engine answers "Foto terlalu besar ..." and asks again."""
         if file.size is not None and file.size > self.max_photo_bytes:
-            return self._too_large(file)
+            return "photo_too_large"
         try:
             found = await self.bot.get_file(file.file_id)
         except BadRequest as error:
             if "too big" in error.message.lower():  # over the Bot API's 20 MB download limit
-                return self._too_large(file)
+                return "photo_too_large"
             log.warning("photo not downloadable: %s", error.message)
-            # Empty: the engine asks the citizen to send it again.
-            return PhotoUpload(b"", file.declared_type)
+            return "photo_empty"  # the engine asks the citizen to send it again
         if found.file_size is not None and found.file_size > self.max_photo_bytes:
-            return self._too_large(file)
+            return "photo_too_large"
         data = await found.download_as_bytearray()
         return PhotoUpload(bytes(data), file.declared_type)
 
-    def _too_large(self, file: FileToFetch) -> PhotoUpload:
-        """A stand-in one byte over the limit, never downloaded or stored.
-
-        The service judges photos by their bytes and has no other way to be told "too
-        large"; it refuses this one before writing anything, and the engine answers with its
-        own message ("Foto terlalu besar ...") and asks for the photo again.
-        """
-        return PhotoUpload(bytes(self.max_photo_bytes + 1), file.declared_type)
-
     async def _language(self, chat_id: int) -> Language:
         """The language the citizen chose in the conversation; Indonesian when unknown."""
-        if self.store is None:
-            return "id"
-        key = InboundMessage(channel=CHANNEL, sender=str(chat_id)).chat_key
         try:
-            state = await run_in_threadpool(self.store.load, key)
+            return await run_in_threadpool(self.service.language_of, CHANNEL, str(chat_id))
         except Exception:
             log.warning("conversation language not readable; answering in Indonesian")
             return "id"
-        language = (state or {}).get("language")
-        return next((known for known in LANGUAGES if known == language), "id")
 
     async def _mark_unreachable(self, chat_id: int, reason: str) -> None:
         log.info("a Telegram chat blocked the bot; marked unreachable")

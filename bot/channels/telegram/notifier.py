@@ -40,7 +40,7 @@ def _utcnow() -> datetime:
 
 
 class TelegramNotifier:
-    channel = CHANNEL
+    name = CHANNEL
 
     def __init__(
         self, bot: ExtBot[int], engine: Engine, clock: Callable[[], datetime] = _utcnow

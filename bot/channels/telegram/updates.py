@@ -13,7 +13,7 @@ from typing import Final
 from telegram import CallbackQuery, Message, PhotoSize, Update
 from telegram.constants import ChatType
 
-from bot.inbound import InboundMessage
+from bot.inbound import InboundMessage, Rejection
 from conversations.types import Location
 
 CHANNEL: Final = "telegram"
@@ -108,7 +108,7 @@ def _inbound(
     choice: str | None = None,
     location: Location | None = None,
     contact_phone: str | None = None,
-    unsupported: bool = False,
+    rejected: Rejection | None = None,
 ) -> InboundMessage:
     # The update_id is the delivery's id: Telegram redelivers an update with the same one.
     return InboundMessage(
@@ -119,7 +119,7 @@ def _inbound(
         choice=choice,
         location=location,
         contact_phone=contact_phone,
-        unsupported=unsupported,
+        rejected=rejected,
     )
 
 
@@ -168,7 +168,7 @@ def _read_message(update_id: int, message: Message) -> Action:
         return ToEngine(chat_id, _inbound(update_id, chat_id, contact_phone=phone))
     if message.effective_attachment is not None or message.caption:
         # Stickers, voice notes, videos, other documents: the engine says what it reads.
-        return ToEngine(chat_id, _inbound(update_id, chat_id, unsupported=True))
+        return ToEngine(chat_id, _inbound(update_id, chat_id, rejected="unsupported"))
     return Ignore("a service message (nothing the citizen wrote)")
 
 

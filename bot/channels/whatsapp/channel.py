@@ -1,40 +1,69 @@
-"""The WhatsApp channel as the web routes use it: built once from the settings (the
-twilio client lazily, on first use), then shared by every request."""
+"""The WhatsApp channel: built once from the settings (the twilio client lazily, on first
+use), then shared by every request.
+
+`receive` is the whole inbound path for one signed Twilio form: parse it, fetch a photo,
+hand the message to the service, render the replies (numbered lists or quick replies),
+deliver them (REST for quick replies, the rest as TwiML), and hand back the TwiML answer
+with the follow-up to run after it (notifications that waited for the citizen to write).
+The web route only checks the signature.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
+from bot.channels.base import MessageHandler
+from bot.channels.notify import Notification, Path
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.client import RetryPolicy, make_client
 from bot.channels.whatsapp.config import WhatsAppConfig
-from bot.channels.whatsapp.media import MediaFetcher
+from bot.channels.whatsapp.inbound import WhatsAppInbound, parse_inbound
+from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
 from bot.channels.whatsapp.notifier import WhatsAppNotifier
 from bot.channels.whatsapp.outbound import SendError, Sent, WhatsAppSender
-from bot.channels.whatsapp.replies import Message
-from bot.channels.whatsapp.signature import is_signed
+from bot.channels.whatsapp.replies import Message, render, twiml
+from bot.channels.whatsapp.waiting import send_waiting
+from bot.inbound import PhotoUpload
 from bot.settings import Settings
+from conversations.catalogue import Language, catalogue
+from conversations.types import Reply
 from models.channels import mark_unreachable, record_outbound
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class WhatsAppAnswer:
+    """What the webhook answers Twilio with, and what to do once that answer is out."""
+
+    twiml: str
+    after: Callable[[], None] | None = None
+
+
 class WhatsAppChannel:
+    name: ClassVar[str] = CHANNEL
+
     def __init__(
         self,
         config: WhatsAppConfig,
         *,
+        engine: Engine | None = None,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config
+        # Records replies and blocked chats; None in web-layer tests with a fake service.
+        self.engine = engine
         self._retry = retry
         self._clock = clock
         if config.allow_insecure:
@@ -50,14 +79,6 @@ class WhatsAppChannel:
 
     # -- receiving ------------------------------------------------------------------------
 
-    def accepts(self, url: str, params: Any, signature: str | None) -> bool:
-        """Twilio's signature is valid, or (development only) not required."""
-        config = self.config
-        if config.allow_insecure:
-            return True
-        assert config.auth_token is not None, "routes are off without credentials"
-        return is_signed(config.auth_token, url, params, signature)
-
     @cached_property
     def media(self) -> MediaFetcher:
         config = self.config
@@ -69,6 +90,45 @@ class WhatsAppChannel:
         return MediaFetcher(
             auth=auth, max_bytes=config.max_media_bytes, api_base_url=config.api_base_url
         )
+
+    async def receive(self, fields: Mapping[str, str], service: MessageHandler) -> WhatsAppAnswer:
+        """Raises `MalformedInbound` for a signed form that is not a message."""
+        engine = self.engine
+        parsed = parse_inbound(fields)
+        photo: PhotoUpload | None = None
+        if parsed.photo is not None:
+            try:
+                data = await self.media.fetch(parsed.photo.url)
+            except MediaUnavailable:
+                # Nothing is stored, so Twilio's retry (or the citizen's resend) starts clean.
+                language = await run_in_threadpool(service.language_of, CHANNEL, parsed.sender)
+                return WhatsAppAnswer(
+                    twiml([catalogue(language).text("whatsapp.media_unavailable")])
+                )
+            photo = PhotoUpload(data, parsed.photo.content_type or None)
+        handled = await run_in_threadpool(service.handle, parsed.message(photo))
+        replies = _with_document_note(
+            [reply for _, reply in handled.to_send], parsed, handled.language
+        )
+        # Quick replies go through REST and are recorded: only with the database at hand.
+        messages = self.render(parsed.sender, replies, handled.language, rest=engine is not None)
+        bodies = await run_in_threadpool(self.deliver, engine, parsed.sender, messages)
+        sender = self.sender
+        after = None
+        if engine is not None and sender is not None:
+            # After the answer, so held notifications follow the replies, not race them.
+            after = functools.partial(_send_waiting_safely, engine, sender, parsed.sender)
+        return WhatsAppAnswer(twiml(bodies), after)
+
+    def render(
+        self, chat_id: str, replies: Sequence[Reply], language: Language, *, rest: bool = True
+    ) -> list[Message]:
+        return render(replies, language, self.config.quick_replies if rest else {})
+
+    async def notify(self, chat_id: str, notification: Notification) -> Path:
+        if self.engine is None:
+            raise RuntimeError("WhatsApp notifications need the database")
+        return await self.notifier(self.engine).notify(chat_id, notification)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -162,3 +222,25 @@ class WhatsAppChannel:
                 )
                 if failure.unreachable:
                     mark_unreachable(session, CHANNEL, chat_id, at=now, reason=failure.reason)
+
+
+def _with_document_note(
+    replies: list[Reply], parsed: WhatsAppInbound, language: Language
+) -> list[Reply]:
+    """A PDF sent where a photo is asked for is usually the photo, sent as a document."""
+    media = parsed.unsupported
+    if media is None or not replies or replies[-1].expects != "photo":
+        return replies
+    if not media.content_type.startswith("application/"):
+        return replies
+    note = catalogue(language).text("whatsapp.document_note")
+    first = replies[0]
+    return [replace(first, text=f"{first.text}\n\n{note}"), *replies[1:]]
+
+
+def _send_waiting_safely(engine: Engine, sender: WhatsAppSender, chat_id: str) -> None:
+    try:
+        send_waiting(engine, sender, chat_id)
+    except Exception:
+        # The citizen's answer is already out; what waits stays waiting for next time.
+        log.exception("sending waiting WhatsApp notifications failed")

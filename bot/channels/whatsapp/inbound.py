@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.channels.whatsapp import CHANNEL
-from bot.inbound import InboundMessage, PhotoUpload
+from bot.inbound import InboundMessage, PhotoUpload, Rejection
 from conversations.types import Location
 
 # WhatsApp turns every photo into a JPEG (a PNG when sent as a document); WebP from
@@ -46,12 +46,14 @@ class WhatsAppInbound:
         return "+" + self.sender
 
     def message(
-        self, photo: PhotoUpload | None = None, *, unsupported: bool = False
+        self, photo: PhotoUpload | None = None, *, rejected: Rejection | None = None
     ) -> InboundMessage:
-        """The channel-agnostic message. `photo` once downloaded; `unsupported` for media
-        the bot cannot use (a caption sent with it is dropped: it would otherwise be read
-        as an answer or a command, "batal", while the citizen meant the picture)."""
-        has_media = photo is not None or unsupported
+        """The channel-agnostic message. `photo` once downloaded; `rejected` for media the
+        bot cannot use (a caption sent with it is dropped: it would otherwise be read as an
+        answer or a command, "batal", while the citizen meant the picture)."""
+        if self.unsupported is not None or self.empty:
+            rejected = rejected or "unsupported"
+        has_media = photo is not None or rejected is not None
         return InboundMessage(
             channel=CHANNEL,
             sender=self.sender,
@@ -62,7 +64,7 @@ class WhatsAppInbound:
             location=None if has_media else self.location,
             # Offered at the phone question as "Pakai nomor ini"; never assumed.
             sender_phone=self.sender_phone,
-            unsupported=unsupported or self.empty,
+            rejected=rejected,
         )
 
 

@@ -40,7 +40,7 @@ WINDOW_MARGIN = timedelta(minutes=5)
 
 
 class WhatsAppNotifier:
-    channel = CHANNEL
+    name = CHANNEL
 
     def __init__(
         self,

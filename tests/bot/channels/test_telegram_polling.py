@@ -14,8 +14,9 @@ import pytest
 from bot.channels.telegram import polling
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.client import build_bot
-from bot.inbound import InboundMessage
+from bot.inbound import Handled, InboundMessage
 from bot.settings import Settings
+from conversations.catalogue import Language
 from conversations.types import Reply
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
 
@@ -30,13 +31,16 @@ class FlakyService:
         self.attempts = 0
         self.received: list[InboundMessage] = []
 
-    def handle(self, message: InboundMessage) -> list[Reply]:
+    def language_of(self, channel: str, sender: str) -> Language:
+        return "id"
+
+    def handle(self, message: InboundMessage) -> Handled:
         self.attempts += 1
         if self.failures:
             self.failures -= 1
             raise ConnectionError("database went away")
         self.received.append(message)
-        return [Reply(f"echo: {message.text}")]
+        return Handled.unrecorded([Reply(f"echo: {message.text}")])
 
 
 @pytest.fixture

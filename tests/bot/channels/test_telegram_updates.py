@@ -99,7 +99,7 @@ def test_other_files_stickers_and_voice_are_unsupported(updates: Updates, kind: 
         "voice": updates.voice,
     }[kind]()
     action = to_engine(payload)
-    assert action.message.unsupported is True and action.file is None
+    assert action.message.rejected == "unsupported" and action.file is None
 
 
 def test_location_and_contact(updates: Updates) -> None:

@@ -18,7 +18,7 @@ def test_a_text_names_the_sender_by_waid_and_offers_the_number() -> None:
     assert message.message_id == form["MessageSid"]
     assert message.sender_phone == "+6281234567890"
     assert message.chat_key == "whatsapp:6281234567890"
-    assert not message.unsupported and message.photo is None
+    assert message.rejected is None and message.photo is None
 
 
 def test_without_waid_the_sender_comes_from_the_from_address() -> None:
@@ -50,7 +50,7 @@ def test_a_shared_location_is_a_location_not_its_address_text() -> None:
 def test_a_broken_location_is_not_taken_as_one(latitude: str, longitude: str) -> None:
     form = inbound_form(body="", Latitude=latitude, Longitude=longitude)
     parsed = parse_inbound(form)
-    assert parsed.location is None and parsed.message().unsupported
+    assert parsed.location is None and parsed.message().rejected == "unsupported"
 
 
 def test_an_image_is_a_photo_to_download_and_its_caption_is_dropped() -> None:
@@ -87,11 +87,11 @@ def test_media_that_is_not_a_photo_is_unsupported(content_type: str, message_typ
     )
     parsed = parse_inbound(form)
     assert parsed.photo is None and parsed.unsupported is not None
-    assert parsed.message(unsupported=True).unsupported
+    assert parsed.message().rejected == "unsupported"
 
 
 def test_a_message_with_nothing_readable_is_unsupported() -> None:
-    assert parse_inbound(inbound_form(body="")).message().unsupported
+    assert parse_inbound(inbound_form(body="")).message().rejected == "unsupported"
 
 
 @pytest.mark.parametrize("missing", ["MessageSid", "From"])
