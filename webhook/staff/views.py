@@ -586,6 +586,21 @@ class AgendaLine:
     status: str
     flags: list[tuple[str, str, bool]] = field(default_factory=list)
 
+    def sheet_values(self, decisions: Mapping[str, str]) -> tuple[str, ...]:
+        """The values of `staff.agenda_sheet.AGENDA_COLUMNS`, in order."""
+        return (
+            str(self.number),
+            self.ticket,
+            self.kind,
+            self.who,
+            self.dusun,
+            self.rt,
+            self.rw,
+            ", ".join(label for _flag, label, _warn in self.flags),
+            decisions.get(self.item.decision or "", ""),
+            self.item.note or "",
+        )
+
 
 def agenda_lines(
     pairs: Sequence[tuple[MusyawarahItem, Request]], workflows: Workflows
