@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from conversations.effects import (
@@ -51,6 +50,7 @@ from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
     NewRequest,
+    NikHasOpenUsulan,
     create_request,
     find_members_in_open_usulan,
     find_open_usulan_by_nik,
@@ -132,13 +132,11 @@ class _ChatEffects:
             flags.append("member_in_other_request")
         try:
             return self._create(submission, flags)
-        except IntegrityError:
+        except NikHasOpenUsulan:
             # Filed by another chat between the check above and the insert: the database
-            # allows one open usulan per NIK (the insert runs in a savepoint, so the
-            # message's transaction goes on).
-            if find_open_usulan_by_nik(session, submission.nik) is not None:
-                return AlreadyFiled()
-            raise
+            # allows one open usulan per NIK (migration 0006; the insert runs in a
+            # savepoint, so the message's transaction goes on).
+            return AlreadyFiled()
 
     def file_request(self, request: FileRequest) -> Filed:
         return self._create(request.submission, list(request.submission.flags))

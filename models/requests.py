@@ -49,6 +49,11 @@ MAX_TICKET_ATTEMPTS: Final = 8
 _SYSTEM_RNG: Final = random.SystemRandom()
 
 
+class NikHasOpenUsulan(Exception):
+    """The proposed person already has an open usulan (the unique index said so: another
+    chat filed it between the flow's check and this insert)."""
+
+
 class TicketSpaceExhausted(RuntimeError):
     pass
 
@@ -165,9 +170,11 @@ def _insert_with_fresh_ticket(
             with session.begin_nested():
                 session.add(request)
         except IntegrityError:
-            if get_request_by_ticket(session, ticket) is None:
-                raise  # some other constraint failed: not ours to retry
-            continue
+            if get_request_by_ticket(session, ticket) is not None:
+                continue  # the ticket was taken: draw another
+            if new.kind == "usulan" and find_open_usulan_by_nik(session, new.nik) is not None:
+                raise NikHasOpenUsulan("this NIK already has an open usulan") from None
+            raise  # some other constraint failed: not ours to handle
         return request
     raise TicketSpaceExhausted(f"no free {new.kind} ticket in {MAX_TICKET_ATTEMPTS} attempts")
 

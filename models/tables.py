@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.coltypes import UTCDateTime
@@ -27,6 +27,7 @@ SQLModel.metadata.naming_convention = {
 # Request kinds and their subtypes: conversations/kinds.py.
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
+OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
 
 
 class Request(SQLModel, table=True):
@@ -45,6 +46,15 @@ class Request(SQLModel, table=True):
             "ix_request_village_code_prefix",
             "village_code",
             postgresql_ops={"village_code": "varchar_pattern_ops"},
+        ),
+        # One open usulan per proposed person, decided by the database: two chats filing
+        # the same NIK at the same moment both pass the flow's check (migration 0006).
+        Index(
+            "uq_request_open_usulan_nik",
+            "nik",
+            unique=True,
+            sqlite_where=text(OPEN_USULAN),
+            postgresql_where=text(OPEN_USULAN),
         ),
     )
 
@@ -232,6 +242,9 @@ class OutboundMessage(SQLModel, table=True):
 STAFF_ROLES: Final = (
     "village_operator",
     "village_head",
+    "siks_operator",  # the village's SIKS-NG operator (Kapuas Hulu circular, point 6c)
+    "tksk",  # Tenaga Kesejahteraan Sosial Kecamatan
+    "pendamping_pkh",  # PKH facilitator
     "kecamatan",
     "dinsos_verifier",
     "dinsos_head",

@@ -11,7 +11,16 @@ from datetime import datetime
 from conversations import parsers
 from conversations.catalogue import catalogue
 from conversations.effects import AttachmentRef, Filed, FileRequest, Submission
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step, ending
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    Closing,
+    Flow,
+    FlowContext,
+    Section,
+    Step,
+    ending,
+)
 from conversations.flows.common import answer_is, consent_step, flags_from
 from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
@@ -154,4 +163,21 @@ def close(answers: Answers, result: Filed | None, ctx: FlowContext) -> Closing:
     return Closing((cat.text("done.sanggahan", ticket=format_ticket(result.ticket)),))
 
 
-FLOW = Flow("sanggahan", NODES, finish=ending(submit, close))
+SECTIONS = (
+    Section(
+        "disanggah",
+        (
+            "objection",
+            "village",
+            "subject_name",
+            "subject_nik",
+            "subject_dusun",
+            "subject_rt",
+            "subject_rw",
+        ),
+    ),
+    Section("alasan", ("reason", "reason_detail", "evidence_photo", "evidence_location")),
+    Section("pelapor", ("objector_nik", "objector_name")),
+)
+
+FLOW = Flow("sanggahan", NODES, finish=ending(submit, close), sections=SECTIONS)

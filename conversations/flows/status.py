@@ -45,6 +45,7 @@ from conversations.flows.common import (
     local_time,
     status_label,
 )
+from conversations.render import MAX_MESSAGE
 from conversations.tickets import format_ticket
 from conversations.validators import Problem
 
@@ -222,16 +223,26 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
         "",
         cat.text("status.history"),
     ]
+    changes = []
     for change in request.history:
         words = status_label(change.status, ctx.language, change.status_text)
         line = f"• {local_time(change.at, ctx)} — {words}"
         if change.note:
             line += f" ({change.note})"
-        lines.append(line)
+        changes.append(line)
     explain = f"status.explain.{request.status}"
-    if cat.has(explain):
-        lines += ["", cat.text(explain)]
-    return "\n".join(lines)
+    tail = ["", cat.text(explain)] if cat.has(explain) else []
+    # The newest changes that fit in one message; older ones are counted, not shown.
+    room = MAX_MESSAGE - len("\n".join([*lines, *tail])) - 60
+    shown: list[str] = []
+    for line in reversed(changes):
+        if len(line) + 1 > room:
+            break
+        shown.insert(0, line)
+        room -= len(line) + 1
+    if len(shown) < len(changes):
+        lines.append(cat.text("status.earlier", count=len(changes) - len(shown)))
+    return "\n".join([*lines, *shown, *tail])
 
 
 def status_only(request: PublicStatus, ctx: FlowContext) -> str:
