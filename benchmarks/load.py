@@ -129,7 +129,7 @@ def app_process(
     redis_url: str | None,
     workers: int,
     data_dir: Path,
-    telegram_api: str,
+    telegram: Any,
     twilio_api: str,
 ) -> Process:
     port = free_port()
@@ -414,7 +414,7 @@ def run_setup(
                 REDIS_URL if setup.database == "postgresql" else None,
                 setup.workers,
                 tmp / "data",
-                telegram.base_url,
+                telegram,
                 twilio.url,
             ) as app,
             bare_process(bare_url, setup.workers) as bare,

@@ -18,7 +18,7 @@ from typing import Final
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.logs import MaskPersonalNumbers
+from bot.logs import MaskPersonalNumbers, install_masking
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 HEADER: Final = "x-request-id"
@@ -45,6 +45,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_json_logging(level: str = "INFO") -> None:
     """Root and uvicorn loggers write JSON lines to stderr, numbers masked."""
+    install_masking()
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     handler.addFilter(MaskPersonalNumbers())

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conversations import render
-from conversations.catalogue import Catalogue, Language, catalogue
+from conversations import render, tickets
+from conversations.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from conversations.choices import (
     DONE,
     KNOWN_PHONE,
@@ -286,6 +286,12 @@ class _Run:
                 self.state.next_flow = None
             self.repeat_question()
             return
+        if self.state.position == SUMMARY and self.state.scratch.get("section"):
+            self.show_summary()  # back from "which field?" is the summary
+            return
+        for key, value in self.state.scratch.get("previous", {}).items():
+            # Back out of a change begun at the summary: the earlier answer stands.
+            self.state.answers.setdefault(key, value)
         history = self.state.history
         while history:
             key = history.pop()
@@ -436,7 +442,7 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and _looks_like_ticket(text):
+        if picked is None and not paused and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return
@@ -743,12 +749,16 @@ class _Run:
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         answers = self.state.answers
         position = self.position_of(key)
-        changed = key in answers and answers[key] != value
+        # Changed from the summary, the earlier answer waits in "previous".
+        before = answers.get(key, self.state.scratch.get("previous", {}).get(key))
+        changed = before is not None and before != value
         answers[key] = value
         answers.update(extra)
         if position is not None and changed:
+            fits = position.step.still_fits
             for dependent in position.step.invalidates:
-                answers.pop(_sibling(key, dependent), None)
+                if fits is None or not fits(dependent, answers):
+                    answers.pop(_sibling(key, dependent), None)
         _drop_surplus_repeats(self.flow(), answers)
         if not self.state.history or self.state.history[-1] != key:
             self.state.history.append(key)
@@ -841,21 +851,79 @@ class _Run:
     # -- summary and finishing ----------------------------------------------------------------
 
     def show_summary(self) -> None:
-        self.replies.append(render.summary(self.flow(), self.state.answers, self.lang))
+        self.state.scratch.pop("section", None)
+        self.replies.extend(render.summary(self.flow(), self.state.answers, self.lang))
 
     def on_summary_input(self) -> None:
-        flow = self.flow()
-        items = render.summary_items(flow, self.state.answers)
+        sections = dict(render.summary_sections(self.flow(), self.state.answers, self.lang))
         incoming = self.incoming
-        said = normalize(incoming.text or "")
-        if incoming.choice == choice_id(SUMMARY, "send") or parse_yes_no(said):
+        send = choice_id(SUMMARY, render.SEND)
+        if incoming.choice == send or (
+            incoming.choice is None and parse_yes_no(incoming.text or "")
+        ):
             self.finish()
             return
-        if said.isdigit() and 1 <= int(said) <= len(items):
-            self.edit(items[int(said) - 1])
+        opened = self.state.scratch.get("section")
+        if opened in sections:
+            item = self.pick_field(sections[opened])
+            if item is not None:
+                self.edit(item)
+                return
+        name = self.pick_section(list(sections))
+        if name is None:
+            self.offer_summary_choices(list(sections))
             return
-        self.say("problem.summary_input", count=len(items))
-        self.show_summary()
+        items = sections[name]
+        if len(items) == 1:
+            self.edit(items[0])
+            return
+        self.state.scratch["section"] = name
+        self.replies.append(render.section_fields(name, items, self.lang))
+
+    def offer_summary_choices(self, sections: list[str]) -> None:
+        """An answer the summary does not take: its choices again, in one message."""
+        choices = [
+            Choice(
+                choice_id(SUMMARY, render.EDIT_SECTION + name),
+                self.cat.text("choice.summary.edit", section=render.section_label(name, self.lang)),
+            )
+            for name in sections
+        ]
+        choices.append(
+            Choice(choice_id(SUMMARY, render.SEND), self.cat.text("choice.summary.send"))
+        )
+        text = self.cat.text("problem.summary_input", count=len(sections))
+        self.replies.append(Reply(text, tuple(choices), numbered=False))
+
+    def pick_section(self, sections: list[str]) -> str | None:
+        """A section by its button, its number in the summary or its name ("ubah alamat")."""
+        incoming = self.incoming
+        if incoming.choice is not None:
+            head = choice_id(SUMMARY, render.EDIT_SECTION)
+            name = incoming.choice.removeprefix(head)
+            return name if incoming.choice.startswith(head) and name in sections else None
+        said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
+        if len(said) == 1 and said[0].isdigit():
+            number = int(said[0])
+            return sections[number - 1] if 1 <= number <= len(sections) else None
+        names = {n: " ".join(render.section_label(n, lang) for lang in LANGUAGES) for n in sections}
+        fitting = [n for n, label in names.items() if said and _all_fit(said, _words_of(label, n))]
+        return fitting[0] if len(fitting) == 1 else None
+
+    def pick_field(self, items: list[render.SummaryItem]) -> render.SummaryItem | None:
+        incoming = self.incoming
+        if incoming.choice is not None:
+            head = choice_id(SUMMARY, render.EDIT_FIELD)
+            index = incoming.choice.removeprefix(head)
+            if incoming.choice.startswith(head) and index.isdigit() and int(index) < len(items):
+                return items[int(index)]
+            return None
+        said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
+        if len(said) == 1 and said[0].isdigit():
+            number = int(said[0])
+            return items[number - 1] if 1 <= number <= len(items) else None
+        fitting = [i for i in items if said and _all_fit(said, normalize(i.label).split())]
+        return fitting[0] if len(fitting) == 1 else None
 
     def edit(self, item: render.SummaryItem) -> None:
         self.ask_again(item.keys)
@@ -964,6 +1032,18 @@ def _quoted(said: str, count: int) -> dict[str, Any]:
     return {"said": _clip(said), "count": count}
 
 
+# Words around a section's name at the summary: "ubah alamat", "ganti bagian 2".
+_EDIT_WORDS = frozenset({"ubah", "ganti", "edit", "change", "bagian", "section", "perbaiki"})
+
+
+def _words_of(label: str, name: str) -> list[str]:
+    return normalize(f"{label} {name.replace('_', ' ')}").split()
+
+
+def _all_fit(said: list[str], words: list[str]) -> bool:
+    return all(any(w.startswith(s) for w in words) for s in said)
+
+
 def _sibling(key: str, dependent: str) -> str:
     """The key of `dependent` next to `key` (inside the same repetition, if any)."""
     head, _, _ = key.rpartition(".")
@@ -979,16 +1059,3 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
-
-
-def _looks_like_ticket(text: str) -> bool:
-    """A code typed at the menu, even mistyped (0 for O) or without its U-/S- letter."""
-    from conversations.validators import normalize_ticket
-
-    if len(text.strip()) > 12:
-        return False
-    code = normalize_ticket(text)
-    has_digit = any(c.isdigit() for c in code)
-    if len(code) == 7 and code[0] in "US":
-        return has_digit or "-" in text  # "U-ABCDEG" has no digit; "Sumbang" is a word
-    return len(code) == 6 and has_digit and any(c.isalpha() for c in code)

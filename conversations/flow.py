@@ -16,6 +16,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from conversations.catalogue import Language
 from conversations.effects import Effect, EffectRequest, EffectResult
+from conversations.timezones import NATIONAL
 from conversations.types import Incoming
 from conversations.validators import Problem, RegionIndex
 
@@ -114,8 +115,10 @@ class Step:
     optional: bool = False
     when: Condition | None = None
     verify: Verifier | None = None
-    # Answers that must be asked again when this one changes.
+    # Answers that must be asked again when this one changes...
     invalidates: tuple[str, ...] = ()
+    # ...unless they still fit the new one (a new NIK with the same birth date).
+    still_fits: Callable[[str, Answers], bool] | None = None
     # Catalogue key of the label in the summary; None keeps it out of the summary.
     summary: str | None = None
     # How the value is shown back (e.g. a NIK masked); the raw value otherwise.
@@ -209,15 +212,28 @@ class FlowContext:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of the summary, sent as one message with its own "ubah" choice.
+
+    `name` labels it (`choice.summary_section.<name>`); `keys` are the node keys it shows.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Flow:
     name: str
     nodes: tuple[Node, ...]
     finish: Ending
-    # Show a numbered summary and ask "ya" before finishing.
+    # Show a summary and ask "ya" before finishing.
     confirm: bool = True
     # Offered on the main menu (at its place in the registration, flows/__init__.py);
     # False for a flow only reached otherwise.
     on_menu: bool = True
+    # The summary's parts, in order; answers in none of them come last under "Lainnya".
+    sections: tuple[Section, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,7 +243,7 @@ class EngineConfig:
     cutoff_day: int = 17
     consent_version: str = "2026-11-v1"
     # Dates and times are shown to people in this zone.
-    timezone: str = "Asia/Jakarta"
+    timezone: str = NATIONAL.key
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def _sqlite_engine(url: URL) -> Engine:
         # An in-memory database exists per connection: share one, or every session is empty.
         poolclass=StaticPool if in_memory else None,
         json_serializer=_json_serializer,
+        hide_parameters=True,  # errors would print names, addresses and NIKs into logs
     )
 
     @event.listens_for(engine, "connect")
@@ -138,6 +139,7 @@ def _postgres_engine(url: URL, pool_size: int) -> Engine:
         pool_pre_ping=False,
         connect_args=connect_args,
         json_serializer=_json_serializer,
+        hide_parameters=True,  # errors would print names, addresses and NIKs into logs
     )
 
 

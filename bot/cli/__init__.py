@@ -10,6 +10,8 @@ from typing import Final
 
 import click
 
+from bot.logs import install_masking
+
 # name -> "module:attribute", in the order `--help` lists them.
 COMMANDS: Final = {
     "serve": "bot.cli.serve:serve",
@@ -41,3 +43,5 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 def main() -> None:
     """dtsen-bot: chatbot for usulan mandiri, sanggahan and cek status (DTSEN)."""
+    # Before any command logs anything: serve, worker and every other command.
+    install_masking()

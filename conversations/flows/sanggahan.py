@@ -11,12 +11,21 @@ from datetime import datetime
 from conversations import parsers
 from conversations.catalogue import catalogue
 from conversations.effects import AttachmentRef, Filed, FileRequest, Submission
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step, ending
-from conversations.flows.common import answer_is, consent_step, flags_from, format_ticket
-
-OBJECTION = ChoiceSet(
-    "objection", ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data")
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    Closing,
+    Flow,
+    FlowContext,
+    Section,
+    Step,
+    ending,
 )
+from conversations.flows.common import answer_is, consent_step, flags_from
+from conversations.kinds import request_kind
+from conversations.tickets import format_ticket
+
+OBJECTION = ChoiceSet("objection", request_kind("sanggahan").subtypes)
 # An objection about one's own household: the "person objected to" is the citizen's family.
 OWN_HOUSEHOLD = "excluded_or_wrong_data"
 REASONS = {
@@ -154,4 +163,21 @@ def close(answers: Answers, result: Filed | None, ctx: FlowContext) -> Closing:
     return Closing((cat.text("done.sanggahan", ticket=format_ticket(result.ticket)),))
 
 
-FLOW = Flow("sanggahan", NODES, finish=ending(submit, close))
+SECTIONS = (
+    Section(
+        "disanggah",
+        (
+            "objection",
+            "village",
+            "subject_name",
+            "subject_nik",
+            "subject_dusun",
+            "subject_rt",
+            "subject_rw",
+        ),
+    ),
+    Section("alasan", ("reason", "reason_detail", "evidence_photo", "evidence_location")),
+    Section("pelapor", ("objector_nik", "objector_name")),
+)
+
+FLOW = Flow("sanggahan", NODES, finish=ending(submit, close), sections=SECTIONS)

@@ -30,6 +30,7 @@ from conversations.flow import (
     ParseContext,
     Parsed,
     Repeat,
+    Section,
     Step,
     check,
     ending,
@@ -39,12 +40,13 @@ from conversations.flows.common import (
     consent_step,
     cutoff_date,
     flags_from,
-    format_ticket,
     long_date,
 )
+from conversations.kinds import request_kind
+from conversations.tickets import format_ticket
 from conversations.validators import Problem
 
-FOR_WHOM = ChoiceSet("for_whom", ("self", "family", "other_household"))
+FOR_WHOM = ChoiceSet("for_whom", request_kind("usulan").subtypes)
 MARITAL = ChoiceSet("marital", ("belum_kawin", "kawin", "cerai_hidup", "cerai_mati"))
 OCCUPATION = ChoiceSet(
     "occupation",
@@ -142,6 +144,7 @@ NODES = (
         parse=parsers.nik(unique_among=_other_niks),
         verify=check(_check_open_usulan, _refuse_if_open),
         invalidates=("birth_date",),
+        still_fits=lambda key, a: a.get(key) == a.get(f"nik_{key}"),
         summary="summary.nik",
         display=parsers.show_masked,
     ),
@@ -271,4 +274,27 @@ def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Cl
             assert_never(result)
 
 
-FLOW = Flow("usulan", NODES, finish=ending(submit, close))
+SECTIONS = (
+    Section(
+        "data_diri",
+        (
+            "for_whom",
+            "nik",
+            "kk",
+            "name",
+            "birth_place",
+            "birth_date",
+            "mother_name",
+            "relationship",
+            "marital",
+            "occupation",
+            "phone",
+        ),
+    ),
+    Section("alamat", ("village", "dusun", "rt", "rw", "street")),
+    Section("keluarga", ("household_size", "members", "conditions", "programmes")),
+    Section("rumah", ("floor", "wall", "roof", "water", "lighting", "fuel", "toilet")),
+    Section("lampiran", ("photo_ktp", "photo_house", "location")),
+)
+
+FLOW = Flow("usulan", NODES, finish=ending(submit, close), sections=SECTIONS)

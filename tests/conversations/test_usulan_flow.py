@@ -56,15 +56,29 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
     assert len(chat.register.requests) == 1
 
 
-def test_a_field_is_changed_from_the_summary_by_its_number():
+def test_the_summary_comes_in_sections_each_with_its_own_change_button():
     chat = Chat()
     reach_photos(chat)
-    summary = finish_after_photos(chat)
-    name_line = next(
-        line for line in summary.splitlines() if line.split(". ", 1)[-1].startswith("Nama:")
-    )
-    number = name_line.split(".", 1)[0]
-    assert "nama lengkap" in chat.say(number)
+    finish_after_photos(chat)
+    sections = [r.text.splitlines()[2 if i == 0 else 0] for i, r in enumerate(chat.replies)]
+    assert sections[:5] == ["1. Data diri", "2. Alamat", "3. Keluarga", "4. Rumah", "5. Lampiran"]
+    assert chat.buttons() == [
+        "Ubah Data diri",
+        "Ubah Alamat",
+        "Ubah Keluarga",
+        "Ubah Rumah",
+        "Ubah Lampiran",
+        "Ya, kirim",
+    ]
+    assert all(len(r.text) <= 600 for r in chat.replies)
+
+
+def test_a_field_is_changed_from_its_section():
+    chat = Chat()
+    reach_photos(chat)
+    finish_after_photos(chat)
+    assert "Apa yang ingin diubah di bagian Data diri?" in chat.press("Ubah Data diri")
+    assert "nama lengkap" in chat.press("Nama")
     assert "Jawaban sebelumnya: Budi Santoso" in chat.replies[-1].text
     back_at_summary = chat.say("Budi Santosa")
     assert "Ringkasan usulan Anda" in back_at_summary
@@ -73,12 +87,25 @@ def test_a_field_is_changed_from_the_summary_by_its_number():
     assert chat.register.requests[0].submission.name == "Budi Santosa"
 
 
+def test_a_section_is_chosen_by_its_number_or_name_and_a_field_by_its_words():
+    chat = Chat()
+    reach_photos(chat)
+    finish_after_photos(chat)
+    assert "bagian Alamat" in chat.say("ubah alamat")
+    assert "RT" in chat.say("rt")
+    chat.say("kembali")  # back to the summary from the question
+    assert "bagian Rumah" in chat.say("4")
+    assert "Atap" in chat.say("atap")
+    assert "Ringkasan" in chat.say("genteng")
+    assert chat.state.answers["roof"] == "genteng"
+
+
 def test_changing_the_nik_from_the_summary_asks_the_birth_date_again():
     chat = Chat()
     reach_photos(chat)
-    summary = finish_after_photos(chat)
-    nik_line = next(line for line in summary.splitlines() if "NIK:" in line)
-    chat.say(nik_line.split(".", 1)[0])
+    finish_after_photos(chat)
+    chat.press("Ubah Data diri")
+    chat.press("NIK")
     assert "Tanggal lahir" in chat.say("3204051808850001")  # born a day later
     assert "Ringkasan" in chat.say("18-08-1985")
 
