@@ -50,7 +50,7 @@ from benchmarks.throwaway_db import create_database, drop_database
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 PUBLIC = "https://bot.example.go.id"
 TELEGRAM_SECRET = "load-test-secret"
-CLOSED_TIME_LIMIT_S = 240.0
+CLOSED_TIME_LIMIT_S = 90.0
 START_TIMEOUT_S = 120.0
 
 
@@ -152,17 +152,12 @@ def app_process(
         "TWILIO_API_BASE_URL": twilio_api,
         "DB_POOL_SIZE": "40",
     }
-    command = [
-        sys.executable,
-        "-c",
-        "from bot.cli import main; main()",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    return Process(command, env, port, "/readyz")
+    command = [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
+    command += ["--port", str(port)]
+    if workers > 1:  # without the option, older checkouts can be measured too
+        command += ["--workers", str(workers)]
+    # /healthz answers once the app has started (its lifespan built the database).
+    return Process(command, env, port, "/healthz")
 
 
 def bare_process(database_url: str, workers: int) -> Process:

@@ -40,7 +40,7 @@ from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
-from staff.outbox import claim, mark_failed, mark_sent
+from staff.outbox import Partition, claim, mark_failed, mark_sent
 from staff.workflow import Workflows
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class Worker:
         max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
         batch: int = DEFAULT_BATCH,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        partition: Partition | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -83,6 +84,7 @@ class Worker:
         self.max_backoff = max_backoff
         self.batch = batch
         self._clock = clock
+        self.partition = partition
 
     @property
     def channels(self) -> list[str]:
@@ -110,6 +112,7 @@ class Worker:
             limit=self.batch,
             lease=self.lease,
             max_attempts=self.max_attempts,
+            partition=self.partition,
         )
         for row in rows:
             await self._handle(row, now)
@@ -308,6 +311,7 @@ async def run_worker(
     digest_hour: int | None = DEFAULT_DIGEST_HOUR,
     notifiers: Mapping[str, Notifier] | None = None,
     telegram_bot: Any | None = None,
+    partition: Partition | None = None,
 ) -> None:
     """Send notifications until `stop_event` is set; with `digest_hour`, also write the
     daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
@@ -315,7 +319,7 @@ async def run_worker(
     engine = container.engine
     if notifiers is None:
         notifiers = container.notifiers(telegram_bot=telegram_bot)
-    worker = Worker(engine, notifiers)
+    worker = Worker(engine, notifiers, partition=partition)
     tick = (
         None
         if digest_hour is None

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from models.tables import OutboxNotification
@@ -119,6 +119,24 @@ def enqueue_many(
     return len(notifications)
 
 
+@dataclass(frozen=True)
+class Partition:
+    """Worker process `index` of `count` (`dtsen-bot worker --processes N`): each chat's
+    notifications all go to one process, which sends them in order (PostgreSQL only)."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"partition {self.index} of {self.count}")
+
+
+def _in_partition(partition: Partition) -> Any:
+    chat = func.concat(col(OutboxNotification.channel), ":", col(OutboxNotification.chat_id))
+    return func.abs(func.hashtext(chat)) % partition.count == partition.index
+
+
 def claim(
     session_factory: SessionFactory,
     *,
@@ -126,6 +144,7 @@ def claim(
     limit: int,
     lease: timedelta,
     max_attempts: int | None = None,
+    partition: Partition | None = None,
 ) -> list[OutboxNotification]:
     """Take up to `limit` due notifications for sending, oldest first (one transaction).
 
@@ -158,7 +177,12 @@ def claim(
             .order_by(col(OutboxNotification.due_at), col(OutboxNotification.id))
             .limit(limit)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        if partition is not None and partition.count > 1:
+            if not postgresql:
+                raise ValueError("several worker processes need PostgreSQL")
+            statement = statement.where(_in_partition(partition))
+        if postgresql:
             statement = statement.with_for_update(skip_locked=True)
         rows = list(session.exec(statement))
         for row in rows:

@@ -90,3 +90,13 @@ def test_two_workers_serve_chats_and_sigterm_lets_messages_in_flight_finish(
         handled = set(session.exec(select(ProcessedMessage.message_id)))
     assert not handled & set(cut)
     assert len(handled) >= 20  # the first message of every chat, at least
+
+
+def test_several_outbox_worker_processes_are_refused_on_sqlite(tmp_path: Path) -> None:
+    from bot.cli.worker import worker
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    result = CliRunner().invoke(worker, ["--processes", "2"], env=env)
+    assert result.exit_code == 2 and "need PostgreSQL" in result.output
+    result = CliRunner().invoke(worker, ["--processes", "2", "--once"], env=env)
+    assert result.exit_code == 2 and "--once" in result.output
