@@ -22,8 +22,9 @@ from sqlmodel import Session
 from bot.effects import EffectContext, EffectRunner
 from bot.inbound import Handled, InboundMessage
 from bot.staff_chat import StaffCommands
-from conversations.catalogue import LANGUAGES, Language
+from conversations.catalogue import Language
 from conversations.engine import Script, Turn, advance
+from conversations.languages import as_language
 from conversations.state import ConversationState
 from conversations.types import Choice, Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
@@ -199,7 +200,7 @@ class ChatService:
 
 
 def _language(value: object) -> Language:
-    return next((known for known in LANGUAGES if known == value), "id")
+    return as_language(value if isinstance(value, str) else None)
 
 
 def _handled(replies: list[Reply], state: dict[str, Any] | None) -> Handled:
