@@ -246,6 +246,9 @@ class OutboundMessage(SQLModel, table=True):
 STAFF_ROLES: Final = (
     "village_operator",
     "village_head",
+    "siks_operator",  # the village's SIKS-NG operator (Kapuas Hulu circular, point 6c)
+    "tksk",  # Tenaga Kesejahteraan Sosial Kecamatan
+    "pendamping_pkh",  # PKH facilitator
     "kecamatan",
     "dinsos_verifier",
     "dinsos_head",

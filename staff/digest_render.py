@@ -70,7 +70,9 @@ def render(digest: Digest, language: Language = "id") -> str:
         for item in digest.overdue:
             late.append(
                 cat.text(
-                    "digest.overdue_line",
+                    "digest.overdue_line"
+                    if item.count == "working"
+                    else "digest.overdue_line_calendar",
                     ticket=format_ticket(item.ticket),
                     stage=item.stage.get(language),
                     days=item.days_over,
@@ -83,6 +85,8 @@ def render(digest: Digest, language: Language = "id") -> str:
             )
     else:
         late = [cat.text("digest.overdue_none")]
+    if digest.no_deadline:
+        late.append(cat.text("digest.no_deadline", count=digest.no_deadline))
     if digest.withdrawn:
         late.append(cat.text("digest.withdrawn", count=digest.withdrawn))
     tail = [cat.text("digest.open_total", count=digest.open_total)]

@@ -344,7 +344,7 @@ def actionable_statuses(workflows: Workflows, role: Role, area: str) -> set[str]
     else:
         candidates = [workflows.for_village(area)]
     return {
-        t.source
+        t.origin
         for workflow in candidates
         for t in workflow.transitions
         if role == "admin" or role in t.roles

@@ -31,7 +31,6 @@ from models.tables import (
 from models.tickets import normalise_ticket
 from staff.access import EVERYWHERE
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
-from staff.working_days import working_days_between
 
 LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
 PAGE_SIZE: Final = 50
@@ -40,6 +39,9 @@ KIND_LABELS: Final = {"usulan": "Usulan", "sanggahan": "Sanggahan"}
 ROLE_LABELS: Final = {
     "village_operator": "Operator desa/kelurahan",
     "village_head": "Kepala desa/lurah",
+    "siks_operator": "Operator SIKS-NG desa",
+    "tksk": "TKSK",
+    "pendamping_pkh": "Pendamping PKH",
     "kecamatan": "Kecamatan",
     "dinsos_verifier": "Verifikator Dinas Sosial",
     "dinsos_head": "Kepala Dinas Sosial",
@@ -226,9 +228,10 @@ def entered_at(session: Session, request_ids: Sequence[int]) -> dict[int, dateti
 
 @dataclass
 class Timing:
-    days: int | None  # working days in the stage (None: final stage)
-    overdue: int  # working days past the time standard
-    sla: int | None
+    days: int | None  # days in the stage, counted as the stage counts (None: final stage)
+    overdue: int  # days past the stage's deadline
+    sla: int | None  # the deadline in days; None: the SOP sets none
+    unit: str = "hari kerja"  # "hari kerja" (working days) or "hari" (calendar days)
 
 
 def timing(workflow: Workflow, stage: Stage | None, entered: datetime, today: date) -> Timing:
@@ -236,9 +239,10 @@ def timing(workflow: Workflow, stage: Stage | None, entered: datetime, today: da
         return Timing(None, 0, None)
     day = entered.astimezone(LOCAL_ZONE).date()
     return Timing(
-        working_days_between(day, today, workflow.holidays),
+        workflow.days_in_stage(stage.id, day, today),
         workflow.overdue_days(stage.id, day, today),
-        stage.sla_days,
+        stage.deadline.days if stage.deadline else None,
+        "hari" if workflow.count(stage.id) == "calendar" else "hari kerja",
     )
 
 
