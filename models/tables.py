@@ -24,11 +24,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-KINDS: Final = ("usulan", "sanggahan")
-SUBTYPES: Final[dict[str, tuple[str, ...]]] = {
-    "usulan": ("self", "family", "other_household"),
-    "sanggahan": ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
-}
+# Request kinds and their subtypes: conversations/kinds.py.
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"

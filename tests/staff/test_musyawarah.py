@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from bot.worker import Worker
 from conversations.catalogue import catalogue
+from conversations.tickets import format_ticket
 from models.staff import refused_attempts
 from models.tables import Musyawarah, MusyawarahItem, OutboxNotification, Request, StaffAccount
-from models.tickets import format_ticket
 from staff import musyawarah
 from staff.minutes import MinutesRejected, MinutesStore
 from staff.musyawarah import MeetingRefused

@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from conversations.catalogue import catalogue
+from conversations.tickets import format_ticket
 from models.requests import create_request, status_history
 from models.staff import add_staff, disable_staff, refused_attempts
 from models.tables import AccessLog, OutboxNotification, Request, StaffAccount
-from models.tickets import format_ticket
 from staff.review import AccessRefused, QueueFilters, forward_many, move_request, queue_for
 from staff.workflow import TransitionRefused, Workflows
 from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan

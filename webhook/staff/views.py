@@ -11,14 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
+from conversations.kinds import KINDS
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
 from models.tables import (
     AccessLog,
@@ -28,14 +30,13 @@ from models.tables import (
     StaffAccount,
     StatusChange,
 )
-from models.tickets import normalise_ticket
 from staff.access import EVERYWHERE
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+LOCAL_ZONE: Final = NATIONAL
 PAGE_SIZE: Final = 50
 
-KIND_LABELS: Final = {"usulan": "Usulan", "sanggahan": "Sanggahan"}
+KIND_LABELS: Final = {kind.name: kind.staff_label for kind in KINDS}
 ROLE_LABELS: Final = {
     "village_operator": "Operator desa/kelurahan",
     "village_head": "Kepala desa/lurah",
@@ -128,8 +129,7 @@ _SEXES: Final = {"L": "Laki-laki", "P": "Perempuan"}
 
 
 def ticket_text(ticket: str) -> str:
-    normalised = normalise_ticket(ticket)
-    return f"{normalised[0]}-{normalised[1:]}" if normalised else ticket
+    return tickets.shown(ticket)
 
 
 def flag_label(flag: str) -> str:
