@@ -86,7 +86,7 @@ class ChatService:
         transactional = self._transactional
         with Session(self._engine) as session, session.begin():
             if message.message_id is not None:
-                done = find_processed(session, message.channel, message.message_id)
+                done = find_processed(session, message.channel, message.sender, message.message_id)
                 if done is not None:
                     self._heal(key, done.state, session if transactional else None)
                     return _handled([_reply_from_json(r) for r in done.replies], done.state)
@@ -129,7 +129,7 @@ class ChatService:
     def _replay(self, message: InboundMessage) -> Handled | None:
         assert message.message_id is not None
         with Session(self._engine) as session:
-            done = find_processed(session, message.channel, message.message_id)
+            done = find_processed(session, message.channel, message.sender, message.message_id)
             return (
                 _handled([_reply_from_json(r) for r in done.replies], done.state) if done else None
             )
