@@ -70,6 +70,7 @@ def read_snapshot(
             ProcessedMessage,
             and_(
                 col(ProcessedMessage.channel) == channel,
+                col(ProcessedMessage.chat_id) == chat_id,
                 col(ProcessedMessage.message_id) == message_id,
             ),
         )

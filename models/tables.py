@@ -149,7 +149,8 @@ class ProcessedMessage(SQLModel, table=True):
     the same way and applied once. `state` can hold personal data: purge old rows."""
 
     __tablename__ = "processed_message"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    # The sender is part of the key (see `models.dedup`; migration 0007).
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)

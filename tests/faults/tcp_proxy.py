@@ -3,6 +3,7 @@ for one server process under test, without touching the shared database server."
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -33,10 +34,8 @@ class TcpProxy:
         if listener is not None:
             listener.close()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -64,7 +63,5 @@ class TcpProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
