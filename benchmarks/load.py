@@ -188,8 +188,10 @@ def journey(serial: int) -> list[Step]:
 
     nik = NIK_MAN[:12] + f"{serial:04d}"
     member = NIK_WOMAN[:12] + f"{serial:04d}"
-    swap = {NIK_MAN: nik, NIK_WOMAN: member}
-    steps = [Step("text", swap.get(said, said), expected) for said, expected in USULAN_TYPED]
+    steps = [
+        Step("text", said.replace(NIK_MAN, nik).replace(NIK_WOMAN, member), expected)
+        for said, expected in USULAN_TYPED
+    ]
     steps += [
         Step("photo", "ktp", "foto rumah"),
         Step("photo", "house", "lokasi"),

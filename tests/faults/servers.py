@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
+from tests.conversations.transcript import NIK_MAN, NIK_WOMAN, USULAN_TYPED
 from tests.images import tiny_png
 
 START_TIMEOUT_S = 90.0
@@ -116,9 +116,8 @@ class SimulatedCitizen:
         return "\n".join(r["text"] for r in response.json()["replies"])
 
     def lines(self) -> Iterator[tuple[str, str]]:
-        swap = {NIK_MAN: self.nik, NIK_WOMAN: self.member, KK: KK}
         for said, expected in USULAN_TYPED:
-            yield swap.get(said, said), expected
+            yield said.replace(NIK_MAN, self.nik).replace(NIK_WOMAN, self.member), expected
 
     def reach_summary(self) -> None:
         for said, expected in self.lines():

@@ -31,16 +31,16 @@ def test_redis_flushed_mid_usulan_the_citizen_is_told_and_continues_where_they_w
     postgresql_engine: Engine, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     citizen = Citizen(redis_service(postgresql_engine, redis_client, tmp_path))
-    rt = USULAN_TYPED.index(("3", "RW"))
-    citizen.walk(USULAN_TYPED[:rt])  # the bot has just asked for the RT
+    rt = USULAN_TYPED.index(("3/5", "Siapa saja"))
+    citizen.walk(USULAN_TYPED[:rt])  # the bot has just asked for the RT/RW
     redis_client.flushdb()
 
-    answer = citizen.say("3")  # meant for the RT question; choice 3 of the menu is "status"
+    answer = citizen.say("3/5")  # meant for the RT/RW question, not for a menu
     assert "sesi Anda sempat terputus" in answer
     assert "Jawaban yang sudah tersimpan tidak hilang" in answer
     assert "Mau dilanjutkan?" in answer
     assert citizen.replies[-1].choices[0].label == "Lanjutkan"
-    assert "RT" in citizen.say("1")  # continue: asked the RT again, nothing lost
+    assert "RT/RW" in citizen.say("1")  # continue: asked the RT/RW again, nothing lost
     citizen.walk(USULAN_TYPED[rt:])
     assert "Kode tiket: U-" in citizen.file_usulan([])
     assert count(postgresql_engine, Request) == 1
