@@ -11,7 +11,7 @@ from conversations.types import Reply
 from conversations.words import normalize
 from models.staff import get_staff, link_chat, staff_for_chat
 from staff.chat_link import check_link_code
-from staff.digest import digest_for_staff
+from staff.digest_schedule import digest_for_staff
 from staff.workflow import Workflows
 
 SUMMARY_WORDS = frozenset({"ringkasan", "rekap", "summary"})

@@ -40,7 +40,7 @@ from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
 from conversations.catalogue import Language
 from models.tables import OutboxNotification
-from staff.digest import send_due_digests
+from staff.digest_schedule import send_due_digests
 from staff.outbox import REPLY, claim, mark_failed, mark_sent, release, reply_from_json
 from staff.workflow import Workflows
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from conversations.catalogue import LANGUAGES, Language, catalogue
 from conversations.flow import ChoiceSet
-from conversations.words import normalize
+from conversations.words import FILLER_WORDS, canonical, normalize
 
 SKIP = "__skip__"
+DONE = "__done__"  # ends a multiple choice made with buttons
 KNOWN_PHONE = "__known__"
 
 
@@ -36,30 +37,59 @@ def match_button(key: str, data: str, values: Sequence[str]) -> Match:
     return Match(None, stale=True)
 
 
-def match_text(choices: ChoiceSet, text: str, values: Sequence[str] | None = None) -> str | None:
-    """One choice from typed text: '2', '2.', 'keramik', 'Lantai keramik', any language."""
-    options = list(values if values is not None else choices.values)
-    said = normalize(text)
+@dataclass(frozen=True)
+class Found:
+    """What typed text matched: one value, several candidates to ask about, or nothing."""
+
+    value: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def find_choice(choices: ChoiceSet, text: str, numbered: Sequence[str] | None = None) -> Found:
+    """The choice typed text stands for: by number, by a whole label, or by words.
+
+    Words match the start or any part of a label's words ("gas 3 kg" fits "Gas elpiji
+    3 kg"), in any language, case and accent insensitive, with everyday synonyms ("ga ada"
+    is "tidak ada"). Several fitting labels come back as candidates, never a silent pick.
+    Numbers count in `numbered` (the options last shown) when given.
+    """
+    options = list(choices.values)
+    said = canonical(text)
     if not said:
-        return None
-    number = re.fullmatch(r"(?:no |nomor |pilihan |angka )?(\d{1,2})", said)
+        return Found()
+    number = re.fullmatch(r"(?:no |nomor |pilihan |angka |number )?(\d{1,2})", said)
     if number:
+        shown = list(numbered) if numbered is not None else options
         index = int(number.group(1)) - 1
-        return options[index] if 0 <= index < len(options) else None
+        return Found(shown[index]) if 0 <= index < len(shown) else Found()
     labels = _labels(choices, options)
     exact = [v for v, names in labels.items() if said in names]
     if len(exact) == 1:
-        return exact[0]
-    if len(said) < 3:
-        return None
-    # A unique choice whose label contains every typed word as a word start.
-    words = said.split()
-    partial = [
-        v
-        for v, names in labels.items()
-        if any(all(re.search(rf"\b{re.escape(w)}", n) for w in words) for n in names)
-    ]
-    return partial[0] if len(partial) == 1 else None
+        return Found(exact[0])
+    words = [w for w in said.split() if w not in FILLER_WORDS] or said.split()
+    fitting = [v for v, names in labels.items() if any(_fits(words, n) for n in names)]
+    if len(fitting) == 1:
+        return Found(fitting[0])
+    return Found(candidates=tuple(fitting))
+
+
+def match_text(choices: ChoiceSet, text: str, values: Sequence[str] | None = None) -> str | None:
+    """One choice from typed text, or None when nothing or several fit."""
+    return find_choice(choices, text, values).value
+
+
+def _fits(words: list[str], name: str) -> bool:
+    label_words = name.split()
+    return all(any(_part_of(w, lw) for lw in label_words) for w in words)
+
+
+def _part_of(typed: str, word: str) -> bool:
+    if typed.isdigit():
+        return typed == word
+    if len(typed) < 3:
+        # "kg" or "wc" as a word start; shorter parts inside words match too much.
+        return word.startswith(typed)
+    return typed in word
 
 
 def match_many(choices: ChoiceSet, text: str) -> list[str] | None:
@@ -83,6 +113,7 @@ def match_many(choices: ChoiceSet, text: str) -> list[str] | None:
             continue
         value = match_text(choices, chunk)
         if value is None:
+            # Nothing or several for one part: asked again, never guessed.
             return None
         picked.append(value)
     return _ordered(options, picked) if picked else None
@@ -95,8 +126,8 @@ def _ordered(options: list[str], picked: list[str]) -> list[str]:
 def _labels(choices: ChoiceSet, options: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for value in options:
-        names = {normalize(value.replace("_", " "))}
-        for language in LANGUAGES:
-            names.add(normalize(label(choices, value, language)))
+        # Labels only, not the value's id: "tembok" is the id of "Tembok diplester" and
+        # must not silently win over "Tembok tanpa plester".
+        names = {canonical(label(choices, value, language)) for language in LANGUAGES}
         out[value] = names
     return out

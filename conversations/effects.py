@@ -1,24 +1,272 @@
-"""The effects the engine asks the service for, and the shape of their results.
+"""The effects the engine asks the service for: a request dataclass and a typed result each.
 
-Each effect is answered with an `EffectResult` of the same kind; the service knows the
-channel and chat the effect comes from.
+A flow asks with a request (`FindOpenUsulan(nik)`, `FileUsulan(submission)`, ...). The
+service carries it out with an implementation of `Effects` (bot/effects.py against the
+database; the tests' in-memory register) through `request.carry_out(effects)`, which calls
+the one method meant for that request, so the result is typed end to end. Each result is a
+union that includes the request's refusals (`Filed | AlreadyFiled`); flows take it apart
+with `match` and end with `assert_never`, so mypy reports a variant nobody handles.
 
-- `find_open_usulan` {nik} -> {ticket: str | None, status: str | None, own: bool (filed
-  from this chat: only then may the ticket be shown)}
-- `submit_request` {kind, subtype, village_code, nik, kk, name, subject_nik, subject_name,
-  answers, flags, members: [{nik, name, relationship}], attachments: [{ref, purpose}],
-  consent_version, consent_given_at (ISO), language}
-  -> {ticket, status, flags}
-- `list_my_requests` {} -> {requests: [{ticket, kind, status, created_at, village,
-  history: [{at, status, note}]}]}
-- `lookup_status` {ticket, nik?} -> {outcome: "own" | "need_nik" | "verified" | "not_found"
-  | "nik_mismatch" | "rate_limited", request?: {ticket, kind, status, created_at, village,
-  updated_at}, history?: [...] (own only), retry_after_minutes?: int}
-- `withdraw_consent` {} -> {withdrawn: int}
+Adding an effect: its result variants and their union, a request dataclass whose
+`carry_out` calls a new `Effects` method, and that method on `Effects`; mypy then names
+every runner that lacks it, and tests/bot/test_effects_contract.py gets its cases.
+
+Results hold only what the asking chat may see: `OthersOpenUsulan` and `AlreadyFiled`
+carry no ticket, `Verified` no name or village.
 """
 
-FIND_OPEN_USULAN = "find_open_usulan"
-SUBMIT_REQUEST = "submit_request"
-LIST_MY_REQUESTS = "list_my_requests"
-LOOKUP_STATUS = "lookup_status"
-WITHDRAW_CONSENT = "withdraw_consent"
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from conversations.catalogue import Language
+from conversations.kinds import request_kind
+
+# A status in the region's own words, per language (None: a status the workflow no longer
+# has; it is then shown with the catalogue's words).
+StatusWords = Mapping[str, str] | None
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoOpenUsulan:
+    pass
+
+
+@dataclass(frozen=True)
+class OwnOpenUsulan:
+    """An open usulan for this NIK filed from this chat: its ticket may be shown."""
+
+    ticket: str
+
+
+@dataclass(frozen=True)
+class OthersOpenUsulan:
+    """An open usulan for this NIK filed from another chat: not theirs to see."""
+
+
+OpenUsulan = NoOpenUsulan | OwnOpenUsulan | OthersOpenUsulan
+
+
+@dataclass(frozen=True)
+class Filed:
+    ticket: str
+    status: str
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlreadyFiled:
+    """This NIK has an open usulan (filed from another chat, perhaps a moment ago): nothing
+    was stored. Whose it is stays unsaid."""
+
+
+UsulanFiling = Filed | AlreadyFiled
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    at: datetime
+    status: str
+    status_text: StatusWords = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as the chat that filed it sees it."""
+
+    ticket: str
+    kind: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    village: str
+    status_text: StatusWords = None
+    history: tuple[StatusStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """A request as someone else sees it once they gave the applicant's NIK: no names, no
+    village, no history."""
+
+    ticket: str
+    kind: str
+    status: str
+    updated_at: datetime
+    status_text: StatusWords = None
+
+
+@dataclass(frozen=True)
+class MyRequests:
+    requests: tuple[RequestView, ...]
+
+
+@dataclass(frozen=True)
+class OwnRequest:
+    request: RequestView
+
+
+@dataclass(frozen=True)
+class NeedNik:
+    """Another chat's ticket: the applicant's NIK must be given to see its status."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    request: PublicStatus
+
+
+@dataclass(frozen=True)
+class NotFound:
+    pass
+
+
+@dataclass(frozen=True)
+class NikMismatch:
+    pass
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    retry_after_minutes: int
+
+
+Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawn:
+    count: int
+
+
+EffectResult = OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn
+
+
+# -- requests -----------------------------------------------------------------------------
+
+R_co = TypeVar("R_co", covariant=True)
+
+
+class EffectRequest(ABC, Generic[R_co]):
+    """Something only the service can do (store, look up), answered with an `R_co`."""
+
+    @abstractmethod
+    def carry_out(self, effects: Effects) -> R_co: ...
+
+
+@dataclass(frozen=True)
+class FindOpenUsulan(EffectRequest[OpenUsulan]):
+    nik: str
+
+    def carry_out(self, effects: Effects) -> OpenUsulan:
+        return effects.find_open_usulan(self)
+
+
+@dataclass(frozen=True)
+class Member:
+    nik: str | None
+    name: str
+    relationship: str
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    ref: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What is filed, for every kind of request."""
+
+    kind: str
+    subtype: str
+    village_code: str
+    nik: str
+    name: str
+    answers: Mapping[str, Any]
+    flags: tuple[str, ...]
+    consent_version: str
+    consent_given_at: datetime
+    language: Language
+    kk: str | None = None
+    subject_nik: str | None = None
+    subject_name: str | None = None
+    members: tuple[Member, ...] = ()
+    attachments: tuple[AttachmentRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileUsulan(EffectRequest[UsulanFiling]):
+    """File an usulan: one person, one open usulan, whichever chat filed it."""
+
+    submission: Submission
+
+    def __post_init__(self) -> None:
+        if not request_kind(self.submission.kind).one_open_per_nik:
+            raise ValueError(f"FileUsulan files an usulan, not {self.submission.kind!r}")
+
+    def carry_out(self, effects: Effects) -> UsulanFiling:
+        return effects.file_usulan(self)
+
+
+@dataclass(frozen=True)
+class FileRequest(EffectRequest[Filed]):
+    """File a request of a kind without the one-open-per-person rule (a sanggahan)."""
+
+    submission: Submission
+
+    def __post_init__(self) -> None:
+        if request_kind(self.submission.kind).one_open_per_nik:
+            raise ValueError("an usulan is filed with FileUsulan (one open usulan per NIK)")
+
+    def carry_out(self, effects: Effects) -> Filed:
+        return effects.file_request(self)
+
+
+@dataclass(frozen=True)
+class ListMyRequests(EffectRequest[MyRequests]):
+    def carry_out(self, effects: Effects) -> MyRequests:
+        return effects.list_my_requests(self)
+
+
+@dataclass(frozen=True)
+class LookupStatus(EffectRequest[Lookup]):
+    ticket: str
+    nik: str | None = None
+
+    def carry_out(self, effects: Effects) -> Lookup:
+        return effects.lookup_status(self)
+
+
+@dataclass(frozen=True)
+class WithdrawConsent(EffectRequest[ConsentWithdrawn]):
+    def carry_out(self, effects: Effects) -> ConsentWithdrawn:
+        return effects.withdraw_consent(self)
+
+
+Effect = EffectRequest[EffectResult]
+
+
+class Effects(Protocol):
+    """Carries out every effect for one chat (the service binds channel, chat and clock)."""
+
+    def find_open_usulan(self, request: FindOpenUsulan) -> OpenUsulan: ...
+
+    def file_usulan(self, request: FileUsulan) -> UsulanFiling: ...
+
+    def file_request(self, request: FileRequest) -> Filed: ...
+
+    def list_my_requests(self, request: ListMyRequests) -> MyRequests: ...
+
+    def lookup_status(self, request: LookupStatus) -> Lookup: ...
+
+    def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...

@@ -13,17 +13,20 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conversations import render
-from conversations.catalogue import Catalogue, Language, catalogue
+from conversations import render, tickets
+from conversations.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from conversations.choices import (
+    DONE,
     KNOWN_PHONE,
     SKIP,
     choice_id,
+    find_choice,
     label,
     match_button,
     match_many,
     match_text,
 )
+from conversations.effects import Effect, EffectResult
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -39,11 +42,17 @@ from conversations.flow import (
 )
 from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
-from conversations.types import Choice, Effect, EffectResult, Incoming, Reply
+from conversations.types import Choice, Incoming, Reply
 from conversations.validators import Problem, RegionIndex, parse_yes_no
-from conversations.words import Command, command_of, normalize
+from conversations.words import (
+    DONT_KNOW,
+    Command,
+    canonical,
+    command_of,
+    is_dont_know,
+    normalize,
+)
 
-MENU_FLOWS = ("usulan", "sanggahan", "status", "privasi")
 # The button that offers to begin an unfinished form again (asked before anything is lost).
 RESTART_CHOICE = choice_id("draft", "restart")
 
@@ -55,6 +64,11 @@ class Script:
     flows: Mapping[str, Flow]
     config: EngineConfig
     regions: RegionIndex
+
+    @property
+    def menu(self) -> tuple[str, ...]:
+        """The flows on the main menu, in the order they were registered."""
+        return tuple(name for name, flow in self.flows.items() if flow.on_menu)
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,12 @@ class _Run:
                 self.state.next_flow = None
             self.repeat_question()
             return
+        if self.state.position == SUMMARY and self.state.scratch.get("section"):
+            self.show_summary()  # back from "which field?" is the summary
+            return
+        for key, value in self.state.scratch.get("previous", {}).items():
+            # Back out of a change begun at the summary: the earlier answer stands.
+            self.state.answers.setdefault(key, value)
         history = self.state.history
         while history:
             key = history.pop()
@@ -385,7 +405,7 @@ class _Run:
 
     def menu_values(self) -> tuple[str, ...]:
         # An unfinished form comes first: "1" is what people press to carry on.
-        base = (*MENU_FLOWS, "bahasa", "bantuan")
+        base = (*self.script.menu, "bahasa", "bantuan")
         return ("lanjut", *base) if self.state.in_flow() else base
 
     def show_menu(self) -> None:
@@ -399,7 +419,7 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and _looks_like_ticket(text):
+        if picked is None and not paused and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return
@@ -484,6 +504,7 @@ class _Run:
             self.ask_current()
 
     def ask_current(self, *, offer_restart: bool = False) -> None:
+        self.state.scratch.pop("narrowed", None)  # the whole list is shown again
         key = self.state.position
         if key == SUMMARY:
             self.show_summary()
@@ -523,7 +544,14 @@ class _Run:
             return
         step = position.step
         incoming = self.incoming
+        dont_know = incoming.choice is None and is_dont_know(incoming.text)
         skipping = command_of(incoming.text) == "skip" or (incoming.choice == choice_id(key, SKIP))
+        if dont_know and step.optional and not step.choices:
+            skipping = True  # "ketik lewati jika tidak tahu": "ga tau" says the same
+        if dont_know and not step.optional and not _offers_dont_know(step):
+            self.say(f"help.{step.key}" if self.cat.has(f"help.{step.key}") else "help.step")
+            self.ask_current()
+            return
         if skipping:
             if step.optional:
                 self.accept(key, None, {})
@@ -595,19 +623,59 @@ class _Run:
                     return Parsed(errors=(Problem("yes_no"),))
                 return self.checked_choice(position, "yes" if answer else "no")
             assert step.choices is not None
-            return self.checked_choice(position, match_text(step.choices, incoming.text or ""))
+            said = incoming.text or ""
+            found = find_choice(step.choices, said, self.state.scratch.get("narrowed"))
+            if found.candidates:
+                self.ask_narrowed(position, said, found.candidates)
+                return None
+            if found.value is None:
+                count = len(step.choices.values)
+                return Parsed(errors=(Problem("choice_not_found", _quoted(said, count)),))
+            return self.checked_choice(position, found.value)
         if step.kind == "multi_choice":
             assert step.choices is not None
             if incoming.choice is not None:
-                # A button picks that one choice; several are typed ("1 3").
-                pressed = match_button(key, incoming.choice, step.choices.values).value
-                return self.parse_many(step.choices, "") if pressed is None else Parsed([pressed])
+                match = match_button(key, incoming.choice, (*step.choices.values, DONE))
+                if match.stale or match.value is None:
+                    self.say("problem.stale_button")
+                    self.ask_current()
+                    return None
+                return self.toggle(position, match.value)
+            if canonical(incoming.text or "") in _DONE_WORDS:
+                return self.toggle(position, DONE)
             return self.parse_many(step.choices, incoming.text or "")
         if incoming.text is None or not incoming.text.strip():
             return Parsed(errors=(Problem("text_expected"),))
         if step.parse is None:
             return Parsed(incoming.text.strip())
         return step.parse(incoming, self.parse_context(key))
+
+    def ask_narrowed(self, position: Position, said: str, candidates: tuple[str, ...]) -> None:
+        """Several options fit what was typed: ask again with only those, numbered anew."""
+        assert position.step.choices is not None
+        self.state.scratch["narrowed"] = list(candidates)
+        choices = tuple(
+            Choice(choice_id(position.key, v), label(position.step.choices, v, self.lang))
+            for v in candidates
+        )
+        text = self.cat.text("choice_which.prompt", said=_clip(said))
+        self.replies.append(Reply(text, choices, expects="choice"))
+
+    def toggle(self, position: Position, value: str) -> Parsed | None:
+        """A multiple choice by buttons: each press adds or removes one, "Selesai" ends."""
+        choices = position.step.choices
+        assert choices is not None
+        picked: list[str] = list(self.state.scratch.get("picked", []))
+        if value == DONE:
+            if not picked:
+                return Parsed(errors=(Problem("choices_none"),))
+            return Parsed(picked)
+        if value == choices.exclusive:
+            return Parsed([value])  # "Tidak ada" alone: nothing more to pick
+        picked = [v for v in picked if v != value] if value in picked else [*picked, value]
+        self.state.scratch["picked"] = [v for v in choices.values if v in picked]
+        self.ask_current()
+        return None
 
     def takes_known_phone(self, key: str) -> bool:
         """Did the citizen accept the number the channel knows ("ya" or the button)?"""
@@ -643,8 +711,8 @@ class _Run:
         self.ask_current()
 
     def verify_or_accept(self, position: Position, parsed: Parsed) -> None:
-        step = position.step
-        effect = step.verify(parsed.value, self.state.answers) if step.verify else None
+        check = position.step.verify
+        effect = check.request(parsed.value, self.state.answers) if check else None
         if effect is None:
             self.accept(position.key, parsed.value, parsed.extra)
             return
@@ -658,12 +726,16 @@ class _Run:
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         answers = self.state.answers
         position = self.position_of(key)
-        changed = key in answers and answers[key] != value
+        # Changed from the summary, the earlier answer waits in "previous".
+        before = answers.get(key, self.state.scratch.get("previous", {}).get(key))
+        changed = before is not None and before != value
         answers[key] = value
         answers.update(extra)
         if position is not None and changed:
+            fits = position.step.still_fits
             for dependent in position.step.invalidates:
-                answers.pop(_sibling(key, dependent), None)
+                if fits is None or not fits(dependent, answers):
+                    answers.pop(_sibling(key, dependent), None)
         _drop_surplus_repeats(self.flow(), answers)
         if not self.state.history or self.state.history[-1] != key:
             self.state.history.append(key)
@@ -696,6 +768,15 @@ class _Run:
                 self.offer_villages(key, offered)
                 return
             picked = offered[index]
+        elif offered:
+            named = self.offered_by_name(offered, incoming.text or "")
+            if len(named) == 1:
+                picked = named[0]
+            elif len(named) > 1:
+                self.say("village.several")
+                self.state.scratch["villages"] = named
+                self.offer_villages(key, named)
+                return
         if picked is not None:
             village = self.script.regions.village(picked)
             assert village is not None
@@ -716,6 +797,26 @@ class _Run:
         self.state.scratch["villages"] = [v.code for v in found]
         self.offer_villages(key, [v.code for v in found])
 
+    def offered_by_name(self, offered: list[str], text: str) -> list[str]:
+        """The listed villages a typed name fits ("cinunuk", or the whole label)."""
+        said = normalize(text)
+        if not said:
+            return []
+        labels = {}
+        for code in offered:
+            village = self.script.regions.village(code)
+            if village is not None:
+                labels[code] = normalize(village.label())
+        whole = [code for code, name in labels.items() if name == said]
+        if whole:
+            return whole
+        words = said.split()
+        return [
+            code
+            for code, name in labels.items()
+            if all(any(part.startswith(w) for part in name.split()) for w in words)
+        ]
+
     def offer_villages(self, key: str, codes: list[str]) -> None:
         choices = []
         for code in codes:
@@ -727,21 +828,79 @@ class _Run:
     # -- summary and finishing ----------------------------------------------------------------
 
     def show_summary(self) -> None:
-        self.replies.append(render.summary(self.flow(), self.state.answers, self.lang))
+        self.state.scratch.pop("section", None)
+        self.replies.extend(render.summary(self.flow(), self.state.answers, self.lang))
 
     def on_summary_input(self) -> None:
-        flow = self.flow()
-        items = render.summary_items(flow, self.state.answers)
+        sections = dict(render.summary_sections(self.flow(), self.state.answers, self.lang))
         incoming = self.incoming
-        said = normalize(incoming.text or "")
-        if incoming.choice == choice_id(SUMMARY, "send") or parse_yes_no(said):
+        send = choice_id(SUMMARY, render.SEND)
+        if incoming.choice == send or (
+            incoming.choice is None and parse_yes_no(incoming.text or "")
+        ):
             self.finish()
             return
-        if said.isdigit() and 1 <= int(said) <= len(items):
-            self.edit(items[int(said) - 1])
+        opened = self.state.scratch.get("section")
+        if opened in sections:
+            item = self.pick_field(sections[opened])
+            if item is not None:
+                self.edit(item)
+                return
+        name = self.pick_section(list(sections))
+        if name is None:
+            self.offer_summary_choices(list(sections))
             return
-        self.say("problem.summary_input", count=len(items))
-        self.show_summary()
+        items = sections[name]
+        if len(items) == 1:
+            self.edit(items[0])
+            return
+        self.state.scratch["section"] = name
+        self.replies.append(render.section_fields(name, items, self.lang))
+
+    def offer_summary_choices(self, sections: list[str]) -> None:
+        """An answer the summary does not take: its choices again, in one message."""
+        choices = [
+            Choice(
+                choice_id(SUMMARY, render.EDIT_SECTION + name),
+                self.cat.text("choice.summary.edit", section=render.section_label(name, self.lang)),
+            )
+            for name in sections
+        ]
+        choices.append(
+            Choice(choice_id(SUMMARY, render.SEND), self.cat.text("choice.summary.send"))
+        )
+        text = self.cat.text("problem.summary_input", count=len(sections))
+        self.replies.append(Reply(text, tuple(choices), numbered=False))
+
+    def pick_section(self, sections: list[str]) -> str | None:
+        """A section by its button, its number in the summary or its name ("ubah alamat")."""
+        incoming = self.incoming
+        if incoming.choice is not None:
+            head = choice_id(SUMMARY, render.EDIT_SECTION)
+            name = incoming.choice.removeprefix(head)
+            return name if incoming.choice.startswith(head) and name in sections else None
+        said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
+        if len(said) == 1 and said[0].isdigit():
+            number = int(said[0])
+            return sections[number - 1] if 1 <= number <= len(sections) else None
+        names = {n: " ".join(render.section_label(n, lang) for lang in LANGUAGES) for n in sections}
+        fitting = [n for n, label in names.items() if said and _all_fit(said, _words_of(label, n))]
+        return fitting[0] if len(fitting) == 1 else None
+
+    def pick_field(self, items: list[render.SummaryItem]) -> render.SummaryItem | None:
+        incoming = self.incoming
+        if incoming.choice is not None:
+            head = choice_id(SUMMARY, render.EDIT_FIELD)
+            index = incoming.choice.removeprefix(head)
+            if incoming.choice.startswith(head) and index.isdigit() and int(index) < len(items):
+                return items[int(index)]
+            return None
+        said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
+        if len(said) == 1 and said[0].isdigit():
+            number = int(said[0])
+            return items[number - 1] if 1 <= number <= len(items) else None
+        fitting = [i for i in items if said and _all_fit(said, normalize(i.label).split())]
+        return fitting[0] if len(fitting) == 1 else None
 
     def edit(self, item: render.SummaryItem) -> None:
         self.ask_again(item.keys)
@@ -757,8 +916,7 @@ class _Run:
         self.ask_current()
 
     def finish(self) -> None:
-        flow = self.flow()
-        effect = flow.finish(self.state.answers, self.flow_context())
+        effect = self.flow().finish.effect(self.state.answers, self.flow_context())
         if effect is None:
             self.close(None)
             return
@@ -767,7 +925,9 @@ class _Run:
         self.effects.append(effect)
 
     def close(self, result: EffectResult | None) -> None:
-        closing: Closing = self.flow().close(self.state.answers, result, self.flow_context())
+        closing: Closing = self.flow().finish.closing(
+            self.state.answers, result, self.flow_context()
+        )
         for text in closing.texts:
             self.replies.append(Reply(text))
         if closing.ask_again:
@@ -787,14 +947,21 @@ class _Run:
         pending = self.state.pending
         self.state.pending = None
         position = self.position_of(pending.key) if pending else None
-        if pending is None or position is None or position.step.on_verified is None:
+        if pending is None or position is None or position.step.verify is None:
             self.repeat_question()
             return
-        verdict = position.step.on_verified(result, pending.value, self.state.answers)
+        verdict = position.step.verify.verdict(result, pending.value, self.state.answers)
+        if verdict.stop:
+            for error in verdict.errors:
+                self.replies.append(Reply(error.message(self.lang)))
+            self.state = self.state.idle()  # no question follows a lock-out
+            return
         if not verdict.ok:
             self.refuse(verdict.errors)
             return
-        self.accept(pending.key, pending.value, {**pending.extra, **verdict.extra})
+        # The check may complete the value (a ticket typed without its letter).
+        value = pending.value if verdict.value is None else verdict.value
+        self.accept(pending.key, value, {**pending.extra, **verdict.extra})
 
     # -- small question helpers ---------------------------------------------------------------
 
@@ -823,6 +990,37 @@ class _Run:
         return answer
 
 
+# Typed to end a multiple choice made with buttons.
+_DONE_WORDS = frozenset({"selesai", "sudah", "done", "finish", "cukup"})
+
+
+def _offers_dont_know(step: Step) -> bool:
+    """A choice with its own "belum tahu" option takes "ga tau" as that option."""
+    return step.choices is not None and match_text(step.choices, DONT_KNOW) is not None
+
+
+def _clip(said: str, limit: int = 40) -> str:
+    """What the citizen typed, quoted back, never long enough to flood a message."""
+    said = " ".join(said.split())
+    return said if len(said) <= limit else said[: limit - 1] + "…"
+
+
+def _quoted(said: str, count: int) -> dict[str, Any]:
+    return {"said": _clip(said), "count": count}
+
+
+# Words around a section's name at the summary: "ubah alamat", "ganti bagian 2".
+_EDIT_WORDS = frozenset({"ubah", "ganti", "edit", "change", "bagian", "section", "perbaiki"})
+
+
+def _words_of(label: str, name: str) -> list[str]:
+    return normalize(f"{label} {name.replace('_', ' ')}").split()
+
+
+def _all_fit(said: list[str], words: list[str]) -> bool:
+    return all(any(w.startswith(s) for w in words) for s in said)
+
+
 def _sibling(key: str, dependent: str) -> str:
     """The key of `dependent` next to `key` (inside the same repetition, if any)."""
     head, _, _ = key.rpartition(".")
@@ -838,10 +1036,3 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
-
-
-def _looks_like_ticket(text: str) -> bool:
-    from conversations.validators import normalize_ticket
-
-    code = normalize_ticket(text)
-    return len(code) == 7 and code[0] in "US" and not any(c in "01IOL" for c in code[1:])

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from conversations.catalogue import Language
-from conversations.types import Effect, EffectResult, Incoming
+from conversations.effects import Effect, EffectRequest, EffectResult
+from conversations.timezones import NATIONAL
+from conversations.types import Incoming
 from conversations.validators import Problem, RegionIndex
 
 StepKind = Literal["text", "choice", "multi_choice", "yes_no", "photo", "location", "village"]
@@ -43,6 +45,8 @@ class Parsed:
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The errors end the flow: nothing can usefully be asked now (a lock-out).
+    stop: bool = False
 
     @property
     def ok(self) -> bool:
@@ -51,10 +55,42 @@ class Parsed:
 
 Parser = Callable[[Incoming, ParseContext], Parsed]
 Condition = Callable[[Answers], bool]
-# Asks the service to check an accepted value (e.g. is there an open request for this NIK?).
-Verifier = Callable[[Any, Answers], Effect | None]
-# Turns the service's answer into problems (refuse) or nothing (accept), plus extra answers.
-VerifyResult = Callable[[EffectResult, Any, Answers], Parsed]
+# The result of one effect (a union of its variants).
+R = TypeVar("R", bound=EffectResult)
+
+
+class Verifier(Protocol):
+    """What the engine asks of a step's check, whatever its effect (built by `check`)."""
+
+    def request(self, value: Any, answers: Answers) -> Effect | None: ...
+
+    def verdict(self, result: EffectResult, value: Any, answers: Answers) -> Parsed: ...
+
+
+def check(
+    ask: Callable[[Any, Answers], EffectRequest[R] | None],
+    judge: Callable[[R, Any, Answers], Parsed],
+) -> Verifier:
+    """The service checks an accepted value (is there an open usulan for this NIK?).
+
+    `ask` builds the effect (None: nothing to check); `judge` turns its typed result into
+    problems (refuse) or nothing (accept), plus extra answers. mypy checks that `judge`
+    takes every result `ask`'s effect can give (R is inferred from these two alone).
+    """
+    return _Check(ask, judge)
+
+
+@dataclass(frozen=True)
+class _Check(Generic[R]):
+    ask: Callable[[Any, Answers], EffectRequest[R] | None]
+    judge: Callable[[R, Any, Answers], Parsed]
+
+    def request(self, value: Any, answers: Answers) -> EffectRequest[R] | None:
+        return self.ask(value, answers)
+
+    def verdict(self, result: EffectResult, value: Any, answers: Answers) -> Parsed:
+        # The service answered the effect `ask` built, so the result is one of its R.
+        return self.judge(cast(R, result), value, answers)
 
 
 @dataclass(frozen=True)
@@ -78,9 +114,10 @@ class Step:
     optional: bool = False
     when: Condition | None = None
     verify: Verifier | None = None
-    on_verified: VerifyResult | None = None
-    # Answers that must be asked again when this one changes.
+    # Answers that must be asked again when this one changes...
     invalidates: tuple[str, ...] = ()
+    # ...unless they still fit the new one (a new NIK with the same birth date).
+    still_fits: Callable[[str, Answers], bool] | None = None
     # Catalogue key of the label in the summary; None keeps it out of the summary.
     summary: str | None = None
     # How the value is shown back (e.g. a NIK masked); the raw value otherwise.
@@ -119,10 +156,41 @@ class Repeat:
 
 Node = Step | Repeat
 
-# Builds the effect that files the finished flow; None when the flow needs no service.
-Finisher = Callable[[Answers, "FlowContext"], Effect | None]
-# Turns the finished flow (and the service's answer, if any) into the closing replies' texts.
-Closer = Callable[[Answers, EffectResult | None, "FlowContext"], "Closing"]
+
+class Ending(Protocol):
+    """What the engine asks of a flow's ending, whatever its effect (built by `ending`)."""
+
+    def effect(self, answers: Answers, ctx: FlowContext) -> Effect | None: ...
+
+    def closing(
+        self, answers: Answers, result: EffectResult | None, ctx: FlowContext
+    ) -> Closing: ...
+
+
+def ending(
+    effect: Callable[[Answers, FlowContext], EffectRequest[R] | None],
+    close: Callable[[Answers, R | None, FlowContext], Closing],
+) -> Ending:
+    """How a finished flow ends.
+
+    `effect` builds what the service must do (file the request; None: nothing); `close`
+    turns the answers and the effect's typed result (None without an effect) into the
+    closing replies. mypy checks that `close` takes every result of `effect`'s effect.
+    """
+    return _Ending(effect, close)
+
+
+@dataclass(frozen=True)
+class _Ending(Generic[R]):
+    build: Callable[[Answers, FlowContext], EffectRequest[R] | None]
+    close: Callable[[Answers, R | None, FlowContext], Closing]
+
+    def effect(self, answers: Answers, ctx: FlowContext) -> EffectRequest[R] | None:
+        return self.build(answers, ctx)
+
+    def closing(self, answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+        # The service answered the effect `build` made, so the result is one of its R.
+        return self.close(answers, cast(R | None, result), ctx)
 
 
 @dataclass(frozen=True)
@@ -143,13 +211,28 @@ class FlowContext:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of the summary, sent as one message with its own "ubah" choice.
+
+    `name` labels it (`choice.summary_section.<name>`); `keys` are the node keys it shows.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Flow:
     name: str
     nodes: tuple[Node, ...]
-    finish: Finisher
-    close: Closer
-    # Show a numbered summary and ask "ya" before finishing.
+    finish: Ending
+    # Show a summary and ask "ya" before finishing.
     confirm: bool = True
+    # Offered on the main menu (at its place in the registration, flows/__init__.py);
+    # False for a flow only reached otherwise.
+    on_menu: bool = True
+    # The summary's parts, in order; answers in none of them come last under "Lainnya".
+    sections: tuple[Section, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +242,7 @@ class EngineConfig:
     cutoff_day: int = 17
     consent_version: str = "2026-11-v1"
     # Dates and times are shown to people in this zone.
-    timezone: str = "Asia/Jakarta"
+    timezone: str = NATIONAL.key
 
 
 @dataclass(frozen=True)

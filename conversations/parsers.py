@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from conversations import tickets
 from conversations.flow import ParseContext, Parsed, Parser
 from conversations.types import Incoming
 from conversations.validators import (
@@ -18,7 +19,6 @@ from conversations.validators import (
     check_nik,
     mask_nik,
     nik_birth_date_mismatch,
-    normalize_ticket,
     parse_date,
     parse_int,
     parse_name,
@@ -123,10 +123,12 @@ def count(minimum: int, maximum: int) -> Parser:
 
 
 def ticket(incoming: Incoming, ctx: ParseContext) -> Parsed:
-    code = normalize_ticket(_text(incoming))
-    if len(code) != 7 or code[0] not in "US":
-        return Parsed(errors=(Problem("ticket_format"),))
-    return Parsed(code)
+    """A ticket code, or something close enough to look for among this chat's tickets:
+    look-alikes (0 for O) and a missing U-/S- letter are sorted out by the check."""
+    code = tickets.squeeze(_text(incoming))
+    if tickets.worth_a_look(code):
+        return Parsed(code)
+    return Parsed(errors=(Problem("ticket_format"),))
 
 
 def show_date(value: Any) -> str:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from conversations.catalogue import Language, catalogue
-from conversations.choices import KNOWN_PHONE, SKIP, choice_id, label
+from conversations.choices import DONE, KNOWN_PHONE, SKIP, choice_id, label
 from conversations.flow import Flow, Position, Repeat, Step, positions
 from conversations.types import Choice, Expects, Reply
 
 SUMMARY = "__summary__"
+# No message a citizen reads is longer (a phone screen; tests/conversations checks it).
+MAX_MESSAGE = 600
 
 _EXPECTS: dict[str, Expects] = {
     "photo": "photo",
@@ -39,6 +41,14 @@ def question(
         shown = display(step, value, {**answers, **previous}, position.key, language)
         text += "\n\n" + cat.text("ask.previous", value=shown)
     choices = list(_choices(step, position.key, language))
+    picked = list(scratch.get("picked", [])) if step.kind == "multi_choice" else []
+    if picked and step.choices:
+        # Buttons toggle: the picks so far are ticked and "Selesai" ends the question.
+        names = [label(step.choices, v, language) for v in picked]
+        text += "\n\n" + cat.text("ask.picked", picked=", ".join(names))
+        marked = {choice_id(position.key, v) for v in picked}
+        choices = [Choice(c.id, "✓ " + c.label) if c.id in marked else c for c in choices]
+        choices.append(Choice(choice_id(position.key, DONE), cat.text("choice.done")))
     if step.asks_phone and known_phone:
         shown = cat.text("choice.use_known_phone", phone=known_phone)
         choices.append(Choice(choice_id(position.key, KNOWN_PHONE), shown))
@@ -94,6 +104,16 @@ class SummaryItem:
     label: str
     keys: tuple[str, ...]
     value: str
+    node: str = ""  # the key of the step or group it shows
+
+
+# Summary choices: send, open a section, pick a field of the open section.
+SEND = "send"
+EDIT_SECTION = "edit."
+EDIT_FIELD = "field."
+OTHER_SECTION = "lainnya"
+# Members' names shown in the summary, at most: a message stays under 600 characters.
+_NAMES_SHOWN = 240
 
 
 def summary_items(
@@ -112,11 +132,30 @@ def summary_items(
             keys: tuple[str, ...] = (node.key,)
             if node.kind == "village":
                 keys += (f"{node.key}_label",)
-            items.append(SummaryItem(cat.text(node.summary), keys, value))
+            items.append(SummaryItem(cat.text(node.summary), keys, value, node.key))
             continue
         keys = tuple(k for k in answers if k.startswith(f"{node.key}.")) + node.also_clears
-        items.append(SummaryItem(cat.text(node.summary), keys, _repeat_value(node, answers, lang)))
+        value = _repeat_value(node, answers, lang)
+        items.append(SummaryItem(cat.text(node.summary), keys, value, node.key))
     return items
+
+
+def summary_sections(
+    flow: Flow, answers: Mapping[str, Any], lang: Language = "id"
+) -> list[tuple[str, list[SummaryItem]]]:
+    """The summary's items by section, in the flow's order; empty sections left out."""
+    items = summary_items(flow, answers, lang)
+    placed: set[str] = set()
+    out: list[tuple[str, list[SummaryItem]]] = []
+    for section in flow.sections:
+        inside = [i for i in items if i.node in section.keys]
+        placed.update(i.node for i in inside)
+        if inside:
+            out.append((section.name, inside))
+    rest = [i for i in items if i.node not in placed]
+    if rest:
+        out.append((OTHER_SECTION, rest))
+    return out
 
 
 def _repeat_value(node: Repeat, answers: Mapping[str, Any], lang: Language) -> str:
@@ -125,14 +164,44 @@ def _repeat_value(node: Repeat, answers: Mapping[str, Any], lang: Language) -> s
     if count == 0:
         return cat.text("summary.members_later")
     names = [str(answers.get(f"{node.key}.{i}.name", "?")) for i in range(count)]
-    return cat.text("summary.members_value", count=count, names=", ".join(names))
+    shown: list[str] = []
+    for name in names:
+        if len(", ".join([*shown, name])) > _NAMES_SHOWN:
+            break
+        shown.append(name)
+    listed = ", ".join(shown)
+    if len(shown) < len(names):
+        listed += " " + cat.text("summary.and_more", count=len(names) - len(shown))
+    return cat.text("summary.members_value", count=count, names=listed)
 
 
-def summary(flow: Flow, answers: Mapping[str, Any], lang: Language) -> Reply:
+def section_label(name: str, lang: Language) -> str:
+    return catalogue(lang).text(f"choice.summary_section.{name}")
+
+
+def summary(flow: Flow, answers: Mapping[str, Any], lang: Language) -> list[Reply]:
+    """One message per section, each with its "ubah" button, then one to confirm."""
     cat = catalogue(lang)
-    lines = [cat.text(f"summary.header.{flow.name}"), ""]
-    for number, item in enumerate(summary_items(flow, answers, lang), start=1):
-        lines.append(f"{number}. {item.label}: {item.value}")
-    lines += ["", cat.text("summary.footer")]
-    send = Choice(choice_id(SUMMARY, "send"), cat.text("choice.summary.send"))
-    return Reply("\n".join(lines), (send,), expects="text", numbered=False)
+    replies: list[Reply] = []
+    for number, (name, items) in enumerate(summary_sections(flow, answers, lang), start=1):
+        lines = [cat.text(f"summary.header.{flow.name}"), ""] if number == 1 else []
+        lines.append(f"{number}. {section_label(name, lang)}")
+        lines += [f"• {item.label}: {item.value}" for item in items]
+        edit = Choice(
+            choice_id(SUMMARY, EDIT_SECTION + name),
+            cat.text("choice.summary.edit", section=section_label(name, lang)),
+        )
+        replies.append(Reply("\n".join(lines), (edit,), numbered=False))
+    send = Choice(choice_id(SUMMARY, SEND), cat.text("choice.summary.send"))
+    replies.append(Reply(cat.text("summary.footer"), (send,), numbered=False))
+    return replies
+
+
+def section_fields(section: str, items: list[SummaryItem], lang: Language) -> Reply:
+    """Which answer of a section to change: its fields as numbered choices."""
+    cat = catalogue(lang)
+    choices = tuple(
+        Choice(choice_id(SUMMARY, f"{EDIT_FIELD}{i}"), item.label) for i, item in enumerate(items)
+    )
+    text = cat.text("summary.which_field", section=section_label(section, lang))
+    return Reply(text, choices, expects="choice")

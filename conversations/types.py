@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
+
+from conversations.effects import EffectResult
 
 Expects = Literal["text", "photo", "location", "choice"]
 
@@ -29,8 +30,8 @@ class PhotoRef:
 class Incoming:
     """One thing the citizen did: typed text, pressed a button, sent a photo or a location.
 
-    `effect_result` is set instead when the service hands back the answer to an `Effect`
-    the engine asked for in the previous turn.
+    `effect_result` is set instead when the service hands back the typed answer to the
+    effect the engine asked for in the previous turn.
     """
 
     now: datetime
@@ -69,17 +70,3 @@ class Reply:
     numbered: bool = True
     # The question takes a phone number: channels may offer "share my number" (Telegram).
     asks_phone: bool = False
-
-
-@dataclass(frozen=True)
-class Effect:
-    """Something only the service can do (store, look up). `kind` names it; see effects.py."""
-
-    kind: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class EffectResult:
-    kind: str
-    data: Mapping[str, Any] = field(default_factory=dict)

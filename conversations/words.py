@@ -54,6 +54,66 @@ def normalize(text: str) -> str:
     return " ".join(folded.split())
 
 
+# Everyday spellings reduced to one word, so that choices and answers match as typed.
+_SYNONYMS = {
+    "ga": "tidak",
+    "gak": "tidak",
+    "gk": "tidak",
+    "nggak": "tidak",
+    "ngga": "tidak",
+    "enggak": "tidak",
+    "engga": "tidak",
+    "tdk": "tidak",
+    "tak": "tidak",
+    "ndak": "tidak",
+    "tau": "tahu",
+    "tauk": "tahu",
+    "iya": "ya",
+    "y": "ya",
+    "lpg": "elpiji",
+    "pdam": "pam",
+    "jamban": "wc",
+    "kakus": "wc",
+    "toilet": "wc",
+    "genting": "genteng",
+    "cacat": "disabilitas",
+}
+# Words people add around an answer that name no option ("pakai kayu bakar aja").
+FILLER_WORDS = frozenset({"yang", "pakai", "pake", "aja", "saja", "sih", "kak", "dong", "deh"})
+# "I don't know", however it is typed (after `canonical`).
+_DONT_KNOW = frozenset(
+    {
+        "tidak tahu",
+        "belum tahu",
+        "kurang tahu",
+        "tidak ingat",
+        "lupa",
+        "dont know",
+        "don t know",
+        "not sure",
+        "no idea",
+        "unknown",
+    }
+)
+
+
+DONT_KNOW = "belum tahu"
+
+
+def canonical(text: str) -> str:
+    """`normalize`d, with everyday spellings as one word: 'Ga tau' -> 'belum tahu'.
+
+    Every way of saying "I don't know" becomes "belum tahu", the words of that option.
+    """
+    said = " ".join(_SYNONYMS.get(word, word) for word in normalize(text).split())
+    return DONT_KNOW if said in _DONT_KNOW else said
+
+
+def is_dont_know(text: str | None) -> bool:
+    """'tidak tahu', 'ga tau', 'belum tahu', "don't know"..."""
+    return bool(text) and canonical(text or "") == DONT_KNOW
+
+
 def command_of(text: str | None) -> Command | None:
     """The global command a whole message stands for, if any ('/batal', 'Batal.', 'BATAL')."""
     if not text:

@@ -76,6 +76,7 @@ def _sqlite_engine(url: URL) -> Engine:
         # An in-memory database exists per connection: share one, or every session is empty.
         poolclass=StaticPool if in_memory else None,
         json_serializer=_json_serializer,
+        hide_parameters=True,  # errors would print names, addresses and NIKs into logs
     )
 
     @event.listens_for(engine, "connect")
@@ -122,6 +123,7 @@ def _postgres_engine(url: URL) -> Engine:
         pool_pre_ping=True,  # survive server restarts and idle-connection reaping
         connect_args=connect_args,
         json_serializer=_json_serializer,
+        hide_parameters=True,  # errors would print names, addresses and NIKs into logs
     )
 
 

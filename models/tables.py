@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.coltypes import UTCDateTime
@@ -24,13 +24,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-KINDS: Final = ("usulan", "sanggahan")
-SUBTYPES: Final[dict[str, tuple[str, ...]]] = {
-    "usulan": ("self", "family", "other_household"),
-    "sanggahan": ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
-}
+# Request kinds and their subtypes: conversations/kinds.py.
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
+OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
 
 
 class Request(SQLModel, table=True):
@@ -49,6 +46,15 @@ class Request(SQLModel, table=True):
             "ix_request_village_code_prefix",
             "village_code",
             postgresql_ops={"village_code": "varchar_pattern_ops"},
+        ),
+        # One open usulan per proposed person, decided by the database: two chats filing
+        # the same NIK at the same moment both pass the flow's check (migration 0006).
+        Index(
+            "uq_request_open_usulan_nik",
+            "nik",
+            unique=True,
+            sqlite_where=text(OPEN_USULAN),
+            postgresql_where=text(OPEN_USULAN),
         ),
     )
 
@@ -236,6 +242,9 @@ class OutboundMessage(SQLModel, table=True):
 STAFF_ROLES: Final = (
     "village_operator",
     "village_head",
+    "siks_operator",  # the village's SIKS-NG operator (Kapuas Hulu circular, point 6c)
+    "tksk",  # Tenaga Kesejahteraan Sosial Kecamatan
+    "pendamping_pkh",  # PKH facilitator
     "kecamatan",
     "dinsos_verifier",
     "dinsos_head",
@@ -349,7 +358,7 @@ class OutboxNotification(SQLModel, table=True):
     each with its own delivery state (see `staff.outbox`). A reply is written in the
     transaction of the message it answers, a notification in that of the change it tells
     about: none is lost (it is stored first) or sent twice (it is claimed). The table keeps
-    its first name; it has held replies too since migration 0006."""
+    its first name; it has held replies too since migration 0007."""
 
     __tablename__ = "outbox_notification"
     __table_args__ = (

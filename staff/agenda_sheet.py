@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -34,36 +33,6 @@ AGENDA_COLUMNS: Final = (
 )
 
 
-@dataclass(frozen=True)
-class AgendaRow:
-    """One request on the agenda, as shown: the columns of AGENDA_COLUMNS, in order."""
-
-    number: int
-    ticket: str
-    kind: str
-    who: str
-    dusun: str
-    rt: str
-    rw: str
-    flags: str
-    decision: str
-    note: str
-
-    def values(self) -> tuple[str, ...]:
-        return (
-            str(self.number),
-            self.ticket,
-            self.kind,
-            self.who,
-            self.dusun,
-            self.rt,
-            self.rw,
-            self.flags,
-            self.decision,
-            self.note,
-        )
-
-
 def _cell(sheet: WriteOnlyWorksheet, value: str, *, bold: bool = False) -> Cell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # text, never a formula
@@ -73,9 +42,10 @@ def _cell(sheet: WriteOnlyWorksheet, value: str, *, bold: bool = False) -> Cell:
 
 
 def agenda_workbook(
-    meeting: Musyawarah, village: str, held: str, rows: Sequence[AgendaRow]
+    meeting: Musyawarah, village: str, held: str, rows: Sequence[Sequence[str]]
 ) -> bytes:
-    """The agenda as an XLSX (openpyxl write-only mode)."""
+    """The agenda as an XLSX (openpyxl write-only mode); each row holds the values of
+    AGENDA_COLUMNS, in that order."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Agenda")
     for index, (_title, width) in enumerate(AGENDA_COLUMNS, start=1):
@@ -87,7 +57,7 @@ def agenda_workbook(
     sheet.append([])
     sheet.append([_cell(sheet, title, bold=True) for title, _width in AGENDA_COLUMNS])
     for row in rows:
-        sheet.append([_cell(sheet, value) if value else None for value in row.values()])
+        sheet.append([_cell(sheet, value) if value else None for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -99,7 +69,7 @@ def export_agenda(
     *,
     village: str,
     held: str,
-    rows: Sequence[AgendaRow],
+    rows: Sequence[Sequence[str]],
     staff: StaffAccount,
     at: datetime,
 ) -> bytes:

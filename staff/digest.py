@@ -1,5 +1,8 @@
 """The staff summary (ringkasan): what is new, what waits, what is late, what comes next.
 
+This module counts (the queries and the `Digest` they fill); `staff.digest_render` turns a
+`Digest` into chat lines, `staff.digest_schedule` decides who gets one and when.
+
 For an area (desa, kecamatan, kabupaten/kota, province or "*"):
 - new requests since the last summary, by kind, and by dusun (a desa) or by desa (larger);
 - how many wait for the next musyawarah (in a deliberation stage of the region's workflow);
@@ -38,61 +41,38 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, and_, case, func, not_, or_, update
+from sqlalchemy import Text, and_, case, func, not_, or_
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from conversations.catalogue import Language, catalogue
-from conversations.flows.common import cutoff_date, long_date
+from conversations.flows.common import cutoff_date
+from conversations.kinds import NAMES as KIND_NAMES
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, default_regions
-from models.staff import staff_areas
 from models.tables import (
     Musyawarah,
     MusyawarahItem,
     Request,
-    StaffAccount,
-    StaffArea,
-    StaffChat,
 )
-from models.tickets import format_ticket
 from staff.access import EVERYWHERE
-from staff.outbox import NewNotification, enqueue_many
 from staff.review import area_condition, is_area_code
 from staff.workflow import Label, Workflow, Workflows
-from staff.working_days import is_working_day
 
 Level = Literal["village", "kecamatan", "kabupaten", "province", "all"]
 
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
-DIGEST: Final = "digest"
+LOCAL_ZONE: Final = NATIONAL
 OVERDUE_SHOWN: Final = 5  # overdue requests listed by name (village); more areas: 2x
 GROUPS_SHOWN: Final = 8  # dusun or desa lines in the "new" part
 DEFAULT_SINCE: Final = timedelta(days=1)
 # Above this many kecamatan/kabupaten/province areas in one run, scanning the whole table
 # beats OR-ing their prefixes (desa codes go into one IN list, served by the index).
 SCAN_ALL_ABOVE: Final = 50
-# The daily run counts this many staff members' areas at a time: memory stays bounded
-# (about 15 MB) however many desa there are, at the cost of one set of queries per chunk.
-DAILY_CHUNK: Final = 1000
 
-_WITA: Final = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
-_WIT: Final = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
 _LEVELS: Final[dict[int, Level]] = {0: "province", 1: "kabupaten", 2: "kecamatan", 3: "village"}
-
-
-def zone_for_area(area: str) -> ZoneInfo:
-    """WIB, WITA or WIT, from the province part of an area code ("52.72" -> WITA)."""
-    province = area[:2]
-    if province in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if province in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    return LOCAL_ZONE
 
 
 def level_of(area: str) -> Level:
@@ -105,12 +85,14 @@ def level_of(area: str) -> Level:
 @dataclass(frozen=True)
 class GroupCount:
     name: str
-    usulan: int = 0
-    sanggahan: int = 0
+    by_kind: Mapping[str, int] = field(default_factory=dict)  # request kind -> new ones
+
+    def count(self, kind: str) -> int:
+        return self.by_kind.get(kind, 0)
 
     @property
     def total(self) -> int:
-        return self.usulan + self.sanggahan
+        return sum(self.by_kind.values())
 
 
 @dataclass(frozen=True)
@@ -123,6 +105,7 @@ class OverdueItem:
     entered: date
     entered_at: datetime
     days_over: int
+    count: str = "working"  # how the stage counts days: "working" or "calendar"
 
 
 @dataclass(frozen=True)
@@ -156,6 +139,8 @@ class Digest:
     cutoff: date
     cutoff_days: int
     by_status: dict[str, int] = field(default_factory=dict)
+    # Open requests in a stage whose SOP sets no time limit: never counted as late.
+    no_deadline: int = 0
 
     @property
     def new_total(self) -> int:
@@ -175,50 +160,15 @@ def _local_midnight(day: date) -> datetime:
 
 
 def late_threshold(workflow: Workflow, stage_id: str, today: date) -> datetime | None:
-    """Requests that entered this stage before the returned moment are overdue today.
-
-    Late means at least one working day past the due day (`Workflow.overdue_days` > 0):
-    the due day, the `sla`-th working day after the entry day E, is before W, the last
-    working day up to today; that is, (E, W) holds at least `sla` working days. Counting
-    back from W, the `sla`-th working day D is the first entry day still on time;
-    everything that entered before D is late. None when the stage has no time standard.
-    """
-    sla = workflow.stage(stage_id).sla_days
-    if sla is None:
-        return None
-    return _local_midnight(_first_day_on_time(sla, tuple(workflow.holidays), today))
-
-
-@lru_cache(maxsize=1024)
-def _first_day_on_time(sla: int, holidays: tuple[date, ...], today: date) -> date:
-    day, counted = today, 0
-    while not is_working_day(day, holidays):
-        day -= timedelta(days=1)
-    while counted < sla:
-        day -= timedelta(days=1)
-        if is_working_day(day, holidays):
-            counted += 1
-    return day
+    """Requests that entered this stage before the returned moment are overdue today
+    (`Workflow.first_entry_on_time`); None when the stage has no deadline in its SOP."""
+    first = workflow.first_entry_on_time(stage_id, today)
+    return None if first is None else _local_midnight(first)
 
 
 def working_days_late(workflow: Workflow, stage_id: str, entered: date, today: date) -> int:
-    """`Workflow.overdue_days`, counted by weeks rather than day by day (the daily run asks
-    it for thousands of requests). The tests check that both agree."""
-    due = workflow.due(stage_id, entered)
-    if due is None or today <= due:
-        return 0
-    holidays = sum(1 for day in set(workflow.holidays) if due < day <= today and day.weekday() < 5)
-    return _weekdays_up_to(today) - _weekdays_up_to(due) - holidays
-
-
-def _weekdays_up_to(day: date) -> int:
-    """Monday-Friday days from a fixed Monday up to and including `day`."""
-    days = (day - _MONDAY).days
-    weeks, rest = divmod(days, 7)
-    return weeks * 5 + min(rest + 1, 5)
-
-
-_MONDAY: Final = date(2000, 1, 3)
+    """Days past the deadline, counted as the stage counts them (working or calendar)."""
+    return workflow.overdue_days(stage_id, entered, today)
 
 
 def _region_condition(workflow: Workflow, workflows: Workflows) -> Any:
@@ -268,6 +218,7 @@ class _Totals:
     waiting: int = 0
     overdue: int = 0
     withdrawn: int = 0
+    no_deadline: int = 0
     by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     new: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     overdue_rows: list[tuple[str, str, str, datetime]] = field(default_factory=list)
@@ -310,6 +261,35 @@ def digest(
     )[0]
 
 
+@dataclass
+class _Scan:
+    """One run of the counting queries: the areas asked for, and the per-desa rows rolled
+    up into each of them."""
+
+    wanted: set[str]
+    scan_all: bool
+    by_area: dict[str, _Totals]
+    requests_in_scope: Any  # SQL: the request lies in one of the areas (None: all do)
+
+    @classmethod
+    def of(cls, areas: set[str]) -> _Scan:
+        larger = [area for area in areas if level_of(area) != "village"]
+        scan_all = EVERYWHERE in areas or len(larger) > SCAN_ALL_ABOVE
+        return cls(
+            wanted=areas,
+            scan_all=scan_all,
+            by_area={area: _Totals() for area in areas},
+            requests_in_scope=None if scan_all else area_condition(sorted(areas)),
+        )
+
+    def scoped(self, *conditions: Any) -> list[Any]:
+        """These conditions on requests, within the areas."""
+        return [c for c in (self.requests_in_scope, *conditions) if c is not None]
+
+    def covering(self, village_code: str) -> list[_Totals]:
+        return [self.by_area[a] for a in _ancestors(village_code) if a in self.by_area]
+
+
 def digest_many(
     session: Session,
     areas: Sequence[tuple[str, datetime | None]],
@@ -334,24 +314,36 @@ def digest_many(
 
     today = now.astimezone(LOCAL_ZONE).date()
     resolved = [(area, since or now - DEFAULT_SINCE) for area, since in areas]
-    wanted = {area for area, _ in resolved}
-    totals: dict[tuple[str, datetime | None], _Totals] = {}
-    by_area: dict[str, _Totals] = {area: _Totals() for area in wanted}
-    larger = [area for area in wanted if level_of(area) != "village"]
-    scan_all = EVERYWHERE in wanted or len(larger) > SCAN_ALL_ABOVE
-    scope = None if scan_all else area_condition(sorted(wanted))
-    meeting_scope = (
-        None if scan_all else area_condition(sorted(wanted), col(Musyawarah.village_code))
-    )
+    scan = _Scan.of({area for area, _ in resolved})
+    late = overdue_condition(workflows, today, areas=None if scan.scan_all else sorted(scan.wanted))
+    _count_open(session, scan, workflows, late)
+    new = _count_new(session, scan, resolved)
+    if late is not None:
+        _list_most_overdue(session, scan, late)
+    _planned_meetings(session, scan, today, village_names)
 
-    def covering(village_code: str) -> list[_Totals]:
-        return [by_area[a] for a in _ancestors(village_code) if a in by_area]
+    cutoff = cutoff_date(today, cutoff_day)
+    late_memo: dict[tuple[str, str, date], int] = {}
+    return [
+        _assemble(
+            area,
+            since,
+            scan.by_area[area],
+            new.get((area, since), _Totals()).new,
+            workflows=workflows,
+            regions=regions,
+            now=now,
+            today=today,
+            cutoff=cutoff,
+            late_memo=late_memo,
+            village_names=village_names,
+        )
+        for area, since in resolved
+    ]
 
-    def scoped(*conditions: Any) -> list[Any]:
-        return [c for c in (scope, *conditions) if c is not None]
 
-    # 1. Open requests per (desa, status): totals, overdue and withdrawn in one pass.
-    late = overdue_condition(workflows, today, areas=None if scan_all else sorted(wanted))
+def _count_open(session: Session, scan: _Scan, workflows: Workflows, late: Any) -> None:
+    """Open requests per (desa, status): totals, overdue and withdrawn in one pass."""
     late_count = func.sum(case((late, 1), else_=0)) if late is not None else func.sum(0)
     rows = session.execute(
         sa_select(
@@ -361,16 +353,23 @@ def digest_many(
             late_count,
             func.sum(case((_withdrawn_flag(), 1), else_=0)),
         )
-        .where(*scoped(col(Request.closed_at).is_(None)))
+        .where(*scan.scoped(col(Request.closed_at).is_(None)))
         .group_by(col(Request.village_code), col(Request.status))
     )
     deliberation: dict[str, set[str]] = {}
+    unlimited: dict[str, set[str]] = {}
     for village_code, status, count, overdue, withdrawn in rows:
         workflow = workflows.for_village(village_code)
         stages = deliberation.setdefault(
             workflow.id, {s.id for s in workflow.stages if s.kind == "deliberation"}
         )
-        for bucket in covering(village_code):
+        no_limit = unlimited.setdefault(
+            workflow.id,
+            {s.id for s in workflow.stages if s.deadline is None and not s.terminal},
+        )
+        for bucket in scan.covering(village_code):
+            if status in no_limit:
+                bucket.no_deadline += count
             bucket.open_total += count
             bucket.overdue += int(overdue or 0)
             bucket.withdrawn += int(withdrawn or 0)
@@ -378,7 +377,12 @@ def digest_many(
             if status in stages:
                 bucket.waiting += count
 
-    # 2. New requests per (desa, kind, dusun), once per distinct "since".
+
+def _count_new(
+    session: Session, scan: _Scan, resolved: Sequence[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], _Totals]:
+    """New requests per (desa, kind, dusun), once per distinct "since"."""
+    totals: dict[tuple[str, datetime], _Totals] = {}
     for since in sorted({s for _, s in resolved}):
         areas_here = {area for area, s in resolved if s == since}
         # The dusun expression is computed in a subquery and grouped by name: PostgreSQL
@@ -389,7 +393,7 @@ def digest_many(
                 col(Request.kind).label("kind"),
                 _dusun().label("dusun"),
             )
-            .where(*scoped(col(Request.created_at) >= since))
+            .where(*scan.scoped(col(Request.created_at) >= since))
             .subquery()
         )
         rows = session.execute(
@@ -402,44 +406,49 @@ def digest_many(
                 if area in areas_here:
                     key = (dusun or "") if level_of(area) == "village" else village_code
                     totals.setdefault((area, since), _Totals()).new[(key, kind)] += count
+    return totals
 
-    # 3. The most overdue: the oldest few per (desa, status), each exact within its stage.
-    if late is not None:
-        # One area: per kabupaten/kota (one workflow, so one time standard per status) is
-        # exact and lists fewer rows. Several areas in one run: per desa, exact for each.
-        single = len(wanted) == 1
-        partition = (
-            func.substr(col(Request.village_code), 1, 5) if single else col(Request.village_code)
-        )
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(partition, col(Request.status)),
-                order_by=(col(Request.updated_at), col(Request.ticket)),
-            )
-            .label("rank")
-        )
-        ranked = (
-            sa_select(
-                col(Request.ticket),
-                col(Request.village_code),
-                col(Request.status),
-                col(Request.updated_at),
-                rank,
-            )
-            .where(*scoped(col(Request.closed_at).is_(None), late))
-            .subquery()
-        )
-        shown = (
-            OVERDUE_SHOWN if all(level_of(a) == "village" for a in wanted) else 2 * OVERDUE_SHOWN
-        )
-        for ticket, village_code, status, updated_at, _rank in session.execute(
-            sa_select(ranked).where(ranked.c.rank <= shown)
-        ):
-            for bucket in covering(village_code):
-                bucket.overdue_rows.append((ticket, village_code, status, updated_at))
 
-    # 4. Planned meetings: the next one, and past ones not closed.
+def _list_most_overdue(session: Session, scan: _Scan, late: Any) -> None:
+    """The most overdue: the oldest few per (desa, status), each exact within its stage."""
+    # One area: per kabupaten/kota (one workflow, so one time standard per status) is
+    # exact and lists fewer rows. Several areas in one run: per desa, exact for each.
+    single = len(scan.wanted) == 1
+    partition = (
+        func.substr(col(Request.village_code), 1, 5) if single else col(Request.village_code)
+    )
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(partition, col(Request.status)),
+            order_by=(col(Request.updated_at), col(Request.ticket)),
+        )
+        .label("rank")
+    )
+    ranked = (
+        sa_select(
+            col(Request.ticket),
+            col(Request.village_code),
+            col(Request.status),
+            col(Request.updated_at),
+            rank,
+        )
+        .where(*scan.scoped(col(Request.closed_at).is_(None), late))
+        .subquery()
+    )
+    villages_only = all(level_of(a) == "village" for a in scan.wanted)
+    shown = OVERDUE_SHOWN if villages_only else 2 * OVERDUE_SHOWN
+    for ticket, village_code, status, updated_at, _rank in session.execute(
+        sa_select(ranked).where(ranked.c.rank <= shown)
+    ):
+        for bucket in scan.covering(village_code):
+            bucket.overdue_rows.append((ticket, village_code, status, updated_at))
+
+
+def _planned_meetings(
+    session: Session, scan: _Scan, today: date, village_names: Callable[[str], str]
+) -> None:
+    """Planned meetings: the next one, and past ones not closed."""
     start_of_today = _local_midnight(today)
     agenda_size = (
         select(func.count())
@@ -447,6 +456,8 @@ def digest_many(
         .where(col(MusyawarahItem.musyawarah_id) == col(Musyawarah.id))
         .scalar_subquery()
     )
+    village = col(Musyawarah.village_code)
+    meeting_scope = None if scan.scan_all else area_condition(sorted(scan.wanted), village)
     conditions = [c for c in (meeting_scope, col(Musyawarah.status) == "planned") if c is not None]
     for meeting_id, village_code, held_on, place, size in session.execute(
         sa_select(
@@ -457,7 +468,7 @@ def digest_many(
             agenda_size,
         ).where(*conditions)
     ):
-        for bucket in covering(village_code):
+        for bucket in scan.covering(village_code):
             if held_on < start_of_today:
                 bucket.unclosed += 1
             else:
@@ -471,29 +482,6 @@ def digest_many(
                         agenda=int(size or 0),
                     )
                 )
-
-    cutoff = cutoff_date(today, cutoff_day)
-    late_memo: dict[tuple[str, str, date], int] = {}
-    results = []
-    for area, since in resolved:
-        base = by_area[area]
-        new = totals.get((area, since), _Totals()).new
-        results.append(
-            _assemble(
-                area,
-                since,
-                base,
-                new,
-                workflows=workflows,
-                regions=regions,
-                now=now,
-                today=today,
-                cutoff=cutoff,
-                late_memo=late_memo,
-                village_names=village_names,
-            )
-        )
-    return results
 
 
 def overdue_order(item: OverdueItem) -> tuple[int, datetime, str]:
@@ -532,17 +520,13 @@ def _assemble(
     village_names: Callable[[str], str],
 ) -> Digest:
     level = level_of(area)
-    by_kind: dict[str, int] = {"usulan": 0, "sanggahan": 0}
-    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"usulan": 0, "sanggahan": 0})
+    by_kind: dict[str, int] = dict.fromkeys(KIND_NAMES, 0)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_NAMES, 0))
     for (key, kind), count in new.items():
         by_kind[kind] = by_kind.get(kind, 0) + count
         groups[key][kind] = groups[key].get(kind, 0) + count
     named = [
-        GroupCount(
-            name=_group_name(regions, key, level),
-            usulan=counts.get("usulan", 0),
-            sanggahan=counts.get("sanggahan", 0),
-        )
+        GroupCount(name=_group_name(regions, key, level), by_kind=counts)
         for key, counts in groups.items()
     ]
     named.sort(key=lambda g: (-g.total, g.name.casefold()))
@@ -579,6 +563,7 @@ def _assemble(
                 entered=entered,
                 entered_at=updated_at,
                 days_over=-minus_days,
+                count=workflow.count(status),
             )
         )
     meetings = sorted(base.meetings, key=lambda m: (m.held_on, m.id))
@@ -602,6 +587,7 @@ def _assemble(
         cutoff=cutoff,
         cutoff_days=(cutoff - today).days,
         by_status=dict(base.by_status),
+        no_deadline=base.no_deadline,
     )
 
 
@@ -614,271 +600,3 @@ def _group_name(regions: RegionIndex, key: str, level: Level) -> str:
     if village is None:
         return key
     return village.name if level == "kecamatan" else f"{village.name} ({village.kecamatan})"
-
-
-# -- rendering ----------------------------------------------------------------------------------
-
-
-def render(digest: Digest, language: Language = "id") -> str:
-    """Short lines for a chat; Bahasa Indonesia unless asked otherwise."""
-    cat = catalogue(language)
-    # Times as the reader's clock shows them (WIB, WITA or WIT).
-    zone = zone_for_area(digest.area_code)
-    local = digest.now.astimezone(zone)
-    head = [
-        cat.text("digest.title", area=digest.area_name),
-        cat.text("digest.as_of", date=long_date(local.date(), language), time=f"{local:%H:%M}"),
-    ]
-    since = digest.since.astimezone(zone)
-    since_text = f"{long_date(since.date(), language)} {since:%H:%M}"
-    new: list[str]
-    if digest.new_total:
-        new = [
-            cat.text(
-                "digest.new",
-                since=since_text,
-                total=digest.new_total,
-                usulan=digest.new_by_kind.get("usulan", 0),
-                sanggahan=digest.new_by_kind.get("sanggahan", 0),
-            ),
-            cat.text("digest.by_dusun" if digest.level == "village" else "digest.by_village"),
-        ]
-        for group in digest.new_groups:
-            new.append(
-                cat.text(
-                    "digest.group_line",
-                    name=group.name or cat.text("digest.no_dusun"),
-                    usulan=group.usulan,
-                    sanggahan=group.sanggahan,
-                )
-            )
-        if digest.new_groups_more:
-            new.append(cat.text("digest.group_more", count=digest.new_groups_more))
-    else:
-        new = [cat.text("digest.new_none", since=since_text)]
-    waiting = [cat.text("digest.waiting", count=digest.waiting)]
-    meeting = digest.next_meeting
-    if meeting is not None:
-        held = meeting.held_on.astimezone(zone)
-        waiting.append(
-            cat.text(
-                "digest.next_meeting",
-                date=f"{long_date(held.date(), language)} {held:%H:%M}",
-                place=meeting.place,
-                village=meeting.village_name,
-                agenda=meeting.agenda,
-            )
-        )
-    else:
-        waiting.append(cat.text("digest.no_meeting"))
-    if digest.unclosed_meetings:
-        waiting.append(cat.text("digest.unclosed", count=digest.unclosed_meetings))
-    late: list[str]
-    if digest.overdue_total:
-        late = [cat.text("digest.overdue", count=digest.overdue_total)]
-        for item in digest.overdue:
-            late.append(
-                cat.text(
-                    "digest.overdue_line",
-                    ticket=format_ticket(item.ticket),
-                    stage=item.stage.get(language),
-                    days=item.days_over,
-                    village=item.village_name,
-                )
-            )
-        if digest.overdue_total > len(digest.overdue):
-            late.append(
-                cat.text("digest.overdue_more", count=digest.overdue_total - len(digest.overdue))
-            )
-    else:
-        late = [cat.text("digest.overdue_none")]
-    if digest.withdrawn:
-        late.append(cat.text("digest.withdrawn", count=digest.withdrawn))
-    tail = [cat.text("digest.open_total", count=digest.open_total)]
-    cutoff = long_date(digest.cutoff, language)
-    if digest.cutoff_days == 0:
-        tail.append(cat.text("digest.cutoff_today", date=cutoff))
-    else:
-        tail.append(cat.text("digest.cutoff", date=cutoff, days=digest.cutoff_days))
-    parts = [late, new, waiting] if digest.overdue_first else [new, waiting, late]
-    return "\n\n".join("\n".join(block) for block in [head, *parts, tail])
-
-
-# -- for staff: on demand and daily -------------------------------------------------------------
-
-
-def digest_for_staff(
-    session: Session,
-    staff: StaffAccount,
-    *,
-    workflows: Workflows,
-    now: datetime,
-    cutoff_day: int,
-    language: Language = "id",
-    mark: bool = True,
-) -> str:
-    """The summary of each of the staff member's areas ("ringkasan" in the chat).
-
-    New requests are counted since their last summary (a day back for the first one);
-    with `mark`, this summary becomes the last one (`last_digest_at = now`, caller commits).
-    """
-    assert staff.id is not None
-    areas = staff_areas(session, staff.id)
-    if not areas:
-        return ""
-    since = staff.last_digest_at
-    digests = digest_many(
-        session,
-        [(area, since) for area in areas],
-        workflows=workflows,
-        now=now,
-        cutoff_day=cutoff_day,
-    )
-    if mark:
-        staff.last_digest_at = now
-        session.add(staff)
-        session.flush()
-    return "\n\n---\n\n".join(render(d, language) for d in digests)
-
-
-def due_digests(
-    session: Session, now: datetime, hour: int, *, lock: bool = False
-) -> list[StaffAccount]:
-    """Active staff with a linked chat whose daily summary is due: it is `hour` o'clock or
-    later in their zone today, and none was sent since that moment. With `lock`, their
-    rows are locked (PostgreSQL) so a concurrent run skips them."""
-    if not 0 <= hour <= 23:
-        raise ValueError("the digest hour is 0-23")
-    linked = select(StaffChat.staff_id).distinct()
-    statement = select(StaffAccount).where(
-        col(StaffAccount.disabled_at).is_(None), col(StaffAccount.id).in_(linked)
-    )
-    if lock and session.get_bind().dialect.name == "postgresql":
-        # Two workers running the daily summaries at once: each takes other staff members
-        # (SQLite: one writer at a time already). The lock lasts until the caller commits.
-        statement = statement.with_for_update(skip_locked=True, of=StaffAccount)
-    candidates = session.exec(statement).all()
-    areas_of = _areas_by_staff(session)
-    due = []
-    for staff in candidates:
-        assert staff.id is not None
-        areas = areas_of.get(staff.id, [])
-        if not areas:
-            continue
-        zone = zone_for_area(areas[0])
-        local = now.astimezone(zone)
-        moment = datetime.combine(local.date(), time(hour), tzinfo=zone)
-        if local < moment:
-            continue
-        last = staff.last_digest_at
-        if last is None or last < moment:
-            due.append(staff)
-    return due
-
-
-def send_due_digests(
-    session: Session,
-    *,
-    now: datetime,
-    hour: int,
-    workflows: Workflows,
-    cutoff_day: int,
-    language: Language = "id",
-) -> int:
-    """Write each due staff member's summary to the outbox, to each of their linked chats,
-    and mark it sent (`last_digest_at`). Returns how many staff members got one.
-
-    All areas of all due staff are counted with one `digest_many` (the same few queries
-    whether 1 or 10,000 desa). The caller commits: the summary and `last_digest_at` are
-    stored together, and the worker delivers the outbox rows.
-    """
-    staff_list = due_digests(session, now, hour, lock=True)
-    if not staff_list:
-        return 0
-    areas_of = _areas_by_staff(session)
-    chats = _chats_by_staff(session)
-    for start in range(0, len(staff_list), DAILY_CHUNK):
-        _send_digests(
-            session,
-            staff_list[start : start + DAILY_CHUNK],
-            areas_of,
-            chats,
-            now=now,
-            workflows=workflows,
-            cutoff_day=cutoff_day,
-            language=language,
-        )
-    return len(staff_list)
-
-
-def _send_digests(
-    session: Session,
-    staff_list: Sequence[StaffAccount],
-    areas_of: Mapping[int, list[str]],
-    chats: Mapping[int, list[tuple[str, str]]],
-    *,
-    now: datetime,
-    workflows: Workflows,
-    cutoff_day: int,
-    language: Language,
-) -> None:
-    pairs: list[tuple[str, datetime | None]] = []
-    for staff in staff_list:
-        assert staff.id is not None
-        pairs.extend((area, staff.last_digest_at) for area in areas_of[staff.id])
-    unique = list(dict.fromkeys(pairs))
-    results = dict(
-        zip(
-            unique,
-            digest_many(session, unique, workflows=workflows, now=now, cutoff_day=cutoff_day),
-            strict=True,
-        )
-    )
-    rows = []
-    for staff in staff_list:
-        assert staff.id is not None
-        text = "\n\n---\n\n".join(
-            render(results[(area, staff.last_digest_at)], language) for area in areas_of[staff.id]
-        )
-        for channel, chat_id in chats.get(staff.id, []):
-            rows.append(
-                NewNotification(
-                    channel=channel,
-                    chat_id=chat_id,
-                    kind=DIGEST,
-                    text=text,
-                    variables={"1": ", ".join(areas_of[staff.id])},
-                )
-            )
-    enqueue_many(session, rows, at=now)
-    ids = [staff.id for staff in staff_list if staff.id is not None]
-    for start in range(0, len(ids), 5000):
-        session.execute(
-            update(StaffAccount)
-            .where(col(StaffAccount.id).in_(ids[start : start + 5000]))
-            .values(last_digest_at=now)
-            # The loaded accounts keep their old value in memory until the commit expires
-            # them; matching 10,000 of them in Python costs more than the UPDATE itself.
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _areas_by_staff(session: Session) -> dict[int, list[str]]:
-    """Every staff member's areas in one query (the daily run covers all of them)."""
-    areas: dict[int, list[str]] = defaultdict(list)
-    for staff_id, area in session.exec(
-        select(StaffArea.staff_id, StaffArea.area_code).order_by(
-            col(StaffArea.staff_id), col(StaffArea.area_code)
-        )
-    ):
-        areas[staff_id].append(area)
-    return areas
-
-
-def _chats_by_staff(session: Session) -> dict[int, list[tuple[str, str]]]:
-    chats: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for staff_id, channel, chat_id in session.exec(
-        select(StaffChat.staff_id, StaffChat.channel, StaffChat.chat_id).order_by(col(StaffChat.id))
-    ):
-        chats[staff_id].append((channel, chat_id))
-    return chats

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
+from bot.logs import install_masking
 from bot.settings import Settings
 from webhook import health, simulator, telegram, whatsapp
 from webhook.errors import install_error_handlers
@@ -107,6 +108,7 @@ def create_app(
     lifespan's `bot.container.build(settings)`."""
     if settings is None:
         settings = container.settings if container is not None else Settings()
+    install_masking()  # also when a server imports the app without our command line
     app = FastAPI(
         title="dtsen-bot",
         lifespan=_lifespan,

@@ -13,11 +13,14 @@ from bot.cli.serve import serve
 from bot.cli.staff import staff
 from bot.cli.telegram import telegram
 from bot.cli.worker import worker
+from bot.logs import install_masking
 
 
 @click.group()
 def main() -> None:
     """dtsen-bot: chatbot for usulan mandiri, sanggahan and cek status (DTSEN)."""
+    # Before any command logs anything: serve, worker and every other command.
+    install_masking()
 
 
 main.add_command(serve)

@@ -13,6 +13,7 @@ from conversations.catalogue import Language
 from conversations.validators import default_regions
 from staff import digest as summaries
 from staff.access import EVERYWHERE
+from staff.digest_render import render
 from staff.review import is_area_code
 
 
@@ -48,4 +49,4 @@ def digest(area: str, since: datetime | None, language: str) -> None:
             else now - summaries.DEFAULT_SINCE,
             cutoff_day=container.settings.cutoff_day,
         )
-    click.echo(summaries.render(result, cast(Language, language)))
+    click.echo(render(result, cast(Language, language)))

@@ -1,4 +1,8 @@
-"""The flows a citizen can walk through, by name."""
+"""The flows a citizen can walk through, by name, registered in the order of the main menu.
+
+A new flow is registered here (its place is its number on the menu) with its texts in the
+catalogues (`flow_name.<name>`, `flow_intro.<name>`, `choice.menu.<name>`).
+"""
 
 from __future__ import annotations
 

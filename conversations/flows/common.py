@@ -45,11 +45,6 @@ def consent_step(purpose: str) -> Step:
     )
 
 
-def format_ticket(code: str) -> str:
-    """A stored ticket as people read it: U7KQ4M9 -> U-7KQ4M9."""
-    return f"{code[0]}-{code[1:]}"
-
-
 def answer_is(key: str, *values: str) -> Any:
     return lambda answers: answers.get(key) in values
 
@@ -67,8 +62,7 @@ def long_date(day: date, language: Language) -> str:
     return f"{day.day} {months[day.month - 1].strip()} {day.year}"
 
 
-def local_time(iso: str, ctx: FlowContext) -> str:
-    moment = datetime.fromisoformat(iso)
+def local_time(moment: datetime, ctx: FlowContext) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(ctx.config.timezone))
     return f"{long_date(moment.date(), ctx.language)} {moment:%H:%M}"

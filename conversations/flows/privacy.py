@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from conversations import effects
 from conversations.catalogue import catalogue
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step
+from conversations.effects import ConsentWithdrawn, WithdrawConsent
+from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step, ending
 from conversations.flows.common import answer_is
-from conversations.types import Effect, EffectResult
 
 ACTION = ChoiceSet("privacy", ("info", "withdraw"))
 CONFIRM = ChoiceSet("withdraw", ("yes", "no"))
@@ -17,19 +16,19 @@ NODES = (
 )
 
 
-def finish(answers: Answers, ctx: FlowContext) -> Effect | None:
+def finish(answers: Answers, ctx: FlowContext) -> WithdrawConsent | None:
     if answers.get("confirm_withdraw") == "yes":
-        return Effect(effects.WITHDRAW_CONSENT)
+        return WithdrawConsent()
     return None
 
 
-def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+def close(answers: Answers, result: ConsentWithdrawn | None, ctx: FlowContext) -> Closing:
     cat = catalogue(ctx.language)
     if answers.get("action") == "info":
         return Closing((cat.text("privacy.info"),))
     if result is None:
         return Closing((cat.text("privacy.kept"),))
-    return Closing((cat.text("privacy.withdrawn", count=result.data.get("withdrawn", 0)),))
+    return Closing((cat.text("privacy.withdrawn", count=result.count),))
 
 
-FLOW = Flow("privasi", NODES, finish=finish, close=close, confirm=False)
+FLOW = Flow("privasi", NODES, finish=ending(finish, close), confirm=False)

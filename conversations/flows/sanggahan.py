@@ -6,15 +6,26 @@ objected to.
 
 from __future__ import annotations
 
-from conversations import effects, parsers
-from conversations.catalogue import catalogue
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Step
-from conversations.flows.common import answer_is, consent_step, flags_from, format_ticket
-from conversations.types import Effect, EffectResult
+from datetime import datetime
 
-OBJECTION = ChoiceSet(
-    "objection", ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data")
+from conversations import parsers
+from conversations.catalogue import catalogue
+from conversations.effects import AttachmentRef, Filed, FileRequest, Submission
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    Closing,
+    Flow,
+    FlowContext,
+    Section,
+    Step,
+    ending,
 )
+from conversations.flows.common import answer_is, consent_step, flags_from
+from conversations.kinds import request_kind
+from conversations.tickets import format_ticket
+
+OBJECTION = ChoiceSet("objection", request_kind("sanggahan").subtypes)
 # An objection about one's own household: the "person objected to" is the citizen's family.
 OWN_HOUSEHOLD = "excluded_or_wrong_data"
 REASONS = {
@@ -123,35 +134,50 @@ NODES = (
 )
 
 
-def submit(answers: Answers, ctx: FlowContext) -> Effect:
+def submit(answers: Answers, ctx: FlowContext) -> FileRequest:
     extra = [] if answers.get("evidence_photo") else ["evidence_photo_missing"]
     evidence = answers.get("evidence_photo")
-    return Effect(
-        effects.SUBMIT_REQUEST,
-        {
-            "kind": "sanggahan",
-            "subtype": answers["objection"],
-            "village_code": answers["village"],
-            "nik": answers["objector_nik"],
-            "kk": None,
-            "name": answers["objector_name"],
-            "subject_nik": answers.get("subject_nik"),
-            "subject_name": answers["subject_name"],
-            "answers": dict(answers),
-            "flags": flags_from(answers, ctx, extra),
-            "members": [],
-            "attachments": [{"ref": evidence["ref"], "purpose": "evidence"}] if evidence else [],
-            "consent_version": ctx.config.consent_version,
-            "consent_given_at": answers["consent_given_at"],
-            "language": ctx.language,
-        },
+    return FileRequest(
+        Submission(
+            kind="sanggahan",
+            subtype=answers["objection"],
+            village_code=answers["village"],
+            nik=answers["objector_nik"],
+            name=answers["objector_name"],
+            subject_nik=answers.get("subject_nik"),
+            subject_name=answers["subject_name"],
+            answers=dict(answers),
+            flags=tuple(flags_from(answers, ctx, extra)),
+            attachments=(AttachmentRef(evidence["ref"], "evidence"),) if evidence else (),
+            consent_version=ctx.config.consent_version,
+            consent_given_at=datetime.fromisoformat(answers["consent_given_at"]),
+            language=ctx.language,
+        )
     )
 
 
-def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
-    assert result is not None
+def close(answers: Answers, result: Filed | None, ctx: FlowContext) -> Closing:
+    if result is None:
+        raise AssertionError("a sanggahan is always filed")
     cat = catalogue(ctx.language)
-    return Closing((cat.text("done.sanggahan", ticket=format_ticket(str(result.data["ticket"]))),))
+    return Closing((cat.text("done.sanggahan", ticket=format_ticket(result.ticket)),))
 
 
-FLOW = Flow("sanggahan", NODES, finish=submit, close=close)
+SECTIONS = (
+    Section(
+        "disanggah",
+        (
+            "objection",
+            "village",
+            "subject_name",
+            "subject_nik",
+            "subject_dusun",
+            "subject_rt",
+            "subject_rw",
+        ),
+    ),
+    Section("alasan", ("reason", "reason_detail", "evidence_photo", "evidence_location")),
+    Section("pelapor", ("objector_nik", "objector_name")),
+)
+
+FLOW = Flow("sanggahan", NODES, finish=ending(submit, close), sections=SECTIONS)

@@ -6,51 +6,153 @@ NIK, and then sees the status only, never personal data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from functools import cache
+from typing import Any, assert_never
 
-from conversations import effects, parsers
+from pydantic import TypeAdapter
+
+from conversations import parsers, tickets
 from conversations.catalogue import catalogue
-from conversations.flow import Answers, ChoiceSet, Closing, Flow, FlowContext, Parsed, Step
+from conversations.effects import (
+    EffectRequest,
+    ListMyRequests,
+    Lookup,
+    LookupStatus,
+    MyRequests,
+    NeedNik,
+    NikMismatch,
+    NotFound,
+    OwnRequest,
+    PublicStatus,
+    RateLimited,
+    RequestView,
+    Verified,
+)
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    Closing,
+    Flow,
+    FlowContext,
+    Parsed,
+    Step,
+    check,
+    ending,
+)
 from conversations.flows.common import (
     answer_is,
-    format_ticket,
     kind_label,
     local_time,
     status_label,
 )
-from conversations.types import Effect, EffectResult
+from conversations.render import MAX_MESSAGE
+from conversations.tickets import format_ticket
 from conversations.validators import Problem
 
 MODE = ChoiceSet("status_mode", ("mine", "ticket"))
 
 
-def _lookup(value: Any, answers: Answers) -> Effect:
-    return Effect(effects.LOOKUP_STATUS, {"ticket": value})
+@cache
+def _views() -> tuple[TypeAdapter[RequestView], TypeAdapter[PublicStatus]]:
+    # The found request waits in the answers (stored as JSON) until the flow closes.
+    return TypeAdapter(RequestView), TypeAdapter(PublicStatus)
 
 
-def _lookup_with_nik(value: Any, answers: Answers) -> Effect:
-    return Effect(effects.LOOKUP_STATUS, {"ticket": answers["ticket"], "nik": value})
+def _lookup(value: Any, answers: Answers) -> EffectRequest[Lookup | MyRequests]:
+    if tickets.complete(str(value)):
+        return LookupStatus(str(value))
+    # A look-alike or no U-/S- letter: compare with the tickets of this chat.
+    return ListMyRequests()
 
 
-def _judge(*accepted: str) -> Any:
-    def judge(result: EffectResult, value: Any, answers: Answers) -> Parsed:
-        outcome = result.data.get("outcome")
-        if outcome in accepted:
-            return Parsed(value, extra={"lookup": dict(result.data)})
-        if outcome == "rate_limited":
-            minutes = result.data.get("retry_after_minutes", 60)
-            return Parsed(errors=(Problem("lookup_rate_limited", {"minutes": minutes}),))
-        if outcome == "nik_mismatch":
+def _lookup_with_nik(value: Any, answers: Answers) -> LookupStatus:
+    return LookupStatus(str(answers["ticket"]), nik=str(value))
+
+
+def _refused(result: NotFound | NikMismatch | RateLimited) -> Parsed:
+    match result:
+        case RateLimited(retry_after_minutes=minutes):
+            problem = Problem("lookup_rate_limited", {"minutes": minutes})
+            return Parsed(errors=(problem,), stop=True)
+        case NikMismatch():
             return Parsed(errors=(Problem("status_nik_mismatch"),))
-        return Parsed(errors=(Problem("ticket_not_found"),))
+        case NotFound():
+            return Parsed(errors=(Problem("ticket_not_found"),))
+        case _:
+            assert_never(result)
 
-    return judge
+
+def _own(request: RequestView) -> Parsed:
+    shown = _views()[0].dump_python(request, mode="json")
+    return Parsed(request.ticket, extra={"lookup": "own", "request": shown})
+
+
+def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> Parsed:
+    match result:
+        case MyRequests(requests=mine):
+            return _among_mine(str(value), mine)
+        case OwnRequest(request=request):
+            return _own(request)
+        case NeedNik():
+            return Parsed(value, extra={"lookup": "need_nik", "request": None})
+        case Verified():
+            # Never the answer to a look-up without a NIK: treated as not found, unshown.
+            return Parsed(errors=(Problem("ticket_not_found"),))
+        case NotFound() | NikMismatch() | RateLimited():
+            return _refused(result)
+        case _:
+            assert_never(result)
+
+
+def _among_mine(code: str, mine: tuple[RequestView, ...]) -> Parsed:
+    """A code with a look-alike or without its letter, against this chat's tickets."""
+    if any(c in tickets.LOOKALIKES for c in code[-tickets.BODY_LENGTH :]):
+        problems = [Problem("ticket_lookalike")]
+        closest = _closest(code, [r.ticket for r in mine])
+        if closest is not None:
+            problems.append(Problem("ticket_suggest", {"ticket": format_ticket(closest)}))
+        return Parsed(errors=tuple(problems))
+    same = [r for r in mine if r.ticket[1:] == code[-6:]]
+    if len(same) == 1:
+        return _own(same[0])
+    return Parsed(errors=(Problem("ticket_letter", {"code": code[-6:]}),))
+
+
+def _closest(code: str, tickets: list[str]) -> str | None:
+    """This chat's ticket that differs from a typed code in the fewest places (at most 2)."""
+    body = code[-6:]
+
+    def distance(ticket: str) -> int:
+        letter = 0 if len(code) == 6 or code[0] == ticket[0] else 1
+        return letter + sum(a != b for a, b in zip(body, ticket[1:], strict=True))
+
+    ranked = sorted((distance(t), t) for t in tickets)
+    if not ranked or ranked[0][0] > 2:
+        return None
+    if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+        return None  # two equally close: naming one would be a guess
+    return ranked[0][1]
+
+
+def _judge_nik(result: Lookup, value: Any, answers: Answers) -> Parsed:
+    match result:
+        case Verified(request=request):
+            shown = _views()[1].dump_python(request, mode="json")
+            return Parsed(value, extra={"lookup": "verified", "request": shown})
+        case OwnRequest() | NeedNik():
+            # The ticket was this chat's after all, or vanished: ask for it again.
+            return Parsed(errors=(Problem("ticket_not_found"),))
+        case NotFound() | NikMismatch() | RateLimited():
+            return _refused(result)
+        case _:
+            assert_never(result)
 
 
 def _needs_nik(answers: Answers) -> bool:
-    lookup = answers.get("lookup") or {}
-    return answers.get("mode") == "ticket" and lookup.get("outcome") == "need_nik"
+    lookup = answers.get("lookup")
+    if isinstance(lookup, dict):  # a chat waiting for the NIK since before typed effects
+        lookup = lookup.get("outcome")
+    return answers.get("mode") == "ticket" and lookup == "need_nik"
 
 
 NODES = (
@@ -60,8 +162,7 @@ NODES = (
         "text",
         parse=parsers.ticket,
         when=answer_is("mode", "ticket"),
-        verify=_lookup,
-        on_verified=_judge("own", "need_nik"),
+        verify=check(_lookup, _judge_ticket),
         invalidates=("applicant_nik",),
     ),
     Step(
@@ -69,82 +170,90 @@ NODES = (
         "text",
         parse=parsers.nik(),
         when=_needs_nik,
-        verify=_lookup_with_nik,
-        on_verified=_judge("verified"),
+        verify=check(_lookup_with_nik, _judge_nik),
     ),
 )
 
 
-def finish(answers: Answers, ctx: FlowContext) -> Effect | None:
-    return Effect(effects.LIST_MY_REQUESTS) if answers.get("mode") == "mine" else None
+def finish(answers: Answers, ctx: FlowContext) -> ListMyRequests | None:
+    return ListMyRequests() if answers.get("mode") == "mine" else None
 
 
-def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
+def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Closing:
     cat = catalogue(ctx.language)
     if result is None:
-        lookup = answers["lookup"]
-        request = lookup["request"]
-        if lookup["outcome"] == "own":
-            return Closing((timeline(request, lookup.get("history", []), ctx),))
-        return Closing((status_only(request, ctx),))
-    requests = list(result.data.get("requests", []))
+        own, public = _views()
+        if answers["lookup"] == "own":
+            return Closing((timeline(own.validate_python(answers["request"]), ctx),))
+        return Closing((status_only(public.validate_python(answers["request"]), ctx),))
+    requests = result.requests
     if not requests:
         return Closing((cat.text("status.none_here"),))
     if len(requests) == 1:
-        return Closing((timeline(requests[0], requests[0].get("history", []), ctx),))
+        return Closing((timeline(requests[0], ctx),))
     lines = [cat.text("status.list_header", count=len(requests))]
     for number, request in enumerate(requests, start=1):
         lines.append(
             cat.text(
                 "status.list_line",
                 n=number,
-                ticket=format_ticket(request["ticket"]),
-                kind=kind_label(request["kind"], ctx.language),
-                status=status_label(request["status"], ctx.language, request.get("status_text")),
-                date=local_time(request["created_at"], ctx),
+                ticket=format_ticket(request.ticket),
+                kind=kind_label(request.kind, ctx.language),
+                status=status_label(request.status, ctx.language, request.status_text),
+                date=local_time(request.created_at, ctx),
             )
         )
     lines += ["", cat.text("status.list_footer")]
     return Closing(("\n".join(lines),))
 
 
-def timeline(request: Mapping[str, Any], history: list[Mapping[str, Any]], ctx: FlowContext) -> str:
+def timeline(request: RequestView, ctx: FlowContext) -> str:
     cat = catalogue(ctx.language)
     lines = [
         cat.text(
             "status.header",
-            ticket=format_ticket(request["ticket"]),
-            kind=kind_label(request["kind"], ctx.language),
+            ticket=format_ticket(request.ticket),
+            kind=kind_label(request.kind, ctx.language),
         ),
-        cat.text("status.village", village=request.get("village") or "-"),
+        cat.text("status.village", village=request.village or "-"),
         cat.text(
             "status.current",
-            status=status_label(request["status"], ctx.language, request.get("status_text")),
+            status=status_label(request.status, ctx.language, request.status_text),
         ),
         "",
         cat.text("status.history"),
     ]
-    for change in history:
-        words = status_label(change["status"], ctx.language, change.get("status_text"))
-        line = f"• {local_time(change['at'], ctx)} — {words}"
-        if change.get("note"):
-            line += f" ({change['note']})"
-        lines.append(line)
-    explain = f"status.explain.{request['status']}"
-    if cat.has(explain):
-        lines += ["", cat.text(explain)]
-    return "\n".join(lines)
+    changes = []
+    for change in request.history:
+        words = status_label(change.status, ctx.language, change.status_text)
+        line = f"• {local_time(change.at, ctx)} — {words}"
+        if change.note:
+            line += f" ({change.note})"
+        changes.append(line)
+    explain = f"status.explain.{request.status}"
+    tail = ["", cat.text(explain)] if cat.has(explain) else []
+    # The newest changes that fit in one message; older ones are counted, not shown.
+    room = MAX_MESSAGE - len("\n".join([*lines, *tail])) - 60
+    shown: list[str] = []
+    for line in reversed(changes):
+        if len(line) + 1 > room:
+            break
+        shown.insert(0, line)
+        room -= len(line) + 1
+    if len(shown) < len(changes):
+        lines.append(cat.text("status.earlier", count=len(changes) - len(shown)))
+    return "\n".join([*lines, *shown, *tail])
 
 
-def status_only(request: Mapping[str, Any], ctx: FlowContext) -> str:
+def status_only(request: PublicStatus, ctx: FlowContext) -> str:
     cat = catalogue(ctx.language)
     return cat.text(
         "status.public",
-        ticket=format_ticket(request["ticket"]),
-        kind=kind_label(request["kind"], ctx.language),
-        status=status_label(request["status"], ctx.language, request.get("status_text")),
-        updated=local_time(request["updated_at"], ctx),
+        ticket=format_ticket(request.ticket),
+        kind=kind_label(request.kind, ctx.language),
+        status=status_label(request.status, ctx.language, request.status_text),
+        updated=local_time(request.updated_at, ctx),
     )
 
 
-FLOW = Flow("status", NODES, finish=finish, close=close, confirm=False)
+FLOW = Flow("status", NODES, finish=ending(finish, close), confirm=False)

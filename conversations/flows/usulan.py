@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, assert_never
 
-from conversations import effects, parsers
+from conversations import parsers
 from conversations.catalogue import catalogue
+from conversations.effects import (
+    AlreadyFiled,
+    AttachmentRef,
+    Filed,
+    FileUsulan,
+    FindOpenUsulan,
+    Member,
+    NoOpenUsulan,
+    OpenUsulan,
+    OthersOpenUsulan,
+    OwnOpenUsulan,
+    Submission,
+    UsulanFiling,
+)
 from conversations.flow import (
     Answers,
     ChoiceSet,
@@ -15,20 +30,23 @@ from conversations.flow import (
     ParseContext,
     Parsed,
     Repeat,
+    Section,
     Step,
+    check,
+    ending,
 )
 from conversations.flows.common import (
     RELATIONSHIP,
     consent_step,
     cutoff_date,
     flags_from,
-    format_ticket,
     long_date,
 )
-from conversations.types import Effect, EffectResult
+from conversations.kinds import request_kind
+from conversations.tickets import format_ticket
 from conversations.validators import Problem
 
-FOR_WHOM = ChoiceSet("for_whom", ("self", "family", "other_household"))
+FOR_WHOM = ChoiceSet("for_whom", request_kind("usulan").subtypes)
 MARITAL = ChoiceSet("marital", ("belum_kawin", "kawin", "cerai_hidup", "cerai_mati"))
 OCCUPATION = ChoiceSet(
     "occupation",
@@ -85,18 +103,23 @@ def _other_niks(ctx: ParseContext) -> list[str]:
     return [str(answers[k]) for k in keys if k != ctx.key and answers.get(k)]
 
 
-def _check_open_usulan(value: Any, answers: Answers) -> Effect:
-    return Effect(effects.FIND_OPEN_USULAN, {"nik": value})
+def _check_open_usulan(value: Any, answers: Answers) -> FindOpenUsulan:
+    return FindOpenUsulan(str(value))
 
 
-def _refuse_if_open(result: EffectResult, value: Any, answers: Answers) -> Parsed:
-    ticket = result.data.get("ticket")
-    if not ticket:
-        return Parsed(value)
-    if not result.data.get("own"):
-        # Someone else's proposal: say it exists (one person, one proposal), not its ticket.
-        return Parsed(errors=(Problem("nik_has_open_usulan_other"),))
-    return Parsed(errors=(Problem("nik_has_open_usulan", {"ticket": format_ticket(ticket)}),))
+def _refuse_if_open(result: OpenUsulan, value: Any, answers: Answers) -> Parsed:
+    match result:
+        case NoOpenUsulan():
+            return Parsed(value)
+        case OwnOpenUsulan(ticket=ticket):
+            return Parsed(
+                errors=(Problem("nik_has_open_usulan", {"ticket": format_ticket(ticket)}),)
+            )
+        case OthersOpenUsulan():
+            # Someone else's proposal: say it exists (one person, one proposal), not its ticket.
+            return Parsed(errors=(Problem("nik_has_open_usulan_other"),))
+        case _:
+            assert_never(result)
 
 
 MEMBER_STEPS = (
@@ -119,9 +142,9 @@ NODES = (
         "nik",
         "text",
         parse=parsers.nik(unique_among=_other_niks),
-        verify=_check_open_usulan,
-        on_verified=_refuse_if_open,
+        verify=check(_check_open_usulan, _refuse_if_open),
         invalidates=("birth_date",),
+        still_fits=lambda key, a: a.get(key) == a.get(f"nik_{key}"),
         summary="summary.nik",
         display=parsers.show_masked,
     ),
@@ -180,13 +203,13 @@ NODES = (
 )
 
 
-def members(answers: Answers) -> list[dict[str, Any]]:
+def members(answers: Answers) -> list[Member]:
     return [
-        {
-            "nik": answers.get(f"members.{i}.nik"),
-            "name": answers.get(f"members.{i}.name"),
-            "relationship": answers.get(f"members.{i}.relationship"),
-        }
+        Member(
+            nik=answers.get(f"members.{i}.nik"),
+            name=answers[f"members.{i}.name"],
+            relationship=answers[f"members.{i}.relationship"],
+        )
         for i in range(_members_to_ask(answers))
     ]
 
@@ -195,60 +218,83 @@ def _flags(answers: Answers, ctx: FlowContext) -> list[str]:
     extra = []
     if _size(answers) > 1 and answers.get("members_now") != "yes":
         extra.append("members_later")
-    if any(m["nik"] is None for m in members(answers)):
+    if any(m.nik is None for m in members(answers)):
         extra.append("member_nik_missing")
     if answers.get("photo_house") is None:
         extra.append("house_photo_missing")
     return flags_from(answers, ctx, extra)
 
 
-def _attachments(answers: Answers, purposes: dict[str, str]) -> list[dict[str, str]]:
-    return [
-        {"ref": answers[key]["ref"], "purpose": purpose}
+def _attachments(answers: Answers, purposes: dict[str, str]) -> tuple[AttachmentRef, ...]:
+    return tuple(
+        AttachmentRef(answers[key]["ref"], purpose)
         for key, purpose in purposes.items()
         if answers.get(key)
-    ]
-
-
-def submit(answers: Answers, ctx: FlowContext) -> Effect:
-    plain = {k: v for k, v in answers.items() if not k.startswith("members.")}
-    return Effect(
-        effects.SUBMIT_REQUEST,
-        {
-            "kind": "usulan",
-            "subtype": answers["for_whom"],
-            "village_code": answers["village"],
-            "nik": answers["nik"],
-            "kk": answers["kk"],
-            "name": answers["name"],
-            "subject_nik": None,
-            "subject_name": None,
-            "answers": plain,
-            "flags": _flags(answers, ctx),
-            "members": members(answers),
-            "attachments": _attachments(
-                answers, {"photo_ktp": "ktp", "photo_house": "house_front"}
-            ),
-            "consent_version": ctx.config.consent_version,
-            "consent_given_at": answers["consent_given_at"],
-            "language": ctx.language,
-        },
     )
 
 
-def close(answers: Answers, result: EffectResult | None, ctx: FlowContext) -> Closing:
-    cat = catalogue(ctx.language)
-    assert result is not None
-    if result.data.get("error") == "nik_has_open_usulan":
-        # Another chat filed this NIK after our NIK question: keep the draft, check the NIK.
-        return Closing((cat.text("refused.usulan_nik_taken"),), ask_again=("nik",))
-    cutoff = cutoff_date(ctx.today, ctx.config.cutoff_day)
-    return Closing(
-        (
-            cat.text("done.usulan", ticket=format_ticket(str(result.data["ticket"]))),
-            cat.text("done.next_steps", cutoff=long_date(cutoff, ctx.language)),
+def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
+    plain = {k: v for k, v in answers.items() if not k.startswith("members.")}
+    return FileUsulan(
+        Submission(
+            kind="usulan",
+            subtype=answers["for_whom"],
+            village_code=answers["village"],
+            nik=answers["nik"],
+            kk=answers["kk"],
+            name=answers["name"],
+            answers=plain,
+            flags=tuple(_flags(answers, ctx)),
+            members=tuple(members(answers)),
+            attachments=_attachments(answers, {"photo_ktp": "ktp", "photo_house": "house_front"}),
+            consent_version=ctx.config.consent_version,
+            consent_given_at=datetime.fromisoformat(answers["consent_given_at"]),
+            language=ctx.language,
         )
     )
 
 
-FLOW = Flow("usulan", NODES, finish=submit, close=close)
+def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Closing:
+    cat = catalogue(ctx.language)
+    match result:
+        case Filed(ticket=ticket):
+            cutoff = cutoff_date(ctx.today, ctx.config.cutoff_day)
+            return Closing(
+                (
+                    cat.text("done.usulan", ticket=format_ticket(ticket)),
+                    cat.text("done.next_steps", cutoff=long_date(cutoff, ctx.language)),
+                )
+            )
+        case AlreadyFiled():
+            # Another chat filed this NIK after our NIK question: keep the draft, check the NIK.
+            return Closing((cat.text("refused.usulan_nik_taken"),), ask_again=("nik",))
+        case None:
+            raise AssertionError("an usulan is always filed")
+        case _:
+            assert_never(result)
+
+
+SECTIONS = (
+    Section(
+        "data_diri",
+        (
+            "for_whom",
+            "nik",
+            "kk",
+            "name",
+            "birth_place",
+            "birth_date",
+            "mother_name",
+            "relationship",
+            "marital",
+            "occupation",
+            "phone",
+        ),
+    ),
+    Section("alamat", ("village", "dusun", "rt", "rw", "street")),
+    Section("keluarga", ("household_size", "members", "conditions", "programmes")),
+    Section("rumah", ("floor", "wall", "roof", "water", "lighting", "fuel", "toilet")),
+    Section("lampiran", ("photo_ktp", "photo_house", "location")),
+)
+
+FLOW = Flow("usulan", NODES, finish=ending(submit, close), sections=SECTIONS)

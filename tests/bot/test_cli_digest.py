@@ -12,7 +12,8 @@ from sqlmodel import Session
 from bot.cli.digest import digest
 from models.database import create_db_engine, upgrade_database
 from models.requests import change_status, create_request
-from tests.models.factories import new_sanggahan, new_usulan
+from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
+from tests.staff.regional import own_region_dir
 
 
 @pytest.fixture
@@ -20,7 +21,8 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path}/digest.db"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CUTOFF_DAY", "17")
-    monkeypatch.delenv("WORKFLOWS_DIR", raising=False)
+    # Kab. Bandung with time standards of its own (the national default has none).
+    monkeypatch.setenv("WORKFLOWS_DIR", str(own_region_dir(tmp_path / "workflows")))
     engine = create_db_engine(url)
     upgrade_database(engine)
     now = datetime.now(UTC)
@@ -34,7 +36,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             session, new_sanggahan(village_code="32.04.05.2004"), now=now - timedelta(hours=1)
         )
         late = create_request(
-            session, new_usulan(village_code="32.04.05.2001"), now=now - timedelta(days=60)
+            session,
+            new_usulan(village_code="32.04.05.2001", nik=fresh_nik()),
+            now=now - timedelta(days=60),
         )
         change_status(session, late, "musyawarah", actor="staff:1", at=now - timedelta(days=59))
     engine.dispose()

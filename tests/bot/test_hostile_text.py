@@ -17,7 +17,8 @@ from models.conversation_store import SqlConversationStore
 from models.staff import add_staff
 from models.tables import Request
 from staff.bnba import BnbaSelection, write_bnba
-from staff.digest import digest, render
+from staff.digest import digest
+from staff.digest_render import render
 from staff.review import QueueFilters, queue_for
 from staff.workflow import Workflows
 from tests.bot.test_service import Citizen, Clock, make_service

@@ -29,3 +29,31 @@ def test_a_log_record_with_a_nik_argument_is_masked(caplog: pytest.LogCaptureFix
         logger.info("lookup for %s failed", "3204051708850001")
     assert "3204051708850001" not in caplog.text
     assert "3204********0001" in caplog.text
+
+
+def test_once_installed_every_record_is_masked_traceback_and_arguments_included() -> None:
+    import io
+
+    from bot.logs import install_masking
+
+    install_masking()
+    install_masking()  # idempotent: not masked twice, not wrapped twice
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)  # a handler with no filter of its own
+    logger = logging.getLogger("test.masking.installed")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise ValueError("duplicate key (nik)=(3204051708850001)")
+        except ValueError:
+            logger.exception("submit failed for %s in %r", "3204051708850001", ("x", 1))
+        # uvicorn's access log unpacks its arguments: they keep their shape.
+        logger.warning('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", "/?n=1", "1.1", 200)
+    finally:
+        logger.removeHandler(handler)
+    logged = out.getvalue()
+    assert "3204051708850001" not in logged
+    assert "submit failed for 3204********0001" in logged
+    assert "ValueError: duplicate key (nik)=(3204********0001)" in logged
+    assert '127.0.0.1:5 - "GET /?n=1 HTTP/1.1" 200' in logged

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations import effects
+from conversations.effects import WithdrawConsent
 from tests.conversations.transcript import Chat, transcript
 
 
@@ -16,7 +16,7 @@ def test_withdrawing_consent_is_confirmed_and_carried_out():
     transcript(chat, [("privasi", "Pilih"), ("tarik persetujuan", "Yakin")])
     done = chat.press("Ya, tarik persetujuan")
     assert "3×24 jam" in done
-    assert chat.register.seen[-1].kind == effects.WITHDRAW_CONSENT
+    assert chat.register.seen[-1] == WithdrawConsent()
 
 
 def test_changing_ones_mind_keeps_consent():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations.effects import AttachmentRef
 from tests.conversations.transcript import NIK_MAN, NIK_WOMAN, Chat, transcript
 
 OBJECTION_START = [
@@ -37,13 +38,13 @@ def test_an_objection_to_a_recipient_is_filed_with_the_objector_kept_confidentia
     assert "3204********0002" in summary and NIK_WOMAN not in summary
     done = chat.say("YA")
     assert "Kode tiket: S-" in done and "dirahasiakan" in done
-    [filed] = chat.register.requests
-    assert filed["kind"] == "sanggahan" and filed["subtype"] == "recipient_not_eligible"
-    assert filed["subject_name"] == "Haji Darmawan" and filed["subject_nik"] is None
-    assert filed["nik"] == NIK_WOMAN and filed["name"] == "Sri Wahyuni"
-    assert filed["answers"]["reason"] == "sudah_mampu"
-    assert filed["answers"]["subject_rt"] == "002" and filed["answers"]["subject_rw"] is None
-    assert filed["attachments"] == [{"ref": "evidence-1", "purpose": "evidence"}]
+    [filed] = [r.submission for r in chat.register.requests]
+    assert filed.kind == "sanggahan" and filed.subtype == "recipient_not_eligible"
+    assert filed.subject_name == "Haji Darmawan" and filed.subject_nik is None
+    assert filed.nik == NIK_WOMAN and filed.name == "Sri Wahyuni"
+    assert filed.answers["reason"] == "sudah_mampu"
+    assert filed.answers["subject_rt"] == "002" and filed.answers["subject_rw"] is None
+    assert filed.attachments == (AttachmentRef("evidence-1", "evidence"),)
 
 
 def test_the_reasons_offered_follow_the_kind_of_objection():

@@ -58,10 +58,37 @@ def test_an_unknown_ticket_is_explained_and_asked_again():
 
 
 def test_too_many_failed_lookups_are_slowed_down():
-    class Limited(FakeRegister):
-        def lookup(self, payload):  # type: ignore[no-untyped-def]
-            return {"outcome": "rate_limited", "retry_after_minutes": 42}
-
-    chat = Chat(Limited())
+    chat = Chat(FakeRegister(failures_per_hour=2))
     transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
-    assert "42 menit" in chat.say("U-7KQ4M9")
+    assert "tidak ditemukan" in chat.say("U-7KQ4M9")
+    assert "tidak ditemukan" in chat.say("U-7KQ4M8")
+    assert "60 menit" in chat.say("U-7KQ4M9")
+    assert chat.last.text.endswith("60 menit.")  # no "Ketik kode tiket" after a lock-out
+    assert chat.state.flow is None
+
+
+def test_a_code_with_0_o_1_or_i_is_explained_with_the_closest_ticket_of_this_chat():
+    register = FakeRegister()
+    ticket = file_usulan(register)  # UABCDE2
+    chat = Chat(register)
+    chat.say("menu")
+    typo = f"{ticket[0]}-{ticket[1:6]}O"  # the last character mistyped as the letter O
+    answer = chat.say(typo)
+    assert "tidak memakai angka 0 dan 1 atau huruf O dan I" in answer
+    assert f"paling mirip: {ticket[0]}-{ticket[1:]}" in answer
+    assert "Riwayat" in chat.say(f"{ticket[0]}-{ticket[1:]}")
+
+
+def test_a_code_without_its_letter_is_found_among_this_chats_tickets():
+    register = FakeRegister()
+    ticket = file_usulan(register)
+    chat = Chat(register)
+    chat.say("menu")
+    answer = chat.say(ticket[1:].lower())
+    assert f"Tiket {ticket[0]}-{ticket[1:]}" in answer and "Riwayat" in answer
+
+
+def test_a_code_without_its_letter_that_is_not_this_chats_asks_for_the_letter():
+    chat = Chat()
+    transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "U untuk usulan, S untuk sanggahan" in chat.say("95YDAG")

@@ -19,7 +19,7 @@ WRONG_ANSWERS = [
     (8, "31-02-1985", "tanggal"),  # birth date that does not exist
     (8, "17-08-1986", "17-08-1985"),  # birth date that does not match the NIK
     (9, "S", "huruf"),  # mother's name
-    (10, "raja", "Pilihan itu tidak ada"),  # relationship
+    (10, "raja", '"raja" tidak ada di pilihan'),  # relationship
     (13, "zzzqqq", "tidak ditemukan"),  # village
     (13, "ci", "3 huruf"),  # village, too short to search
     (16, "abc", "RT"),  # RT

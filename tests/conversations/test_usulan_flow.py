@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations.effects import AttachmentRef, Member
 from conversations.types import Incoming
 from tests.conversations.transcript import (
     KK,
@@ -34,50 +35,77 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
     assert "Usulan Anda sudah kami terima" in done
     assert "Kode tiket: U-" in done
     assert "musyawarah desa" in done
-    [filed] = chat.register.requests
-    assert filed["nik"] == NIK_MAN and filed["kk"] == KK
-    assert filed["village_code"] == "32.04.05.2004"
-    assert filed["members"] == [
-        {"nik": NIK_WOMAN, "name": "Sri Wahyuni", "relationship": "istri_suami"},
-        {"nik": None, "name": "Rina", "relationship": "anak"},
-    ]
-    assert filed["answers"]["rt"] == "003" and filed["answers"]["rw"] == "005"
-    assert filed["answers"]["conditions"] == ["lansia", "penyakit_kronis"]
-    assert filed["answers"]["programmes"] == ["pkh", "bpnt"]
-    assert filed["attachments"] == [
-        {"ref": "ktp-1", "purpose": "ktp"},
-        {"ref": "house-1", "purpose": "house_front"},
-    ]
-    assert "member_nik_missing" in filed["flags"]
-    assert filed["consent_version"] and filed["consent_given_at"]
+    [filed] = [r.submission for r in chat.register.requests]
+    assert filed.nik == NIK_MAN and filed.kk == KK
+    assert filed.village_code == "32.04.05.2004"
+    assert filed.members == (
+        Member(NIK_WOMAN, "Sri Wahyuni", "istri_suami"),
+        Member(None, "Rina", "anak"),
+    )
+    assert filed.answers["rt"] == "003" and filed.answers["rw"] == "005"
+    assert filed.answers["conditions"] == ["lansia", "penyakit_kronis"]
+    assert filed.answers["programmes"] == ["pkh", "bpnt"]
+    assert filed.attachments == (
+        AttachmentRef("ktp-1", "ktp"),
+        AttachmentRef("house-1", "house_front"),
+    )
+    assert "member_nik_missing" in filed.flags
+    assert filed.consent_version and filed.consent_given_at
     # After filing, the chat is back at rest: a new message does not file again.
     chat.say("ya")
     assert len(chat.register.requests) == 1
 
 
-def test_a_field_is_changed_from_the_summary_by_its_number():
+def test_the_summary_comes_in_sections_each_with_its_own_change_button():
     chat = Chat()
     reach_photos(chat)
-    summary = finish_after_photos(chat)
-    name_line = next(
-        line for line in summary.splitlines() if line.split(". ", 1)[-1].startswith("Nama:")
-    )
-    number = name_line.split(".", 1)[0]
-    assert "nama lengkap" in chat.say(number)
+    finish_after_photos(chat)
+    sections = [r.text.splitlines()[2 if i == 0 else 0] for i, r in enumerate(chat.replies)]
+    assert sections[:5] == ["1. Data diri", "2. Alamat", "3. Keluarga", "4. Rumah", "5. Lampiran"]
+    assert chat.buttons() == [
+        "Ubah Data diri",
+        "Ubah Alamat",
+        "Ubah Keluarga",
+        "Ubah Rumah",
+        "Ubah Lampiran",
+        "Ya, kirim",
+    ]
+    assert all(len(r.text) <= 600 for r in chat.replies)
+
+
+def test_a_field_is_changed_from_its_section():
+    chat = Chat()
+    reach_photos(chat)
+    finish_after_photos(chat)
+    assert "Apa yang ingin diubah di bagian Data diri?" in chat.press("Ubah Data diri")
+    assert "nama lengkap" in chat.press("Nama")
     assert "Jawaban sebelumnya: Budi Santoso" in chat.replies[-1].text
     back_at_summary = chat.say("Budi Santosa")
     assert "Ringkasan usulan Anda" in back_at_summary
     assert "Budi Santosa" in back_at_summary
     chat.say("ya")
-    assert chat.register.requests[0]["name"] == "Budi Santosa"
+    assert chat.register.requests[0].submission.name == "Budi Santosa"
+
+
+def test_a_section_is_chosen_by_its_number_or_name_and_a_field_by_its_words():
+    chat = Chat()
+    reach_photos(chat)
+    finish_after_photos(chat)
+    assert "bagian Alamat" in chat.say("ubah alamat")
+    assert "RT" in chat.say("rt")
+    chat.say("kembali")  # back to the summary from the question
+    assert "bagian Rumah" in chat.say("4")
+    assert "Atap" in chat.say("atap")
+    assert "Ringkasan" in chat.say("genteng")
+    assert chat.state.answers["roof"] == "genteng"
 
 
 def test_changing_the_nik_from_the_summary_asks_the_birth_date_again():
     chat = Chat()
     reach_photos(chat)
-    summary = finish_after_photos(chat)
-    nik_line = next(line for line in summary.splitlines() if "NIK:" in line)
-    chat.say(nik_line.split(".", 1)[0])
+    finish_after_photos(chat)
+    chat.press("Ubah Data diri")
+    chat.press("NIK")
     assert "Tanggal lahir" in chat.say("3204051808850001")  # born a day later
     assert "Ringkasan" in chat.say("18-08-1985")
 
@@ -105,7 +133,7 @@ def test_a_choice_is_accepted_by_number_words_or_button_and_refused_politely_oth
     transcript(chat, USULAN_TYPED[:11])
     assert "perkawinan" in chat.last.text
     refused = chat.say("9")
-    assert "Pilihan itu tidak ada" in refused and "1 sampai 4" in refused
+    assert '"9" tidak ada di pilihan' in refused and "1 sampai 4" in refused
     assert "Pekerjaan" in chat.press("Cerai mati")
     assert chat.state.answers["marital"] == "cerai_mati"
 
@@ -130,7 +158,7 @@ def test_a_skippable_photo_can_be_skipped_but_the_ktp_cannot():
     assert "Nomor HP" in chat.say("lewati")
     chat.say("081234567890")
     chat.say("ya")
-    assert "house_photo_missing" in chat.register.requests[0]["flags"]
+    assert "house_photo_missing" in chat.register.requests[0].submission.flags
 
 
 def test_members_can_be_left_for_the_village_staff():
@@ -202,7 +230,7 @@ def test_a_nik_filed_by_another_chat_while_this_one_was_answering_is_refused_kin
         reach_photos(chat)
         finish_after_photos(chat)
     assert "sudah kami terima" in first.say("ya")
-    ticket = str(register.requests[0]["ticket"])
+    ticket = register.requests[0].ticket
 
     register.chat = "someone-else"
     refused = second.say("ya")
@@ -214,8 +242,8 @@ def test_a_nik_filed_by_another_chat_while_this_one_was_answering_is_refused_kin
 
     assert "Ringkasan usulan Anda" in second.say("3204051708850005")
     assert "Terima kasih" in second.say("ya")
-    assert [r["nik"] for r in register.requests] == [NIK_MAN, "3204051708850005"]
-    assert register.requests[1]["answers"]["street"] == "Jl. Melati Gg. 2"
+    assert [r.submission.nik for r in register.requests] == [NIK_MAN, "3204051708850005"]
+    assert register.requests[1].submission.answers["street"] == "Jl. Melati Gg. 2"
 
 
 def test_today_is_the_citizens_day_not_the_servers():
@@ -275,10 +303,25 @@ def test_another_number_can_be_typed_instead_of_the_known_one():
     assert chat.state.answers["phone"] == "+6281234567890"
 
 
-def test_a_button_on_a_multiple_choice_question_picks_that_choice():
+def test_multiple_choice_buttons_toggle_and_end_with_selesai():
     chat = Chat()
     transcript(chat, USULAN_TYPED[:34])  # at the special-conditions question
-    assert "Bantuan apa" in chat.press("Lansia (60 tahun ke atas)")
-    assert chat.state.answers["conditions"] == ["lansia"]
+    assert "Dipilih: Lansia (60 tahun ke atas)" in chat.press("Lansia (60 tahun ke atas)")
+    assert "✓ Lansia (60 tahun ke atas)" in chat.buttons() and "Selesai" in chat.buttons()
+    chat.press("Ibu hamil")
+    chat.press("✓ Lansia (60 tahun ke atas)")  # pressed again: not chosen any more
+    assert "Dipilih: Ibu hamil." in chat.last.text
+    chat.press("Sakit menahun (kronis)")
+    assert "Bantuan apa" in chat.press("Selesai")
+    assert chat.state.answers["conditions"] == ["hamil", "penyakit_kronis"]
+    # "Belum tahu" stands alone: pressing it ends the question at once.
     assert "foto KTP" in chat.press("Belum tahu")
     assert chat.state.answers["programmes"] == ["belum_tahu"]
+
+
+def test_selesai_with_nothing_chosen_says_so():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:34])
+    assert "Belum ada yang dipilih" in chat.say("selesai")
+    assert "Bantuan apa" in chat.say("2 4")
+    assert chat.state.answers["conditions"] == ["lansia", "penyakit_kronis"]

@@ -6,17 +6,46 @@ SQLite and PostgreSQL. Here the subject is the conversation itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conversations import effects
+from conversations.effects import (
+    AlreadyFiled,
+    ConsentWithdrawn,
+    Effect,
+    EffectResult,
+    Filed,
+    FileRequest,
+    FileUsulan,
+    FindOpenUsulan,
+    ListMyRequests,
+    Lookup,
+    LookupStatus,
+    MyRequests,
+    NeedNik,
+    NikMismatch,
+    NoOpenUsulan,
+    NotFound,
+    OpenUsulan,
+    OthersOpenUsulan,
+    OwnOpenUsulan,
+    OwnRequest,
+    PublicStatus,
+    RateLimited,
+    RequestView,
+    StatusStep,
+    Submission,
+    UsulanFiling,
+    Verified,
+    WithdrawConsent,
+)
 from conversations.engine import Script, advance
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.state import ConversationState
-from conversations.types import Effect, EffectResult, Incoming, Location, PhotoRef, Reply
+from conversations.types import Incoming, Location, PhotoRef, Reply
 from conversations.validators import default_regions
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 in Jakarta
@@ -29,67 +58,113 @@ KK = "3204050101200003"  # issued 01-01-2020
 
 
 @dataclass
-class FakeRegister:
-    """What the service would store, kept in memory."""
+class FakeRequest:
+    submission: Submission
+    ticket: str
+    chat: str
+    created_at: datetime
+    consent_withdrawn: bool = False
 
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    def __getitem__(self, name: str) -> Any:
+        """`request["nik"]`: the submitted fields, as the tests read them."""
+        return getattr(self, name) if name in ("ticket", "chat") else getattr(self.submission, name)
+
+
+@dataclass
+class FakeRegister:
+    """What the service would store, kept in memory: `conversations.effects.Effects` for
+    the chat `chat`. tests/bot/test_effects_contract.py holds it to the real runner."""
+
+    requests: list[FakeRequest] = field(default_factory=list)
     seen: list[Effect] = field(default_factory=list)
     chat: str = "chat-1"
+    failed_lookups: dict[str, int] = field(default_factory=dict)
+    failures_per_hour: int = 5
 
     def run(self, effect: Effect) -> EffectResult:
         self.seen.append(effect)
-        payload = effect.payload
-        if effect.kind == effects.FIND_OPEN_USULAN:
-            found = [
-                r for r in self.requests if r["kind"] == "usulan" and r["nik"] == payload["nik"]
-            ]
-            ticket = found[0]["ticket"] if found else None
-            own = bool(found) and found[0]["chat"] == self.chat
-            return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima", "own": own})
-        if effect.kind == effects.SUBMIT_REQUEST:
-            if payload["kind"] == "usulan" and any(
-                r["kind"] == "usulan" and r["nik"] == payload["nik"] for r in self.requests
-            ):
-                return EffectResult(effect.kind, {"error": "nik_has_open_usulan"})
-            prefix = "U" if payload["kind"] == "usulan" else "S"
-            ticket = prefix + "ABCDE" + "23456789"[len(self.requests)]
-            self.requests.append({**payload, "ticket": ticket, "chat": self.chat})
-            return EffectResult(effect.kind, {"ticket": ticket, "status": "diterima"})
-        if effect.kind == effects.LIST_MY_REQUESTS:
-            mine = [self.describe(r) for r in self.requests if r["chat"] == self.chat]
-            return EffectResult(effect.kind, {"requests": mine})
-        if effect.kind == effects.LOOKUP_STATUS:
-            return EffectResult(effect.kind, self.lookup(payload))
-        if effect.kind == effects.WITHDRAW_CONSENT:
-            mine = [r for r in self.requests if r["chat"] == self.chat]
-            return EffectResult(effect.kind, {"withdrawn": len(mine)})
-        raise AssertionError(f"unexpected effect {effect.kind}")
+        return effect.carry_out(self)
 
-    def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "ticket": request["ticket"],
-            "kind": request["kind"],
-            "status": "diterima",
-            "created_at": START.isoformat(),
-            "updated_at": START.isoformat(),
-            "village": "Cinunuk, Kec. Cileunyi, Kabupaten Bandung",
-            "history": [{"at": START.isoformat(), "status": "diterima", "note": None}],
-        }
+    def as_chat(self, chat: str) -> FakeRegister:
+        """The same register seen from another chat."""
+        return replace(self, chat=chat)
 
-    def lookup(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        found = [r for r in self.requests if r["ticket"] == payload["ticket"]]
-        if not found:
-            return {"outcome": "not_found"}
-        request = found[0]
-        if request["chat"] == self.chat:
-            described = self.describe(request)
-            return {"outcome": "own", "request": described, "history": described["history"]}
-        if "nik" not in payload:
-            return {"outcome": "need_nik"}
-        if payload["nik"] != request["nik"]:
-            return {"outcome": "nik_mismatch"}
-        described = self.describe(request)
-        return {"outcome": "verified", "request": described}
+    def _open_usulan(self, nik: str) -> FakeRequest | None:
+        found = [r for r in self.requests if r.submission.kind == "usulan"]
+        return next((r for r in found if r.submission.nik == nik), None)
+
+    def find_open_usulan(self, request: FindOpenUsulan) -> OpenUsulan:
+        found = self._open_usulan(request.nik)
+        if found is None:
+            return NoOpenUsulan()
+        return OwnOpenUsulan(found.ticket) if found.chat == self.chat else OthersOpenUsulan()
+
+    def file_usulan(self, request: FileUsulan) -> UsulanFiling:
+        submission = request.submission
+        if self._open_usulan(submission.nik) is not None:
+            return AlreadyFiled()
+        people = {submission.nik, *(m.nik for m in submission.members if m.nik)}
+        in_others = any(people & _people(r.submission) for r in self.requests)
+        return self._file(submission, ["member_in_other_request"] if in_others else [])
+
+    def file_request(self, request: FileRequest) -> Filed:
+        return self._file(request.submission, [])
+
+    def _file(self, submission: Submission, extra_flags: list[str]) -> Filed:
+        # Tickets as the real ones look: a letter and six of the unambiguous characters.
+        ticket = submission.kind[0].upper() + "ABCDE" + "23456789"[len(self.requests) % 8]
+        flags = tuple(sorted({*submission.flags, *extra_flags}))
+        stored = replace(submission, flags=flags)
+        self.requests.append(FakeRequest(stored, ticket, self.chat, START))
+        return Filed(ticket, "diterima", flags)
+
+    def list_my_requests(self, request: ListMyRequests) -> MyRequests:
+        return MyRequests(tuple(self.describe(r) for r in self.requests if r.chat == self.chat))
+
+    def describe(self, request: FakeRequest) -> RequestView:
+        village = default_regions().village(request.submission.village_code)
+        return RequestView(
+            ticket=request.ticket,
+            kind=request.submission.kind,
+            status="diterima",
+            created_at=request.created_at,
+            updated_at=request.created_at,
+            village=village.label() if village else request.submission.village_code,
+            history=(StatusStep(at=request.created_at, status="diterima"),),
+        )
+
+    def lookup_status(self, request: LookupStatus) -> Lookup:
+        if self.failed_lookups.get(self.chat, 0) >= self.failures_per_hour:
+            return RateLimited(retry_after_minutes=60)
+        found = next((r for r in self.requests if r.ticket == request.ticket), None)
+        if found is None:
+            return self._failed(NotFound())
+        if found.chat == self.chat:
+            return OwnRequest(self.describe(found))
+        if request.nik is None:
+            return NeedNik()
+        if request.nik != found.submission.nik:
+            return self._failed(NikMismatch())
+        return Verified(
+            PublicStatus(found.ticket, found.submission.kind, "diterima", found.created_at)
+        )
+
+    def _failed(self, result: NotFound | NikMismatch) -> Lookup:
+        self.failed_lookups[self.chat] = self.failed_lookups.get(self.chat, 0) + 1
+        return result
+
+    def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn:
+        mine = [r for r in self.requests if r.chat == self.chat and not r.consent_withdrawn]
+        for filed in mine:
+            filed.consent_withdrawn = True
+        return ConsentWithdrawn(len(mine))
+
+
+def _people(submission: Submission) -> set[str]:
+    """Everyone an open usulan counts (main person and members)."""
+    if submission.kind != "usulan":
+        return set()
+    return {submission.nik, *(m.nik for m in submission.members if m.nik)}
 
 
 class Chat:
@@ -214,4 +289,4 @@ def file_usulan(register: FakeRegister) -> str:
     reach_photos(chat)
     finish_after_photos(chat)
     chat.say("ya")
-    return str(register.requests[-1]["ticket"])
+    return register.requests[-1].ticket

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,14 @@ NIK_B = "3204015502850002"
 NIK_C = "3204011203100003"
 NIK_D = "3204016707150004"
 KK_A = "3204010101200001"
+
+
+_SERIALS = itertools.count(100)
+
+
+def fresh_nik() -> str:
+    """A NIK no other call returns (serials from 0100): one open usulan per NIK is the rule."""
+    return f"{NIK_A[:12]}{next(_SERIALS):04d}"
 
 
 def new_usulan(**overrides: Any) -> NewRequest:

@@ -30,7 +30,7 @@ from staff.bnba import (
     write_csv,
     write_xlsx,
 )
-from tests.models.factories import NOW, new_sanggahan, new_usulan
+from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
 
 TODAY = date(2026, 11, 23)
 CINUNUK = "32.04.05.2004"  # Desa Cinunuk, Kec. Cileunyi, Kabupaten Bandung, Jawa Barat
@@ -197,9 +197,11 @@ def test_an_area_takes_its_own_villages_only_and_never_sanggahan(
     db_engine: Engine, out: Path
 ) -> None:
     file_usulan(db_engine, village_code=CINUNUK, name="Di Cinunuk", members=[])
-    file_usulan(db_engine, village_code=CIMEKAR, name="Di Cimekar", members=[])
-    file_usulan(db_engine, village_code=MARGAASIH, name="Di Margaasih", members=[])
-    file_usulan(db_engine, village_code=KOTA_BANDUNG, name="Di Kota Bandung", members=[])
+    file_usulan(db_engine, village_code=CIMEKAR, name="Di Cimekar", nik=fresh_nik(), members=[])
+    file_usulan(db_engine, village_code=MARGAASIH, name="Di Margaasih", nik=fresh_nik(), members=[])
+    file_usulan(
+        db_engine, village_code=KOTA_BANDUNG, name="Di Kota Bandung", nik=fresh_nik(), members=[]
+    )
     with Session(db_engine) as session, session.begin():
         create_request(session, new_sanggahan(village_code=CINUNUK), now=NOW)
 

@@ -107,7 +107,8 @@ def test_a_whole_usulan_over_the_api_then_its_status_from_another_chat(
     location = send(real_client, location={"lat": -6.93, "lon": 107.72})
     assert location[-1]["text"].startswith("Nomor HP")
     summary = send(real_client, text="0812 3456 7890")
-    assert summary[-1]["numbered"] is False and "3204********0001" in summary[-1]["text"]
+    assert summary[-1]["numbered"] is False and "Ya, kirim" in str(summary[-1]["choices"])
+    assert "3204********0001" in summary[0]["text"]  # the first section: Data diri
     done = text_of(send(real_client, text="ya"))
     ticket = next(word for word in done.split() if word.startswith("U-"))
 

@@ -40,6 +40,7 @@ from models.tables import (
 from staff.bnba import BNBA_COLUMNS
 from tests.images import tiny_png
 from tests.models.factories import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, PDF, new_sanggahan, new_usulan
+from tests.staff.regional import own_region_dir
 from webhook.app import create_app
 from webhook.staff import views
 from webhook.staff.routes import router as staff_router
@@ -304,6 +305,25 @@ def test_pages_need_a_session_and_forms_need_their_token(dash: Dashboard) -> Non
     assert dash.count(StatusChange) == changes
 
 
+def test_wrong_addresses_and_bad_input_get_pages_in_bahasa_indonesia(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    ticket = dash.file()
+    client = dash.login("sri")
+    token = csrf_of(client.get("/staff").text)
+    for path in ("/staff/tidak-ada", "/staff/musyawarah/bukan-angka"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and "text/html" in answer.headers["content-type"]
+        assert "Tidak ditemukan" in answer.text
+    too_long = client.post(
+        f"/staff/requests/{ticket}/move",
+        data={"csrf": token, "action": "agendakan", "note": "x" * 2001},
+    )
+    assert too_long.status_code == 400 and "Isian tidak sah" in too_long.text
+    assert dash.request(ticket).status == "diterima"
+    # The address printed at start-up, with its slash, still opens the dashboard.
+    assert client.get("/staff/", follow_redirects=False).headers["location"] == "/staff"
+
+
 def test_logout_ends_the_session_in_the_browser(dash: Dashboard) -> None:
     dash.staff("sri", "village_operator", [VILLAGE])
     client = dash.login("sri")
@@ -482,8 +502,10 @@ def test_every_route_from_the_wrong_area_is_refused_logged_and_changes_nothing(
 
 
 def test_the_queue_filters_and_shows_what_staff_need(
-    dash: Dashboard, monkeypatch: pytest.MonkeyPatch
+    make_dashboard: Callable[..., Dashboard], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # Kab. Bandung with time standards of its own (the national default has none).
+    dash = make_dashboard(workflows_dir=own_region_dir(tmp_path / "workflows"))
     dash.staff("sri", "village_operator", [VILLAGE])
     dash.staff("camat", "kecamatan", ["32.04.05"])
     old = datetime.now(UTC) - timedelta(days=30)
@@ -912,6 +934,36 @@ def test_minutes_must_be_a_pdf_or_photo_of_at_most_10_mb(dash: Dashboard) -> Non
     )
     assert later.status_code == 303
     assert client.get(f"{page}/minutes").headers["content-type"] == "image/png"
+
+
+def test_a_failure_on_the_server_is_a_page_and_keeps_nothing(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    client = dash.login("sri")
+    token = csrf_of(client.get("/staff/musyawarah").text)
+    planned = client.post(
+        "/staff/musyawarah",
+        data={
+            "csrf": token,
+            "village_code": VILLAGE,
+            "held_on": "2026-12-01T09:00",
+            "place": "Balai",
+        },
+        follow_redirects=False,
+    )
+    page = planned.headers["location"].split("?")[0]
+    # The disk refuses: where the minutes go is a file, not a folder.
+    dash.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (dash.settings.data_dir / "minutes").write_bytes(b"")
+    failed = client.post(
+        f"{page}/minutes",
+        data={"csrf": token},
+        files={"minutes": ("ba.pdf", PDF, "application/pdf")},
+    )
+    assert failed.status_code == 500 and "text/html" in failed.headers["content-type"]
+    assert "Terjadi kesalahan" in failed.text and "tidak disimpan" in failed.text
+    with Session(dash.engine) as session:
+        meeting = session.exec(select(Musyawarah)).one()
+        assert meeting.minutes_ref is None
 
 
 def test_the_export_page_gives_the_bnba_of_the_area(dash: Dashboard) -> None:

@@ -8,6 +8,7 @@ regions, file stores) are the container's (`bot.container`), shared with the cha
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
@@ -35,6 +37,8 @@ from webhook.staff.auth import SESSION_COOKIE, SESSION_LIFETIME, StaffAuth
 
 if TYPE_CHECKING:
     from bot.container import Container  # built by the app's lifespan, read from app.state
+
+log = logging.getLogger(__name__)
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
@@ -83,7 +87,8 @@ def not_found() -> PageError:
 class StaffRoute(APIRoute):
     """Ends the request's unit of work: committed when the route returned a response,
     rolled back when it raised. Turns `PageError` and `LoginRequired` (from routes or
-    dependencies) into pages."""
+    dependencies), invalid input and unexpected failures into pages in Bahasa Indonesia
+    (staff never see the API's JSON errors)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
@@ -100,19 +105,45 @@ class StaffRoute(APIRoute):
                     target += "?next=" + quote(missing.next_path, safe="/")
                 return RedirectResponse(target, status_code=303)
             except PageError as error:
-                return render(
-                    request,
-                    "error.html",
-                    status=error.status,
-                    title=error.title,
-                    message=error.message,
-                )
+                return error_page(request, error)
+            except RequestValidationError as invalid:
+                return error_page(request, _invalid_input(invalid))
+            except Exception:
+                # Not the query string: it can hold what staff searched for.
+                log.exception("dashboard: %s %s failed", request.method, request.url.path)
+                return error_page(request, _FAILED)
             finally:
                 work: UnitOfWork | None = getattr(request.state, _WORK, None)
                 if work is not None:
                     await run_in_threadpool(work.finish, succeeded=succeeded)
 
         return handler
+
+
+def error_page(request: Request, error: PageError) -> HTMLResponse:
+    return render(
+        request, "error.html", status=error.status, title=error.title, message=error.message
+    )
+
+
+_FAILED: Final = PageError(
+    500,
+    "Terjadi kesalahan",
+    "Maaf, ada gangguan di server dan perubahan Anda tidak disimpan. "
+    "Coba lagi sebentar lagi; jika terulang, hubungi admin.",
+)
+
+
+def _invalid_input(invalid: RequestValidationError) -> PageError:
+    """A malformed address is a page that does not exist; a malformed form, a kind word."""
+    if any(error.get("loc", ("",))[0] == "path" for error in invalid.errors()):
+        return not_found()
+    return PageError(
+        400,
+        "Isian tidak sah",
+        "Ada isian yang terlalu panjang atau tidak sah. Kembali, periksa isiannya, "
+        "lalu kirim lagi.",
+    )
 
 
 # -- the app's parts ------------------------------------------------------------------------

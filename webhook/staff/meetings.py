@@ -14,14 +14,14 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
+from conversations.timezones import zone_for_area
 from conversations.validators import dotted_code
 from models.staff import staff_areas
 from models.tables import INITIAL_STATUS, Musyawarah, MusyawarahItem, StaffAccount
 from models.tables import Request as Citizen
 from models.unit_of_work import UnitOfWork
-from staff.agenda_sheet import AgendaRow, export_agenda
+from staff.agenda_sheet import export_agenda
 from staff.bnba import BnbaSelection, ExportFormat
-from staff.digest import zone_for_area
 from staff.minutes import sniff_minutes_type
 from staff.musyawarah import (
     MeetingRefused,
@@ -34,7 +34,7 @@ from staff.musyawarah import (
     record_decision,
     remove_from_agenda,
 )
-from staff.review import AccessRefused, check_access, log_refusal
+from staff.review import AccessRefused
 from staff.workflow import TransitionRefused
 from webhook.staff import views
 from webhook.staff.deps import (
@@ -54,6 +54,7 @@ from webhook.staff.shared import (
     PRIVATE,
     XLSX_TYPE,
     bnba_download,
+    check_in_area,
     meetings_in,
     requests_by_tickets,
 )
@@ -82,22 +83,9 @@ def load_meeting(
 ) -> Musyawarah:
     """The meeting, if it is in the staff member's area; otherwise the 404 page (logged)."""
     meeting = session.get(Musyawarah, meeting_id)
-    if meeting is None:
-        log_refusal(
-            session,
-            staff_id=staff.id,
-            action=action,
-            target=_target(meeting_id),
-            at=at,
-            detail="not_found",
-        )
-        raise not_found()
-    try:
-        check_access(
-            session, staff, meeting.village_code, action=action, target=_target(meeting_id), at=at
-        )
-    except AccessRefused:
-        raise not_found() from None
+    village = meeting.village_code if meeting else None
+    check_in_area(session, staff, village, action=action, target=_target(meeting_id), at=at)
+    assert meeting is not None
     return meeting
 
 
@@ -643,18 +631,7 @@ def agenda_xlsx(
     zone = zone_for_area(meeting.village_code)
     labels = dict(DECISIONS)
     rows = [
-        AgendaRow(
-            number=line.number,
-            ticket=line.ticket,
-            kind=line.kind,
-            who=line.who,
-            dusun=line.dusun,
-            rt=line.rt,
-            rw=line.rw,
-            flags=", ".join(label for _flag, label, _warn in line.flags),
-            decision=labels.get(line.item.decision or "", ""),
-            note=line.item.note or "",
-        )
+        line.sheet_values(labels)
         for line in views.agenda_lines(agenda(session, meeting), board.workflows)
     ]
     data = export_agenda(

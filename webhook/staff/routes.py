@@ -15,20 +15,20 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from conversations.kinds import NAMES as KINDS
 from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
 from models.requests import members_of, status_history
 from models.staff import get_staff, log_access, staff_areas
-from models.tables import KINDS, StaffAccount, StaffChat
 from models.tables import Request as Citizen
+from models.tables import StaffAccount, StaffChat
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
 from staff.review import (
     AccessRefused,
     QueueFilters,
-    check_access,
     forward_many,
     log_refusal,
     move_request,
@@ -62,6 +62,7 @@ from webhook.staff.deps import (
 from webhook.staff.shared import (
     PRIVATE,
     bnba_download,
+    check_in_area,
     load_request,
     meetings_in,
     requests_by_tickets,
@@ -497,27 +498,15 @@ def attachment(
     """A request's photo, for staff whose area covers the request (never cached)."""
     found = get_attachment(session, ref[:64])
     citizen = session.get(Citizen, found.request_id) if found and found.request_id else None
-    if found is None or citizen is None:
-        log_refusal(
-            session,
-            staff_id=staff.id,
-            action="attachment",
-            target=f"attachment:{ref[:40]}",
-            at=now,
-            detail="not_found",
-        )
-        raise not_found()
-    try:
-        check_access(
-            session,
-            staff,
-            citizen.village_code,
-            action="attachment",
-            target=request_target(citizen),
-            at=now,
-        )
-    except AccessRefused:
-        raise not_found() from None
+    check_in_area(
+        session,
+        staff,
+        citizen.village_code if citizen else None,
+        action="attachment",
+        target=request_target(citizen) if citizen else f"attachment:{ref[:40]}",
+        at=now,
+    )
+    assert found is not None
     try:
         data = board.photos.get(found.ref)
     except BlobNotFound:
@@ -606,3 +595,12 @@ def export_area(
 
 
 router.include_router(meetings.router)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"])
+def unknown_page(request: Request, rest: str) -> Response:
+    """Any other address under /staff: the dashboard's own page, not the API's JSON."""
+    if request.method == "GET" and (not rest or rest.endswith("/")):
+        trimmed = rest.strip("/")  # "/staff/" and "/staff/export/" are meant without it
+        return RedirectResponse(f"/staff/{trimmed}" if trimmed else "/staff", status_code=303)
+    raise PageError(404, "Tidak ditemukan", "Halaman ini tidak ada di dasbor petugas.")

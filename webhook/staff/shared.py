@@ -15,12 +15,12 @@ from sqlmodel import Session, col, select
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
+from conversations.timezones import zone_for_area
 from conversations.validators import RegionIndex
 from models.requests import get_request_by_ticket
 from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
 from models.unit_of_work import UnitOfWork
 from staff.bnba import BnbaError, BnbaSelection, ExportFormat, export_bnba
-from staff.digest import zone_for_area
 from staff.review import AccessRefused, area_condition, check_access, log_refusal, request_target
 from webhook.staff import views
 from webhook.staff.deps import PageError, not_found
@@ -30,33 +30,38 @@ CSV_TYPE: Final = "text/csv; charset=utf-8"
 PRIVATE: Final = {"Cache-Control": "private, no-store"}
 
 
-def load_request(
-    session: Session, staff: StaffAccount, ticket: str, *, action: str, at: datetime
-) -> Request:
-    """The request, if the staff member's area covers it; otherwise the 404 page, with the
-    attempt logged (an unknown ticket too: guessing tickets shows in the log)."""
-    request = get_request_by_ticket(session, ticket)
-    if request is None:
+def check_in_area(
+    session: Session,
+    staff: StaffAccount,
+    village_code: str | None,
+    *,
+    action: str,
+    target: str,
+    at: datetime,
+) -> None:
+    """Go on only if something was found (`village_code`) in the staff member's area.
+    Otherwise the same 404 page either way, with the attempt logged: existence is not
+    told, and guessing tickets or addresses shows in the access log."""
+    if village_code is None:
         log_refusal(
-            session,
-            staff_id=staff.id,
-            action=action,
-            target=f"request:{ticket[:40]}",
-            at=at,
-            detail="not_found",
+            session, staff_id=staff.id, action=action, target=target, at=at, detail="not_found"
         )
         raise not_found()
     try:
-        check_access(
-            session,
-            staff,
-            request.village_code,
-            action=action,
-            target=request_target(request),
-            at=at,
-        )
+        check_access(session, staff, village_code, action=action, target=target, at=at)
     except AccessRefused:
         raise not_found() from None
+
+
+def load_request(
+    session: Session, staff: StaffAccount, ticket: str, *, action: str, at: datetime
+) -> Request:
+    """The request, if the staff member's area covers it; otherwise the 404 page."""
+    request = get_request_by_ticket(session, ticket)
+    target = request_target(request) if request else f"request:{ticket[:40]}"
+    village = request.village_code if request else None
+    check_in_area(session, staff, village, action=action, target=target, at=at)
+    assert request is not None
     return request
 
 

@@ -1,0 +1,61 @@
+"""Reading a photo the citizen sent: quality first, then (for a KTP) the text.
+
+`PhotoReader.read(data, subject)` returns a `Reading`: a problem code to explain, or, for a
+KTP, the answers read (not yet confirmed). The reader never logs what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from bot.photos.card import CARD_WIDTH
+from bot.photos.engines import OcrEngine
+from bot.photos.image import decode
+from bot.photos.ktp import TEXT_COLUMN, CardText, Prefill, fields_from_boxes, prefill
+from bot.photos.quality import Subject, check
+from conversations.validators import RegionIndex
+
+
+@dataclass(frozen=True)
+class Reading:
+    problem: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    text: CardText | None = None  # kept in memory for the benchmark; never stored or logged
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+class PhotoReader:
+    def __init__(
+        self,
+        engine: OcrEngine | Callable[[], OcrEngine],
+        regions: RegionIndex,
+    ) -> None:
+        self._engine = engine
+        self._regions = regions
+
+    def engine(self) -> OcrEngine:
+        if callable(self._engine) and not hasattr(self._engine, "read"):
+            self._engine = self._engine()
+        assert not callable(self._engine) or hasattr(self._engine, "read")
+        return self._engine  # type: ignore[return-value]
+
+    def read(self, data: bytes, subject: Subject, *, today: date) -> Reading:
+        image = decode(data)
+        if image is None:
+            return Reading("not_image")
+        checked = check(image, subject)
+        if checked.problem is not None:
+            return Reading(checked.problem)
+        if subject != "ktp" or checked.card is None:
+            return Reading()
+        # The photo and signature on the right hold nothing to read: leave them out.
+        text_column = np.ascontiguousarray(checked.card[:, : int(TEXT_COLUMN * CARD_WIDTH)])
+        boxes = self.engine().read(text_column)
+        text = fields_from_boxes(boxes, CARD_WIDTH)
+        found: Prefill = prefill(text, regions=self._regions, today=today)
+        return Reading(None, dict(found.values), text, dict(found.refused))

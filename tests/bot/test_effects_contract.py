@@ -1,0 +1,205 @@
+"""One contract for every implementation of `conversations.effects.Effects`.
+
+The same cases run against the flow tests' in-memory register (tests/conversations/
+transcript.py) and the real runner (bot/effects.py) on SQLite and PostgreSQL, so what the
+flow tests rely on is what the service does. A refusal the fake never gave is how the
+two-chats-one-NIK bug hid (issue 8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.effects import EffectContext, EffectRunner
+from conversations.effects import (
+    AlreadyFiled,
+    ConsentWithdrawn,
+    EffectRequest,
+    Effects,
+    Filed,
+    FileRequest,
+    FileUsulan,
+    FindOpenUsulan,
+    ListMyRequests,
+    LookupStatus,
+    Member,
+    MyRequests,
+    NeedNik,
+    NikMismatch,
+    NoOpenUsulan,
+    NotFound,
+    OthersOpenUsulan,
+    OwnOpenUsulan,
+    OwnRequest,
+    RateLimited,
+    Submission,
+    Verified,
+    WithdrawConsent,
+)
+from conversations.validators import default_regions
+from staff.workflow import Workflows
+from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, FakeRegister
+
+R = TypeVar("R")
+CINUNUK = "32.04.05.2004"
+FAILURES_PER_HOUR = 5
+
+
+@dataclass
+class Register:
+    """Carries out an effect for one chat, each in a transaction of its own."""
+
+    carry_out: Callable[[str, EffectRequest[object]], object]
+
+    def ask(self, chat: str, request: EffectRequest[R]) -> R:
+        return self.carry_out(chat, request)  # type: ignore[return-value]
+
+
+def _fake() -> Register:
+    fake = FakeRegister(failures_per_hour=FAILURES_PER_HOUR)
+    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)))
+
+
+def _real(engine: Engine) -> Register:
+    regions = default_regions()
+    runner = EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=FAILURES_PER_HOUR)
+    clock = [datetime(2026, 11, 23, 2, 0, tzinfo=UTC)]
+
+    def carry_out(chat: str, request: EffectRequest[object]) -> object:
+        clock[0] += timedelta(seconds=10)
+        with Session(engine) as session, session.begin():
+            effects: Effects = runner.for_chat(EffectContext(session, "test", chat, clock[0]))
+            return request.carry_out(effects)
+
+    return Register(carry_out)
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgresql"])
+def register(request: pytest.FixtureRequest) -> Register:
+    if request.param == "fake":
+        return _fake()
+    return _real(request.getfixturevalue(f"{request.param}_engine"))
+
+
+def submission(kind: str = "usulan", nik: str = NIK_MAN, **fields: object) -> Submission:
+    values: dict[str, object] = {
+        "kind": kind,
+        "subtype": "self" if kind == "usulan" else "recipient_not_eligible",
+        "village_code": CINUNUK,
+        "nik": nik,
+        "kk": KK if kind == "usulan" else None,
+        "name": "Budi Santoso",
+        "answers": {"rt": "003"},
+        "flags": ("house_photo_missing",),
+        "consent_version": "2026-11-v1",
+        "consent_given_at": datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+        "language": "id",
+    }
+    values.update(fields)
+    return Submission(**values)  # type: ignore[arg-type]
+
+
+def file_usulan(register: Register, chat: str, nik: str = NIK_MAN, **fields: object) -> Filed:
+    filed = register.ask(chat, FileUsulan(submission(nik=nik, **fields)))
+    assert isinstance(filed, Filed), filed
+    return filed
+
+
+def test_an_open_usulan_is_named_only_to_the_chat_that_filed_it(register: Register) -> None:
+    assert register.ask("chat-a", FindOpenUsulan(NIK_MAN)) == NoOpenUsulan()
+    filed = file_usulan(register, "chat-a")
+    assert filed.ticket.startswith("U") and len(filed.ticket) == 7
+    assert filed.status == "diterima" and filed.flags == ("house_photo_missing",)
+    assert register.ask("chat-a", FindOpenUsulan(NIK_MAN)) == OwnOpenUsulan(filed.ticket)
+    assert register.ask("chat-b", FindOpenUsulan(NIK_MAN)) == OthersOpenUsulan()
+    assert register.ask("chat-b", FindOpenUsulan(NIK_WOMAN)) == NoOpenUsulan()
+
+
+def test_a_second_open_usulan_for_one_nik_is_refused_from_any_chat_and_nothing_stored(
+    register: Register,
+) -> None:
+    file_usulan(register, "chat-a")
+    assert register.ask("chat-b", FileUsulan(submission())) == AlreadyFiled()
+    assert register.ask("chat-a", FileUsulan(submission())) == AlreadyFiled()
+    assert register.ask("chat-b", ListMyRequests()) == MyRequests(())
+    assert len(register.ask("chat-a", ListMyRequests()).requests) == 1
+    assert isinstance(register.ask("chat-b", FileUsulan(submission(nik=NIK_WOMAN))), Filed)
+
+
+def test_someone_already_in_another_open_household_is_flagged(register: Register) -> None:
+    file_usulan(register, "chat-a", members=(Member(NIK_WOMAN, "Sri Wahyuni", "istri_suami"),))
+    second = file_usulan(register, "chat-b", nik=NIK_WOMAN)
+    assert "member_in_other_request" in second.flags
+    third = file_usulan(register, "chat-c", nik=NIK_CHILD)
+    assert "member_in_other_request" not in third.flags
+
+
+def test_a_sanggahan_is_filed_however_many_a_person_has(register: Register) -> None:
+    file_usulan(register, "chat-a")
+    for _ in range(2):
+        filed = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
+        assert filed.ticket.startswith("S") and filed.status == "diterima"
+
+
+def test_my_requests_are_this_chats_only_with_their_village_and_history(
+    register: Register,
+) -> None:
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
+    file_usulan(register, "chat-b", nik=NIK_WOMAN)
+
+    mine = register.ask("chat-a", ListMyRequests()).requests
+    assert sorted((r.ticket, r.kind) for r in mine) == sorted(
+        [(usulan.ticket, "usulan"), (sanggahan.ticket, "sanggahan")]
+    )
+    for view in mine:
+        assert view.status == "diterima"
+        assert view.village == "Cinunuk, Kec. Cileunyi, Kabupaten Bandung"
+        assert [step.status for step in view.history] == ["diterima"]
+    assert register.ask("chat-c", ListMyRequests()) == MyRequests(())
+
+
+def test_a_ticket_shows_everything_to_its_chat_and_only_the_status_to_the_nik_holder(
+    register: Register,
+) -> None:
+    filed = file_usulan(register, "chat-a")
+    assert register.ask("chat-a", LookupStatus("U7KQ4M9")) == NotFound()
+
+    own = register.ask("chat-a", LookupStatus(filed.ticket))
+    assert isinstance(own, OwnRequest)
+    assert own.request.ticket == filed.ticket and own.request.village.startswith("Cinunuk")
+    assert [step.status for step in own.request.history] == ["diterima"]
+
+    assert register.ask("chat-b", LookupStatus(filed.ticket)) == NeedNik()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
+    verified = register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN))
+    assert isinstance(verified, Verified)
+    public = verified.request
+    assert (public.ticket, public.kind, public.status) == (filed.ticket, "usulan", "diterima")
+
+
+def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(
+    register: Register,
+) -> None:
+    filed = file_usulan(register, "chat-a")
+    for _ in range(FAILURES_PER_HOUR - 1):
+        assert register.ask("chat-b", LookupStatus("U7KQ4M9")) == NotFound()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN)) == RateLimited(60)
+    assert isinstance(register.ask("chat-a", LookupStatus(filed.ticket)), OwnRequest)
+
+
+def test_withdrawing_consent_counts_this_chats_requests_once(register: Register) -> None:
+    file_usulan(register, "chat-a")
+    register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
+    file_usulan(register, "chat-b", nik=NIK_WOMAN)
+    assert register.ask("chat-a", WithdrawConsent()) == ConsentWithdrawn(2)
+    assert register.ask("chat-a", WithdrawConsent()) == ConsentWithdrawn(0)
+    assert register.ask("chat-c", WithdrawConsent()) == ConsentWithdrawn(0)

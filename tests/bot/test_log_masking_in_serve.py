@@ -1,0 +1,119 @@
+"""`dtsen-bot serve` in a process of its own: a database error while an usulan is filed
+is logged with its traceback, and neither the NIK, the KK nor a name appears in clear."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from tests.conversations.transcript import KK, NIK_MAN, USULAN_TYPED
+from tests.images import tiny_png
+
+REFUSE_SQLITE = (
+    "CREATE TRIGGER refuse_request BEFORE INSERT ON request "
+    "BEGIN SELECT RAISE(ABORT, 'disk is full'); END"
+)
+# PostgreSQL's error names the row's NIK, as a real constraint error would (Key (nik)=...).
+REFUSE_POSTGRES = (
+    "CREATE FUNCTION refuse_request() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'cannot file %%', NEW.nik; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER refuse_request BEFORE INSERT ON request "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_request()",
+)
+UNDO_POSTGRES = (
+    "DROP TRIGGER IF EXISTS refuse_request ON request",
+    "DROP FUNCTION IF EXISTS refuse_request()",
+)
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def refusing_database(db_engine: Engine) -> Iterator[Engine]:
+    yield db_engine
+    if db_engine.dialect.name == "postgresql":
+        with db_engine.begin() as conn:
+            for statement in UNDO_POSTGRES:
+                conn.exec_driver_sql(statement)
+
+
+def test_a_database_error_during_submit_is_logged_without_personal_data(
+    refusing_database: Engine, tmp_path: Path, free_tcp_port: int
+) -> None:
+    engine = refusing_database
+    log_path = tmp_path / "serve.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "TWILIO"))},
+        "DATABASE_URL": _url(engine),
+        "DATA_DIR": str(tmp_path / "var"),
+        "REDIS_URL": "",
+        "PUBLIC_BASE_URL": "",
+        "WORKER_IN_SERVE": "false",
+    }
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dtsen-bot"), "serve", "--port", str(free_tcp_port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{free_tcp_port}"
+        with httpx.Client(base_url=base, timeout=30) as client:
+            _wait_until_up(client, server)
+
+            def send(**fields: object) -> httpx.Response:
+                return client.post("/api/simulator/messages", json={"user": "demo", **fields})
+
+            for said, _expected in USULAN_TYPED:
+                assert send(text=said).status_code == 200
+            photo = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
+            send(photo=photo)
+            send(photo=photo)
+            send(location={"lat": -6.93, "lon": 107.72})
+            assert "Ringkasan" in send(text="0812 3456 7890").text
+
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    for statement in REFUSE_POSTGRES:
+                        conn.exec_driver_sql(statement)
+                else:
+                    conn.exec_driver_sql(REFUSE_SQLITE)
+            assert send(text="ya").status_code == 500
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+
+    logged = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" in logged  # the error was logged, with its traceback
+    for secret in (NIK_MAN, KK, "Budi Santoso", "Jl. Melati"):
+        assert secret not in logged, secret
+    if engine.dialect.name == "postgresql":
+        assert f"cannot file {NIK_MAN[:4]}********{NIK_MAN[-4:]}" in logged
+
+
+def _wait_until_up(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError("serve exited before it answered")
+        try:
+            if client.get("/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("serve did not answer /healthz within a minute")
