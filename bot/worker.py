@@ -38,7 +38,7 @@ from sqlmodel import Session
 from bot.channels.notify import Notification, Notifier, Path
 from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
-from conversations.catalogue import Language
+from conversations.languages import as_language
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
 from staff.outbox import REPLY, claim, mark_failed, mark_sent, release, reply_from_json
@@ -202,8 +202,7 @@ class Worker:
 def _notification(row: OutboxNotification) -> Notification:
     if row.kind == REPLY:
         reply = reply_from_json({"text": row.text, **(row.reply or {})})
-        language: Language = "en" if row.language == "en" else "id"
-        return Notification(row.kind, row.text, reply=reply, language=language)
+        return Notification(row.kind, row.text, reply=reply, language=as_language(row.language))
     return Notification(row.kind, row.text, dict(row.variables))
 
 

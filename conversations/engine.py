@@ -40,6 +40,7 @@ from conversations.flow import (
     Step,
     positions,
 )
+from conversations.languages import language_named, next_language
 from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
 from conversations.types import Choice, Incoming, Reply
@@ -49,6 +50,7 @@ from conversations.words import (
     Command,
     canonical,
     command_of,
+    command_words,
     is_dont_know,
     normalize,
 )
@@ -202,13 +204,11 @@ class _Run:
 
     def on_command(self, command: Command) -> bool:
         """Handle a word that works anywhere; False lets the current question have it."""
-        if command in ("lang_id", "lang_en"):
-            self.state.language = "id" if command == "lang_id" else "en"
-            self.say("language.switched")
-            self.repeat_question()
-            return True
-        if command == "lang_pick":
-            self.state.language = "en" if self.state.language == "id" else "id"
+        if command in ("language", "lang_pick"):
+            named = language_named(command_words(self.incoming.text))
+            if command == "lang_pick" or named is None:
+                named = next_language(self.state.language)
+            self.state.language = named
             self.say("language.switched")
             self.repeat_question()
             return True

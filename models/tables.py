@@ -149,7 +149,8 @@ class ProcessedMessage(SQLModel, table=True):
     the same way and applied once. `state` can hold personal data: purge old rows."""
 
     __tablename__ = "processed_message"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    # The sender is part of the key (see `models.dedup`; migration 0007).
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
@@ -358,7 +359,7 @@ class OutboxNotification(SQLModel, table=True):
     each with its own delivery state (see `staff.outbox`). A reply is written in the
     transaction of the message it answers, a notification in that of the change it tells
     about: none is lost (it is stored first) or sent twice (it is claimed). The table keeps
-    its first name; it has held replies too since migration 0007."""
+    its first name; it has held replies too since migration 0008."""
 
     __tablename__ = "outbox_notification"
     __table_args__ = (

@@ -253,7 +253,7 @@ def add_to_agenda(
             )
             if to_deliberation is None:
                 stage = workflow.stage(request.status) if _known(workflow, request.status) else None
-                shown = stage.label.id if stage else request.status
+                shown = stage.label.get() if stage else request.status
                 raise _refuse(
                     session,
                     staff,

@@ -148,7 +148,7 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     deliberation = {s.id for s in workflow.stages if s.kind == "deliberation"}
     assert load(db_engine, fresh).status in deliberation  # moved there by being added
     assert (
-        workflow.stage(load(db_engine, fresh).status).citizen.id
+        workflow.stage(load(db_engine, fresh).status).citizen.get()
         in outbox(db_engine, fresh)[-1].text
     )
     decide(
@@ -191,9 +191,12 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     assert set(by_chat) == {"111", "222", "whatsapp:+628120000333"}
     assert all(len(texts) == 2 for texts in by_chat.values())  # to the agenda, then the decision
     verified = next(s for s in workflow.stages if s.id == load(db_engine, fresh).status)
-    assert verified.citizen.id in by_chat["111"][-1] and verified.citizen.id in by_chat["222"][-1]
+    assert (
+        verified.citizen.get() in by_chat["111"][-1]
+        and verified.citizen.get() in by_chat["222"][-1]
+    )
     last_en = by_chat["whatsapp:+628120000333"][-1]
-    assert workflow.stage(rejected.status).citizen.en in last_en
+    assert workflow.stage(rejected.status).citizen.get("en") in last_en
     assert "Reason: Penerima masih tinggal di alamat itu" in last_en
     assert catalogue("en").text("notify.can_do.sanggahan") in last_en
     assert format_ticket(rejected.ticket) in last_en

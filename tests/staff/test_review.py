@@ -187,7 +187,7 @@ def test_each_workflow_returns_a_request_to_the_village_and_says_so(
     assert stage.kind == "deliberation" and stage.level == "village"
     message = outbox(db_engine, request_id)[-1].text
     assert catalogue("id").text("notify.returned") in message
-    assert stage.citizen.id in message
+    assert stage.citizen.get() in message
     # Back at the village, the meeting can decide again and the request goes on.
     again = act(db_engine, request_id, "layak", team["village_head"])
     assert workflow.stage(again.status).kind == "verification"

@@ -338,7 +338,7 @@ def bulk(
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
         workflow = board.workflows.for_village(request_row.village_code)
-        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.id))
+        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.get()))
     refused = [
         (views.ticket_text(ticket), views.reason_text(reason))
         for ticket, reason, _message in report.refused
@@ -382,7 +382,7 @@ def _detail(
             target = workflow.stage(transition.target)
             if withdrawn and not target.terminal:
                 continue
-            actions.append((transition, target.label.id))
+            actions.append((transition, target.label.get()))
     photos = [
         (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
         for a in attachments_of(session, citizen.id)
@@ -402,7 +402,7 @@ def _detail(
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
-        stage=stage.label.id if stage else citizen.status,
+        stage=stage.label.get() if stage else citizen.status,
         timing=views.timing(workflow, stage, entered, today),
         flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
         answers=views.answer_list(

@@ -208,7 +208,7 @@ def stage_of(workflows: Workflows, request: Request) -> Stage | None:
 
 def stage_label(workflows: Workflows, request: Request) -> str:
     stage = stage_of(workflows, request)
-    return stage.label.id if stage else request.status
+    return stage.label.get() if stage else request.status
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def queue_rows(
                 who=who(request),
                 village=village_label(regions, request.village_code),
                 place=place_text(request),
-                status=stage.label.id if stage else request.status,
+                status=stage.label.get() if stage else request.status,
                 timing=timing(workflow, stage, entered.get(request.id, request.updated_at), today),
                 flags=[(f, flag_label(f), f in WARNING_FLAGS) for f in request.flags or ()],
             )
@@ -297,7 +297,7 @@ def bulk_actions(
     for request in requests:
         workflow = workflows.for_village(request.village_code)
         for transition in workflow.actions(request.status, role):
-            found.setdefault(transition.action, transition.label.id)
+            found.setdefault(transition.action, transition.label.get())
     return sorted(found.items(), key=lambda item: item[1])
 
 
@@ -312,7 +312,7 @@ def status_options(workflows: Workflows, areas: Sequence[str]) -> list[tuple[str
     found: dict[str, str] = {}
     for workflow in chosen:
         for stage in workflow.stages:
-            found.setdefault(stage.id, stage.label.id)
+            found.setdefault(stage.id, stage.label.get())
     return list(found.items())
 
 
@@ -510,7 +510,7 @@ def timeline(
         if stage_id is None:
             return "(dikirim)"
         try:
-            return workflow.stage(stage_id).label.id
+            return workflow.stage(stage_id).label.get()
         except TransitionRefused:
             return stage_id
 
