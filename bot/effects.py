@@ -90,7 +90,7 @@ class EffectRunner:
             citizen = self._workflows.for_village(village_code).stage(status).citizen
         except TransitionRefused:
             return None  # a status from an older workflow version: shown by its code
-        return {"id": citizen.id, "en": citizen.en}
+        return citizen.texts()
 
     def village_label(self, village_code: str) -> str:
         village = self._regions.village(village_code)

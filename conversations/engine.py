@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conversations import render
+from conversations import render, tickets
 from conversations.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from conversations.choices import (
     DONE,
@@ -40,6 +40,7 @@ from conversations.flow import (
     Step,
     positions,
 )
+from conversations.languages import language_named, next_language
 from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
 from conversations.types import Choice, Incoming, Reply
@@ -49,6 +50,7 @@ from conversations.words import (
     Command,
     canonical,
     command_of,
+    command_words,
     is_dont_know,
     normalize,
 )
@@ -202,13 +204,11 @@ class _Run:
 
     def on_command(self, command: Command) -> bool:
         """Handle a word that works anywhere; False lets the current question have it."""
-        if command in ("lang_id", "lang_en"):
-            self.state.language = "id" if command == "lang_id" else "en"
-            self.say("language.switched")
-            self.repeat_question()
-            return True
-        if command == "lang_pick":
-            self.state.language = "en" if self.state.language == "id" else "id"
+        if command in ("language", "lang_pick"):
+            named = language_named(command_words(self.incoming.text))
+            if command == "lang_pick" or named is None:
+                named = next_language(self.state.language)
+            self.state.language = named
             self.say("language.switched")
             self.repeat_question()
             return True
@@ -419,7 +419,7 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and _looks_like_ticket(text):
+        if picked is None and not paused and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return
@@ -1036,16 +1036,3 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
-
-
-def _looks_like_ticket(text: str) -> bool:
-    """A code typed at the menu, even mistyped (0 for O) or without its U-/S- letter."""
-    from conversations.validators import normalize_ticket
-
-    if len(text.strip()) > 12:
-        return False
-    code = normalize_ticket(text)
-    has_digit = any(c.isdigit() for c in code)
-    if len(code) == 7 and code[0] in "US":
-        return has_digit or "-" in text  # "U-ABCDEG" has no digit; "Sumbang" is a word
-    return len(code) == 6 and has_digit and any(c.isalpha() for c in code)

@@ -24,11 +24,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-KINDS: Final = ("usulan", "sanggahan")
-SUBTYPES: Final[dict[str, tuple[str, ...]]] = {
-    "usulan": ("self", "family", "other_household"),
-    "sanggahan": ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
-}
+# Request kinds and their subtypes: conversations/kinds.py.
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
@@ -153,7 +149,8 @@ class ProcessedMessage(SQLModel, table=True):
     the same way and applied once. `state` can hold personal data: purge old rows."""
 
     __tablename__ = "processed_message"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    # The sender is part of the key (see `models.dedup`; migration 0007).
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)

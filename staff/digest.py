@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, and_, case, func, not_, or_
 from sqlalchemy import cast as sql_cast
@@ -51,6 +50,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from conversations.flows.common import cutoff_date
+from conversations.kinds import NAMES as KIND_NAMES
+from conversations.languages import Label
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, default_regions
 from models.tables import (
     Musyawarah,
@@ -59,11 +61,11 @@ from models.tables import (
 )
 from staff.access import EVERYWHERE
 from staff.review import area_condition, is_area_code
-from staff.workflow import Label, Workflow, Workflows
+from staff.workflow import Workflow, Workflows
 
 Level = Literal["village", "kecamatan", "kabupaten", "province", "all"]
 
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+LOCAL_ZONE: Final = NATIONAL
 OVERDUE_SHOWN: Final = 5  # overdue requests listed by name (village); more areas: 2x
 GROUPS_SHOWN: Final = 8  # dusun or desa lines in the "new" part
 DEFAULT_SINCE: Final = timedelta(days=1)
@@ -71,19 +73,7 @@ DEFAULT_SINCE: Final = timedelta(days=1)
 # beats OR-ing their prefixes (desa codes go into one IN list, served by the index).
 SCAN_ALL_ABOVE: Final = 50
 
-_WITA: Final = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
-_WIT: Final = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
 _LEVELS: Final[dict[int, Level]] = {0: "province", 1: "kabupaten", 2: "kecamatan", 3: "village"}
-
-
-def zone_for_area(area: str) -> ZoneInfo:
-    """WIB, WITA or WIT, from the province part of an area code ("52.72" -> WITA)."""
-    province = area[:2]
-    if province in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if province in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    return LOCAL_ZONE
 
 
 def level_of(area: str) -> Level:
@@ -96,12 +86,14 @@ def level_of(area: str) -> Level:
 @dataclass(frozen=True)
 class GroupCount:
     name: str
-    usulan: int = 0
-    sanggahan: int = 0
+    by_kind: Mapping[str, int] = field(default_factory=dict)  # request kind -> new ones
+
+    def count(self, kind: str) -> int:
+        return self.by_kind.get(kind, 0)
 
     @property
     def total(self) -> int:
-        return self.usulan + self.sanggahan
+        return sum(self.by_kind.values())
 
 
 @dataclass(frozen=True)
@@ -529,17 +521,13 @@ def _assemble(
     village_names: Callable[[str], str],
 ) -> Digest:
     level = level_of(area)
-    by_kind: dict[str, int] = {"usulan": 0, "sanggahan": 0}
-    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"usulan": 0, "sanggahan": 0})
+    by_kind: dict[str, int] = dict.fromkeys(KIND_NAMES, 0)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_NAMES, 0))
     for (key, kind), count in new.items():
         by_kind[kind] = by_kind.get(kind, 0) + count
         groups[key][kind] = groups[key].get(kind, 0) + count
     named = [
-        GroupCount(
-            name=_group_name(regions, key, level),
-            usulan=counts.get("usulan", 0),
-            sanggahan=counts.get("sanggahan", 0),
-        )
+        GroupCount(name=_group_name(regions, key, level), by_kind=counts)
         for key, counts in groups.items()
     ]
     named.sort(key=lambda g: (-g.total, g.name.casefold()))

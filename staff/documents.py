@@ -20,12 +20,13 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
+from conversations.languages import Label
 from models.tables import RequestDocument, StaffAccount, TransitionDocument
-from staff.workflow import Label, Workflow
+from staff.workflow import Workflow
 
 # Recorded by the penetapan page for every region, not declared per file.
 PENETAPAN: Final = "penetapan"
-PENETAPAN_LABEL: Final = Label(id="Penetapan Menteri Sosial", en="The Minister's penetapan")
+PENETAPAN_LABEL: Final = Label({"id": "Penetapan Menteri Sosial", "en": "The Minister's penetapan"})
 PENETAPAN_SOURCE: Final = "002 Pasal 12 ayat (1) dan (3)"
 
 
@@ -97,7 +98,7 @@ def document_label(workflow: Workflow, kind: str) -> Label:
     try:
         return workflow.document(kind).label
     except KeyError:
-        return Label(id=kind, en=kind)
+        return Label({"id": kind})
 
 
 @dataclass(frozen=True)

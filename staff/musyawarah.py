@@ -38,6 +38,7 @@ from typing import Any, Final, cast
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations.tickets import format_ticket
 from models.staff import log_access
 from models.tables import (
     Musyawarah,
@@ -46,7 +47,6 @@ from models.tables import (
     StaffAccount,
     TransitionDocument,
 )
-from models.tickets import format_ticket
 from staff.documents import record_document
 from staff.review import check_access, log_refusal, move_request, request_target
 from staff.workflow import Role, TransitionRefused, Workflow, Workflows
@@ -82,7 +82,7 @@ def participants(meeting: Musyawarah) -> list[Participant]:
 
 def role_label(workflow: Workflow, role: str) -> str:
     known = workflow.participant_role(role)
-    return known.label.id if known else OTHER_LABEL
+    return known.label.get() if known else OTHER_LABEL
 
 
 def missing_roles(workflow: Workflow, present: Iterable[Participant]) -> list[str]:
@@ -324,7 +324,7 @@ def add_to_agenda(
             )
             if to_deliberation is None:
                 stage = workflow.stage(request.status) if _known(workflow, request.status) else None
-                shown = stage.label.id if stage else request.status
+                shown = stage.label.get() if stage else request.status
                 raise _refuse(
                     session,
                     staff,

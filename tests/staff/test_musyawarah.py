@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.worker import Worker
 from conversations.catalogue import catalogue
+from conversations.tickets import format_ticket
 from models.staff import refused_attempts
 from models.tables import (
     Musyawarah,
@@ -21,7 +22,6 @@ from models.tables import (
     StaffAccount,
     TransitionDocument,
 )
-from models.tickets import format_ticket
 from staff import musyawarah
 from staff.documents import documents_of
 from staff.minutes import MinutesRejected, MinutesStore
@@ -112,7 +112,7 @@ def everyone(workflows: Workflows, village: str) -> list[musyawarah.Participant]
     """One person for each role the region lists, and someone else."""
     workflow = workflows.for_village(village)
     people = [
-        musyawarah.Participant(f"Bapak/Ibu {role.label.id}", role.id)
+        musyawarah.Participant(f"Bapak/Ibu {role.label.get()}", role.id)
         for role in workflow.meeting.participant_roles
     ]
     return [*people, musyawarah.Participant("Ketua RT 03")]
@@ -169,7 +169,7 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     deliberation = {s.id for s in workflow.stages if s.kind == "deliberation"}
     assert load(db_engine, fresh).status in deliberation  # moved there by being added
     assert (
-        workflow.stage(load(db_engine, fresh).status).citizen.id
+        workflow.stage(load(db_engine, fresh).status).citizen.get()
         in outbox(db_engine, fresh)[-1].text
     )
     decide(
@@ -222,9 +222,12 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     assert set(by_chat) == {"111", "222", "whatsapp:+628120000333"}
     assert all(len(texts) == 2 for texts in by_chat.values())  # to the agenda, then the decision
     verified = next(s for s in workflow.stages if s.id == load(db_engine, fresh).status)
-    assert verified.citizen.id in by_chat["111"][-1] and verified.citizen.id in by_chat["222"][-1]
+    assert (
+        verified.citizen.get() in by_chat["111"][-1]
+        and verified.citizen.get() in by_chat["222"][-1]
+    )
     last_en = by_chat["whatsapp:+628120000333"][-1]
-    assert workflow.stage(rejected.status).citizen.en in last_en
+    assert workflow.stage(rejected.status).citizen.get("en") in last_en
     assert "Reason: Penerima masih tinggal di alamat itu" in last_en
     assert catalogue("en").text("notify.can_do.sanggahan") in last_en
     assert format_ticket(rejected.ticket) in last_en

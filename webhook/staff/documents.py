@@ -73,7 +73,7 @@ def record_from_form(
     one set of fields; the shipped workflows need at most one document per move)."""
     if not kinds:
         return []
-    label = ", ".join(document_label(workflow, kind).id for kind in kinds)
+    label = ", ".join(document_label(workflow, kind).get() for kind in kinds)
     if not form.number.strip():
         raise DocumentFormProblem(f"Isi nomor {label}.")
     try:

@@ -15,13 +15,14 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from conversations.kinds import NAMES as KINDS
 from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
 from models.requests import members_of, status_history
 from models.staff import get_staff, log_access, staff_areas
-from models.tables import KINDS, StaffAccount, StaffChat
 from models.tables import Request as Citizen
+from models.tables import StaffAccount, StaffChat
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
@@ -371,7 +372,7 @@ def bulk(
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
         workflow = board.workflows.for_village(request_row.village_code)
-        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.id))
+        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.get()))
     refused = [
         (views.ticket_text(ticket), views.reason_text(reason))
         for ticket, reason, _message in report.refused
@@ -415,7 +416,7 @@ def _detail(
             target = workflow.stage(transition.target)
             if withdrawn and not target.terminal:
                 continue
-            actions.append((transition, target.label.id))
+            actions.append((transition, target.label.get()))
     photos = [
         (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
         for a in attachments_of(session, citizen.id)
@@ -435,7 +436,7 @@ def _detail(
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
-        stage=stage.label.id if stage else citizen.status,
+        stage=stage.label.get() if stage else citizen.status,
         timing=views.timing(workflow, stage, entered, today),
         flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
         answers=views.answer_list(
@@ -448,7 +449,7 @@ def _detail(
         access=views.access_history(session, request_target(citizen)),
         actions=actions,
         document_labels={
-            t.action: ", ".join(document_label(workflow, kind).id for kind in t.documents)
+            t.action: ", ".join(document_label(workflow, kind).get() for kind in t.documents)
             for t, _destination in actions
         },
         reveal=reveal,

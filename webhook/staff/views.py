@@ -11,14 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
+from conversations.kinds import KINDS
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
 from models.tables import (
     AccessLog,
@@ -28,15 +30,14 @@ from models.tables import (
     StaffAccount,
     StatusChange,
 )
-from models.tickets import normalise_ticket
 from staff.access import EVERYWHERE
 from staff.documents import ShownDocument, by_change, document_label, documents_of
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+LOCAL_ZONE: Final = NATIONAL
 PAGE_SIZE: Final = 50
 
-KIND_LABELS: Final = {"usulan": "Usulan", "sanggahan": "Sanggahan"}
+KIND_LABELS: Final = {kind.name: kind.staff_label for kind in KINDS}
 ROLE_LABELS: Final = {
     "village_operator": "Operator desa/kelurahan",
     "village_head": "Kepala desa/lurah",
@@ -129,8 +130,7 @@ _SEXES: Final = {"L": "Laki-laki", "P": "Perempuan"}
 
 
 def ticket_text(ticket: str) -> str:
-    normalised = normalise_ticket(ticket)
-    return f"{normalised[0]}-{normalised[1:]}" if normalised else ticket
+    return tickets.shown(ticket)
 
 
 def flag_label(flag: str) -> str:
@@ -209,7 +209,7 @@ def stage_of(workflows: Workflows, request: Request) -> Stage | None:
 
 def stage_label(workflows: Workflows, request: Request) -> str:
     stage = stage_of(workflows, request)
-    return stage.label.id if stage else request.status
+    return stage.label.get() if stage else request.status
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def queue_rows(
                 who=who(request),
                 village=village_label(regions, request.village_code),
                 place=place_text(request),
-                status=stage.label.id if stage else request.status,
+                status=stage.label.get() if stage else request.status,
                 timing=timing(workflow, stage, entered.get(request.id, request.updated_at), today),
                 flags=[(f, flag_label(f), f in WARNING_FLAGS) for f in request.flags or ()],
             )
@@ -298,7 +298,7 @@ def bulk_actions(
     for request in requests:
         workflow = workflows.for_village(request.village_code)
         for transition in workflow.actions(request.status, role):
-            found.setdefault(transition.action, transition.label.id)
+            found.setdefault(transition.action, transition.label.get())
     return sorted(found.items(), key=lambda item: item[1])
 
 
@@ -313,7 +313,7 @@ def status_options(workflows: Workflows, areas: Sequence[str]) -> list[tuple[str
     found: dict[str, str] = {}
     for workflow in chosen:
         for stage in workflow.stages:
-            found.setdefault(stage.id, stage.label.id)
+            found.setdefault(stage.id, stage.label.get())
     return list(found.items())
 
 
@@ -514,7 +514,7 @@ def timeline(
         if stage_id is None:
             return "(dikirim)"
         try:
-            return workflow.stage(stage_id).label.id
+            return workflow.stage(stage_id).label.get()
         except TransitionRefused:
             return stage_id
 
@@ -533,7 +533,7 @@ def timeline(
 
 def document_text(workflow: Workflow, document: ShownDocument) -> str:
     """ "SK Wali Kota No. 400/12/2026, 3 Maret 2026" for a timeline."""
-    label = document_label(workflow, document.kind).id
+    label = document_label(workflow, document.kind).get()
     text = f"{label} No. {document.number}, {local_day(document.issued_on)}"
     return text + ("" if document.file_ref else " (berkas belum diunggah)")
 
