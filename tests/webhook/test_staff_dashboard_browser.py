@@ -59,10 +59,11 @@ KK_OTHER = "3204050101200004"
 SECOND_USULAN = [
     (
         {NIK_MAN: NIK_OTHER, NIK_WOMAN: NIK_OTHER_WIFE, KK: KK_OTHER}.get(said, said)
+        .replace(NIK_WOMAN, NIK_OTHER_WIFE)
         .replace("budi santoso", "ahmad fauzi")
         .replace("Sri Wahyuni", "Dewi Lestari")
         .replace("Rina", "Putri"),
-        expected,
+        expected.replace("Sri Wahyuni", "Dewi Lestari").replace("Rina", "Putri"),
     )
     for said, expected in USULAN_TYPED
 ]
