@@ -421,7 +421,10 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and tickets.typed_at_the_menu(text):
+        # A ticket typed at the menu is looked up, unless that would drop a form (a flow
+        # with a summary is real work; a paused status look-up is not).
+        keeps_nothing = not paused or not self.flow().confirm
+        if picked is None and keeps_nothing and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return

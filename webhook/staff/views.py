@@ -31,6 +31,7 @@ from models.tables import (
     StatusChange,
 )
 from staff.access import EVERYWHERE
+from staff.documents import ShownDocument, by_change, document_label, documents_of
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
 LOCAL_ZONE: Final = NATIONAL
@@ -476,6 +477,7 @@ class TimelineEntry:
     source: str
     target: str
     note: str | None
+    documents: list[str] = field(default_factory=list)
 
 
 def actor_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
@@ -506,6 +508,8 @@ def timeline(
     session: Session, changes: Sequence[StatusChange], workflow: Workflow
 ) -> list[TimelineEntry]:
     names = actor_names(session, [c.actor for c in changes])
+    request_ids = {c.request_id for c in changes}
+    papers = by_change(d for request_id in request_ids for d in documents_of(session, request_id))
 
     def label(stage_id: str | None) -> str:
         if stage_id is None:
@@ -522,9 +526,17 @@ def timeline(
             source=label(change.from_status),
             target=label(change.to_status),
             note=change.note,
+            documents=[document_text(workflow, d) for d in papers.get(change.id, [])],
         )
         for change in changes
     ]
+
+
+def document_text(workflow: Workflow, document: ShownDocument) -> str:
+    """ "SK Wali Kota No. 400/12/2026, 3 Maret 2026" for a timeline."""
+    label = document_label(workflow, document.kind).get()
+    text = f"{label} No. {document.number}, {local_day(document.issued_on)}"
+    return text + ("" if document.file_ref else " (berkas belum diunggah)")
 
 
 @dataclass
