@@ -43,6 +43,8 @@ EXPECTED_TABLES = {
     "access_log",
     "musyawarah",
     "musyawarah_item",
+    "transition_document",
+    "request_document",
     "export_log",
     "outbox_notification",
 }
