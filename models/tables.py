@@ -392,7 +392,7 @@ class OutboxNotification(SQLModel, table=True):
     each with its own delivery state (see `staff.outbox`). A reply is written in the
     transaction of the message it answers, a notification in that of the change it tells
     about: none is lost (it is stored first) or sent twice (it is claimed). The table keeps
-    its first name; it has held replies too since migration 0008."""
+    its first name; it has held replies too since migration 0009."""
 
     __tablename__ = "outbox_notification"
     __table_args__ = (

@@ -5,8 +5,8 @@ the engine's reply, the language) and an index over one chat's rows. Notificatio
 waited in `outbound_message` (status "waiting", WhatsApp outside the 24-hour window and
 the simulator) move into the outbox as rows in its own "waiting" state: one queue, not two.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
