@@ -435,6 +435,7 @@ def _detail(
         r=citizen,
         ticket=views.ticket_text(citizen.ticket),
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
+        about_someone_else=request_kind(citizen.kind).about_someone_else,
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
         stage=stage.label.get() if stage else citizen.status,
