@@ -23,6 +23,7 @@ from models.requests import members_of, status_history
 from models.staff import get_staff, log_access, staff_areas
 from models.tables import Request as Citizen
 from models.tables import StaffAccount, StaffChat
+from staff import kind_words
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
@@ -338,7 +339,12 @@ def bulk(
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
         workflow = board.workflows.for_village(request_row.village_code)
-        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.id))
+        moved.append(
+            (
+                views.ticket_text(ticket),
+                kind_words.stage_label(request_row.kind, workflow.stage(change.to_status)),
+            )
+        )
     refused = [
         (views.ticket_text(ticket), views.reason_text(reason))
         for ticket, reason, _message in report.refused
@@ -382,7 +388,13 @@ def _detail(
             target = workflow.stage(transition.target)
             if withdrawn and not target.terminal:
                 continue
-            actions.append((transition, target.label.id))
+            actions.append(
+                (
+                    transition,
+                    kind_words.action_label(citizen.kind, workflow, transition),
+                    kind_words.stage_label(citizen.kind, target),
+                )
+            )
     photos = [
         (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
         for a in attachments_of(session, citizen.id)
@@ -402,7 +414,7 @@ def _detail(
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
-        stage=stage.label.id if stage else citizen.status,
+        stage=views.stage_label(board.workflows, citizen),
         timing=views.timing(workflow, stage, entered, today),
         flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
         answers=views.answer_list(
@@ -411,7 +423,7 @@ def _detail(
         members=members,
         photos=photos,
         location=views.location_of(citizen),
-        timeline=views.timeline(session, changes, workflow),
+        timeline=views.timeline(session, changes, workflow, citizen.kind),
         access=views.access_history(session, request_target(citizen)),
         actions=actions,
         reveal=reveal,
