@@ -22,8 +22,9 @@ from sqlmodel import Session
 from bot.effects import EffectContext, EffectRunner
 from bot.inbound import Handled, InboundMessage
 from bot.staff_chat import StaffCommands
-from conversations.catalogue import LANGUAGES, Language
+from conversations.catalogue import Language
 from conversations.engine import Script, Turn, advance
+from conversations.languages import as_language
 from conversations.state import ConversationState
 from conversations.types import Choice, Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
@@ -85,7 +86,7 @@ class ChatService:
         transactional = self._transactional
         with Session(self._engine) as session, session.begin():
             if message.message_id is not None:
-                done = find_processed(session, message.channel, message.message_id)
+                done = find_processed(session, message.channel, message.sender, message.message_id)
                 if done is not None:
                     self._heal(key, done.state, session if transactional else None)
                     return _handled([_reply_from_json(r) for r in done.replies], done.state)
@@ -128,7 +129,7 @@ class ChatService:
     def _replay(self, message: InboundMessage) -> Handled | None:
         assert message.message_id is not None
         with Session(self._engine) as session:
-            done = find_processed(session, message.channel, message.message_id)
+            done = find_processed(session, message.channel, message.sender, message.message_id)
             return (
                 _handled([_reply_from_json(r) for r in done.replies], done.state) if done else None
             )
@@ -199,7 +200,7 @@ class ChatService:
 
 
 def _language(value: object) -> Language:
-    return next((known for known in LANGUAGES if known == value), "id")
+    return as_language(value if isinstance(value, str) else None)
 
 
 def _handled(replies: list[Reply], state: dict[str, Any] | None) -> Handled:

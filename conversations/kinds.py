@@ -2,8 +2,9 @@
 
 Every part of the bot reads a kind's properties from here: the ticket letter (tickets.py),
 the subtypes the database accepts (models/requests.py), which BNBA list it belongs to
-(staff/bnba.py), the dashboard's label and the digest's counts, and whether one person may
-have only one open request of the kind (the `FileUsulan` effect and the database index).
+(staff/bnba.py), the dashboard's label, answers and confidentiality, the digest's counts,
+and whether one person may have only one open request of the kind (the `FileUsulan`
+effect and the database index).
 
 Adding a kind (issue 10), e.g. `pemutakhiran` (a household updating its data):
 
@@ -83,6 +84,10 @@ class RequestKind:
     def decision_for_action(self, action: str) -> Decision | None:
         return next((d for d in self.decisions if d.action == action), None)
 
+    # About someone else (answers `subject_*`), filed by someone whose identity staff lists
+    # keep hidden until revealed and logged (the objector of a sanggahan).
+    about_someone_else: bool = False
+
 
 KINDS: Final[tuple[RequestKind, ...]] = (
     RequestKind(
@@ -108,6 +113,7 @@ KINDS: Final[tuple[RequestKind, ...]] = (
             "accepted": "Ditetapkan Menteri: data dikeluarkan/diperbaiki sesuai sanggahan",
             "rejected": "Sanggahan ditolak — data tetap ({who})",
         },
+        about_someone_else=True,
     ),
 )
 

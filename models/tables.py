@@ -6,7 +6,7 @@ assign a new value (`request.flags = [*request.flags, "x"]`) instead of mutating
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import JSON, Index, UniqueConstraint, text
@@ -149,7 +149,8 @@ class ProcessedMessage(SQLModel, table=True):
     the same way and applied once. `state` can hold personal data: purge old rows."""
 
     __tablename__ = "processed_message"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    # The sender is part of the key (see `models.dedup`; migration 0007).
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
@@ -337,6 +338,39 @@ class MusyawarahItem(SQLModel, table=True):
     position: int
     decision: str | None = Field(default=None, max_length=16)  # layak | tidak_layak
     note: str | None = None
+
+
+class TransitionDocument(SQLModel, table=True):
+    """A document a workflow move needs (Berita Acara, SPTJM, SK Wali Kota, surat
+    pengesahan, the penetapan...): recorded once, with its number, date and file, for a
+    whole batch of requests (`RequestDocument` links it to each)."""
+
+    __tablename__ = "transition_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=48)  # the workflow's document id: "sk_walikota"
+    number: str = Field(max_length=128)
+    issued_on: date
+    file_ref: str | None = Field(default=None, max_length=64)  # in the minutes store
+    note: str | None = Field(default=None, max_length=500)
+    area_code: str = Field(max_length=32, index=True)
+    # The penetapan's month ("2026-03"); None for other documents.
+    period: str | None = Field(default=None, max_length=7)
+    musyawarah_id: int | None = Field(default=None, index=True)
+    recorded_by: int | None = Field(default=None)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RequestDocument(SQLModel, table=True):
+    """A document recorded with one of a request's moves: shown in its timeline."""
+
+    __tablename__ = "request_document"
+    __table_args__ = (UniqueConstraint("request_id", "document_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
+    document_id: int = Field(foreign_key="transition_document.id", ondelete="CASCADE", index=True)
+    status_change_id: int | None = Field(default=None)
 
 
 class ExportLog(SQLModel, table=True):

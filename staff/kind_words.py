@@ -28,7 +28,7 @@ def citizen_words(kind: str, stage: Stage, language: Language) -> str:
 def stage_label(kind: str, stage: Stage) -> str:
     """The staff's name for a stage (queue, request page, exports)."""
     own = request_kind(kind).stage_labels.get(stage.kind)
-    return own.format(who=stage.who.id) if own else stage.label.id
+    return own.format(who=stage.who.get()) if own else stage.label.get()
 
 
 def meeting_decision(kind: str, workflow: Workflow, origin: str, action: str) -> Decision | None:
@@ -46,8 +46,8 @@ def action_label(kind: str, workflow: Workflow, transition: Transition) -> str:
     target = workflow.stage(transition.target)
     own = request_kind(kind).stage_labels.get(target.kind)
     if own and target.kind == "accepted":
-        return own.format(who=target.who.id)
-    return transition.label.id
+        return own.format(who=target.who.get())
+    return transition.label.get()
 
 
 def decision_line(

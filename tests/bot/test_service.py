@@ -24,7 +24,7 @@ from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
 from staff.workflow import Workflows
-from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
+from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
 from tests.images import tiny_png
 
 
@@ -147,7 +147,7 @@ def test_a_restart_in_the_middle_of_a_flow_continues_where_the_citizen_was(
     citizen.walk(USULAN_TYPED[:8])
     restarted = make_service(db_engine, SqlConversationStore(db_engine), tmp_path, clock)
     citizen.service = restarted
-    assert "ibu kandung" in citizen.say("17-08-1985")
+    assert "perkawinan" in citizen.say("Siti Aminah")
 
 
 def test_a_failure_before_the_commit_loses_nothing_and_the_retry_files_once(
@@ -239,9 +239,9 @@ def test_someone_already_in_another_open_household_is_flagged_for_staff(
     alone = [
         *USULAN_TYPED[:4],
         (NIK_WOMAN, "Kartu Keluarga"),
-        *USULAN_TYPED[5:19],
-        ("1", "Lantai"),  # a household of one: no members asked
-        *USULAN_TYPED[27:],
+        *until("Siapa saja")[5:],
+        ("tidak ada", "Lantai"),  # a household of one: no members asked
+        *USULAN_TYPED[len(until("Lantai")) :],
     ]
     assert "Kode tiket" in Citizen(service, sender="6285555555555").file_usulan(alone)
     with Session(db_engine) as session:
@@ -268,15 +268,15 @@ def test_with_redis_a_crash_between_commit_and_state_save_is_healed_by_the_retry
     real_save = store.save
     store.save = redis_down  # type: ignore[method-assign]
 
-    birth_date = InboundMessage("test", citizen.sender, message_id="crash-1", text="17-08-1985")
+    mother = InboundMessage("test", citizen.sender, message_id="crash-1", text="Siti Aminah")
     with pytest.raises(ConnectionError):
-        service.handle(birth_date)
+        service.handle(mother)
     assert store.load("test:" + citizen.sender) == before  # the state save was lost...
 
     store.save = real_save  # type: ignore[method-assign]
-    replies = service.handle(birth_date).replies  # ...the provider retries the same delivery
-    assert "ibu kandung" in replies[-1].text
-    citizen.walk([("Siti Aminah", "kepala keluarga")])  # and the chat carries on from there
+    replies = service.handle(mother).replies  # ...the provider retries the same delivery
+    assert "perkawinan" in replies[-1].text
+    citizen.walk([("kawin", "Pekerjaan")])  # and the chat carries on from there
 
 
 def test_every_message_records_when_the_citizen_last_wrote(
