@@ -38,7 +38,7 @@ from staff.review import (
 )
 from staff.sign_in import accept_login, login_blocked, refuse_login, send_login_link
 from staff.workflow import Role, TransitionRefused
-from webhook.staff import meetings, views
+from webhook.staff import meetings, penetapan, views
 from webhook.staff.auth import verify_password
 from webhook.staff.deps import (
     STATIC_DIR,
@@ -659,6 +659,7 @@ def export_area(
 
 
 router.include_router(meetings.router)
+router.include_router(penetapan.router)
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"])
