@@ -164,8 +164,8 @@ class _ChatEffects:
                     for m in submission.members
                 ],
                 attachments=[(a.ref, a.purpose) for a in submission.attachments],
-                consent_version=submission.consent_version,
-                consent_given_at=submission.consent_given_at,
+                consent_version=submission.consent.version,
+                consent_given_at=submission.consent.given_at,
             ),
             now=ctx.now,
         )

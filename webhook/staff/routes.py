@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from conversations.kinds import NAMES as KINDS
+from conversations.kinds import request_kind
 from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
@@ -434,6 +435,7 @@ def _detail(
         r=citizen,
         ticket=views.ticket_text(citizen.ticket),
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
+        about_someone_else=request_kind(citizen.kind).about_someone_else,
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
         stage=stage.label.get() if stage else citizen.status,
@@ -540,7 +542,7 @@ def reveal_objector(
 ) -> Response:
     """Show a sanggahan's objector (NIK, name) once, and log that it was shown."""
     citizen = load_request(session, staff, ticket, action="reveal_objector", at=now)
-    if citizen.kind != "sanggahan":
+    if not request_kind(citizen.kind).about_someone_else:
         raise PageError(
             400, "Bukan sanggahan", "Hanya sanggahan yang identitas pelapornya dirahasiakan."
         )

@@ -19,7 +19,7 @@ from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
-from conversations.kinds import KINDS
+from conversations.kinds import KINDS, request_kind
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
 from models.tables import (
@@ -179,7 +179,7 @@ def area_label(regions: RegionIndex, code: str) -> str:
 def who(request: Request) -> str:
     """Who the request is about: the proposed person, or the person objected to (never the
     objector, whose identity stays hidden in lists)."""
-    if request.kind == "sanggahan":
+    if request_kind(request.kind).about_someone_else:
         return f"Disanggah: {request.subject_name or '-'}"
     return request.name
 
@@ -187,7 +187,7 @@ def who(request: Request) -> str:
 def address_parts(request: Request) -> tuple[str, str, str]:
     """(dusun, RT, RW) of the household, or of the person objected to."""
     answers = request.answers or {}
-    prefix = "subject_" if request.kind == "sanggahan" else ""
+    prefix = "subject_" if request_kind(request.kind).about_someone_else else ""
     dusun, rt, rw = (str(answers.get(f"{prefix}{key}") or "") for key in ("dusun", "rt", "rw"))
     return dusun, rt, rw
 
@@ -335,7 +335,7 @@ class _Field:
 
 def _fields() -> dict[str, _Field]:
     found: dict[str, _Field] = {}
-    for flow_name in ("usulan", "sanggahan"):
+    for flow_name in (kind.name for kind in KINDS):
         for node in FLOWS[flow_name].nodes:
             if isinstance(node, Repeat) or not isinstance(node, Step):
                 continue
@@ -434,6 +434,7 @@ def answer_list(
     A sanggahan's objector (NIK, name) stays masked unless `reveal`.
     """
     answers = dict(request.answers or {})
+    confidential = request_kind(request.kind).about_someone_else
     shown: list[Answer] = []
     order = [k for k in FIELDS if k in answers] + [
         k for k in answers if k not in FIELDS and not k.startswith("members.")
@@ -450,7 +451,7 @@ def answer_list(
             continue
         if _DERIVED.search(key):
             continue  # worked out by the chat from another answer (a NIK, the village)
-        if request.kind == "sanggahan" and key in OBJECTOR_ANSWERS and not reveal:
+        if confidential and key in OBJECTOR_ANSWERS and not reveal:
             masked = mask_nik(str(value)) if key == "objector_nik" else "(dirahasiakan)"
             shown.append(Answer(FIELDS[key].label, masked, number=key == "objector_nik"))
             continue
