@@ -1101,3 +1101,62 @@ def test_a_move_that_needs_an_sk_walikota_asks_for_it_and_the_timeline_shows_it(
         detail = client.get(f"/staff/requests/{views.ticket_text(ticket)}").text
         assert "SK Wali Kota No. 400/125/KEP/2026, 2 Mar 2026" in detail
         assert "berkas belum diunggah" not in detail
+
+
+def test_dinas_sosial_records_the_monthly_penetapan_by_request_or_by_list(
+    dash: Dashboard,
+) -> None:
+    bima = "52.72.01.1001"
+    dash.staff("kadis", "dinsos_head", ["52.72"])
+    dash.staff("sri", "village_operator", [VILLAGE])
+    first, second, third = (
+        dash.file(chat_id=f"p-{n}", village_code=bima, nik=nik)
+        for n, nik in enumerate((NIK_A, NIK_C, NIK_D))
+    )
+    with Session(dash.engine) as session, session.begin():
+        for ticket in (first, second, third):
+            row = session.exec(select(Request).where(Request.ticket == ticket)).one()
+            row.status = "menunggu_penetapan"
+            session.add(row)
+    assert "Penetapan" not in dash.login("sri").get("/staff").text  # village staff: no menu
+    client = dash.login("kadis")
+    page = client.get("/staff/penetapan")
+    assert page.status_code == 200 and "Menunggu penetapan (3)" in page.text
+    token = csrf_of(page.text)
+    missing = client.post(
+        "/staff/penetapan", data={"csrf": token, "month": "2026-03", "issued_on": "2026-03-31"}
+    )
+    assert missing.status_code == 400 and "Pilih keputusan" in missing.text
+    done = client.post(
+        "/staff/penetapan",
+        data={
+            "csrf": token,
+            "month": "2026-03",
+            "issued_on": "2026-03-31",
+            f"d_{first}": "ditetapkan",
+            f"d_{second}": "",
+        },
+        files={
+            "listing": (
+                "penetapan.csv",
+                f"tiket;keputusan;alasan\n{views.ticket_text(third)};tidak ditetapkan;"
+                "Data ganda di DTSEN\n".encode(),
+                "text/csv",
+            )
+        },
+    )
+    assert done.status_code == 200, done.text
+    assert [dash.request(t).status for t in (first, second, third)] == [
+        "ditetapkan_dtsen",
+        "menunggu_penetapan",
+        "tidak_ditetapkan",
+    ]
+    with Session(dash.engine) as session:
+        texts = {
+            n.chat_id: n.text
+            for n in session.exec(select(OutboxNotification).order_by(col(OutboxNotification.id)))
+        }
+    assert "masuk DTSEN" in texts["p-0"] and "Data ganda di DTSEN" in texts["p-2"]
+    assert "p-1" not in texts
+    detail = client.get(f"/staff/requests/{views.ticket_text(first)}").text
+    assert "Penetapan Menteri Sosial No. Penetapan DTSEN Maret 2026" in detail

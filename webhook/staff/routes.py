@@ -40,7 +40,7 @@ from staff.review import (
 )
 from staff.sign_in import accept_login, login_blocked, refuse_login, send_login_link
 from staff.workflow import Role, TransitionRefused
-from webhook.staff import meetings, views
+from webhook.staff import meetings, penetapan, views
 from webhook.staff.auth import verify_password
 from webhook.staff.deps import (
     STATIC_DIR,
@@ -447,6 +447,7 @@ def _detail(
         r=citizen,
         ticket=views.ticket_text(citizen.ticket),
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
+        about_someone_else=request_kind(citizen.kind).about_someone_else,
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
         stage=views.stage_label(board.workflows, citizen),
@@ -672,6 +673,7 @@ def export_area(
 
 
 router.include_router(meetings.router)
+router.include_router(penetapan.router)
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"])

@@ -91,6 +91,8 @@ REFUSAL_REASONS: Final = {
     "request_moved": "permohonan sudah pindah tahap",
     "workflow_lacks_action": "alur daerah ini tidak punya tindakan itu",
     "unknown_decision": "keputusan tidak dikenal",
+    "document_required": "perlu dokumen (nomor, tanggal, berkas) yang diminta alur daerah ini",
+    "quorum_missing": "peserta wajib belum hadir semua",
 }
 PHOTO_LABELS: Final = {"ktp": "Foto KTP", "house_front": "Foto rumah", "evidence": "Foto bukti"}
 ACCESS_LABELS: Final = {
