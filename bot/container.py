@@ -38,6 +38,7 @@ from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
 from staff.minutes import MinutesStore
+from staff.outbox import forget_answered
 from staff.workflow import Workflows
 
 if TYPE_CHECKING:
@@ -138,6 +139,8 @@ class Container:
             SqlConversationStore(self.engine).purge(older_than=older_than)
         with Session(self.engine) as session, session.begin():
             deliveries = purge_processed(session, before=now - settings.delivery_record_ttl)
+            # Replies handed over in a webhook answer: no retry comes any more; forget them.
+            forget_answered(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
         return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
 

@@ -7,7 +7,7 @@ replies, and carries out the effects, handing each effect's result back as the n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -310,10 +310,8 @@ class _Run:
     # -- modes ------------------------------------------------------------------------------
 
     def on_confirm_cancel(self) -> None:
-        answer = self.yes_no("cancel")
+        answer = self.confirmation("cancel", lambda: self.ask_yes_no("cancel.confirm", "cancel"))
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_yes_no("cancel.confirm", "cancel")
             return
         self.state.mode = "answer"
         if answer:
@@ -329,10 +327,8 @@ class _Run:
             self.state.mode = "answer"
             self.repeat_question()
             return
-        answer = self.yes_no("warning")
+        answer = self.confirmation("warning", lambda: self.ask_yes_no("warning.confirm", "warning"))
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_yes_no("warning.confirm", "warning")
             return
         self.state.mode = "answer"
         self.state.pending = None
@@ -356,10 +352,8 @@ class _Run:
         )
 
     def on_confirm_restart(self) -> None:
-        answer = self.yes_no("restart")
+        answer = self.confirmation("restart", self.ask_restart)
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_restart()
             return
         self.state.mode = "answer"
         if answer:
@@ -381,10 +375,8 @@ class _Run:
         )
 
     def on_confirm_switch(self) -> None:
-        answer = self.yes_no("switch")
+        answer = self.confirmation("switch", self.ask_switch)
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_switch()
             return
         target, self.state.next_flow = self.state.next_flow, None
         self.state.mode = "answer"
@@ -444,7 +436,10 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and tickets.typed_at_the_menu(text):
+        # A ticket typed at the menu is looked up, unless that would drop a form (a flow
+        # with a summary is real work; a paused status look-up is not).
+        keeps_nothing = not paused or not self.flow().confirm
+        if picked is None and keeps_nothing and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return
@@ -1023,6 +1018,14 @@ class _Run:
         if self.incoming.choice is not None:
             return match_button(key, self.incoming.choice, values).value
         return match_text(ChoiceSet(choice_set, values), self.incoming.text or "")
+
+    def confirmation(self, key: str, ask_again: Callable[[], None]) -> bool | None:
+        """The yes or no to a side question; neither says so and asks it again (None)."""
+        answer = self.yes_no(key)
+        if answer is None:
+            self.say("problem.yes_no")
+            ask_again()
+        return answer
 
     def yes_no(self, key: str) -> bool | None:
         if self.incoming.choice is not None:

@@ -1,6 +1,8 @@
 """What the service reads before handling a message, in one statement: a delivery already
-handled (a provider's retry), the durable copy of the conversation, and the chat's contact
-record. Read outside any write transaction, so on SQLite it never waits for the writer."""
+handled (a provider's retry), the durable copy of the conversation, the chat's contact
+record and whether notifications wait for the chat. Read outside any write transaction, so
+on SQLite it never waits for the writer. And what it writes after: the delivery's record
+with the durable copy, one statement on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,11 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import and_, exists, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
-from models.tables import ChatContact, Conversation, ProcessedMessage
+from models.conversation_store.base import encode_state
+from models.conversation_store.sql_store import SqlConversationStore
+from models.dedup import record_processed
+from models.tables import ChatContact, Conversation, OutboxNotification, ProcessedMessage
+
+# staff.outbox.WAITING (models may not import staff): held until the citizen writes.
+WAITING: Final = "waiting"
 
 # The contact's last-inbound time is rewritten at most this often: WhatsApp's 24-hour
 # window then closes up to this much early, never late, and most messages write nothing.
@@ -29,6 +38,8 @@ class ChatSnapshot:
     contact_known: bool
     last_inbound_at: datetime | None
     unreachable: bool
+    # Notifications held back for this chat until the citizen writes (staff.outbox WAITING).
+    waiting: bool = False
 
     @property
     def already_handled(self) -> bool:
@@ -49,12 +60,18 @@ def read_snapshot(
     engine: Engine, *, key: str, channel: str, chat_id: str, message_id: str | None
 ) -> ChatSnapshot:
     anchor = select(literal(1).label("one")).subquery()
+    waiting = exists().where(
+        col(OutboxNotification.channel) == channel,
+        col(OutboxNotification.chat_id) == chat_id,
+        col(OutboxNotification.status) == WAITING,
+    )
     statement = (
         select(
             col(Conversation.data),
             col(ChatContact.id),
             col(ChatContact.last_inbound_at),
             col(ChatContact.unreachable_at),
+            waiting.label("waiting"),
         )
         .select_from(anchor)
         .outerjoin(Conversation, col(Conversation.key) == key)
@@ -77,12 +94,59 @@ def read_snapshot(
     # Autocommit: one round trip on PostgreSQL (no BEGIN/ROLLBACK), no lock on SQLite.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(statement).one()
-    handled = message_id is not None and row[4] is not None
+    handled = message_id is not None and row[5] is not None
     return ChatSnapshot(
-        recorded_replies=list(row[5]) if handled else None,
-        recorded_state=dict(row[6]) if handled and row[6] is not None else None,
+        recorded_replies=list(row[6]) if handled else None,
+        recorded_state=dict(row[7]) if handled and row[7] is not None else None,
         durable_state=dict(row[0]) if row[0] is not None else None,
         contact_known=row[1] is not None,
         last_inbound_at=row[2],
         unreachable=row[3] is not None,
+        waiting=bool(row[4]),
     )
+
+
+def record_delivery(
+    session: Session,
+    *,
+    key: str,
+    state: dict[str, Any],
+    channel: str,
+    chat_id: str,
+    message_id: str | None,
+    replies: list[Any],
+    at: datetime,
+) -> None:
+    """The handled delivery (when numbered) and the durable copy of the conversation, in
+    the caller's transaction. Raises IntegrityError when the same delivery was recorded
+    meanwhile, like `models.dedup.record_processed`."""
+    encode_state(state)
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        if message_id is not None:
+            record_processed(session, channel, message_id, chat_id, replies, state, at=at)
+        SqlConversationStore(bind).save(key, state, session=session)  # type: ignore[arg-type]
+        return
+    values = {"key": key, "data": state, "updated_at": at}
+    upsert = postgresql_insert(Conversation).values(values)
+    statement = upsert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"data": upsert.excluded.data, "updated_at": upsert.excluded.updated_at},
+    )
+    if message_id is not None:
+        # One round trip: the delivery's record rides along as a data-modifying CTE.
+        processed = (
+            postgresql_insert(ProcessedMessage)
+            .values(
+                channel=channel,
+                message_id=message_id,
+                chat_id=chat_id,
+                processed_at=at,
+                replies=list(replies),
+                state=dict(state),
+            )
+            .returning(col(ProcessedMessage.id))
+            .cte("processed")
+        )
+        statement = statement.add_cte(processed)
+    session.execute(statement)

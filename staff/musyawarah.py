@@ -8,14 +8,23 @@
   the move is recorded and the citizen told "to be discussed at the village meeting". A
   request in any other stage, or already on another planned meeting's agenda, is refused.
   All or nothing per call.
-- `record_decision`: "layak" or "tidak_layak" per agenda item; "tidak_layak" needs a note,
-  the reason the citizen will read.
+- `record_decision`: the request kind's decision per agenda item (conversations/kinds.py):
+  an usulan is "layak" or "tidak_layak", a sanggahan "diterima" (upheld: the data objected
+  to is proposed for removal or correction) or "ditolak" (the data stays). The stopping
+  decision needs a note, the reason the citizen will read.
+- Participants: attendance is recorded per person with a role from the region's list
+  (`[meeting] participant_roles` in its workflow file: TKSK, pendamping PKH, Babinsa, BPD,
+  RT, RW...) or `lainnya`; a region can require roles (`required_roles`), and the meeting
+  cannot be closed until each of them is present. Stored in `Musyawarah.attendance` as
+  `{"name", "role"}` objects (older meetings hold plain names: role `lainnya`).
 - `close`: refused while any item has no decision. Every request is moved with the
-  workflow action named like its decision ("layak" / "tidak_layak", which every shipped
+  workflow action its decision runs ("layak" / "tidak_layak", which every shipped
   workflow has from its deliberation stage; a regional workflow without them is refused
   with a message naming the workflow), each through `move_request`, which writes the
   citizen's notification to the outbox. The meeting is then closed with the Berita Acara
-  number and date, the attendance and the signed minutes. One transaction (the caller's):
+  number and date, the attendance and the signed minutes. The Berita Acara is recorded
+  once as a document (`staff.documents`) and linked to every request moved, so each
+  request's timeline shows it. One transaction (the caller's):
   if any move is refused, nothing is closed and nobody is notified.
 
 Functions take the caller's session and never commit.
@@ -23,22 +32,86 @@ Functions take the caller's session and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
 from models.staff import log_access
-from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
+from models.tables import (
+    Musyawarah,
+    MusyawarahItem,
+    Request,
+    StaffAccount,
+    TransitionDocument,
+)
+from staff.documents import record_document
 from staff.review import check_access, log_refusal, move_request, request_target
 from staff.workflow import Role, TransitionRefused, Workflow, Workflows
 
-DECISIONS: Final = ("layak", "tidak_layak")
 PLANNED: Final = "planned"
 CLOSED: Final = "closed"
+# Anyone present whose role the region's list does not name.
+OTHER_ROLE: Final = "lainnya"
+OTHER_LABEL: Final = "Peserta lain"
+BERITA_ACARA: Final = "berita_acara"
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    role: str = OTHER_ROLE
+
+    def stored(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role}
+
+
+def participants(meeting: Musyawarah) -> list[Participant]:
+    """Who attended, with their roles (plain names from older meetings: `lainnya`)."""
+    found = []
+    for entry in meeting.attendance or []:
+        if isinstance(entry, Mapping):
+            found.append(Participant(str(entry.get("name", "")), str(entry.get("role", ""))))
+        else:
+            found.append(Participant(str(entry)))
+    return found
+
+
+def role_label(workflow: Workflow, role: str) -> str:
+    known = workflow.participant_role(role)
+    return known.label.get() if known else OTHER_LABEL
+
+
+def missing_roles(workflow: Workflow, present: Iterable[Participant]) -> list[str]:
+    """Required roles (the region's file) with nobody present, in the file's order."""
+    roles = {p.role for p in present}
+    return [role for role in workflow.meeting.required_roles if role not in roles]
+
+
+def _participant(entry: str | Participant | tuple[str, str]) -> Participant:
+    if isinstance(entry, Participant):
+        return Participant(" ".join(entry.name.split()), entry.role)
+    if isinstance(entry, tuple):
+        return Participant(" ".join(entry[0].split()), entry[1])
+    return Participant(" ".join(entry.split()))
+
+
+def next_meeting_date(workflow: Workflow, last: date | None, today: date) -> date | None:
+    """The date a periodic musyawarah is next due (the region's schedule), or None."""
+    schedule = workflow.meeting.schedule
+    if schedule is None:
+        return None
+    if last is None:
+        return today
+    month = last.month - 1 + schedule.every_months
+    year, month = last.year + month // 12, month % 12 + 1
+    day = min(last.day, 28)
+    return max(date(year, month, day), today)
 
 
 class MeetingRefused(ValueError):
@@ -328,7 +401,7 @@ def record_decision(
     at: datetime,
     workflows: Workflows | None = None,
 ) -> MusyawarahItem:
-    """Record "layak" or "tidak_layak" (with the reason) for one agenda item.
+    """Record the kind's decision (with the reason where it stops) for one agenda item.
 
     With `workflows`, a role that could not carry the decision out at closing is refused
     now rather than when the meeting is closed.
@@ -340,12 +413,22 @@ def record_decision(
         session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
     )
     _must_be_planned(session, staff, meeting, action=action, at=at)
-    if decision not in DECISIONS:
-        raise MeetingRefused("unknown_decision", f"keputusan harus {' atau '.join(DECISIONS)}")
-    cleaned = note.strip() if note and note.strip() else None
-    if decision == "tidak_layak" and cleaned is None:
+    request = session.get(Request, item.request_id)
+    assert request is not None
+    kind = request_kind(request.kind)
+    chosen = kind.decision(decision)
+    if chosen is None:
         raise MeetingRefused(
-            "note_required", "'tidak layak' perlu catatan: alasan yang akan dibaca warga"
+            "unknown_decision",
+            f"Pilih keputusan untuk {kind.staff_label.lower()}: "
+            + " atau ".join(f"'{d.label}'" for d in kind.decisions)
+            + ".",
+        )
+    cleaned = note.strip() if note and note.strip() else None
+    if chosen.note_required and cleaned is None:
+        raise MeetingRefused(
+            "note_required",
+            f"Untuk '{chosen.label}', tulis alasannya di catatan: warga akan membacanya.",
         )
     if workflows is not None:
         workflow = workflows.for_village(meeting.village_code)
@@ -355,7 +438,7 @@ def record_decision(
             for stage in deliberation_stage_ids(workflow)
             for t in workflow.actions(stage, role)
         }
-        if decision not in allowed:
+        if chosen.action not in allowed:
             raise _refuse(
                 session,
                 staff,
@@ -363,14 +446,14 @@ def record_decision(
                 action=action,
                 at=at,
                 reason="role_not_allowed",
-                message=f"peran {staff.role} tidak boleh mencatat '{decision}' "
+                message=f"peran {staff.role} tidak boleh mencatat '{chosen.label}' "
                 f"di alur {workflow.id}",
             )
-    item.decision = decision
+    item.decision = chosen.code
     item.note = cleaned
     session.add(item)
     session.flush()
-    _allowed(session, staff, meeting, action=action, at=at, detail=f"item {item.id}: {decision}")
+    _allowed(session, staff, meeting, action=action, at=at, detail=f"item {item.id}: {chosen.code}")
     return item
 
 
@@ -380,7 +463,7 @@ def close(
     *,
     berita_acara_number: str,
     berita_acara_date: date | datetime,
-    attendance: Sequence[str],
+    attendance: Sequence[str | Participant | tuple[str, str]],
     minutes_ref: str | None,
     staff: StaffAccount,
     workflows: Workflows,
@@ -393,14 +476,31 @@ def close(
     )
     _must_be_planned(session, staff, meeting, action=action, at=at)
     number = berita_acara_number.strip()
-    names = [name.strip() for name in attendance if name.strip()]
+    present = [p for p in map(_participant, attendance) if p.name]
+    workflow = workflows.for_village(meeting.village_code)
     problems = []
     if not number:
         problems.append("nomor berita acara belum diisi")
-    if not names:
+    if not present:
         problems.append("daftar hadir masih kosong")
+    unknown = sorted(
+        {p.role for p in present if p.role != OTHER_ROLE and not workflow.participant_role(p.role)}
+    )
+    if unknown:
+        problems.append(f"peran tidak ada di daftar daerah ini: {', '.join(unknown)}")
     if problems:
         raise MeetingRefused("minutes_incomplete", "; ".join(problems))
+    absent = missing_roles(workflow, present)
+    if absent:
+        raise _refuse(
+            session,
+            staff,
+            meeting,
+            action=action,
+            at=at,
+            reason="quorum_missing",
+            message="belum hadir: " + ", ".join(role_label(workflow, r) for r in absent),
+        )
     items = agenda(session, meeting)
     undecided = [format_ticket(request.ticket) for item, request in items if item.decision is None]
     if undecided:
@@ -414,9 +514,21 @@ def close(
             message=f"belum ada keputusan untuk {len(undecided)} permohonan: "
             f"{', '.join(undecided)}",
         )
-    workflow = workflows.for_village(meeting.village_code)
+    minutes = record_document(
+        session,
+        kind=BERITA_ACARA,
+        number=number,
+        issued_on=_as_moment(berita_acara_date).date(),
+        area_code=meeting.village_code,
+        staff=staff,
+        at=at,
+        file_ref=minutes_ref,
+        musyawarah_id=meeting.id,
+    )
     for item, request in items:
-        decision = cast(str, item.decision)
+        chosen = request_kind(request.kind).decision(cast(str, item.decision))
+        assert chosen is not None  # record_decision takes only the kind's decisions
+        decision = chosen.action
         if not any(t.action == decision for t in workflow.actions(request.status)):
             if not any(
                 t.action == decision
@@ -454,6 +566,7 @@ def close(
                 staff=staff,
                 workflows=workflows,
                 note=item.note,
+                documents=[minutes],
                 at=at,
             )
         except TransitionRefused as refused:
@@ -462,7 +575,7 @@ def close(
             ) from refused
     meeting.berita_acara_number = number
     meeting.berita_acara_date = _as_moment(berita_acara_date)
-    meeting.attendance = names
+    meeting.attendance = cast(Any, [p.stored() for p in present])
     meeting.minutes_ref = minutes_ref
     meeting.status = CLOSED
     meeting.closed_at = at
@@ -495,6 +608,14 @@ def attach_minutes(
     )
     meeting.minutes_ref = minutes_ref
     session.add(meeting)
+    for document in session.exec(
+        select(TransitionDocument).where(
+            TransitionDocument.musyawarah_id == meeting.id,
+            TransitionDocument.kind == BERITA_ACARA,
+        )
+    ):
+        document.file_ref = minutes_ref
+        session.add(document)
     session.flush()
     _allowed(session, staff, meeting, action=action, at=at, detail=minutes_ref)
     return meeting

@@ -38,8 +38,9 @@ from sqlmodel import Session, col, select
 from conversations.timezones import NATIONAL
 from models.requests import change_status
 from models.staff import log_access, staff_areas
-from models.tables import AccessLog, Request, StaffAccount, StatusChange
+from models.tables import AccessLog, Request, StaffAccount, StatusChange, TransitionDocument
 from staff.access import EVERYWHERE, covers
+from staff.documents import document_label, link, missing_kinds
 from staff.notices import status_notice
 from staff.outbox import enqueue
 from staff.workflow import Role, TransitionRefused, Workflows
@@ -177,13 +178,17 @@ def move_request(
     staff: StaffAccount,
     workflows: Workflows,
     note: str | None = None,
+    documents: Sequence[TransitionDocument] = (),
     at: datetime,
 ) -> StatusChange:
     """Move the request with a workflow action, as this staff member (caller commits).
 
+    `documents` are recorded with the move (`staff.documents`), and must include every
+    document the action requires (an SK Wali Kota, the Berita Acara...).
+
     Raises `AccessRefused` (disabled, outside the area) or `TransitionRefused` (the workflow
-    says no: unknown action, wrong role, note missing, final stage, consent withdrawn);
-    both are logged, and the log survives the caller's rollback.
+    says no: unknown action, wrong role, note missing, document missing, final stage,
+    consent withdrawn); both are logged, and the log survives the caller's rollback.
     """
     target = request_target(request)
     audit = f"move:{action}"
@@ -201,6 +206,11 @@ def move_request(
                 "consent_withdrawn",
                 "the citizen withdrew consent: the request may only be closed, not moved on",
             )
+        transition = workflow.transition(request.status, action)
+        missing = missing_kinds(transition.documents if transition else (), documents)
+        if missing:
+            names = ", ".join(document_label(workflow, kind).get() for kind in missing)
+            raise TransitionRefused("document_required", f"needs {names}: number, date, file")
     except TransitionRefused as refused:
         log_refusal(
             session,
@@ -220,6 +230,9 @@ def move_request(
         note=note,
         final=destination.terminal,
     )
+    if documents:
+        assert request.id is not None
+        link(session, documents, request_id=request.id, status_change_id=change.id)
     log_access(
         session,
         staff_id=staff.id,
@@ -236,6 +249,7 @@ def move_request(
         target=destination,
         note=note,
         entered=at.astimezone(LOCAL_ZONE).date(),
+        action=action,
     )
     enqueue(
         session,
@@ -270,6 +284,7 @@ def forward_many(
     staff: StaffAccount,
     workflows: Workflows,
     note: str | None = None,
+    documents: Sequence[TransitionDocument] = (),
     at: datetime,
 ) -> ForwardReport:
     """Move each request with the same action; refused ones are skipped and reported.
@@ -281,7 +296,14 @@ def forward_many(
     for request in requests:
         try:
             change = move_request(
-                session, request, action, staff=staff, workflows=workflows, note=note, at=at
+                session,
+                request,
+                action,
+                staff=staff,
+                workflows=workflows,
+                note=note,
+                documents=documents,
+                at=at,
             )
         except (AccessRefused, TransitionRefused) as refused:
             report.refused.append((request.ticket, refused.reason, str(refused)))
@@ -335,6 +357,13 @@ def _padded(number: str) -> str:
     if not digits.isdigit() or len(digits) > 3:
         raise ValueError(f"not an RT/RW number: {number!r}")
     return f"{int(digits):03d}"
+
+
+def address_answer(part: str) -> Any:
+    """SQL: the request's dusun, RT or RW as the chat stored it. An usulan keeps the
+    household's (`dusun`), a sanggahan the objected person's (`subject_dusun`)."""
+    answers: Any = col(Request.answers)
+    return func.coalesce(answers[part].as_string(), answers[f"subject_{part}"].as_string())
 
 
 def actionable_statuses(workflows: Workflows, role: Role, area: str) -> set[str]:
@@ -431,15 +460,14 @@ def queue_for(
         statement = statement.where(col(Request.closed_at).is_(None))
     if filters.flag is not None:
         statement = statement.where(_flag_condition(filters.flag))
-    answers: Any = col(Request.answers)
     dusun = filters.dusun
     if dusun is not None and dusun.strip():
         statement = statement.where(
-            func.lower(func.trim(answers["dusun"].as_string())) == dusun.strip().lower()
+            func.lower(func.trim(address_answer("dusun"))) == dusun.strip().lower()
         )
     for key, value in (("rt", filters.rt), ("rw", filters.rw)):
         if value is not None:
-            statement = statement.where(answers[key].as_string() == _padded(value))
+            statement = statement.where(address_answer(key) == _padded(value))
     statement = statement.order_by(col(Request.created_at).desc(), col(Request.id).desc())
     if limit is not None:
         statement = statement.limit(limit)

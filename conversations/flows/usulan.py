@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any, assert_never
 
 from conversations import parsers
@@ -38,6 +37,7 @@ from conversations.flow import (
 )
 from conversations.flows.common import (
     RELATIONSHIP,
+    consent_of,
     consent_step,
     cutoff_date,
     flags_from,
@@ -301,8 +301,7 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
             flags=tuple(_flags(answers, ctx)),
             members=tuple(members(answers)),
             attachments=_attachments(answers, {"photo_ktp": "ktp", "photo_house": "house_front"}),
-            consent_version=ctx.config.consent_version,
-            consent_given_at=datetime.fromisoformat(answers["consent_given_at"]),
+            consent=consent_of(answers, ctx),
             language=ctx.language,
         )
     )

@@ -51,7 +51,7 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
         AttachmentRef("house-1", "house_front"),
     )
     assert "member_nik_missing" in filed.flags
-    assert filed.consent_version and filed.consent_given_at
+    assert filed.consent.version and filed.consent.given_at
     # After filing, the chat is back at rest: a new message does not file again.
     chat.say("ya")
     assert len(chat.register.requests) == 1
