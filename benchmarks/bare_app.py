@@ -48,13 +48,18 @@ def create_app() -> FastAPI:
 
 
 def main() -> None:
+    import socket
+
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from bot.cli.serve import listening_socket
-
     port, workers = int(sys.argv[1]), int(sys.argv[2])
-    sock = listening_socket("127.0.0.1", port)
+    # As bot.cli.serve.listening_socket does (not imported: older checkouts lack it).
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
     config = uvicorn.Config(
         "benchmarks.bare_app:create_app", factory=True, workers=workers, log_level="warning"
     )
