@@ -658,7 +658,10 @@ class _Run:
                     self.ask_current()
                     return None
                 return self.toggle(position, match.value)
-            if canonical(incoming.text or "") in _DONE_WORDS:
+            said = canonical(incoming.text or "")
+            # "Selesai" by its word, or by its number after the options (shown once picked).
+            done_number = str(len(step.choices.values) + 1)
+            if said in _DONE_WORDS or (said == done_number and self.state.scratch.get("picked")):
                 return self.toggle(position, DONE)
             return self.parse_many(step.choices, incoming.text or "")
         if incoming.text is None or not incoming.text.strip():
