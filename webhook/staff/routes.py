@@ -24,6 +24,7 @@ from models.requests import members_of, status_history
 from models.staff import get_staff, log_access, staff_areas
 from models.tables import Request as Citizen
 from models.tables import StaffAccount, StaffChat
+from staff import kind_words
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
@@ -39,7 +40,7 @@ from staff.review import (
 )
 from staff.sign_in import accept_login, login_blocked, refuse_login, send_login_link
 from staff.workflow import Role, TransitionRefused
-from webhook.staff import meetings, views
+from webhook.staff import meetings, penetapan, views
 from webhook.staff.auth import verify_password
 from webhook.staff.deps import (
     STATIC_DIR,
@@ -373,7 +374,12 @@ def bulk(
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
         workflow = board.workflows.for_village(request_row.village_code)
-        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.get()))
+        moved.append(
+            (
+                views.ticket_text(ticket),
+                kind_words.stage_label(request_row.kind, workflow.stage(change.to_status)),
+            )
+        )
     refused = [
         (views.ticket_text(ticket), views.reason_text(reason))
         for ticket, reason, _message in report.refused
@@ -417,7 +423,13 @@ def _detail(
             target = workflow.stage(transition.target)
             if withdrawn and not target.terminal:
                 continue
-            actions.append((transition, target.label.get()))
+            actions.append(
+                (
+                    transition,
+                    kind_words.action_label(citizen.kind, workflow, transition),
+                    kind_words.stage_label(citizen.kind, target),
+                )
+            )
     photos = [
         (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
         for a in attachments_of(session, citizen.id)
@@ -438,7 +450,7 @@ def _detail(
         about_someone_else=request_kind(citizen.kind).about_someone_else,
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
-        stage=stage.label.get() if stage else citizen.status,
+        stage=views.stage_label(board.workflows, citizen),
         timing=views.timing(workflow, stage, entered, today),
         flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
         answers=views.answer_list(
@@ -447,12 +459,12 @@ def _detail(
         members=members,
         photos=photos,
         location=views.location_of(citizen),
-        timeline=views.timeline(session, changes, workflow),
+        timeline=views.timeline(session, changes, workflow, citizen.kind),
         access=views.access_history(session, request_target(citizen)),
         actions=actions,
         document_labels={
             t.action: ", ".join(document_label(workflow, kind).get() for kind in t.documents)
-            for t, _destination in actions
+            for t, _label, _destination in actions
         },
         reveal=reveal,
         objector_nik=citizen.nik if reveal else views.masked(citizen.nik),
@@ -661,6 +673,7 @@ def export_area(
 
 
 router.include_router(meetings.router)
+router.include_router(penetapan.router)
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"])
