@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlmodel import Session
 
@@ -62,6 +63,9 @@ from models.requests import (
 from models.tables import Request
 from staff.kind_words import citizen_words
 from staff.workflow import TransitionRefused, Workflows
+
+# The flag staff see on a request whose citizen withdrew consent (UU 27/2022).
+WITHDRAWN: Final = "consent_withdrawn"
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ class _ChatEffects:
                 status=found.status,
                 status_text=self.runner.status_words(found, found.status),
                 updated_at=found.updated_at,
+                withdrawn=WITHDRAWN in found.flags,
             )
         )
 
@@ -213,8 +218,8 @@ class _ChatEffects:
         count = withdraw_consents(session, ctx.channel, ctx.chat_id, at=ctx.now)
         # Staff must stop processing (UU 27/2022: within 3x24 hours): the flag tells them.
         for filed in list_requests_for_chat(session, ctx.channel, ctx.chat_id):
-            if filed.closed_at is None and "consent_withdrawn" not in filed.flags:
-                filed.flags = [*filed.flags, "consent_withdrawn"]
+            if filed.closed_at is None and WITHDRAWN not in filed.flags:
+                filed.flags = [*filed.flags, WITHDRAWN]
                 filed.updated_at = ctx.now
                 session.add(filed)
         return ConsentWithdrawn(count)
@@ -230,6 +235,7 @@ class _ChatEffects:
             created_at=request.created_at,
             updated_at=request.updated_at,
             village=self.runner.village_label(request.village_code),
+            withdrawn=WITHDRAWN in request.flags,
             history=tuple(
                 StatusStep(
                     at=change.at,
