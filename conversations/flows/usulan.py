@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, assert_never
 
-from conversations import parsers
+from conversations import parsers, prefill
 from conversations.catalogue import catalogue
 from conversations.effects import (
     AlreadyFiled,
@@ -18,6 +18,10 @@ from conversations.effects import (
     OpenUsulan,
     OthersOpenUsulan,
     OwnOpenUsulan,
+    PhotoCheck,
+    PhotoRead,
+    PhotoRefused,
+    ReadPhoto,
     Submission,
     UsulanFiling,
 )
@@ -134,8 +138,45 @@ MEMBER_STEPS = (
     Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
 )
 
+
+def _photo_check(subject: str) -> Any:
+    """The service checks the photo (and reads a KTP) before it is taken."""
+
+    def ask(value: Any, answers: Answers) -> ReadPhoto:
+        return ReadPhoto(str(value["ref"]), subject)
+
+    def judge(result: PhotoCheck, value: Any, answers: Answers) -> Parsed:
+        problem_key = f"photo_{subject}_problem"
+        match result:
+            case PhotoRefused(problem=problem):
+                # Kept with the photo if the retakes run out: staff then know why.
+                return Parsed(
+                    errors=(Problem(f"{subject}_{problem}"),), extra={problem_key: problem}
+                )
+            case PhotoRead(values=values):
+                if subject != "ktp":
+                    return Parsed(value, extra={problem_key: None})
+                # A new card replaces what an earlier one said; nothing of it is confirmed.
+                read = {prefill.CARD: dict(values), prefill.DECLINED: []}
+                return Parsed(value, extra={problem_key: None, **read})
+            case _:
+                assert_never(result)
+
+    return check(ask, judge)
+
+
 NODES = (
     consent_step("usulan"),
+    # Right after consent when the service reads it: what the card says is then offered for
+    # every question it answers. Otherwise it is asked with the house photo below.
+    Step(
+        "photo_ktp",
+        "photo",
+        when=prefill.card_first,
+        verify=_photo_check("ktp"),
+        retakes=2,
+        summary="summary.photo_ktp",
+    ),
     Step("for_whom", "choice", choices=FOR_WHOM, summary="summary.for_whom"),
     Step(
         "nik",
@@ -195,8 +236,22 @@ NODES = (
     Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
     Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
     Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
-    Step("photo_ktp", "photo", summary="summary.photo_ktp"),
-    Step("photo_house", "photo", optional=True, summary="summary.photo_house"),
+    Step(
+        "photo_ktp",
+        "photo",
+        when=prefill.card_last,
+        verify=_photo_check("ktp"),
+        retakes=2,
+        summary="summary.photo_ktp",
+    ),
+    Step(
+        "photo_house",
+        "photo",
+        optional=True,
+        verify=_photo_check("house"),
+        retakes=2,
+        summary="summary.photo_house",
+    ),
     Step("location", "location", optional=True, summary="summary.location"),
     Step("phone", "text", parse=parsers.phone, asks_phone=True, summary="summary.phone"),
 )
@@ -221,6 +276,10 @@ def _flags(answers: Answers, ctx: FlowContext) -> list[str]:
         extra.append("member_nik_missing")
     if answers.get("photo_house") is None:
         extra.append("house_photo_missing")
+    if answers.get("photo_ktp_problem"):
+        extra.append("ktp_photo_unclear")
+    if answers.get("photo_house_problem"):
+        extra.append("house_photo_unclear")
     return flags_from(answers, ctx, extra)
 
 
@@ -233,7 +292,12 @@ def _attachments(answers: Answers, purposes: dict[str, str]) -> tuple[Attachment
 
 
 def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
-    plain = {k: v for k, v in answers.items() if not k.startswith("members.")}
+    # What the card said but the citizen did not confirm is never filed.
+    plain = {
+        k: v
+        for k, v in answers.items()
+        if not k.startswith("members.") and k not in prefill.NOT_FILED
+    }
     return FileUsulan(
         Submission(
             kind="usulan",
@@ -296,4 +360,18 @@ SECTIONS = (
     Section("lampiran", ("photo_ktp", "photo_house", "location")),
 )
 
-FLOW = Flow("usulan", NODES, finish=ending(submit, close), sections=SECTIONS)
+# What the KTP answers, confirmed a group at a time (one message each).
+CARD_GROUPS = (
+    ("nik",),
+    ("name", "birth_place", "birth_date"),
+    ("marital", "occupation"),
+    ("village", "rt", "rw", "street"),
+)
+
+FLOW = Flow(
+    "usulan",
+    NODES,
+    finish=ending(submit, close),
+    sections=SECTIONS,
+    card_groups=CARD_GROUPS,
+)
