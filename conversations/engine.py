@@ -778,6 +778,9 @@ class _Run:
             agreed: bool | None = incoming.choice == choice_id(key, prefill.YES)
         elif incoming.text is not None and incoming.photo is None:
             agreed = parse_yes_no(incoming.text)
+            said = normalize(incoming.text)
+            if agreed is None and said in ("1", "2"):
+                agreed = said == "1"  # the numbers shown before the two choices
         else:
             return False
         if agreed is None:
