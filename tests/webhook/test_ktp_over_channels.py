@@ -15,11 +15,21 @@ from bot.settings import Settings
 from models.tables import Request
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble
 from tests.doubles.twilio_api import TwilioApiDouble
-from tests.webhook.test_telegram_e2e import SECRET, TestClient, create_app, engine_of
+from tests.webhook.test_telegram_e2e import (  # noqa: F401  (fixtures)
+    SECRET,
+    TestClient,
+    create_app,
+    double,
+    engine_of,
+    quick_chats,
+)
 from tests.webhook.test_telegram_e2e import Citizen as TelegramCitizen
-from tests.webhook.test_telegram_e2e import double, quick_chats  # noqa: F401  (fixtures)
-from tests.webhook.test_whatsapp_e2e import WhatsAppCitizen, running_app, settings_for
-from tests.webhook.test_whatsapp_e2e import twilio_api  # noqa: F401  (fixture)
+from tests.webhook.test_whatsapp_e2e import (
+    WhatsAppCitizen,
+    running_app,
+    settings_for,
+    twilio_api,  # noqa: F401  (fixture)
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
