@@ -53,7 +53,6 @@ NOW = datetime(2025, 12, 10, 3, 0, tzinfo=UTC)  # Wednesday, 10:00 WIB
 SINCE = NOW - timedelta(days=1)
 CUTOFF_DAY = 17
 DUSUN = ("Krajan", "Sukamaju", "Sidomulyo", "Karanganyar", "Mekarsari", "Tanjung")
-TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # (workflow kind of stage, share): the status is the workflow's stage of that kind.
 STATE_MIX = (
     ("received", 0.22),
@@ -79,11 +78,14 @@ def pick_villages(count: int) -> list[str]:
 
 
 def ticket(kind: str, number: int) -> str:
+    from conversations import tickets
+    from conversations.kinds import request_kind
+
     body = []
-    for _ in range(6):
-        number, digit = divmod(number, len(TICKET_ALPHABET))
-        body.append(TICKET_ALPHABET[digit])
-    return ("U" if kind == "usulan" else "S") + "".join(body)
+    for _ in range(tickets.BODY_LENGTH):
+        number, digit = divmod(number, len(tickets.ALPHABET))
+        body.append(tickets.ALPHABET[digit])
+    return request_kind(kind).letter + "".join(body)
 
 
 @dataclass
@@ -319,7 +321,7 @@ def naive_digest(session: Any, area: str, workflows: Any, since: datetime) -> An
             size,
         )
     cutoff = cutoff_date(today, CUTOFF_DAY)
-    named = [GroupCount(group_name(key), c["usulan"], c["sanggahan"]) for key, c in groups.items()]
+    named = [GroupCount(group_name(key), dict(c)) for key, c in groups.items()]
     named.sort(key=lambda g: (-g.total, g.name.casefold()))
     return Digest(
         area_code=area,
@@ -411,7 +413,7 @@ def measure(
 def summary_of(d: Any) -> tuple[Any, ...]:
     return (
         d.new_by_kind,
-        [(g.name, g.usulan, g.sanggahan) for g in d.new_groups],
+        [(g.name, g.count("usulan"), g.count("sanggahan")) for g in d.new_groups],
         d.open_total,
         d.waiting,
         d.overdue_total,

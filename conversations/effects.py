@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from conversations.catalogue import Language
+from conversations.kinds import request_kind
 
 # A status in the region's own words, per language (None: a status the workflow no longer
 # has; it is then shown with the catalogue's words).
@@ -230,7 +231,7 @@ class FileUsulan(EffectRequest[UsulanFiling]):
     submission: Submission
 
     def __post_init__(self) -> None:
-        if self.submission.kind != "usulan":
+        if not request_kind(self.submission.kind).one_open_per_nik:
             raise ValueError(f"FileUsulan files an usulan, not {self.submission.kind!r}")
 
     def carry_out(self, effects: Effects) -> UsulanFiling:
@@ -244,7 +245,7 @@ class FileRequest(EffectRequest[Filed]):
     submission: Submission
 
     def __post_init__(self) -> None:
-        if self.submission.kind == "usulan":
+        if request_kind(self.submission.kind).one_open_per_nik:
             raise ValueError("an usulan is filed with FileUsulan (one open usulan per NIK)")
 
     def carry_out(self, effects: Effects) -> Filed:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conversations import prefill, render
+from conversations import prefill, render, tickets
 from conversations.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from conversations.choices import (
     DONE,
@@ -419,7 +419,7 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and _looks_like_ticket(text):
+        if picked is None and not paused and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return
@@ -1148,16 +1148,3 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
-
-
-def _looks_like_ticket(text: str) -> bool:
-    """A code typed at the menu, even mistyped (0 for O) or without its U-/S- letter."""
-    from conversations.validators import normalize_ticket
-
-    if len(text.strip()) > 12:
-        return False
-    code = normalize_ticket(text)
-    has_digit = any(c.isdigit() for c in code)
-    if len(code) == 7 and code[0] in "US":
-        return has_digit or "-" in text  # "U-ABCDEG" has no digit; "Sumbang" is a word
-    return len(code) == 6 and has_digit and any(c.isalpha() for c in code)

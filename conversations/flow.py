@@ -15,6 +15,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from conversations.catalogue import Language
 from conversations.effects import Effect, EffectRequest, EffectResult
+from conversations.timezones import NATIONAL
 from conversations.types import Incoming
 from conversations.validators import Problem, RegionIndex
 
@@ -246,7 +247,7 @@ class EngineConfig:
     cutoff_day: int = 17
     consent_version: str = "2026-11-v1"
     # Dates and times are shown to people in this zone.
-    timezone: str = "Asia/Jakarta"
+    timezone: str = NATIONAL.key
     # The service reads ID photos (bot/photos): flows with `card_groups` then ask for the
     # card first and offer what it says. Without a reader it is one photo among the others.
     reads_photos: bool = False

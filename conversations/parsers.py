@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from conversations import tickets
 from conversations.flow import ParseContext, Parsed, Parser
 from conversations.types import Incoming
 from conversations.validators import (
@@ -18,7 +19,6 @@ from conversations.validators import (
     check_nik,
     mask_nik,
     nik_birth_date_mismatch,
-    normalize_ticket,
     parse_date,
     parse_int,
     parse_name,
@@ -125,8 +125,8 @@ def count(minimum: int, maximum: int) -> Parser:
 def ticket(incoming: Incoming, ctx: ParseContext) -> Parsed:
     """A ticket code, or something close enough to look for among this chat's tickets:
     look-alikes (0 for O) and a missing U-/S- letter are sorted out by the check."""
-    code = normalize_ticket(_text(incoming))
-    if (len(code) == 7 and code[0] in "US") or len(code) == 6:
+    code = tickets.squeeze(_text(incoming))
+    if tickets.worth_a_look(code):
         return Parsed(code)
     return Parsed(errors=(Problem("ticket_format"),))
 

@@ -15,19 +15,18 @@ from typing import Any, Final
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from conversations import tickets
+from conversations.kinds import UnknownKind, request_kind
 from models.attachments import link_attachments
 from models.consent import withdraw_consents
 from models.tables import (
     ATTACHMENT_PURPOSES,
     INITIAL_STATUS,
-    KINDS,
-    SUBTYPES,
     ConsentRecord,
     HouseholdMember,
     Request,
     StatusChange,
 )
-from models.tickets import format_ticket, generate_ticket, normalise_ticket
 
 __all__ = [
     "NewMember",
@@ -36,7 +35,6 @@ __all__ = [
     "create_request",
     "find_members_in_open_usulan",
     "find_open_usulan_by_nik",
-    "format_ticket",
     "get_request_by_ticket",
     "list_requests_for_chat",
     "members_of",
@@ -90,9 +88,11 @@ class NewRequest:
     consent_given_at: datetime
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown kind {self.kind!r}")
-        if self.subtype not in SUBTYPES[self.kind]:
+        try:
+            kind = request_kind(self.kind)
+        except UnknownKind:
+            raise ValueError(f"unknown kind {self.kind!r}") from None
+        if self.subtype not in kind.subtypes:
             raise ValueError(f"unknown {self.kind} subtype {self.subtype!r}")
         for _ref, purpose in self.attachments:
             if purpose not in ATTACHMENT_PURPOSES:
@@ -144,7 +144,7 @@ def _insert_with_fresh_ticket(
     session: Session, new: NewRequest, *, now: datetime, rng: random.Random
 ) -> Request:
     for _attempt in range(MAX_TICKET_ATTEMPTS):
-        ticket = generate_ticket(new.kind, rng)
+        ticket = tickets.generate(new.kind, rng)
         request = Request(
             ticket=ticket,
             kind=new.kind,
@@ -222,8 +222,8 @@ def find_members_in_open_usulan(
 
 
 def get_request_by_ticket(session: Session, ticket: str) -> Request | None:
-    """Accepts the stored form or anything `normalise_ticket` understands (`u-7kq4m9`)."""
-    normalised = normalise_ticket(ticket)
+    """Accepts the stored form or anything `tickets.normalise` understands (`u-7kq4m9`)."""
+    normalised = tickets.normalise(ticket)
     if normalised is None:
         return None
     return session.exec(select(Request).where(Request.ticket == normalised)).first()

@@ -24,11 +24,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-KINDS: Final = ("usulan", "sanggahan")
-SUBTYPES: Final[dict[str, tuple[str, ...]]] = {
-    "usulan": ("self", "family", "other_household"),
-    "sanggahan": ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
-}
+# Request kinds and their subtypes: conversations/kinds.py.
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
@@ -246,6 +242,9 @@ class OutboundMessage(SQLModel, table=True):
 STAFF_ROLES: Final = (
     "village_operator",
     "village_head",
+    "siks_operator",  # the village's SIKS-NG operator (Kapuas Hulu circular, point 6c)
+    "tksk",  # Tenaga Kesejahteraan Sosial Kecamatan
+    "pendamping_pkh",  # PKH facilitator
     "kecamatan",
     "dinsos_verifier",
     "dinsos_head",

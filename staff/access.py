@@ -10,6 +10,9 @@ from staff.workflow import Role
 AREA_PARTS: dict[Role, int] = {
     "village_operator": 4,
     "village_head": 4,
+    "siks_operator": 4,
+    "tksk": 3,
+    "pendamping_pkh": 3,
     "kecamatan": 3,
     "dinsos_verifier": 2,
     "dinsos_head": 2,

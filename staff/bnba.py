@@ -34,7 +34,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Final, Literal
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -46,6 +45,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
 from conversations.catalogue import catalogue
+from conversations.kinds import KINDS
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, check_nik, default_regions, dotted_code
 from models.database import DEFERRED_BEGIN
 from models.tables import ExportLog, HouseholdMember, Musyawarah, MusyawarahItem, Request
@@ -92,11 +93,12 @@ _WIDTHS: Final = {
 }
 # The meeting's decision that puts a request in the BNBA by default.
 LAYAK: Final = "layak"
+# The request kinds whose households are listed (usulan: the households proposed).
+BNBA_KINDS: Final = tuple(kind.name for kind in KINDS if kind.bnba)
 # Rows fetched per round trip: large enough to be quick, small enough to stay flat.
 FETCH_ROWS: Final = 500
 # Values a spreadsheet would run as a formula when the CSV is opened (OWASP).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-_JAKARTA: Final = ZoneInfo("Asia/Jakarta")
 
 ExportFormat = Literal["xlsx", "csv"]
 FORMATS: Final[tuple[ExportFormat, ...]] = ("xlsx", "csv")
@@ -185,7 +187,7 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
         )
         .select_from(Request)
         .outerjoin(HouseholdMember, col(HouseholdMember.request_id) == col(Request.id))
-        .where(col(Request.kind) == "usulan")
+        .where(col(Request.kind).in_(BNBA_KINDS))
         # Codes are digits and dots (checked), so LIKE needs no escaping; a desa is exact.
         .where(village == area if area.count(".") == 3 else village.like(area + ".%"))
         .order_by(village, col(Request.ticket), col(HouseholdMember.position))
@@ -413,7 +415,7 @@ def write_bnba(
     Access control (may this staff member export this area?) is the caller's.
     """
     index = regions if regions is not None else default_regions()
-    day = today if today is not None else datetime.now(_JAKARTA).date()
+    day = today if today is not None else datetime.now(NATIONAL).date()
     with _reading(source) as connection:
         checked = check_selection(connection, selection, index)
         rows = bnba_rows(connection, checked, regions=index, today=day, fetch_rows=fetch_rows)
@@ -484,7 +486,7 @@ def export_bnba(
     """`write_bnba`, then `log_export` once the file is complete; returns the row count."""
     moment = now or datetime.now(UTC)
     count = write_bnba(
-        engine, selection, out, fmt, regions=regions, today=moment.astimezone(_JAKARTA).date()
+        engine, selection, out, fmt, regions=regions, today=moment.astimezone(NATIONAL).date()
     )
     log_export(engine, selection, fmt, count, staff_id=staff_id, at=moment)
     return count

@@ -41,9 +41,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, and_, case, func, not_, or_
 from sqlalchemy import cast as sql_cast
@@ -51,6 +50,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from conversations.flows.common import cutoff_date
+from conversations.kinds import NAMES as KIND_NAMES
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, default_regions
 from models.tables import (
     Musyawarah,
@@ -60,11 +61,10 @@ from models.tables import (
 from staff.access import EVERYWHERE
 from staff.review import area_condition, is_area_code
 from staff.workflow import Label, Workflow, Workflows
-from staff.working_days import is_working_day
 
 Level = Literal["village", "kecamatan", "kabupaten", "province", "all"]
 
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+LOCAL_ZONE: Final = NATIONAL
 OVERDUE_SHOWN: Final = 5  # overdue requests listed by name (village); more areas: 2x
 GROUPS_SHOWN: Final = 8  # dusun or desa lines in the "new" part
 DEFAULT_SINCE: Final = timedelta(days=1)
@@ -72,19 +72,7 @@ DEFAULT_SINCE: Final = timedelta(days=1)
 # beats OR-ing their prefixes (desa codes go into one IN list, served by the index).
 SCAN_ALL_ABOVE: Final = 50
 
-_WITA: Final = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
-_WIT: Final = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
 _LEVELS: Final[dict[int, Level]] = {0: "province", 1: "kabupaten", 2: "kecamatan", 3: "village"}
-
-
-def zone_for_area(area: str) -> ZoneInfo:
-    """WIB, WITA or WIT, from the province part of an area code ("52.72" -> WITA)."""
-    province = area[:2]
-    if province in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if province in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    return LOCAL_ZONE
 
 
 def level_of(area: str) -> Level:
@@ -97,12 +85,14 @@ def level_of(area: str) -> Level:
 @dataclass(frozen=True)
 class GroupCount:
     name: str
-    usulan: int = 0
-    sanggahan: int = 0
+    by_kind: Mapping[str, int] = field(default_factory=dict)  # request kind -> new ones
+
+    def count(self, kind: str) -> int:
+        return self.by_kind.get(kind, 0)
 
     @property
     def total(self) -> int:
-        return self.usulan + self.sanggahan
+        return sum(self.by_kind.values())
 
 
 @dataclass(frozen=True)
@@ -115,6 +105,7 @@ class OverdueItem:
     entered: date
     entered_at: datetime
     days_over: int
+    count: str = "working"  # how the stage counts days: "working" or "calendar"
 
 
 @dataclass(frozen=True)
@@ -148,6 +139,8 @@ class Digest:
     cutoff: date
     cutoff_days: int
     by_status: dict[str, int] = field(default_factory=dict)
+    # Open requests in a stage whose SOP sets no time limit: never counted as late.
+    no_deadline: int = 0
 
     @property
     def new_total(self) -> int:
@@ -167,50 +160,15 @@ def _local_midnight(day: date) -> datetime:
 
 
 def late_threshold(workflow: Workflow, stage_id: str, today: date) -> datetime | None:
-    """Requests that entered this stage before the returned moment are overdue today.
-
-    Late means at least one working day past the due day (`Workflow.overdue_days` > 0):
-    the due day, the `sla`-th working day after the entry day E, is before W, the last
-    working day up to today; that is, (E, W) holds at least `sla` working days. Counting
-    back from W, the `sla`-th working day D is the first entry day still on time;
-    everything that entered before D is late. None when the stage has no time standard.
-    """
-    sla = workflow.stage(stage_id).sla_days
-    if sla is None:
-        return None
-    return _local_midnight(_first_day_on_time(sla, tuple(workflow.holidays), today))
-
-
-@lru_cache(maxsize=1024)
-def _first_day_on_time(sla: int, holidays: tuple[date, ...], today: date) -> date:
-    day, counted = today, 0
-    while not is_working_day(day, holidays):
-        day -= timedelta(days=1)
-    while counted < sla:
-        day -= timedelta(days=1)
-        if is_working_day(day, holidays):
-            counted += 1
-    return day
+    """Requests that entered this stage before the returned moment are overdue today
+    (`Workflow.first_entry_on_time`); None when the stage has no deadline in its SOP."""
+    first = workflow.first_entry_on_time(stage_id, today)
+    return None if first is None else _local_midnight(first)
 
 
 def working_days_late(workflow: Workflow, stage_id: str, entered: date, today: date) -> int:
-    """`Workflow.overdue_days`, counted by weeks rather than day by day (the daily run asks
-    it for thousands of requests). The tests check that both agree."""
-    due = workflow.due(stage_id, entered)
-    if due is None or today <= due:
-        return 0
-    holidays = sum(1 for day in set(workflow.holidays) if due < day <= today and day.weekday() < 5)
-    return _weekdays_up_to(today) - _weekdays_up_to(due) - holidays
-
-
-def _weekdays_up_to(day: date) -> int:
-    """Monday-Friday days from a fixed Monday up to and including `day`."""
-    days = (day - _MONDAY).days
-    weeks, rest = divmod(days, 7)
-    return weeks * 5 + min(rest + 1, 5)
-
-
-_MONDAY: Final = date(2000, 1, 3)
+    """Days past the deadline, counted as the stage counts them (working or calendar)."""
+    return workflow.overdue_days(stage_id, entered, today)
 
 
 def _region_condition(workflow: Workflow, workflows: Workflows) -> Any:
@@ -260,6 +218,7 @@ class _Totals:
     waiting: int = 0
     overdue: int = 0
     withdrawn: int = 0
+    no_deadline: int = 0
     by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     new: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     overdue_rows: list[tuple[str, str, str, datetime]] = field(default_factory=list)
@@ -398,12 +357,19 @@ def _count_open(session: Session, scan: _Scan, workflows: Workflows, late: Any) 
         .group_by(col(Request.village_code), col(Request.status))
     )
     deliberation: dict[str, set[str]] = {}
+    unlimited: dict[str, set[str]] = {}
     for village_code, status, count, overdue, withdrawn in rows:
         workflow = workflows.for_village(village_code)
         stages = deliberation.setdefault(
             workflow.id, {s.id for s in workflow.stages if s.kind == "deliberation"}
         )
+        no_limit = unlimited.setdefault(
+            workflow.id,
+            {s.id for s in workflow.stages if s.deadline is None and not s.terminal},
+        )
         for bucket in scan.covering(village_code):
+            if status in no_limit:
+                bucket.no_deadline += count
             bucket.open_total += count
             bucket.overdue += int(overdue or 0)
             bucket.withdrawn += int(withdrawn or 0)
@@ -554,17 +520,13 @@ def _assemble(
     village_names: Callable[[str], str],
 ) -> Digest:
     level = level_of(area)
-    by_kind: dict[str, int] = {"usulan": 0, "sanggahan": 0}
-    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"usulan": 0, "sanggahan": 0})
+    by_kind: dict[str, int] = dict.fromkeys(KIND_NAMES, 0)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_NAMES, 0))
     for (key, kind), count in new.items():
         by_kind[kind] = by_kind.get(kind, 0) + count
         groups[key][kind] = groups[key].get(kind, 0) + count
     named = [
-        GroupCount(
-            name=_group_name(regions, key, level),
-            usulan=counts.get("usulan", 0),
-            sanggahan=counts.get("sanggahan", 0),
-        )
+        GroupCount(name=_group_name(regions, key, level), by_kind=counts)
         for key, counts in groups.items()
     ]
     named.sort(key=lambda g: (-g.total, g.name.casefold()))
@@ -601,6 +563,7 @@ def _assemble(
                 entered=entered,
                 entered_at=updated_at,
                 days_over=-minus_days,
+                count=workflow.count(status),
             )
         )
     meetings = sorted(base.meetings, key=lambda m: (m.held_on, m.id))
@@ -624,6 +587,7 @@ def _assemble(
         cutoff=cutoff,
         cutoff_days=(cutoff - today).days,
         by_status=dict(base.by_status),
+        no_deadline=base.no_deadline,
     )
 
 

@@ -4,10 +4,25 @@ unless asked otherwise, times in the area's own zone (WIB, WITA or WIT). What it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from conversations.catalogue import Language, catalogue
 from conversations.flows.common import long_date
-from models.tickets import format_ticket
-from staff.digest import Digest, zone_for_area
+from conversations.kinds import NAMES as KIND_NAMES
+from conversations.tickets import format_ticket
+from conversations.timezones import zone_for_area
+from staff.digest import Digest
+
+
+def _counts(by_kind: Mapping[str, int], language: Language) -> str:
+    """Every kind's count in the registry's order, zeros included ("usulan 3, sanggahan 1")."""
+    cat = catalogue(language)
+    return ", ".join(
+        cat.text(
+            "digest.kind_count", kind=cat.text(f"digest.kind.{kind}"), count=by_kind.get(kind, 0)
+        )
+        for kind in KIND_NAMES
+    )
 
 
 def render(digest: Digest, language: Language = "id") -> str:
@@ -29,8 +44,7 @@ def render(digest: Digest, language: Language = "id") -> str:
                 "digest.new",
                 since=since_text,
                 total=digest.new_total,
-                usulan=digest.new_by_kind.get("usulan", 0),
-                sanggahan=digest.new_by_kind.get("sanggahan", 0),
+                counts=_counts(digest.new_by_kind, language),
             ),
             cat.text("digest.by_dusun" if digest.level == "village" else "digest.by_village"),
         ]
@@ -39,8 +53,7 @@ def render(digest: Digest, language: Language = "id") -> str:
                 cat.text(
                     "digest.group_line",
                     name=group.name or cat.text("digest.no_dusun"),
-                    usulan=group.usulan,
-                    sanggahan=group.sanggahan,
+                    counts=_counts(group.by_kind, language),
                 )
             )
         if digest.new_groups_more:
@@ -70,7 +83,9 @@ def render(digest: Digest, language: Language = "id") -> str:
         for item in digest.overdue:
             late.append(
                 cat.text(
-                    "digest.overdue_line",
+                    "digest.overdue_line"
+                    if item.count == "working"
+                    else "digest.overdue_line_calendar",
                     ticket=format_ticket(item.ticket),
                     stage=item.stage.get(language),
                     days=item.days_over,
@@ -83,6 +98,8 @@ def render(digest: Digest, language: Language = "id") -> str:
             )
     else:
         late = [cat.text("digest.overdue_none")]
+    if digest.no_deadline:
+        late.append(cat.text("digest.no_deadline", count=digest.no_deadline))
     if digest.withdrawn:
         late.append(cat.text("digest.withdrawn", count=digest.withdrawn))
     tail = [cat.text("digest.open_total", count=digest.open_total)]

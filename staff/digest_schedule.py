@@ -13,9 +13,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from conversations.catalogue import Language
+from conversations.timezones import zone_for_area
 from models.staff import staff_areas
 from models.tables import StaffAccount, StaffArea, StaffChat
-from staff.digest import digest_many, zone_for_area
+from staff.digest import digest_many
 from staff.digest_render import render
 from staff.outbox import NewNotification, enqueue_many
 from staff.workflow import Workflows

@@ -30,9 +30,9 @@ from typing import Final, cast
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations.tickets import format_ticket
 from models.staff import log_access
 from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
-from models.tickets import format_ticket
 from staff.review import check_access, log_refusal, move_request, request_target
 from staff.workflow import Role, TransitionRefused, Workflow, Workflows
 

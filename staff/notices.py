@@ -15,8 +15,8 @@ from typing import Final
 
 from conversations.catalogue import Language, catalogue
 from conversations.flows.common import long_date
+from conversations.tickets import format_ticket
 from models.tables import Request
-from models.tickets import format_ticket
 from staff.workflow import Stage, Workflow
 
 STATUS_CHANGED: Final = "status_changed"

@@ -29,13 +29,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, and_, event, false, func, or_
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
+from conversations.timezones import NATIONAL
 from models.requests import change_status
 from models.staff import log_access, staff_areas
 from models.tables import AccessLog, Request, StaffAccount, StatusChange
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 # Dates a citizen reads (a step's target date) are Indonesian calendar days. The region's
 # own zone would be more exact for WITA/WIT; the date differs only for 1-2 hours a night.
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+LOCAL_ZONE: Final = NATIONAL
 _AREA_RE: Final = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 _FLAG_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 _PENDING_REFUSALS: Final = "dtsen_pending_refusals"
@@ -344,7 +344,7 @@ def actionable_statuses(workflows: Workflows, role: Role, area: str) -> set[str]
     else:
         candidates = [workflows.for_village(area)]
     return {
-        t.source
+        t.origin
         for workflow in candidates
         for t in workflow.transitions
         if role == "admin" or role in t.roles

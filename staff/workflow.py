@@ -1,10 +1,18 @@
 """Regional workflows: the stages a request passes, who may move it, and each stage's time.
 
 Every region shares a shape: received -> village deliberation -> one or more verification
-levels -> submitted to SIKS-NG -> accepted or rejected, with "returned for re-verification"
-looping back to the village. The stages, their order, who acts and the time standards
-differ per kabupaten/kota, so they are configuration: one TOML file per region, checked
-when it is loaded (see docs/workflows.md).
+levels -> submitted to SIKS-NG -> decided by the Minister's monthly penetapan (accepted or
+rejected), with "returned for re-verification" looping back to the village. The stages,
+their order, who acts, the documents and the time standards differ per kabupaten/kota, so
+they are configuration: one TOML file per region, checked when it is loaded (see
+docs/workflows.md).
+
+The truth of the procedure is part of the file: every stage, role, action, deadline,
+document, meeting rule and extra holiday carries `source`, either a seed document and its
+step or clause ("001 langkah 5", "002 Pasal 12 ayat (3)") or "kebijakan daerah" (the
+region's own choice, said as such). A deadline is optional: a stage without one shows no
+target date to citizens and is never overdue. Only the penetapan (`ditetapkan`) leads to
+an accepted stage: nobody is told "masuk DTSEN" before the Minister decides.
 """
 
 from __future__ import annotations
@@ -16,23 +24,55 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
-from staff.working_days import add_working_days, working_days_between
+from staff.holidays import Holidays
+from staff.working_days import DayCount, add_days, days_between, first_entry_on_time
 
 Role = Literal[
-    "village_operator", "village_head", "kecamatan", "dinsos_verifier", "dinsos_head", "admin"
+    "village_operator",
+    "village_head",
+    "siks_operator",
+    "tksk",
+    "pendamping_pkh",
+    "kecamatan",
+    "dinsos_verifier",
+    "dinsos_head",
+    "admin",
 ]
 ROLES: tuple[Role, ...] = (
     "village_operator",
     "village_head",
+    "siks_operator",
+    "tksk",
+    "pendamping_pkh",
     "kecamatan",
     "dinsos_verifier",
     "dinsos_head",
     "admin",
 )
+# Seed documents a `source` may cite, by their number in shared/seeds/ (docs/workflows.md).
+SEEDS: Final[dict[str, str]] = {
+    "000": "SOP Pemutakhiran dan Penggunaan DTSEN, Dinas Sosial P2KBP3A Kabupaten Bungo",
+    "001": "SOP Permohonan dan Pengusulan DTKS, Dinas Sosial Kota Bima, 2022",
+    "002": "Permensos 3/2021 tentang Pengelolaan DTKS (kutipan pada berita Kabupaten Asahan)",
+    "003": "Surat Dinsos P3A Kabupaten Kapuas Hulu 400.9.11.1/2100/DSPPA/SOS, 29 Agustus 2024",
+    "004": "Keputusan Wali Kota Bekasi 067/Kep.457-Dinsos/IX/2021 (SOP verifikasi validasi DTKS)",
+}
+REGIONAL_CHOICE: Final = "kebijakan daerah"
+# The penetapan: the Minister's monthly decision (Permensos 3/2021 Pasal 12), recorded by
+# Dinas Sosial. The only actions out of a "submitted" stage into a final one.
+DECIDED: Final = "ditetapkan"
+NOT_DECIDED: Final = "tidak_ditetapkan"
 StageKind = Literal["received", "deliberation", "verification", "submitted", "accepted", "rejected"]
 TERMINAL: frozenset[str] = frozenset({"accepted", "rejected"})
 # The status every request is filed with (models.tables.INITIAL_STATUS).
@@ -54,6 +94,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _cited(text: str) -> str:
+    text = " ".join(text.split())
+    seed = text[:3]
+    if text.lower().startswith(REGIONAL_CHOICE):
+        return text
+    if seed in SEEDS and len(text) > 4 and text[3] == " ":
+        return text
+    raise ValueError(
+        f'source must cite a seed and its step ("{" / ".join(SEEDS)} <langkah/pasal/huruf>") '
+        f'or begin with "{REGIONAL_CHOICE}", not {text!r}'
+    )
+
+
+# Where a stage, role, number or document comes from (see the module docstring).
+Source = Annotated[str, Field(min_length=3, max_length=300), AfterValidator(_cited)]
+
+
 class Label(_Strict):
     id: str = Field(min_length=1)
     en: str = Field(min_length=1)
@@ -62,14 +119,31 @@ class Label(_Strict):
         return self.en if language == "en" else self.id
 
 
+class Deadline(_Strict):
+    """A stage's time standard, only where a rule sets one."""
+
+    days: int = Field(ge=1, le=120)
+    count: DayCount
+    source: Source
+    # The SOP's own words for the time ("4 Hari kerja", "3 Minggu"), checked against the seed.
+    quote: str | None = None
+
+
 class Stage(_Strict):
     id: Identifier
     kind: StageKind
     level: Literal["village", "kecamatan", "kabupaten", "national"]
     label: Label
-    # What the citizen is told while the request is here: plain words, what comes next.
+    # What the citizen is told while the request is here: plain words.
     citizen: Label
-    sla_days: int | None = Field(default=None, ge=1, le=120)
+    # Who does the work at this stage, in words a citizen knows ("Rio/Lurah", "Kecamatan").
+    who: Label
+    # Whom the citizen can ask about it.
+    ask: Label
+    source: Source
+    # The SOP's words for the step, quoted (docs/workflows.md tables; checked by a test).
+    quote: str | None = None
+    deadline: Deadline | None = None
 
     @property
     def terminal(self) -> bool:
@@ -77,12 +151,60 @@ class Stage(_Strict):
 
 
 class Transition(_Strict):
-    source: Identifier = Field(alias="from")
+    origin: Identifier = Field(alias="from")
     target: Identifier = Field(alias="to")
     action: Identifier
     label: Label
     roles: tuple[Role, ...] = Field(min_length=1)
     note_required: bool = False
+    # Documents (ids of `[[documents]]`) recorded with the move, e.g. an SK Walikota.
+    documents: tuple[Identifier, ...] = ()
+    source: Source
+
+
+class RoleWords(_Strict):
+    """What a staff role is called in this region (Bungo's village head is the Rio)."""
+
+    id: Role
+    label: Label
+    source: Source
+
+
+class DocumentKind(_Strict):
+    """A document a transition can require: recorded with its number, date and file."""
+
+    id: Identifier
+    label: Label
+    source: Source
+
+
+class ParticipantRole(_Strict):
+    """Someone who takes part in the village meeting (TKSK, Babinsa, BPD...)."""
+
+    id: Identifier
+    label: Label
+    source: Source
+
+
+class Schedule(_Strict):
+    """How often the village meeting is held, when a rule (or the region) says so."""
+
+    every_months: int = Field(ge=1, le=12)
+    source: Source
+
+
+class Meeting(_Strict):
+    participant_roles: tuple[ParticipantRole, ...] = ()
+    # Roles that must be present before a musyawarah can be closed.
+    required_roles: tuple[Identifier, ...] = ()
+    required_source: Source | None = None
+    schedule: Schedule | None = None
+
+
+class ExtraHoliday(_Strict):
+    day: date = Field(alias="date")
+    name: str = Field(min_length=1)
+    source: Source
 
 
 class Workflow(_Strict):
@@ -91,7 +213,11 @@ class Workflow(_Strict):
     # The kabupaten/kota code ("52.72") it applies to; None for the national default.
     region: Annotated[str, Field(pattern=r"^\d{2}\.\d{2}$")] | None = None
     source: str = Field(min_length=1)
-    holidays: tuple[date, ...] = ()
+    # Days off of the region's own, on top of national holidays and cuti bersama.
+    extra_holidays: tuple[ExtraHoliday, ...] = ()
+    roles: tuple[RoleWords, ...] = ()
+    documents: tuple[DocumentKind, ...] = ()
+    meeting: Meeting = Meeting()
     stages: tuple[Stage, ...] = Field(min_length=2)
     transitions: tuple[Transition, ...] = Field(min_length=1)
 
@@ -101,6 +227,42 @@ class Workflow(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def holidays(self) -> Holidays:
+        return _holidays(self.extra_holidays)
+
+    def role_label(self, role: str, language: str = "id") -> str | None:
+        """The region's name for a staff role, None where it uses the common one."""
+        for words in self.roles:
+            if words.id == role:
+                return words.label.get(language)
+        return None
+
+    def document(self, document_id: str) -> DocumentKind:
+        for document in self.documents:
+            if document.id == document_id:
+                return document
+        raise KeyError(document_id)
+
+    def participant_role(self, role_id: str) -> ParticipantRole | None:
+        for role in self.meeting.participant_roles:
+            if role.id == role_id:
+                return role
+        return None
+
+    def next_stage(self, stage_id: str) -> Stage | None:
+        """Where a request normally goes from here: the first action that neither rejects
+        nor sends it back (None from a final stage)."""
+        here = self.stage(stage_id)
+        for t in self.transitions:
+            if t.origin != stage_id:
+                continue
+            target = self.stage(t.target)
+            if target.kind == "rejected" or _returns(here, target):
+                continue
+            return target
+        return None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -115,8 +277,14 @@ class Workflow(_Strict):
         return [
             t
             for t in self.transitions
-            if t.source == stage_id and (role is None or role in t.roles or role == "admin")
+            if t.origin == stage_id and (role is None or role in t.roles or role == "admin")
         ]
+
+    def transition(self, stage_id: str, action: str) -> Transition | None:
+        for t in self.transitions:
+            if t.origin == stage_id and t.action == action:
+                return t
+        return None
 
     def move(self, stage_id: str, action: str, role: Role, *, note: str | None = None) -> Stage:
         """The stage a request goes to; refused with a reason when it may not."""
@@ -125,7 +293,7 @@ class Workflow(_Strict):
             raise TransitionRefused(
                 "terminal_stage", f"'{stage.label.id}' is final: nothing more can be done"
             )
-        matching = [t for t in self.transitions if t.source == stage_id and t.action == action]
+        matching = [t for t in self.transitions if t.origin == stage_id and t.action == action]
         if not matching:
             possible = ", ".join(t.action for t in self.actions(stage_id)) or "-"
             raise TransitionRefused(
@@ -146,17 +314,36 @@ class Workflow(_Strict):
 
     # -- time -------------------------------------------------------------------------------
 
+    def count(self, stage_id: str) -> DayCount:
+        """How days are counted at this stage: as its deadline says, else working days."""
+        deadline = self.stage(stage_id).deadline
+        return "working" if deadline is None else deadline.count
+
     def due(self, stage_id: str, entered: date) -> date | None:
-        """The last working day the request may stay in this stage."""
-        sla = self.stage(stage_id).sla_days
-        return None if sla is None else add_working_days(entered, sla, self.holidays)
+        """The last day the request may stay in this stage (None: the SOP sets no limit)."""
+        deadline = self.stage(stage_id).deadline
+        if deadline is None:
+            return None
+        return add_days(entered, deadline.days, deadline.count, self.holidays)
+
+    def days_in_stage(self, stage_id: str, entered: date, today: date) -> int:
+        return days_between(entered, today, self.count(stage_id), self.holidays)
 
     def overdue_days(self, stage_id: str, entered: date, today: date) -> int:
-        """Working days past the time standard (0 when on time or without one)."""
+        """Days past the time standard, counted as the stage counts them (0 when on time
+        or without one)."""
         due = self.due(stage_id, entered)
         if due is None or today <= due:
             return 0
-        return working_days_between(due, today, self.holidays)
+        return days_between(due, today, self.count(stage_id), self.holidays)
+
+    def first_entry_on_time(self, stage_id: str, today: date) -> date | None:
+        """Requests that entered this stage before the returned day are overdue today;
+        None when the stage has no deadline (it is never overdue)."""
+        deadline = self.stage(stage_id).deadline
+        if deadline is None or self.stage(stage_id).terminal:
+            return None
+        return first_entry_on_time(deadline.days, deadline.count, self.holidays, today)
 
 
 def _shape_problems(workflow: Workflow) -> Iterable[str]:
@@ -175,7 +362,7 @@ def _shape_problems(workflow: Workflow) -> Iterable[str]:
     unknown = [
         f"transition '{t.action}' names an unknown stage {end!r}"
         for t in workflow.transitions
-        for end in (t.source, t.target)
+        for end in (t.origin, t.target)
         if end not in stages
     ]
     if unknown:
@@ -183,19 +370,34 @@ def _shape_problems(workflow: Workflow) -> Iterable[str]:
         yield from unknown
         return
     seen: set[tuple[str, str]] = set()
+    documents = {d.id for d in workflow.documents}
     for t in workflow.transitions:
-        if (t.source, t.action) in seen:
-            yield f"action '{t.action}' appears twice from '{t.source}'"
-        seen.add((t.source, t.action))
-        if stages[t.source].terminal:
-            yield f"'{t.source}' is final ({stages[t.source].kind}) but has action '{t.action}'"
+        if (t.origin, t.action) in seen:
+            yield f"action '{t.action}' appears twice from '{t.origin}'"
+        seen.add((t.origin, t.action))
+        if stages[t.origin].terminal:
+            yield f"'{t.origin}' is final ({stages[t.origin].kind}) but has action '{t.action}'"
+        for document in t.documents:
+            if document not in documents:
+                yield f"action '{t.action}' from '{t.origin}' needs unknown document {document!r}"
+        if stages[t.target].kind == "accepted" and t.action != DECIDED:
+            yield (
+                f"action '{t.action}' leads to '{t.target}' (accepted): only the Minister's "
+                f"penetapan ('{DECIDED}') may"
+            )
+        if stages[t.target].kind == "accepted" and stages[t.origin].kind != "submitted":
+            yield f"'{DECIDED}' must leave a stage of kind \"submitted\", not '{t.origin}'"
     for stage in workflow.stages:
         if stage.terminal:
+            if stage.deadline is not None:
+                yield f"stage '{stage.id}' is final and cannot have a deadline"
             continue
-        if stage.sla_days is None:
-            yield f"stage '{stage.id}' needs sla_days (working days)"
-        if not any(t.source == stage.id for t in workflow.transitions):
+        if not any(t.origin == stage.id for t in workflow.transitions):
             yield f"stage '{stage.id}' is a dead end: no action leads out of it"
+    yield from _meeting_problems(workflow)
+    roles_named = [words.id for words in workflow.roles]
+    if len(set(roles_named)) != len(roles_named):
+        yield "a role is named twice in [[roles]]"
     if received and received[0].id in stages:
         reachable = _reachable(workflow, INITIAL_STAGE)
         for stage in workflow.stages:
@@ -203,12 +405,38 @@ def _shape_problems(workflow: Workflow) -> Iterable[str]:
                 yield f"stage '{stage.id}' cannot be reached from '{INITIAL_STAGE}'"
         if not _passes_in_order(workflow, stages):
             yield ("no path received -> deliberation -> verification -> submitted -> accepted")
-    if not any(
-        stages[t.source].kind in ("verification", "submitted")
-        and stages[t.target].kind in ("deliberation", "received")
-        for t in workflow.transitions
-    ):
+    if not any(_returns(stages[t.origin], stages[t.target]) for t in workflow.transitions):
         yield "no action returns a request from verification or SIKS-NG to the village"
+    submitted = [s.id for s in workflow.stages if s.kind == "submitted"]
+    if submitted and not any(
+        t.action == DECIDED and t.origin in submitted for t in workflow.transitions
+    ):
+        yield f"no penetapan: no action '{DECIDED}' from a submitted stage"
+
+
+def _returns(origin: Stage, target: Stage) -> bool:
+    """A move back to the village for re-verification."""
+    return origin.kind in ("verification", "submitted") and target.kind in (
+        "deliberation",
+        "received",
+    )
+
+
+def _meeting_problems(workflow: Workflow) -> Iterable[str]:
+    meeting = workflow.meeting
+    known = [role.id for role in meeting.participant_roles]
+    if len(set(known)) != len(known):
+        yield "a participant role is listed twice in [meeting]"
+    for role in meeting.required_roles:
+        if role not in known:
+            yield f"required role {role!r} is not one of the meeting's participant_roles"
+    if meeting.required_roles and meeting.required_source is None:
+        yield "[meeting] required_roles needs required_source"
+
+
+@cache
+def _holidays(extra: tuple[ExtraHoliday, ...]) -> Holidays:
+    return Holidays((h.day, h.name) for h in extra)
 
 
 def _reachable(workflow: Workflow, start: str) -> set[str]:
@@ -216,7 +444,7 @@ def _reachable(workflow: Workflow, start: str) -> set[str]:
     while queue:
         here = queue.popleft()
         for t in workflow.transitions:
-            if t.source == here and t.target not in seen:
+            if t.origin == here and t.target not in seen:
                 seen.add(t.target)
                 queue.append(t.target)
     return seen
@@ -257,7 +485,7 @@ def _explain(error: ValidationError, data: Mapping[str, Any]) -> str:
 
 
 def _where(location: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
-    """`stages[2].sla_days` plus the stage's id, so a person finds it in the file."""
+    """`stages[2].deadline` plus the stage's id, so a person finds it in the file."""
     parts: list[str] = []
     node: Any = data
     for step in location:

@@ -45,11 +45,6 @@ def consent_step(purpose: str) -> Step:
     )
 
 
-def format_ticket(code: str) -> str:
-    """A stored ticket as people read it: U7KQ4M9 -> U-7KQ4M9."""
-    return f"{code[0]}-{code[1:]}"
-
-
 def answer_is(key: str, *values: str) -> Any:
     return lambda answers: answers.get(key) in values
 

@@ -21,11 +21,11 @@ from conversations.flow import (
     Step,
     ending,
 )
-from conversations.flows.common import answer_is, consent_step, flags_from, format_ticket
+from conversations.flows.common import answer_is, consent_step, flags_from
+from conversations.kinds import request_kind
+from conversations.tickets import format_ticket
 
-OBJECTION = ChoiceSet(
-    "objection", ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data")
-)
+OBJECTION = ChoiceSet("objection", request_kind("sanggahan").subtypes)
 # An objection about one's own household: the "person objected to" is the citizen's family.
 OWN_HOUSEHOLD = "excluded_or_wrong_data"
 REASONS = {

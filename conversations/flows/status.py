@@ -11,7 +11,7 @@ from typing import Any, assert_never
 
 from pydantic import TypeAdapter
 
-from conversations import parsers
+from conversations import parsers, tickets
 from conversations.catalogue import catalogue
 from conversations.effects import (
     EffectRequest,
@@ -41,12 +41,12 @@ from conversations.flow import (
 )
 from conversations.flows.common import (
     answer_is,
-    format_ticket,
     kind_label,
     local_time,
     status_label,
 )
 from conversations.render import MAX_MESSAGE
+from conversations.tickets import format_ticket
 from conversations.validators import Problem
 
 MODE = ChoiceSet("status_mode", ("mine", "ticket"))
@@ -58,16 +58,8 @@ def _views() -> tuple[TypeAdapter[RequestView], TypeAdapter[PublicStatus]]:
     return TypeAdapter(RequestView), TypeAdapter(PublicStatus)
 
 
-# Never in a ticket (look-alikes of other characters), so typing one is a typo.
-LOOKALIKES = "01IOL"
-
-
-def _complete(code: str) -> bool:
-    return len(code) == 7 and not any(c in LOOKALIKES for c in code[1:])
-
-
 def _lookup(value: Any, answers: Answers) -> EffectRequest[Lookup | MyRequests]:
-    if _complete(str(value)):
+    if tickets.complete(str(value)):
         return LookupStatus(str(value))
     # A look-alike or no U-/S- letter: compare with the tickets of this chat.
     return ListMyRequests()
@@ -114,7 +106,7 @@ def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> 
 
 def _among_mine(code: str, mine: tuple[RequestView, ...]) -> Parsed:
     """A code with a look-alike or without its letter, against this chat's tickets."""
-    if any(c in LOOKALIKES for c in code[-6:]):
+    if any(c in tickets.LOOKALIKES for c in code[-tickets.BODY_LENGTH :]):
         problems = [Problem("ticket_lookalike")]
         closest = _closest(code, [r.ticket for r in mine])
         if closest is not None:

@@ -44,12 +44,13 @@ from conversations.flows.common import (
     consent_step,
     cutoff_date,
     flags_from,
-    format_ticket,
     long_date,
 )
+from conversations.kinds import request_kind
+from conversations.tickets import format_ticket
 from conversations.validators import Problem
 
-FOR_WHOM = ChoiceSet("for_whom", ("self", "family", "other_household"))
+FOR_WHOM = ChoiceSet("for_whom", request_kind("usulan").subtypes)
 MARITAL = ChoiceSet("marital", ("belum_kawin", "kawin", "cerai_hidup", "cerai_mati"))
 OCCUPATION = ChoiceSet(
     "occupation",

@@ -8,7 +8,6 @@ Everything here is pure: dates like `today` are passed in.
 """
 
 from conversations.validators.fields import (
-    normalize_ticket,
     parse_date,
     parse_int,
     parse_name,
@@ -55,7 +54,6 @@ __all__ = [
     "nik_birth_date_mismatch",
     "nik_sex_mismatch",
     "normalize_number",
-    "normalize_ticket",
     "parse_date",
     "parse_int",
     "parse_name",

@@ -441,11 +441,3 @@ def _word_number(words: list[str]) -> int | None:
         tail = _UNITS.get(words[2], 0) if len(words) > 2 else 0
         return unit * 10 + tail
     return unit
-
-
-# --- ticket codes ------------------------------------------------------------------------
-
-
-def normalize_ticket(raw: str) -> str:
-    """Ticket code as stored: "u-7kq4 m9" → "U7KQ4M9" (read back from a chat or printout)."""
-    return "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum())

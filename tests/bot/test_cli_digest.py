@@ -13,6 +13,7 @@ from bot.cli.digest import digest
 from models.database import create_db_engine, upgrade_database
 from models.requests import change_status, create_request
 from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
+from tests.staff.regional import own_region_dir
 
 
 @pytest.fixture
@@ -20,7 +21,8 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path}/digest.db"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CUTOFF_DAY", "17")
-    monkeypatch.delenv("WORKFLOWS_DIR", raising=False)
+    # Kab. Bandung with time standards of its own (the national default has none).
+    monkeypatch.setenv("WORKFLOWS_DIR", str(own_region_dir(tmp_path / "workflows")))
     engine = create_db_engine(url)
     upgrade_database(engine)
     now = datetime.now(UTC)

@@ -300,7 +300,7 @@ def test_cek_status_speaks_the_regions_words_for_a_later_stage(
         request = session.exec(select(Request)).one()
         change_status(session, request, "musyawarah", actor="staff:1", at=clock())
     timeline = owner.say("status") and owner.say("1")
-    assert "Status sekarang: Akan dibahas di musyawarah desa/kelurahan" in timeline
+    assert "Status sekarang: Permohonan Anda akan dibahas di musyawarah desa/kelurahan" in timeline
     assert "Diterima, menunggu pemeriksaan petugas desa/kelurahan" in timeline  # history
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from conversations.validators import (
     Checked,
-    normalize_ticket,
     parse_date,
     parse_int,
     parse_name,
@@ -380,14 +379,3 @@ def test_int_range_in_message() -> None:
     (problem,) = parse_int("0", minimum=1, maximum=20).errors
     assert problem.code == "int_too_small"
     assert "1 sampai 20" in problem.message("id")
-
-
-# --- tickets ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("typed", "code"),
-    [("u-7kq4 m9", "U7KQ4M9"), ("U7KQ4M9", "U7KQ4M9"), (" s.12ab-34 ", "S12AB34"), ("", "")],
-)
-def test_normalize_ticket(typed: str, code: str) -> None:
-    assert normalize_ticket(typed) == code

@@ -99,8 +99,8 @@ def longest_values(language: Language) -> dict[str, str]:
         "phone": "+6281234567890",
         "reason": "x" * 300,
         "section": _longest(_labels("choice.summary_section.", language)),
-        "usulan": "30",
-        "sanggahan": "30",
+        # Every kind's count ("usulan 30, sanggahan 30"), as the digest writes them.
+        "counts": ", ".join(f"{w} 30" for w in _labels("digest.kind.", language)),
         "placeholders": "{a}, {b}",
         "example": "U-7KQ4M9",
         "field": _longest(_labels("summary.", language)),

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from conversations.tickets import ALPHABET as TICKET_ALPHABET
+from conversations.tickets import generate as generate_ticket
 from models.attachments import AttachmentNotAvailable, attachments_of, save_attachment
 from models.blobs import StoredBlob
 from models.consent import consents_for_chat, withdraw_consents
@@ -25,7 +27,6 @@ from models.requests import (
     status_history,
 )
 from models.tables import ConsentRecord, LookupAttempt, Request, StatusChange
-from models.tickets import TICKET_ALPHABET, generate_ticket
 from tests.models.factories import NIK_A, NIK_B, NIK_C, NIK_D, NOW, new_sanggahan, new_usulan
 
 

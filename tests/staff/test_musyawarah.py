@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from bot.worker import Worker
 from conversations.catalogue import catalogue
+from conversations.tickets import format_ticket
 from models.staff import refused_attempts
 from models.tables import Musyawarah, MusyawarahItem, OutboxNotification, Request, StaffAccount
-from models.tickets import format_ticket
 from staff import musyawarah
 from staff.minutes import MinutesRejected, MinutesStore
 from staff.musyawarah import MeetingRefused
@@ -32,6 +32,7 @@ from tests.staff.test_review import (
     outbox,
     staff_team,
 )
+from tests.staff.test_workflow import HAPPY_PATHS
 
 HELD_ON = NOW + timedelta(days=7)
 
@@ -130,13 +131,18 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     workflow = WORKFLOWS.for_village(village)
     team = staff_team(db_engine, village)
     operator, head = team["village_operator"], team["village_head"]
-    fresh = file_request(db_engine, village, chat_id="111")  # still "diterima"
+    fresh = file_request(db_engine, village, chat_id="111")  # one step before the meeting
     waiting = file_request(db_engine, village, chat_id="222")
     objection = file_request(
         db_engine, village, kind="sanggahan", language="en", chat_id="whatsapp:+628120000333"
     )
+    # The moves before the village meeting (Bekasi: Dinas Sosial, then the kecamatan).
+    before = HAPPY_PATHS[workflow_id][: [a for a, _ in HAPPY_PATHS[workflow_id]].index("layak")]
     for request_id in (waiting, objection):
-        act(db_engine, request_id, "agendakan", operator)
+        for action, role in before:
+            act(db_engine, request_id, action, team[role])
+    for action, role in before[:-1] if before[-1][0] == "agendakan" else before:
+        act(db_engine, fresh, action, team[role])
     meeting_id = plan(db_engine, operator, village)
     add(db_engine, meeting_id, operator, [fresh, waiting, objection])
     deliberation = {s.id for s in workflow.stages if s.kind == "deliberation"}
@@ -167,6 +173,11 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     for request_id in (fresh, waiting):
         assert workflow.stage(load(db_engine, request_id).status).kind == "verification"
     rejected = load(db_engine, objection)
+    if workflow_id == "bekasi":
+        # The kelurahan's "tidak layak" goes to Dinas Sosial, who decides (004 langkah 5).
+        assert workflow.stage(rejected.status).kind == "verification"
+        assert rejected.closed_at is None
+        return
     assert workflow.stage(rejected.status).kind == "rejected" and rejected.closed_at is not None
 
     # The worker delivers through the channel doubles: one message per move, in order.

@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from conversations.catalogue import catalogue
+from conversations.tickets import format_ticket
 from models.requests import create_request, status_history
 from models.staff import add_staff, disable_staff, refused_attempts
 from models.tables import AccessLog, OutboxNotification, Request, StaffAccount
-from models.tickets import format_ticket
 from staff.review import AccessRefused, QueueFilters, forward_many, move_request, queue_for
 from staff.workflow import TransitionRefused, Workflows
 from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
@@ -27,19 +27,23 @@ VILLAGES = {
     "bungo": "15.08.01.2001",
     "bima": "52.72.01.1001",
     "bekasi": "32.75.01.1001",
+    "kapuas_hulu": "61.06.01.2004",
 }
 ELSEWHERE = "32.04.05.2001"  # Cileunyi Kulon: same kecamatan as Cinunuk, another desa
 
 # Up to the first stage a request can be returned from, and who returns it.
 RETURNS = {
     "national": (2, "kecamatan"),
-    "bungo": (3, "kecamatan"),
-    "bima": (6, "dinsos_verifier"),
-    "bekasi": (2, "kecamatan"),
+    "bungo": (6, "dinsos_verifier"),  # 000 A langkah 6: data returned after the upload
+    "bima": (6, "dinsos_verifier"),  # 001 langkah 6: rejected by SIKS-NG at input
+    "bekasi": (5, "dinsos_verifier"),  # returned by the Ministry (002 Pasal 12 ayat 6)
+    "kapuas_hulu": (5, "dinsos_verifier"),
 }
 AREA_PARTS = {
     "village_operator": 4,
     "village_head": 4,
+    "siks_operator": 4,
+    "tksk": 3,
     "kecamatan": 3,
     "dinsos_verifier": 2,
     "dinsos_head": 2,

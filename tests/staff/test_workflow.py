@@ -16,22 +16,23 @@ from staff.workflow import (
     shipped_workflows,
 )
 
-# (workflow, the actions and roles from "diterima" to acceptance)
+# (workflow, the actions and roles from "diterima" to the Minister's penetapan)
 HAPPY_PATHS = {
     "national": [
         ("agendakan", "village_operator"),
         ("layak", "village_head"),
         ("teruskan", "kecamatan"),
         ("kirim_siks", "dinsos_verifier"),
-        ("masuk_dtsen", "dinsos_head"),
+        ("ditetapkan", "dinsos_head"),
     ],
     "bungo": [
         ("agendakan", "village_operator"),
         ("layak", "village_head"),
         ("kirim_kecamatan", "village_head"),
         ("sahkan", "kecamatan"),
-        ("unggah_siks", "dinsos_verifier"),
-        ("masuk_dtsen", "dinsos_verifier"),
+        ("valid", "dinsos_verifier"),
+        ("unggah", "dinsos_verifier"),
+        ("ditetapkan", "dinsos_verifier"),
     ],
     "bima": [
         ("agendakan", "village_operator"),
@@ -40,14 +41,25 @@ HAPPY_PATHS = {
         ("mulai_verval", "dinsos_verifier"),
         ("laporkan", "dinsos_verifier"),
         ("setujui", "dinsos_head"),
-        ("disahkan", "dinsos_head"),
+        ("kirim_siks", "dinsos_verifier"),
+        ("kirim_pengesahan", "dinsos_head"),
+        ("ditetapkan", "dinsos_head"),
     ],
     "bekasi": [
-        ("agendakan", "village_operator"),
+        ("serahkan_kecamatan", "dinsos_verifier"),
+        ("teruskan_kelurahan", "kecamatan"),
         ("layak", "village_head"),
         ("teruskan", "kecamatan"),
         ("setujui", "dinsos_verifier"),
-        ("masuk_dtsen", "dinsos_head"),
+        ("ditetapkan", "dinsos_head"),
+    ],
+    "kapuas_hulu": [
+        ("agendakan", "village_operator"),
+        ("layak", "village_head"),
+        ("diinput", "siks_operator"),
+        ("serahkan_bnba", "tksk"),
+        ("kirim_siks", "dinsos_verifier"),
+        ("ditetapkan", "dinsos_head"),
     ],
 }
 
@@ -137,6 +149,7 @@ def test_a_village_gets_its_regions_workflow_or_the_national_default() -> None:
     assert workflows.for_village("52.72.01.1001").id == "bima"
     assert workflows.for_village("32.75.05.1002").id == "bekasi"
     assert workflows.for_village("15.08.03.2001").id == "bungo"
+    assert workflows.for_village("61.06.01.2001").id == "kapuas_hulu"
     assert workflows.for_village("32.04.05.2004").id == "national"
 
 
@@ -144,19 +157,125 @@ def test_time_standards_count_working_days_and_overdue_ones_show() -> None:
     workflow = shipped("bima")
     friday = date(2026, 11, 20)
     # One working day after a Friday is the Monday.
-    assert workflow.due("berita_acara_dinsos", friday) == date(2026, 11, 23)
-    assert workflow.overdue_days("berita_acara_dinsos", friday, date(2026, 11, 23)) == 0
-    assert workflow.overdue_days("berita_acara_dinsos", friday, date(2026, 11, 25)) == 2
-    assert workflow.due("disahkan", friday) is None
+    assert workflow.due("diserahkan_dinsos", friday) == date(2026, 11, 23)
+    assert workflow.overdue_days("diserahkan_dinsos", friday, date(2026, 11, 23)) == 0
+    assert workflow.overdue_days("diserahkan_dinsos", friday, date(2026, 11, 25)) == 2
+    assert workflow.due("ditetapkan_dtsen", friday) is None
+
+
+def test_the_2026_lebaran_week_is_not_counted_as_working_days() -> None:
+    """Nyepi 19 March 2026 and Idul Fitri 21-22 March, with cuti bersama on 18, 20, 23
+    and 24 March (the holidays package): Wednesday to the next Tuesday is all off."""
+    workflow = shipped("bima")
+    holidays = workflow.holidays
+    assert all(date(2026, 3, day) in holidays for day in (18, 19, 20, 23, 24))
+    assert "Idul Fitri" in (holidays.name(date(2026, 3, 21)) or "")
+    tuesday = date(2026, 3, 17)
+    # SIKS-NG input, 4 working days (001 langkah 5): 25, 26, 27 and 30 March.
+    assert workflow.due("input_siks", tuesday) == date(2026, 3, 30)
+    assert workflow.overdue_days("input_siks", tuesday, date(2026, 3, 30)) == 0
+    assert workflow.overdue_days("input_siks", tuesday, date(2026, 3, 31)) == 1
+    assert workflow.days_in_stage("input_siks", tuesday, date(2026, 3, 25)) == 1
+
+
+def test_bekasi_counts_calendar_days_as_its_sop_says_hari() -> None:
+    workflow = shipped("bekasi")
+    tuesday = date(2026, 3, 17)
+    # Dinas Sosial's decision, 5 hari (004 langkah 5): the Lebaran week counts.
+    assert workflow.count("persetujuan_dinsos") == "calendar"
+    assert workflow.due("persetujuan_dinsos", tuesday) == date(2026, 3, 22)
+    assert workflow.overdue_days("persetujuan_dinsos", tuesday, date(2026, 3, 24)) == 2
+    # The kelurahan's 3 minggu (004 langkah 3) are 21 days.
+    assert workflow.due("verval_muskel", tuesday) == date(2026, 4, 7)
+
+
+def test_a_region_whose_sop_sets_no_time_limit_never_has_an_overdue_request() -> None:
+    for workflow_id in ("bungo", "kapuas_hulu", "national"):
+        workflow = shipped(workflow_id)
+        for stage in workflow.stages:
+            assert stage.deadline is None, (workflow_id, stage.id)
+            assert workflow.due(stage.id, date(2026, 1, 5)) is None
+            assert workflow.overdue_days(stage.id, date(2026, 1, 5), date(2027, 1, 5)) == 0
+
+
+def test_nobody_waiting_for_the_ministers_penetapan_is_ever_overdue() -> None:
+    for workflow in shipped_workflows():
+        for stage in workflow.stages:
+            if stage.kind == "submitted":
+                assert stage.deadline is None, (workflow.id, stage.id)
+                assert workflow.overdue_days(stage.id, date(2026, 1, 5), date(2027, 1, 5)) == 0
+
+
+def test_only_the_penetapan_leads_to_masuk_dtsen() -> None:
+    for workflow in shipped_workflows():
+        into_accepted = [
+            t for t in workflow.transitions if workflow.stage(t.target).kind == "accepted"
+        ]
+        assert into_accepted and {t.action for t in into_accepted} == {"ditetapkan"}
+        assert all(workflow.stage(t.origin).kind == "submitted" for t in into_accepted)
+
+
+def test_the_kelurahan_in_bekasi_never_closes_a_request_for_good() -> None:
+    workflow = shipped("bekasi")
+    for transition in workflow.transitions:
+        if set(transition.roles) <= {"village_operator", "village_head"}:
+            assert not workflow.stage(transition.target).terminal, transition.action
+
+
+def test_bima_needs_the_sptjm_and_the_sk_walikota_before_siks_ng_and_the_letter_after() -> None:
+    workflow = shipped("bima")
+    path = [action for action, _ in HAPPY_PATHS["bima"]]
+    needs = {
+        action: (workflow.transition(stage, action) or pytest.fail(action)).documents
+        for stage, action in _stages_along(workflow, HAPPY_PATHS["bima"])
+    }
+    assert path.index("terima_berkas") < path.index("setujui") < path.index("kirim_siks")
+    assert needs["terima_berkas"] == ("sptjm",) and needs["setujui"] == ("sk_walikota",)
+    assert path.index("kirim_siks") < path.index("kirim_pengesahan")
+    assert needs["kirim_pengesahan"] == ("surat_pengesahan",)
+    assert workflow.stage("input_siks").kind == "verification"  # the operator's 4 days
+
+
+def test_bungo_speaks_of_the_rio_and_the_kepala_kampung() -> None:
+    workflow = shipped("bungo")
+    assert workflow.role_label("village_head") == "Rio/Lurah"
+    assert "Kepala Kampung" in (workflow.role_label("village_operator") or "")
+    assert "Kepala Kampung" in workflow.stage("diterima").citizen.id
+    assert "Rio" in workflow.stage("musyawarah").citizen.id
+    assert shipped("national").role_label("village_head") is None
+
+
+def test_kapuas_hulu_meets_monthly_with_the_roles_of_the_circular() -> None:
+    meeting = shipped("kapuas_hulu").meeting
+    roles = {role.label.id for role in meeting.participant_roles}
+    assert {"TKSK", "Pendamping PKH", "Babinsa", "Babinkamtibmas", "BPD"} <= roles
+    assert set(meeting.required_roles) == {role.id for role in meeting.participant_roles}
+    assert meeting.schedule is not None and meeting.schedule.every_months == 1
+    assert meeting.schedule.source.startswith("kebijakan daerah")
+
+
+def _stages_along(workflow: Workflow, steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    stage, along = "diterima", []
+    for action, role in steps:
+        along.append((stage, action))
+        stage = workflow.move(stage, action, role, note="catatan").id  # type: ignore[arg-type]
+    return along
 
 
 # -- a region writing its own file ---------------------------------------------------------
 
 NATIONAL_TEXT = (Path(__file__).parents[2] / "staff/workflows/national.toml").read_text()
+DEADLINE = 'deadline = { days = 3, count = "working", source = "kebijakan daerah" }\n'
 
 
 def own(text: str) -> str:
-    return text.replace('id = "national"', 'id = "contoh"\nregion = "61.06"', 1)
+    text = text.replace('id = "national"', 'id = "contoh"\nregion = "61.06"', 1)
+    # One stage with a deadline of the region's own choosing, for the checks below.
+    return text.replace(
+        'source = "002 Pasal 4 huruf a"\nquote',
+        DEADLINE + 'source = "002 Pasal 4 huruf a"\nquote',
+        1,
+    )
 
 
 def test_a_regions_own_file_replaces_the_shipped_one(tmp_path: Path) -> None:
@@ -168,7 +287,24 @@ def test_a_regions_own_file_replaces_the_shipped_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        (lambda t: t.replace("sla_days = 20\n", "", 1), "stage 'musyawarah' needs sla_days"),
+        (
+            lambda t: t.replace(', source = "kebijakan daerah" }', " }", 1),
+            "stages[1] (musyawarah).deadline.source",
+        ),
+        (
+            lambda t: t.replace(
+                'source = "002 Pasal 5 huruf e"\nquote', 'source = "SOP"\nquote', 1
+            ),
+            "must cite a seed",
+        ),
+        (
+            lambda t: t.replace('count = "working"', 'count = "weekdays"', 1),
+            "deadline.count",
+        ),
+        (
+            lambda t: t.replace('action = "ditetapkan"', 'action = "masuk_dtsen"', 1),
+            "only the Minister's penetapan",
+        ),
         (
             lambda t: t.replace('to = "verifikasi_dinsos"', 'to = "verifikasi_provinsi"', 1),
             "unknown stage 'verifikasi_provinsi'",
@@ -178,11 +314,22 @@ def test_a_regions_own_file_replaces_the_shipped_one(tmp_path: Path) -> None:
             "stages[4] (dikirim_siks).kind",
         ),
         (lambda t: t.replace('roles = ["kecamatan"]', 'roles = ["camat"]', 1), "roles"),
-        (lambda t: t.replace("sla_days = 5\n", "sla_days = 5\ncolour = 'red'\n", 1), "colour"),
+        (lambda t: t.replace(DEADLINE, DEADLINE + "colour = 'red'\n", 1), "colour"),
         (lambda t: t.replace('action = "kembalikan"', 'action = "balik"'), None),
         (lambda t: t + "\n[[stages]]\nid = ", "not valid TOML"),
     ],
-    ids=["no-sla", "unknown-stage", "bad-kind", "bad-role", "unknown-field", "fine", "bad-toml"],
+    ids=[
+        "deadline-without-source",
+        "source-cites-nothing",
+        "bad-day-count",
+        "masuk-dtsen-without-penetapan",
+        "unknown-stage",
+        "bad-kind",
+        "bad-role",
+        "unknown-field",
+        "fine",
+        "bad-toml",
+    ],
 )
 def test_a_broken_file_is_refused_with_a_message_that_says_where(
     broken: object, message: str | None

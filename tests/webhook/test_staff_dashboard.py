@@ -40,6 +40,7 @@ from models.tables import (
 from staff.bnba import BNBA_COLUMNS
 from tests.images import tiny_png
 from tests.models.factories import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, PDF, new_sanggahan, new_usulan
+from tests.staff.regional import own_region_dir
 from webhook.app import create_app
 from webhook.staff import views
 from webhook.staff.routes import router as staff_router
@@ -501,8 +502,10 @@ def test_every_route_from_the_wrong_area_is_refused_logged_and_changes_nothing(
 
 
 def test_the_queue_filters_and_shows_what_staff_need(
-    dash: Dashboard, monkeypatch: pytest.MonkeyPatch
+    make_dashboard: Callable[..., Dashboard], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # Kab. Bandung with time standards of its own (the national default has none).
+    dash = make_dashboard(workflows_dir=own_region_dir(tmp_path / "workflows"))
     dash.staff("sri", "village_operator", [VILLAGE])
     dash.staff("camat", "kecamatan", ["32.04.05"])
     old = datetime.now(UTC) - timedelta(days=30)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
+from conversations.timezones import zone_for_area
 from conversations.validators import dotted_code
 from models.staff import staff_areas
 from models.tables import INITIAL_STATUS, Musyawarah, MusyawarahItem, StaffAccount
@@ -21,7 +22,6 @@ from models.tables import Request as Citizen
 from models.unit_of_work import UnitOfWork
 from staff.agenda_sheet import export_agenda
 from staff.bnba import BnbaSelection, ExportFormat
-from staff.digest import zone_for_area
 from staff.minutes import sniff_minutes_type
 from staff.musyawarah import (
     MeetingRefused,

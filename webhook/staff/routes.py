@@ -15,13 +15,14 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from conversations.kinds import NAMES as KINDS
 from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
 from models.requests import members_of, status_history
 from models.staff import get_staff, log_access, staff_areas
-from models.tables import KINDS, StaffAccount, StaffChat
 from models.tables import Request as Citizen
+from models.tables import StaffAccount, StaffChat
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code

@@ -15,12 +15,12 @@ from sqlmodel import Session, col, select
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
+from conversations.timezones import zone_for_area
 from conversations.validators import RegionIndex
 from models.requests import get_request_by_ticket
 from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
 from models.unit_of_work import UnitOfWork
 from staff.bnba import BnbaError, BnbaSelection, ExportFormat, export_bnba
-from staff.digest import zone_for_area
 from staff.review import AccessRefused, area_condition, check_access, log_refusal, request_target
 from webhook.staff import views
 from webhook.staff.deps import PageError, not_found

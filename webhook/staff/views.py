@@ -11,14 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
+from conversations.kinds import KINDS
+from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
 from models.tables import (
     AccessLog,
@@ -28,18 +30,19 @@ from models.tables import (
     StaffAccount,
     StatusChange,
 )
-from models.tickets import normalise_ticket
 from staff.access import EVERYWHERE
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
-from staff.working_days import working_days_between
 
-LOCAL_ZONE: Final = ZoneInfo("Asia/Jakarta")
+LOCAL_ZONE: Final = NATIONAL
 PAGE_SIZE: Final = 50
 
-KIND_LABELS: Final = {"usulan": "Usulan", "sanggahan": "Sanggahan"}
+KIND_LABELS: Final = {kind.name: kind.staff_label for kind in KINDS}
 ROLE_LABELS: Final = {
     "village_operator": "Operator desa/kelurahan",
     "village_head": "Kepala desa/lurah",
+    "siks_operator": "Operator SIKS-NG desa",
+    "tksk": "TKSK",
+    "pendamping_pkh": "Pendamping PKH",
     "kecamatan": "Kecamatan",
     "dinsos_verifier": "Verifikator Dinas Sosial",
     "dinsos_head": "Kepala Dinas Sosial",
@@ -128,8 +131,7 @@ _SEXES: Final = {"L": "Laki-laki", "P": "Perempuan"}
 
 
 def ticket_text(ticket: str) -> str:
-    normalised = normalise_ticket(ticket)
-    return f"{normalised[0]}-{normalised[1:]}" if normalised else ticket
+    return tickets.shown(ticket)
 
 
 def flag_label(flag: str) -> str:
@@ -228,9 +230,10 @@ def entered_at(session: Session, request_ids: Sequence[int]) -> dict[int, dateti
 
 @dataclass
 class Timing:
-    days: int | None  # working days in the stage (None: final stage)
-    overdue: int  # working days past the time standard
-    sla: int | None
+    days: int | None  # days in the stage, counted as the stage counts (None: final stage)
+    overdue: int  # days past the stage's deadline
+    sla: int | None  # the deadline in days; None: the SOP sets none
+    unit: str = "hari kerja"  # "hari kerja" (working days) or "hari" (calendar days)
 
 
 def timing(workflow: Workflow, stage: Stage | None, entered: datetime, today: date) -> Timing:
@@ -238,9 +241,10 @@ def timing(workflow: Workflow, stage: Stage | None, entered: datetime, today: da
         return Timing(None, 0, None)
     day = entered.astimezone(LOCAL_ZONE).date()
     return Timing(
-        working_days_between(day, today, workflow.holidays),
+        workflow.days_in_stage(stage.id, day, today),
         workflow.overdue_days(stage.id, day, today),
-        stage.sla_days,
+        stage.deadline.days if stage.deadline else None,
+        "hari" if workflow.count(stage.id) == "calendar" else "hari kerja",
     )
 
 

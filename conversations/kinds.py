@@ -1,0 +1,106 @@
+"""The kinds of request a citizen can file: everything that differs by kind, in one place.
+
+Every part of the bot reads a kind's properties from here: the ticket letter (tickets.py),
+the subtypes the database accepts (models/requests.py), which BNBA list it belongs to
+(staff/bnba.py), the dashboard's label and the digest's counts, and whether one person may
+have only one open request of the kind (the `FileUsulan` effect and the database index).
+
+Adding a kind (issue 10), e.g. `pemutakhiran` (a household updating its data):
+
+1. Add a `RequestKind` to `KINDS` below: name, an unused ticket letter, its subtypes, the
+   staff label, and the rules that apply (`one_open_per_nik`, `bnba`).
+2. Write its flow in `conversations/flows/<name>.py` (steps as data; it files with
+   `FileRequest(Submission(kind="<name>", ...))`) and register it in
+   `conversations/flows/__init__.py`: its place there is its number on the menu.
+3. Add its texts to every catalogue (`conversations/catalogue/<language>/*.toml`):
+   `TEXTS` below names them; tests/conversations/test_kinds.py fails until each registered
+   kind has each of them in every language.
+
+Nothing else changes: no migration (the `kind` column is free text checked here), no
+list to extend elsewhere. The regional workflows (staff/workflows/*.toml) apply to every
+kind alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    name: str
+    # The first character of its tickets ("U-7KQ4M9"); unique among kinds, not a digit.
+    letter: str
+    # What the request is about, as stored in `request.subtype` (the flow's first choice).
+    subtypes: tuple[str, ...]
+    # How staff read it (dashboard, digests); citizens read the catalogue's `kind.<name>`.
+    staff_label: str
+    # One open request of this kind per person (the main NIK), from whichever chat: the flow
+    # files it with `FileUsulan`, which can answer `AlreadyFiled` (checked against open
+    # usulan, and held by the database's index on them: only usulan has it today).
+    one_open_per_nik: bool = False
+    # Its households go into the BNBA export (the by-name-by-address list for musyawarah).
+    bnba: bool = False
+
+
+KINDS: Final[tuple[RequestKind, ...]] = (
+    RequestKind(
+        "usulan",
+        "U",
+        ("self", "family", "other_household"),
+        "Usulan",
+        one_open_per_nik=True,
+        bnba=True,
+    ),
+    RequestKind(
+        "sanggahan",
+        "S",
+        ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
+        "Sanggahan",
+    ),
+)
+
+NAMES: Final[tuple[str, ...]] = tuple(k.name for k in KINDS)
+
+# The catalogue keys (in every language) each kind needs; `{}` is the kind's name.
+TEXTS: Final = (
+    "kind.{}",  # its name in a status line ("Usulan mandiri")
+    "flow_name.{}",
+    "flow_intro.{}",
+    "choice.menu.{}",
+    "summary.header.{}",
+    "done.{}",  # the receipt with the ticket
+    "ask.consent_{}",
+    "notify.can_do.{}",  # what the citizen can do after a rejection
+    "digest.kind.{}",  # its word in the staff digest's counts
+)
+
+_BY_NAME: Final = {k.name: k for k in KINDS}
+_BY_LETTER: Final = {k.letter: k for k in KINDS}
+
+
+class UnknownKind(KeyError):
+    pass
+
+
+def request_kind(name: str) -> RequestKind:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownKind(name) from None
+
+
+def kind_of_letter(letter: str) -> RequestKind | None:
+    return _BY_LETTER.get(letter)
+
+
+def _check(kinds: tuple[RequestKind, ...]) -> None:
+    letters = [k.letter for k in kinds]
+    if len(set(letters)) != len(letters) or len(set(NAMES)) != len(NAMES):
+        raise ValueError("request kinds need distinct names and ticket letters")
+    if any(len(k.letter) != 1 or not k.letter.isalpha() or not k.letter.isupper() for k in kinds):
+        raise ValueError("a ticket letter is one capital letter")
+
+
+_check(KINDS)
