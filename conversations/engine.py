@@ -748,9 +748,9 @@ class _Run:
         answers = self.state.answers
         position = self.position_of(key)
         if self.state.scratch.get("card_key") == key:
-            prefill.confirm(answers, [key])
+            prefill.confirm(answers, [key, *extra])
         else:
-            prefill.unconfirm(answers, [key])  # typed (or changed): not the card's value
+            prefill.unconfirm(answers, [key, *extra])  # typed (or changed): not the card's
         # Changed from the summary, the earlier answer waits in "previous".
         before = answers.get(key, self.state.scratch.get("previous", {}).get(key))
         changed = before is not None and before != value
@@ -797,12 +797,11 @@ class _Run:
     def take_from_card(self, keys: list[str]) -> None:
         """Each confirmed value through its question's own parser and check, as if typed."""
         answers = self.state.answers
-        card = prefill.card_values(answers)
         for key in keys:
             position = self.position_of(key)
             if position is None:
                 continue
-            parsed = self.parse_card_value(position, card[key])
+            parsed = self.parse_card_value(position, prefill.card_answer(position.step, answers))
             if not parsed.ok or parsed.warnings:
                 # Read and confirmed, yet not acceptable here (a birth date that disagrees
                 # with the NIK typed before): asked normally, with the reason.
@@ -832,10 +831,9 @@ class _Run:
             return Parsed(village.code, extra={f"{position.key}_label": village.label()})
         if step.kind in ("choice", "yes_no"):
             return self.checked_choice(position, str(value))
-        typed = prefill.as_typed(step, value)
         if step.parse is None:
-            return Parsed(typed)
-        incoming = Incoming(now=self.incoming.now, text=typed)
+            return Parsed(str(value))
+        incoming = Incoming(now=self.incoming.now, text=str(value))
         return step.parse(incoming, self.parse_context(position.key))
 
     # -- the village question -----------------------------------------------------------------

@@ -126,6 +126,9 @@ class Step:
     asks_phone: bool = False
     # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.
     stop_if: Callable[[Any], str | None] | None = None
+    # The answer as the citizen would type it, from the values read off the KTP photo;
+    # None when the card does not answer this question (prefill.py).
+    from_card: Callable[[Mapping[str, Any]], Any] | None = None
     # A photo whose check refuses it (blurred, dark...) may be sent again this many times;
     # after that it is kept as it is and the flow goes on (0: asked until it passes).
     retakes: int = 0

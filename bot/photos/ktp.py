@@ -345,9 +345,8 @@ def _check_nik(
     if nik_birth_date_mismatch(info, born) or nik_sex_mismatch(info, sex):  # type: ignore[arg-type]
         refused["nik"] = "disagrees_with_card"
         return
+    # Its birth date and sex are derived again by the NIK question's own parser.
     values["nik"] = info.normalized
-    values["nik_birth_date"] = info.birth_date.isoformat()
-    values["nik_sex"] = info.sex
 
 
 def _village(fields: Mapping[str, str], nik: str, regions: RegionIndex) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, assert_never
 
@@ -36,6 +37,7 @@ from conversations.flow import (
     Repeat,
     Section,
     Step,
+    Verifier,
     check,
     ending,
 )
@@ -140,7 +142,7 @@ MEMBER_STEPS = (
 )
 
 
-def _photo_check(subject: str) -> Any:
+def _photo_check(subject: str) -> Verifier:
     """The service checks the photo (and reads a KTP) before it is taken."""
 
     def ask(value: Any, answers: Answers) -> ReadPhoto:
@@ -166,48 +168,80 @@ def _photo_check(subject: str) -> Any:
     return check(ask, judge)
 
 
+def _ktp_photo(when: Callable[[Answers], bool]) -> Step:
+    return Step(
+        "photo_ktp",
+        "photo",
+        when=when,
+        verify=_photo_check("ktp"),
+        retakes=2,
+        summary="summary.photo_ktp",
+    )
+
+
 NODES = (
     consent_step("usulan"),
     # Right after consent when the service reads it: what the card says is then offered for
     # every question it answers. Otherwise it is asked with the house photo below.
-    Step(
-        "photo_ktp",
-        "photo",
-        when=prefill.card_first,
-        verify=_photo_check("ktp"),
-        retakes=2,
-        summary="summary.photo_ktp",
-    ),
+    _ktp_photo(when=prefill.card_first),
     Step("for_whom", "choice", choices=FOR_WHOM, summary="summary.for_whom"),
     Step(
         "nik",
         "text",
         parse=parsers.nik(unique_among=_other_niks),
         verify=check(_check_open_usulan, _refuse_if_open),
+        from_card=prefill.field("nik"),
         invalidates=("birth_date",),
         still_fits=lambda key, a: a.get(key) == a.get(f"nik_{key}"),
         summary="summary.nik",
         display=parsers.show_masked,
     ),
     Step("kk", "text", parse=parsers.kk, summary="summary.kk", display=parsers.show_masked),
-    Step("name", "text", parse=parsers.name, summary="summary.name"),
-    Step("birth_place", "text", parse=parsers.free_text(2, 60), summary="summary.birth_place"),
+    Step(
+        "name", "text", parse=parsers.name, from_card=prefill.field("name"), summary="summary.name"
+    ),
+    Step(
+        "birth_place",
+        "text",
+        parse=parsers.free_text(2, 60),
+        from_card=prefill.field("birth_place"),
+        summary="summary.birth_place",
+    ),
     Step(
         "birth_date",
         "text",
         parse=parsers.birth_date(),
+        from_card=prefill.date_field("birth_date"),
         summary="summary.birth_date",
         display=parsers.show_date,
     ),
     Step("mother_name", "text", parse=parsers.name, summary="summary.mother_name"),
     Step("relationship", "choice", choices=RELATIONSHIP, summary="summary.relationship"),
-    Step("marital", "choice", choices=MARITAL, summary="summary.marital"),
-    Step("occupation", "choice", choices=OCCUPATION, summary="summary.occupation"),
-    Step("village", "village", summary="summary.village"),
+    Step(
+        "marital",
+        "choice",
+        choices=MARITAL,
+        from_card=prefill.field("marital"),
+        summary="summary.marital",
+    ),
+    Step(
+        "occupation",
+        "choice",
+        choices=OCCUPATION,
+        from_card=prefill.field("occupation"),
+        summary="summary.occupation",
+    ),
+    Step("village", "village", from_card=prefill.field("village"), summary="summary.village"),
     Step("dusun", "text", parse=parsers.free_text(1, 60), optional=True, summary="summary.dusun"),
-    Step("rt", "text", parse=parsers.rt_rw, summary="summary.rt"),
-    Step("rw", "text", parse=parsers.rt_rw, summary="summary.rw"),
-    Step("street", "text", parse=parsers.free_text(3, 200), summary="summary.street"),
+    Step("rt", "text", parse=parsers.rt_rw, from_card=prefill.field("rt"), summary="summary.rt"),
+    Step("rw", "text", parse=parsers.rt_rw, from_card=prefill.field("rw"), summary="summary.rw"),
+    Step(
+        "street",
+        "text",
+        parse=parsers.free_text(3, 200),
+        from_card=prefill.field("street"),
+        summary="summary.street",
+    ),
     Step(
         "household_size",
         "text",
@@ -237,14 +271,7 @@ NODES = (
     Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
     Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
     Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
-    Step(
-        "photo_ktp",
-        "photo",
-        when=prefill.card_last,
-        verify=_photo_check("ktp"),
-        retakes=2,
-        summary="summary.photo_ktp",
-    ),
+    _ktp_photo(when=prefill.card_last),
     Step(
         "photo_house",
         "photo",

@@ -4,26 +4,24 @@ the file, the service stores it, the inspector reads it, the flow asks "Benar?".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
 from benchmarks import ktp_cards
-from bot.settings import Settings
 from models.tables import Request
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble
 from tests.doubles.twilio_api import TwilioApiDouble
+from tests.webhook.test_telegram_e2e import Citizen as TelegramCitizen
 from tests.webhook.test_telegram_e2e import (  # noqa: F401  (fixtures)
-    SECRET,
     TestClient,
-    create_app,
     double,
     engine_of,
     quick_chats,
+    start,
 )
-from tests.webhook.test_telegram_e2e import Citizen as TelegramCitizen
 from tests.webhook.test_whatsapp_e2e import (
     WhatsAppCitizen,
     running_app,
@@ -38,30 +36,12 @@ def _nik_shown(nik: str) -> str:
     return " ".join(nik[i : i + 4] for i in range(0, 16, 4))
 
 
-@pytest.fixture
-def telegram_app(double: TelegramBotApiDouble, tmp_path: Path) -> Iterator[TestClient]:  # noqa: F811
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'dtsen.db'}",
-        data_dir=tmp_path / "var",
-        redis_url=None,
-        simulator_enabled=False,
-        public_base_url="https://bot.example.go.id",
-        telegram_bot_token=double.token,
-        telegram_webhook_secret=SECRET,
-        telegram_api_base_url=double.base_url,
-        telegram_file_base_url=double.file_base_url,
-        photo_checks="read_ktp",
-    )
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
 def test_over_telegram_the_ktp_photo_is_downloaded_read_and_offered(
-    telegram_app: TestClient,
+    start: Callable[..., TestClient],  # noqa: F811
     double: TelegramBotApiDouble,  # noqa: F811
 ) -> None:
     person, photo = ktp_cards.readable_photo()
-    citizen = TelegramCitizen(telegram_app, double, chat_id=5101)
+    citizen = TelegramCitizen(start(photo_checks="read_ktp"), double, chat_id=5101)
     assert "Apa yang ingin Anda lakukan?" in citizen.say("/start")
     assert "Apakah Anda setuju?" in citizen.press("Usulan mandiri")
     assert "foto KTP" in citizen.press("Saya setuju")
