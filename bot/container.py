@@ -34,6 +34,7 @@ from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
 from staff.minutes import MinutesStore
+from staff.outbox import forget_answered
 from staff.workflow import Workflows
 
 if TYPE_CHECKING:
@@ -137,6 +138,8 @@ class Container:
         conversations = self.store.purge(older_than=now - settings.conversation_ttl * 2)
         with Session(self.engine) as session, session.begin():
             deliveries = purge_processed(session, before=now - settings.delivery_record_ttl)
+            # Replies handed over in a webhook answer: no retry comes any more; forget them.
+            forget_answered(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
         return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
 

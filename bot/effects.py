@@ -107,7 +107,7 @@ class EffectRunner:
             citizen = self._workflows.for_village(village_code).stage(status).citizen
         except TransitionRefused:
             return None  # a status from an older workflow version: shown by its code
-        return {"id": citizen.id, "en": citizen.en}
+        return citizen.texts()
 
     def village_label(self, village_code: str) -> str:
         village = self._regions.village(village_code)
@@ -186,8 +186,8 @@ class _ChatEffects:
                     for m in submission.members
                 ],
                 attachments=[(a.ref, a.purpose) for a in submission.attachments],
-                consent_version=submission.consent_version,
-                consent_given_at=submission.consent_given_at,
+                consent_version=submission.consent.version,
+                consent_given_at=submission.consent.given_at,
             ),
             now=ctx.now,
         )

@@ -78,19 +78,18 @@ class Handled:
     reads the conversation store after the service.
 
     `replies` are all the replies to this delivery (a replay gets them again: the
-    simulator answers with them). `to_send` are those still to go out, in order, each
-    with the outbox row it lives in (None without an outbox: fakes in web tests) and
-    claimed by this handler; on a replay it holds only the ones not yet confirmed sent.
-    `held` are notifications that waited for the citizen to write (WhatsApp outside the
-    24-hour window, the simulator): they go after the replies.
+    simulator answers with them). `to_send` is what goes out now, in order: the replies
+    not yet confirmed sent (on a provider's retry, only those), then notifications that
+    waited for the citizen to write; each with its outbox row, claimed by this handler
+    (None without an outbox: fakes in web tests). The adapter reports each row's fate
+    (`MessageHandler.report`).
     """
 
     replies: list[Reply]
     language: Language = "id"
     to_send: list[tuple[OutboxRef | None, Reply]] = field(default_factory=list)
-    held: list[tuple[OutboxRef, str]] = field(default_factory=list)
 
     @classmethod
     def unrecorded(cls, replies: list[Reply], language: Language = "id") -> Handled:
-        """Replies with no outbox behind them (a fake service, a staff-side answer)."""
+        """Replies with no outbox behind them (a fake service in web tests)."""
         return cls(replies, language, [(None, reply) for reply in replies])

@@ -10,9 +10,9 @@ retry after it gets the recorded replies and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,19 +20,34 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.effects import EffectContext, EffectRunner
-from bot.inbound import Handled, InboundMessage
+from bot.inbound import Handled, InboundMessage, OutboxRef
 from bot.staff_chat import StaffCommands
-from conversations.catalogue import LANGUAGES, Language
+from conversations.catalogue import Language
 from conversations.engine import Script, Turn, advance
+from conversations.languages import as_language
 from conversations.state import ConversationState
-from conversations.types import Choice, Incoming, PhotoRef, Reply
+from conversations.types import Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
 from models.channels import touch_inbound
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.dedup import find_processed, record_processed
+from models.tables import ProcessedMessage
+from staff.outbox import (
+    Claimed,
+    Settled,
+    claim_replies,
+    claim_waiting,
+    enqueue_replies,
+    reply_from_json,
+    settle,
+)
 
 log = logging.getLogger(__name__)
+
+# How long the handler that wrote a message's replies has them to itself before the outbox
+# worker sends them instead (the handler died mid-send).
+REPLY_LEASE = timedelta(minutes=2)
 
 # An engine turn asks for at most one effect; a chain longer than this is a bug, not a flow.
 MAX_EFFECTS_PER_MESSAGE = 8
@@ -49,8 +64,10 @@ class ChatService:
         effects: EffectRunner,
         staff_commands: StaffCommands | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reply_lease: timedelta = REPLY_LEASE,
     ) -> None:
         self._engine = engine
+        self._reply_lease = reply_lease
         self._store = store
         self._blobs = blobs
         self._script = script
@@ -85,10 +102,10 @@ class ChatService:
         transactional = self._transactional
         with Session(self._engine) as session, session.begin():
             if message.message_id is not None:
-                done = find_processed(session, message.channel, message.message_id)
+                done = find_processed(session, message.channel, message.sender, message.message_id)
                 if done is not None:
                     self._heal(key, done.state, session if transactional else None)
-                    return _handled([_reply_from_json(r) for r in done.replies], done.state)
+                    return self._replayed(session, message, done, now)
             touch_inbound(session, message.channel, message.sender, at=now)
             state = self._load(key, session)
             staff_replies = (
@@ -102,16 +119,37 @@ class ChatService:
                 incoming = self._incoming(message, now, session)
                 replies, state = self._run(state, incoming, message, session, now)
             data = state.model_dump(mode="json")
+            recorded = [asdict(r) for r in replies]
             if message.message_id is not None:
                 record_processed(
                     session,
                     message.channel,
                     message.message_id,
                     message.sender,
-                    [asdict(r) for r in replies],
+                    recorded,
                     data,
                     at=now,
                 )
+            language = _language(data.get("language"))
+            claimed = enqueue_replies(
+                session,
+                channel=message.channel,
+                chat_id=message.sender,
+                delivery=message.message_id,
+                replies=recorded,
+                language=language,
+                at=now,
+                lease=self._reply_lease,
+            )
+            claimed += claim_waiting(
+                session,
+                channel=message.channel,
+                chat_id=message.sender,
+                delivery=message.message_id,
+                after=len(replies),
+                at=now,
+                lease=self._reply_lease,
+            )
             if transactional:
                 self._store.save(key, data, session=session)
         if not transactional:
@@ -123,15 +161,37 @@ class ChatService:
             message.channel,
             len(replies),
         )
-        return _handled(replies, data)
+        return Handled(replies, language, _to_send(claimed))
+
+    def report(self, results: Sequence[Settled]) -> None:
+        """What became of the outbox rows an adapter was handed (`Handled.to_send`)."""
+        if not results:
+            return
+        with Session(self._engine) as session, session.begin():
+            settle(session, results, at=self._clock())
 
     def _replay(self, message: InboundMessage) -> Handled | None:
         assert message.message_id is not None
-        with Session(self._engine) as session:
-            done = find_processed(session, message.channel, message.message_id)
-            return (
-                _handled([_reply_from_json(r) for r in done.replies], done.state) if done else None
-            )
+        with Session(self._engine) as session, session.begin():
+            done = find_processed(session, message.channel, message.sender, message.message_id)
+            return self._replayed(session, message, done, self._clock()) if done else None
+
+    def _replayed(
+        self, session: Session, message: InboundMessage, done: ProcessedMessage, now: datetime
+    ) -> Handled:
+        """A delivery handled before: all its replies again (for the simulator's answer),
+        and to send only those not yet confirmed sent."""
+        assert message.message_id is not None
+        claimed = claim_replies(
+            session,
+            channel=message.channel,
+            chat_id=message.sender,
+            delivery=message.message_id,
+            at=now,
+            lease=self._reply_lease,
+        )
+        language = _language((done.state or {}).get("language"))
+        return Handled([reply_from_json(r) for r in done.replies], language, _to_send(claimed))
 
     def _heal(self, key: str, recorded: dict[str, Any] | None, session: Session | None) -> None:
         """Put back the state of a delivery whose state save was lost in a crash."""
@@ -199,18 +259,11 @@ class ChatService:
 
 
 def _language(value: object) -> Language:
-    return next((known for known in LANGUAGES if known == value), "id")
+    return as_language(value if isinstance(value, str) else None)
 
 
-def _handled(replies: list[Reply], state: dict[str, Any] | None) -> Handled:
-    return Handled.unrecorded(replies, _language((state or {}).get("language")))
-
-
-def _reply_from_json(data: dict[str, Any]) -> Reply:
-    return Reply(
-        text=data["text"],
-        choices=tuple(Choice(c["id"], c["label"]) for c in data.get("choices", ())),
-        expects=data.get("expects", "text"),
-        numbered=data.get("numbered", True),
-        asks_phone=data.get("asks_phone", False),
-    )
+def _to_send(claimed: list[Claimed]) -> list[tuple[OutboxRef | None, Reply]]:
+    return [
+        (OutboxRef(row.id, row.attempt), reply_from_json({"text": row.text, **(row.reply or {})}))
+        for row in claimed
+    ]

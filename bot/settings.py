@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,8 +25,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("var"), description="Where photos and other files are stored."
     )
-    simulator_enabled: bool = Field(
-        default=True, description="Serve the local chat page and /api/simulator/messages."
+    simulator_enabled: bool | None = Field(
+        default=None,
+        description="Serve the local chat page and /api/simulator/messages. Unset: on only "
+        "while no channel and no PUBLIC_BASE_URL are configured (a first local run).",
     )
     conversation_ttl: timedelta = Field(
         default=timedelta(days=7), description="An unfinished conversation expires after this."
@@ -107,6 +109,18 @@ class Settings(BaseSettings):
     twilio_quick_reply_3: str | None = Field(
         default=None, description="Content SID of the twilio/quick-reply template with 3 buttons."
     )
+
+    @model_validator(mode="after")
+    def _simulator_only_when_asked(self) -> Settings:
+        # Anyone who reaches the chat page can chat as any user id: fine on a laptop, not
+        # on a server that citizens' channels or the internet can reach.
+        if self.simulator_enabled is None:
+            self.simulator_enabled = not (
+                self.public_base_url
+                or self.telegram_bot_token
+                or (self.twilio_account_sid and self.twilio_auth_token)
+            )
+        return self
 
     @field_validator(
         "conversation_ttl",

@@ -38,9 +38,10 @@ from sqlmodel import Session
 from bot.channels.notify import Notification, Notifier, Path
 from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
+from conversations.languages import as_language
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
-from staff.outbox import claim, mark_failed, mark_sent
+from staff.outbox import REPLY, claim, mark_failed, mark_sent, release, reply_from_json
 from staff.workflow import Workflows
 
 if TYPE_CHECKING:
@@ -111,37 +112,47 @@ class Worker:
             lease=self.lease,
             max_attempts=self.max_attempts,
         )
+        held_up: set[tuple[str, str]] = set()
         for row in rows:
-            await self._handle(row, now)
+            assert row.id is not None
+            chat = (row.channel, row.chat_id)
+            if chat in held_up:
+                # An earlier message of this chat did not go out: this one waits for it.
+                await asyncio.to_thread(release, self._session, row.id, attempt=row.attempts)
+                continue
+            if not await self._handle(row, now):
+                held_up.add(chat)
         return len(rows)
 
-    async def _handle(self, row: OutboxNotification, now: datetime | None) -> None:
+    async def _handle(self, row: OutboxNotification, now: datetime | None) -> bool:
+        """True once the row left the queue (sent, waiting, dead), False when it is still
+        to go (a retry, a lease nearly over): its chat's later rows then wait."""
         assert row.id is not None and row.claimed_until is not None
         started = now or self._clock()
         if started >= row.claimed_until - LEASE_MARGIN:
             log.warning("outbox %s: lease nearly over, left for the next claim", row.id)
-            return
+            return False
         notifier = self._notifiers.get(row.channel)
         if notifier is None:
             await self._failed(row, f"no notifier for channel {row.channel!r}", now, final=True)
-            return
-        notification = Notification(row.kind, row.text, dict(row.variables))
+            return True
         try:
-            path = await notifier.notify(row.chat_id, notification)
+            path = await notifier.notify(row.chat_id, _notification(row))
         except asyncio.CancelledError:
             raise  # shutting down: the lease runs out and another run sends it
         except Exception as error:
             log.warning("outbox %s: %s failed: %r", row.id, row.channel, error)
-            await self._failed(row, f"{type(error).__name__}: {error}", now, final=False)
-            return
+            return await self._failed(row, f"{type(error).__name__}: {error}", now, final=False)
         # Right after the notifier returned: the shorter this gap, the rarer a duplicate.
         await asyncio.to_thread(
             mark_sent, self._session, row.id, path=path, at=now or self._clock()
         )
+        return True
 
     async def _failed(
         self, row: OutboxNotification, error: str, now: datetime | None, *, final: bool
-    ) -> None:
+    ) -> bool:
+        """Returns whether the row is given up (dead)."""
         assert row.id is not None
         at = now or self._clock()
         give_up = final or row.attempts >= self.max_attempts
@@ -157,6 +168,7 @@ class Worker:
             at=at,
             retry_at=retry_at,
         )
+        return give_up
 
     async def run_forever(
         self,
@@ -187,6 +199,13 @@ class Worker:
                 await asyncio.wait_for(stop_event.wait(), timeout=poll_interval)
 
 
+def _notification(row: OutboxNotification) -> Notification:
+    if row.kind == REPLY:
+        reply = reply_from_json({"text": row.text, **(row.reply or {})})
+        return Notification(row.kind, row.text, reply=reply, language=as_language(row.language))
+    return Notification(row.kind, row.text, dict(row.variables))
+
+
 # -- notifiers from the settings ---------------------------------------------------------------
 
 
@@ -205,7 +224,7 @@ def build_notifiers(
     Rows for a skipped channel go `dead` with "no notifier for channel ..." when claimed.
     """
     notifiers: dict[str, Notifier] = {
-        channel: SimulatorChannel(engine, name=channel) for channel in (SIMULATOR, TERMINAL)
+        channel: SimulatorChannel(name=channel) for channel in (SIMULATOR, TERMINAL)
     }
     telegram = _telegram_notifier(settings, engine, telegram_bot)
     if telegram is not None:

@@ -11,11 +11,12 @@ import tomllib
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
-Language = Literal["id", "en"]
-LANGUAGES: tuple[Language, ...] = ("id", "en")
-DEFAULT_LANGUAGE: Language = "id"
+# Declared in languages.py; importable from here too, where most callers look for them.
+from conversations.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from conversations.languages import LANGUAGES as LANGUAGES
+from conversations.languages import Language as Language
 
 
 class MissingMessage(KeyError):

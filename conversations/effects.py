@@ -204,6 +204,14 @@ class AttachmentRef:
 
 
 @dataclass(frozen=True)
+class Consent:
+    """The consent a request was filed under: the text's version and the moment (UU 27/2022)."""
+
+    version: str
+    given_at: datetime
+
+
+@dataclass(frozen=True)
 class Submission:
     """What is filed, for every kind of request."""
 
@@ -214,8 +222,7 @@ class Submission:
     name: str
     answers: Mapping[str, Any]
     flags: tuple[str, ...]
-    consent_version: str
-    consent_given_at: datetime
+    consent: Consent
     language: Language
     kk: str | None = None
     subject_nik: str | None = None

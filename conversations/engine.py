@@ -40,6 +40,7 @@ from conversations.flow import (
     Step,
     positions,
 )
+from conversations.languages import language_named, next_language
 from conversations.render import SUMMARY
 from conversations.state import ConversationState, PendingAnswer
 from conversations.types import Choice, Incoming, Reply
@@ -49,10 +50,13 @@ from conversations.words import (
     Command,
     canonical,
     command_of,
+    command_words,
     is_dont_know,
     normalize,
 )
 
+# More villages than this in the NIK's kecamatan: typing a name is quicker than a list.
+MAX_SUGGESTED_VILLAGES = 20
 # The button that offers to begin an unfinished form again (asked before anything is lost).
 RESTART_CHOICE = choice_id("draft", "restart")
 
@@ -202,13 +206,11 @@ class _Run:
 
     def on_command(self, command: Command) -> bool:
         """Handle a word that works anywhere; False lets the current question have it."""
-        if command in ("lang_id", "lang_en"):
-            self.state.language = "id" if command == "lang_id" else "en"
-            self.say("language.switched")
-            self.repeat_question()
-            return True
-        if command == "lang_pick":
-            self.state.language = "en" if self.state.language == "id" else "id"
+        if command in ("language", "lang_pick"):
+            named = language_named(command_words(self.incoming.text))
+            if command == "lang_pick" or named is None:
+                named = next_language(self.state.language)
+            self.state.language = named
             self.say("language.switched")
             self.repeat_question()
             return True
@@ -419,7 +421,10 @@ class _Run:
     def on_menu_input(self, *, paused: bool = False) -> None:
         text = self.incoming.text or ""
         picked = self.pick("menu", self.menu_values(), "menu")
-        if picked is None and not paused and tickets.typed_at_the_menu(text):
+        # A ticket typed at the menu is looked up, unless that would drop a form (a flow
+        # with a summary is real work; a paused status look-up is not).
+        keeps_nothing = not paused or not self.flow().confirm
+        if picked is None and keeps_nothing and tickets.typed_at_the_menu(text):
             self.start_flow("status", {"mode": "ticket"}, ask=False)
             self.on_answer()
             return
@@ -531,10 +536,28 @@ class _Run:
             self.lang,
             known_phone=self.state.known_phone,
         )
+        if position.step.kind == "village" and "villages" not in self.state.scratch:
+            reply = self.suggest_villages(position.key, reply)
         if offer_restart:
             restart = Choice(RESTART_CHOICE, self.cat.text("choice.restart"))
             reply = replace(reply, choices=(*reply.choices, restart))
         self.replies.append(reply)
+
+    def suggest_villages(self, key: str, reply: Reply) -> Reply:
+        """The villages of the NIK's kecamatan as choices: most people live where they are
+        registered, and one press saves typing a name and picking it from a list."""
+        nik = str(self.state.answers.get("nik") or "")
+        if len(nik) < 6:
+            return reply
+        kecamatan = f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
+        villages = self.script.regions.villages_in_kecamatan(kecamatan)
+        if not villages or len(villages) > MAX_SUGGESTED_VILLAGES:
+            return reply
+        self.state.scratch["villages"] = [v.code for v in villages]
+        place = villages[0].label().split(", ", 1)[-1]
+        text = reply.text + "\n\n" + self.cat.text("village.near_nik", place=place)
+        choices = tuple(Choice(choice_id(key, v.code), v.name) for v in villages)
+        return replace(reply, text=text, choices=choices, expects="choice")
 
     def move_on(self) -> None:
         self.state.position = self.next_key()
@@ -564,7 +587,7 @@ class _Run:
             return
         if skipping:
             if step.optional:
-                self.accept(key, None, {})
+                self.accept(key, None, {_sibling(key, k): None for k in step.skips_also})
             else:
                 self.say("problem.required")
                 self.ask_current()
@@ -597,6 +620,8 @@ class _Run:
                 self.replies.append(Reply(warning.message(self.lang)))
             self.ask_yes_no("warning.confirm", "warning")
             return
+        if parsed.notes:
+            self.replies.append(Reply("\n".join(n.message(self.lang) for n in parsed.notes)))
         self.verify_or_accept(position, parsed)
 
     def parse(self, position: Position) -> Parsed | None:
@@ -716,8 +741,8 @@ class _Run:
         return Parsed(value)
 
     def refuse(self, errors: tuple[Problem, ...]) -> None:
-        for error in errors:
-            self.replies.append(Reply(error.message(self.lang)))
+        # One message, however many parts of a grouped answer were wrong.
+        self.replies.append(Reply("\n".join(error.message(self.lang) for error in errors)))
         self.ask_current()
 
     def verify_or_accept(self, position: Position, parsed: Parsed) -> None:

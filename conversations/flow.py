@@ -47,6 +47,8 @@ class Parsed:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # The errors end the flow: nothing can usefully be asked now (a lock-out).
     stop: bool = False
+    # Said once the answer is taken: parts that were left out, asked next on their own.
+    notes: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -122,6 +124,8 @@ class Step:
     summary: str | None = None
     # How the value is shown back (e.g. a NIK masked); the raw value otherwise.
     display: Callable[[Any], str] | None = None
+    # Optional answers skipped together with this one (each still asked when this is given).
+    skips_also: tuple[str, ...] = ()
     # A phone question: takes a shared contact, and offers the number the channel knows.
     asks_phone: bool = False
     # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.

@@ -2,8 +2,9 @@
 
 Every part of the bot reads a kind's properties from here: the ticket letter (tickets.py),
 the subtypes the database accepts (models/requests.py), which BNBA list it belongs to
-(staff/bnba.py), the dashboard's label and the digest's counts, and whether one person may
-have only one open request of the kind (the `FileUsulan` effect and the database index).
+(staff/bnba.py), the dashboard's label, answers and confidentiality, the digest's counts,
+and whether one person may have only one open request of the kind (the `FileUsulan`
+effect and the database index).
 
 Adding a kind (issue 10), e.g. `pemutakhiran` (a household updating its data):
 
@@ -42,6 +43,9 @@ class RequestKind:
     one_open_per_nik: bool = False
     # Its households go into the BNBA export (the by-name-by-address list for musyawarah).
     bnba: bool = False
+    # About someone else (answers `subject_*`), filed by someone whose identity staff lists
+    # keep hidden until revealed and logged (the objector of a sanggahan).
+    about_someone_else: bool = False
 
 
 KINDS: Final[tuple[RequestKind, ...]] = (
@@ -58,6 +62,7 @@ KINDS: Final[tuple[RequestKind, ...]] = (
         "S",
         ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
         "Sanggahan",
+        about_someone_else=True,
     ),
 )
 

@@ -6,9 +6,11 @@ import re
 import unicodedata
 from typing import Literal
 
-Command = Literal[
-    "menu", "cancel", "back", "help", "skip", "restart", "lang_id", "lang_en", "lang_pick"
-]
+from conversations.languages import SPOKEN
+
+# "language": switch to the language named (languages.language_named tells which);
+# "lang_pick": to the next one, like the menu's language button.
+Command = Literal["menu", "cancel", "back", "help", "skip", "restart", "language", "lang_pick"]
 
 _COMMANDS: dict[str, Command] = {
     "menu": "menu",
@@ -35,14 +37,9 @@ _COMMANDS: dict[str, Command] = {
     "lewati": "skip",
     "lewat": "skip",
     "skip": "skip",
-    "english": "lang_en",
-    "bahasa inggris": "lang_en",
-    "in english": "lang_en",
-    "bahasa indonesia": "lang_id",
-    "indonesia": "lang_id",
-    "indonesian": "lang_id",
     "bahasa": "lang_pick",
     "language": "lang_pick",
+    **{name: "language" for spoken in SPOKEN for name in spoken.names},
 }
 
 
@@ -116,10 +113,13 @@ def is_dont_know(text: str | None) -> bool:
 
 def command_of(text: str | None) -> Command | None:
     """The global command a whole message stands for, if any ('/batal', 'Batal.', 'BATAL')."""
-    if not text:
-        return None
-    stripped = text.strip()
+    return _COMMANDS.get(command_words(text)) if text else None
+
+
+def command_words(text: str | None) -> str:
+    """A message as a command's words: '/English@dtsen_bot' -> 'english'."""
+    stripped = (text or "").strip()
     if stripped.startswith("/"):
         # Telegram commands may carry the bot's name: /batal@dtsen_bot
         stripped = stripped[1:].split("@", 1)[0]
-    return _COMMANDS.get(normalize(stripped))
+    return normalize(stripped)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models.tables import OUTBOUND_PATHS, OUTBOUND_STATUSES, ChatContact, OutboundMessage
 
@@ -124,40 +124,3 @@ def update_outbound_status(
         session.add(message)
         session.flush()
     return message
-
-
-def waiting_messages(session: Session, channel: str, chat_id: str) -> list[OutboundMessage]:
-    """Notifications held back until the citizen writes (no template outside 24 hours)."""
-    return list(
-        session.exec(
-            select(OutboundMessage)
-            .where(
-                OutboundMessage.channel == channel,
-                OutboundMessage.chat_id == chat_id,
-                OutboundMessage.status == "waiting",
-            )
-            .order_by(col(OutboundMessage.created_at), col(OutboundMessage.id))
-        )
-    )
-
-
-def mark_sent(
-    session: Session,
-    message: OutboundMessage,
-    *,
-    path: str,
-    status: str,
-    at: datetime,
-    provider_message_id: str | None = None,
-    error_code: str | None = None,
-) -> None:
-    """A waiting notification went out (or failed for good): forget its body."""
-    message.path = path
-    message.status = status
-    message.provider_message_id = provider_message_id
-    message.error_code = error_code
-    message.body = None
-    message.variables = None
-    message.updated_at = at
-    session.add(message)
-    session.flush()

@@ -2,7 +2,10 @@
 
 The service records each handled message in the same transaction as its effects. A retry
 finds the record and gets the stored replies again; two deliveries racing each other cannot
-both commit, because the UNIQUE (channel, message_id) constraint makes the second flush fail.
+both commit, because the UNIQUE (channel, chat_id, message_id) constraint makes the second
+flush fail. The sender is part of the key: a message id is the provider's for a real
+channel, but the chat page lets the client choose it, and a replayed id from another chat
+must never hand that chat the recorded replies (its summary) or its state.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ __all__ = [
 ]
 
 
-def find_processed(session: Session, channel: str, message_id: str) -> ProcessedMessage | None:
+def find_processed(
+    session: Session, channel: str, chat_id: str, message_id: str
+) -> ProcessedMessage | None:
     statement = select(ProcessedMessage).where(
-        ProcessedMessage.channel == channel, ProcessedMessage.message_id == message_id
+        ProcessedMessage.channel == channel,
+        ProcessedMessage.chat_id == chat_id,
+        ProcessedMessage.message_id == message_id,
     )
     return session.exec(statement).first()
 

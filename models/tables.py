@@ -6,7 +6,7 @@ assign a new value (`request.flags = [*request.flags, "x"]`) instead of mutating
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import JSON, Index, UniqueConstraint, text
@@ -149,7 +149,8 @@ class ProcessedMessage(SQLModel, table=True):
     the same way and applied once. `state` can hold personal data: purge old rows."""
 
     __tablename__ = "processed_message"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    # The sender is part of the key (see `models.dedup`; migration 0007).
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
@@ -339,6 +340,39 @@ class MusyawarahItem(SQLModel, table=True):
     note: str | None = None
 
 
+class TransitionDocument(SQLModel, table=True):
+    """A document a workflow move needs (Berita Acara, SPTJM, SK Wali Kota, surat
+    pengesahan, the penetapan...): recorded once, with its number, date and file, for a
+    whole batch of requests (`RequestDocument` links it to each)."""
+
+    __tablename__ = "transition_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=48)  # the workflow's document id: "sk_walikota"
+    number: str = Field(max_length=128)
+    issued_on: date
+    file_ref: str | None = Field(default=None, max_length=64)  # in the minutes store
+    note: str | None = Field(default=None, max_length=500)
+    area_code: str = Field(max_length=32, index=True)
+    # The penetapan's month ("2026-03"); None for other documents.
+    period: str | None = Field(default=None, max_length=7)
+    musyawarah_id: int | None = Field(default=None, index=True)
+    recorded_by: int | None = Field(default=None)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RequestDocument(SQLModel, table=True):
+    """A document recorded with one of a request's moves: shown in its timeline."""
+
+    __tablename__ = "request_document"
+    __table_args__ = (UniqueConstraint("request_id", "document_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
+    document_id: int = Field(foreign_key="transition_document.id", ondelete="CASCADE", index=True)
+    status_change_id: int | None = Field(default=None)
+
+
 class ExportLog(SQLModel, table=True):
     """A by-name-by-address export: who, when, what, how many rows (it holds personal data)."""
 
@@ -354,20 +388,28 @@ class ExportLog(SQLModel, table=True):
 
 
 class OutboxNotification(SQLModel, table=True):
-    """A notification written in the same transaction as the change it tells about, and
-    sent by the worker: none is lost (it is stored first) or sent twice (it is claimed)."""
+    """The outbox: every message the bot sends, replies and notifications alike, one row
+    each with its own delivery state (see `staff.outbox`). A reply is written in the
+    transaction of the message it answers, a notification in that of the change it tells
+    about: none is lost (it is stored first) or sent twice (it is claimed). The table keeps
+    its first name; it has held replies too since migration 0009."""
 
     __tablename__ = "outbox_notification"
-    __table_args__ = (Index("ix_outbox_notification_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_notification_status_due_at", "status", "due_at"),
+        # One chat's unsent rows, in order (per-chat ordering, the replay of a delivery).
+        Index("ix_outbox_notification_chat", "channel", "chat_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
     chat_id: str = Field(max_length=128)
-    kind: str = Field(max_length=64)
+    kind: str = Field(max_length=64)  # "reply", or a notification kind ("status_changed")
     text: str
     variables: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     request_id: int | None = Field(default=None, index=True)
-    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
+    # pending | sending | waiting | answered | sent | dead (see staff.outbox)
+    status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     due_at: datetime = Field(sa_type=UTCDateTime)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -375,3 +417,9 @@ class OutboxNotification(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A reply: the provider's id of the message it answers, its place among that message's
+    # replies, the engine's reply beyond its text (choices, expects), and the language.
+    delivery: str | None = Field(default=None, max_length=255)
+    position: int = 0
+    reply: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    language: str = Field(default="id", max_length=8)

@@ -51,6 +51,7 @@ from sqlmodel import Session, col, select
 
 from conversations.flows.common import cutoff_date
 from conversations.kinds import NAMES as KIND_NAMES
+from conversations.languages import Label
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, default_regions
 from models.tables import (
@@ -60,7 +61,7 @@ from models.tables import (
 )
 from staff.access import EVERYWHERE
 from staff.review import area_condition, is_area_code
-from staff.workflow import Label, Workflow, Workflows
+from staff.workflow import Workflow, Workflows
 
 Level = Literal["village", "kecamatan", "kabupaten", "province", "all"]
 

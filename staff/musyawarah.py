@@ -10,12 +10,19 @@
   All or nothing per call.
 - `record_decision`: "layak" or "tidak_layak" per agenda item; "tidak_layak" needs a note,
   the reason the citizen will read.
+- Participants: attendance is recorded per person with a role from the region's list
+  (`[meeting] participant_roles` in its workflow file: TKSK, pendamping PKH, Babinsa, BPD,
+  RT, RW...) or `lainnya`; a region can require roles (`required_roles`), and the meeting
+  cannot be closed until each of them is present. Stored in `Musyawarah.attendance` as
+  `{"name", "role"}` objects (older meetings hold plain names: role `lainnya`).
 - `close`: refused while any item has no decision. Every request is moved with the
   workflow action named like its decision ("layak" / "tidak_layak", which every shipped
   workflow has from its deliberation stage; a regional workflow without them is refused
   with a message naming the workflow), each through `move_request`, which writes the
   citizen's notification to the outbox. The meeting is then closed with the Berita Acara
-  number and date, the attendance and the signed minutes. One transaction (the caller's):
+  number and date, the attendance and the signed minutes. The Berita Acara is recorded
+  once as a document (`staff.documents`) and linked to every request moved, so each
+  request's timeline shows it. One transaction (the caller's):
   if any move is refused, nothing is closed and nobody is notified.
 
 Functions take the caller's session and never commit.
@@ -23,22 +30,86 @@ Functions take the caller's session and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from conversations.tickets import format_ticket
 from models.staff import log_access
-from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
+from models.tables import (
+    Musyawarah,
+    MusyawarahItem,
+    Request,
+    StaffAccount,
+    TransitionDocument,
+)
+from staff.documents import record_document
 from staff.review import check_access, log_refusal, move_request, request_target
 from staff.workflow import Role, TransitionRefused, Workflow, Workflows
 
 DECISIONS: Final = ("layak", "tidak_layak")
 PLANNED: Final = "planned"
 CLOSED: Final = "closed"
+# Anyone present whose role the region's list does not name.
+OTHER_ROLE: Final = "lainnya"
+OTHER_LABEL: Final = "Peserta lain"
+BERITA_ACARA: Final = "berita_acara"
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    role: str = OTHER_ROLE
+
+    def stored(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role}
+
+
+def participants(meeting: Musyawarah) -> list[Participant]:
+    """Who attended, with their roles (plain names from older meetings: `lainnya`)."""
+    found = []
+    for entry in meeting.attendance or []:
+        if isinstance(entry, Mapping):
+            found.append(Participant(str(entry.get("name", "")), str(entry.get("role", ""))))
+        else:
+            found.append(Participant(str(entry)))
+    return found
+
+
+def role_label(workflow: Workflow, role: str) -> str:
+    known = workflow.participant_role(role)
+    return known.label.get() if known else OTHER_LABEL
+
+
+def missing_roles(workflow: Workflow, present: Iterable[Participant]) -> list[str]:
+    """Required roles (the region's file) with nobody present, in the file's order."""
+    roles = {p.role for p in present}
+    return [role for role in workflow.meeting.required_roles if role not in roles]
+
+
+def _participant(entry: str | Participant | tuple[str, str]) -> Participant:
+    if isinstance(entry, Participant):
+        return Participant(" ".join(entry.name.split()), entry.role)
+    if isinstance(entry, tuple):
+        return Participant(" ".join(entry[0].split()), entry[1])
+    return Participant(" ".join(entry.split()))
+
+
+def next_meeting_date(workflow: Workflow, last: date | None, today: date) -> date | None:
+    """The date a periodic musyawarah is next due (the region's schedule), or None."""
+    schedule = workflow.meeting.schedule
+    if schedule is None:
+        return None
+    if last is None:
+        return today
+    month = last.month - 1 + schedule.every_months
+    year, month = last.year + month // 12, month % 12 + 1
+    day = min(last.day, 28)
+    return max(date(year, month, day), today)
 
 
 class MeetingRefused(ValueError):
@@ -253,7 +324,7 @@ def add_to_agenda(
             )
             if to_deliberation is None:
                 stage = workflow.stage(request.status) if _known(workflow, request.status) else None
-                shown = stage.label.id if stage else request.status
+                shown = stage.label.get() if stage else request.status
                 raise _refuse(
                     session,
                     staff,
@@ -380,7 +451,7 @@ def close(
     *,
     berita_acara_number: str,
     berita_acara_date: date | datetime,
-    attendance: Sequence[str],
+    attendance: Sequence[str | Participant | tuple[str, str]],
     minutes_ref: str | None,
     staff: StaffAccount,
     workflows: Workflows,
@@ -393,14 +464,31 @@ def close(
     )
     _must_be_planned(session, staff, meeting, action=action, at=at)
     number = berita_acara_number.strip()
-    names = [name.strip() for name in attendance if name.strip()]
+    present = [p for p in map(_participant, attendance) if p.name]
+    workflow = workflows.for_village(meeting.village_code)
     problems = []
     if not number:
         problems.append("nomor berita acara belum diisi")
-    if not names:
+    if not present:
         problems.append("daftar hadir masih kosong")
+    unknown = sorted(
+        {p.role for p in present if p.role != OTHER_ROLE and not workflow.participant_role(p.role)}
+    )
+    if unknown:
+        problems.append(f"peran tidak ada di daftar daerah ini: {', '.join(unknown)}")
     if problems:
         raise MeetingRefused("minutes_incomplete", "; ".join(problems))
+    absent = missing_roles(workflow, present)
+    if absent:
+        raise _refuse(
+            session,
+            staff,
+            meeting,
+            action=action,
+            at=at,
+            reason="quorum_missing",
+            message="belum hadir: " + ", ".join(role_label(workflow, r) for r in absent),
+        )
     items = agenda(session, meeting)
     undecided = [format_ticket(request.ticket) for item, request in items if item.decision is None]
     if undecided:
@@ -414,7 +502,17 @@ def close(
             message=f"belum ada keputusan untuk {len(undecided)} permohonan: "
             f"{', '.join(undecided)}",
         )
-    workflow = workflows.for_village(meeting.village_code)
+    minutes = record_document(
+        session,
+        kind=BERITA_ACARA,
+        number=number,
+        issued_on=_as_moment(berita_acara_date).date(),
+        area_code=meeting.village_code,
+        staff=staff,
+        at=at,
+        file_ref=minutes_ref,
+        musyawarah_id=meeting.id,
+    )
     for item, request in items:
         decision = cast(str, item.decision)
         if not any(t.action == decision for t in workflow.actions(request.status)):
@@ -454,6 +552,7 @@ def close(
                 staff=staff,
                 workflows=workflows,
                 note=item.note,
+                documents=[minutes],
                 at=at,
             )
         except TransitionRefused as refused:
@@ -462,7 +561,7 @@ def close(
             ) from refused
     meeting.berita_acara_number = number
     meeting.berita_acara_date = _as_moment(berita_acara_date)
-    meeting.attendance = names
+    meeting.attendance = cast(Any, [p.stored() for p in present])
     meeting.minutes_ref = minutes_ref
     meeting.status = CLOSED
     meeting.closed_at = at
@@ -495,6 +594,14 @@ def attach_minutes(
     )
     meeting.minutes_ref = minutes_ref
     session.add(meeting)
+    for document in session.exec(
+        select(TransitionDocument).where(
+            TransitionDocument.musyawarah_id == meeting.id,
+            TransitionDocument.kind == BERITA_ACARA,
+        )
+    ):
+        document.file_ref = minutes_ref
+        session.add(document)
     session.flush()
     _allowed(session, staff, meeting, action=action, at=at, detail=minutes_ref)
     return meeting

@@ -15,6 +15,7 @@ from typing import Final
 
 from conversations.catalogue import Language, catalogue
 from conversations.flows.common import long_date
+from conversations.languages import as_language
 from conversations.tickets import format_ticket
 from models.tables import Request
 from staff.workflow import Stage, Workflow
@@ -34,7 +35,7 @@ class Notice:
 
 
 def language_of(request: Request) -> Language:
-    return "en" if request.language == "en" else "id"
+    return as_language(request.language)
 
 
 def status_notice(

@@ -1,31 +1,42 @@
-"""The notification outbox: written with the change it tells about, sent by the worker.
+"""The outbox: every message the bot sends, replies and notifications, one row each with
+its own delivery state.
 
-`enqueue` adds a row in the caller's session, so a status change and its notification are
-committed together or not at all. The worker (`bot.worker`) then:
+States: `pending` (to send, from `due_at`), `sending` (claimed until `claimed_until`),
+`waiting` (held until the citizen writes: WhatsApp outside 24 hours without a template, the
+simulator), `answered` (handed over in a webhook's HTTP answer: TwiML, Telegram's method in
+the body; not confirmed, so a provider's retry of that delivery gets it again), `sent`
+(the provider took it; the text is forgotten) and `dead` (given up, text kept for an
+operator).
 
+Written in the caller's transaction: a notification (`enqueue`) with the change it tells
+about; the replies to an inbound message (`enqueue_replies`) with its effects, already
+claimed by the handler that will send them, together with what `waiting` for that chat
+(`claim_waiting`). A provider's retry of the same delivery claims only its replies not
+yet confirmed (`claim_replies`). The adapter reports each row's outcome (`settle`).
+
+The worker (`bot.worker`) then:
 1. `claim`s due rows in one short transaction: `pending` rows whose `due_at` has come, and
-   `sending` rows whose lease ran out (a worker that died mid-send). They become `sending`
-   with `claimed_until = now + lease` and `attempts + 1`. On PostgreSQL the rows are picked
-   with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same row;
-   SQLite has one writer at a time (the engine begins every transaction IMMEDIATE), so a
-   claim there is already exclusive.
-2. hands each to its channel's notifier, and
-3. `mark_sent` right after the notifier returns (its own transaction), or `mark_failed`
+   `sending` rows whose lease ran out (a webhook or worker that died mid-send: replies too).
+   They become `sending` with `claimed_until = now + lease` and `attempts + 1`. On
+   PostgreSQL the rows are picked with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent
+   workers never take the same row; SQLite has one writer at a time (the engine begins
+   every transaction IMMEDIATE), so a claim there is already exclusive.
+   **One chat's messages leave in order**: a row is taken only when every earlier unsent
+   row of its chat is taken in the same claim; a row in flight or waiting for a retry
+   holds back the later ones of its chat (other chats go on).
+2. hands each to its channel, and
+3. `mark_sent` right after the channel returns (its own transaction), or `mark_failed`
    (back to `pending` at `retry_at`, or `dead`).
 
 Exactly-once delivery is impossible across a network: if the process dies AFTER the
 provider accepted a message but BEFORE `mark_sent` committed, the row is claimed again once
 its lease has run out and the citizen gets the message twice. The outbox is therefore
 at-least-once; the window is kept to the time between the provider's answer and one small
-UPDATE. Nothing is lost: a row leaves `pending`/`sending` only as `sent` or `dead`.
+UPDATE. Nothing is lost: a row leaves `pending`/`sending` only as `sent`, `answered`,
+`waiting` or `dead`.
 
-The lease must be longer than a notifier can take for the rows of one claim (the worker
-also skips rows whose lease has nearly run out instead of sending them late). Each claim
-bumps `attempts`, and `mark_failed` only applies to the claim it belongs to (the attempt
-number), so a worker that overran its lease cannot undo a newer claim.
-
-Sent rows keep no text: `text` and `variables` are cleared (they may hold a rejection
-reason, a digest with tickets). Dead rows keep them for an operator to look at.
+Each claim bumps `attempts`, and a report only applies to the claim it belongs to (the
+attempt number), so a sender that overran its lease cannot undo a newer claim.
 """
 
 from __future__ import annotations
@@ -33,19 +44,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, exists, insert, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from conversations.types import Choice, Reply
 from models.tables import OutboxNotification
 
 SessionFactory = Callable[[], Session]
 
 PENDING: Final = "pending"
 SENDING: Final = "sending"
+WAITING: Final = "waiting"
+ANSWERED: Final = "answered"
 SENT: Final = "sent"
 DEAD: Final = "dead"
+REPLY: Final = "reply"  # the kind of a reply row
+# States that hold back the later rows of their chat (see `claim`).
+_IN_FLIGHT: Final = (PENDING, SENDING)
 
 
 def enqueue(
@@ -119,6 +137,183 @@ def enqueue_many(
     return len(notifications)
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A row claimed by the caller, for sending now."""
+
+    id: int
+    attempt: int
+    kind: str
+    text: str
+    # A reply's JSON beyond its text (choices, expects ...); None for a notification.
+    reply: Mapping[str, Any] | None
+
+
+def enqueue_replies(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    delivery: str | None,
+    replies: Sequence[Mapping[str, Any]],
+    language: str,
+    at: datetime,
+    lease: timedelta,
+) -> list[Claimed]:
+    """The replies to one inbound message (`delivery`: the provider's id), in the caller's
+    transaction, already claimed by the caller for `lease`: the worker takes them only if
+    the caller dies before it reports (`settle`)."""
+    rows = [
+        OutboxNotification(
+            channel=channel,
+            chat_id=chat_id,
+            kind=REPLY,
+            text=str(reply["text"]),
+            reply={key: value for key, value in reply.items() if key != "text"},
+            language=language,
+            delivery=delivery,
+            position=position,
+            status=SENDING,
+            attempts=1,
+            due_at=at,
+            claimed_until=at + lease,
+            created_at=at,
+        )
+        for position, reply in enumerate(replies)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [_claimed(row) for row in rows]
+
+
+def claim_replies(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    delivery: str,
+    at: datetime,
+    lease: timedelta,
+) -> list[Claimed]:
+    """A provider's retry of `delivery`: its rows not yet confirmed, in their order. Sent
+    and dead rows stay as they are; a row another handler holds (its lease running) too."""
+    table = OutboxNotification
+    statement = (
+        select(table)
+        .where(
+            table.channel == channel,
+            table.chat_id == chat_id,
+            table.delivery == delivery,
+            or_(
+                col(table.status).in_((PENDING, ANSWERED)),
+                and_(col(table.status) == SENDING, _lease_over(at)),
+            ),
+        )
+        .order_by(col(table.position), col(table.id))
+    )
+    return _take(session, list(session.exec(statement)), at, lease)
+
+
+def claim_waiting(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    delivery: str | None,
+    after: int,
+    at: datetime,
+    lease: timedelta,
+) -> list[Claimed]:
+    """The citizen wrote: what waited for them goes out after the replies to `delivery`
+    (positions from `after` on), claimed by the caller like those replies."""
+    table = OutboxNotification
+    statement = (
+        select(table)
+        .where(table.channel == channel, table.chat_id == chat_id, table.status == WAITING)
+        .order_by(col(table.id))
+    )
+    rows = list(session.exec(statement))
+    for position, row in enumerate(rows, start=after):
+        row.delivery = delivery
+        row.position = position
+    return _take(session, rows, at, lease)
+
+
+def _take(
+    session: Session, rows: list[OutboxNotification], at: datetime, lease: timedelta
+) -> list[Claimed]:
+    for row in rows:
+        row.status = SENDING
+        row.claimed_until = at + lease
+        row.attempts += 1
+        session.add(row)
+    session.flush()
+    return [_claimed(row) for row in rows]
+
+
+def _claimed(row: OutboxNotification) -> Claimed:
+    assert row.id is not None
+    return Claimed(row.id, row.attempts, row.kind, row.text, row.reply)
+
+
+Outcome = Literal["sent", "answered", "retry", "release", "dead"]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one claimed row in its sender's hands."""
+
+    id: int
+    attempt: int
+    outcome: Outcome
+    error: str = ""
+    retry_at: datetime | None = None  # for "retry"
+    path: str = "reply"
+
+
+def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> None:
+    """Record what became of claimed rows (in the caller's transaction). A result for a
+    claim that is no longer current (the lease ran out, another sender took the row)
+    changes nothing."""
+    table = OutboxNotification
+    for result in results:
+        values: dict[str, Any] = {"claimed_until": None}
+        if result.outcome == "sent":
+            values |= {"status": SENT, "sent_at": at, "text": "", "reply": None}
+            values |= {"variables": {}, "path": result.path[:16], "last_error": None}
+        elif result.outcome == "answered":
+            values |= {"status": ANSWERED, "sent_at": at, "path": "answer"}
+        elif result.outcome == "retry":
+            values |= {"status": PENDING, "due_at": result.retry_at or at}
+            values |= {"last_error": result.error[:255]}
+        elif result.outcome == "release":
+            # Never tried: the claim does not count as an attempt.
+            values |= {"status": PENDING, "due_at": at, "attempts": col(table.attempts) - 1}
+        else:
+            values |= {"status": DEAD, "last_error": result.error[:255]}
+        session.execute(
+            update(table)
+            .where(
+                col(table.id) == result.id,
+                col(table.status) == SENDING,
+                col(table.attempts) == result.attempt,
+            )
+            .values(**values)
+        )
+
+
+def forget_answered(session: Session, *, before: datetime) -> int:
+    """Replies handed over in a webhook answer before `before`: no provider retries that
+    delivery any more, so they count as sent and their text is forgotten."""
+    table = OutboxNotification
+    result = session.execute(
+        update(table)
+        .where(col(table.status) == ANSWERED, col(table.sent_at) < before)
+        .values(status=SENT, text="", reply=None, variables={})
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 def claim(
     session_factory: SessionFactory,
     *,
@@ -127,7 +322,8 @@ def claim(
     lease: timedelta,
     max_attempts: int | None = None,
 ) -> list[OutboxNotification]:
-    """Take up to `limit` due notifications for sending, oldest first (one transaction).
+    """Take up to `limit` due rows for sending, oldest first (one transaction), keeping
+    each chat's order (see the module's docstring).
 
     A `sending` row whose lease ran out after `max_attempts` claims is not taken again: it
     becomes `dead` (a message that keeps killing the worker must not do so forever).
@@ -135,32 +331,35 @@ def claim(
     """
     if limit < 1:
         return []
+    table = OutboxNotification
     with session_factory() as session, session.begin():
         session.expire_on_commit = False
-        stale = and_(col(OutboxNotification.status) == SENDING, _lease_over(now))
+        stale = and_(col(table.status) == SENDING, _lease_over(now))
         if max_attempts is not None:
             session.execute(
-                update(OutboxNotification)
-                .where(stale, col(OutboxNotification.attempts) >= max_attempts)
+                update(table)
+                .where(stale, col(table.attempts) >= max_attempts)
                 .values(
                     status=DEAD,
                     claimed_until=None,
                     last_error="lease ran out on every attempt (worker stopped mid-send?)",
                 )
             )
-        due = or_(
-            and_(col(OutboxNotification.status) == PENDING, col(OutboxNotification.due_at) <= now),
-            stale,
+        earlier = aliased(table)
+        held_back = exists().where(
+            col(earlier.channel) == col(table.channel),
+            col(earlier.chat_id) == col(table.chat_id),
+            col(earlier.id) < col(table.id),
+            or_(
+                and_(col(earlier.status) == SENDING, ~_lease_over(now, earlier)),
+                and_(col(earlier.status) == PENDING, col(earlier.due_at) > now),
+            ),
         )
-        statement = (
-            select(OutboxNotification)
-            .where(due)
-            .order_by(col(OutboxNotification.due_at), col(OutboxNotification.id))
-            .limit(limit)
-        )
+        due = or_(and_(col(table.status) == PENDING, col(table.due_at) <= now), stale)
+        statement = select(table).where(due, ~held_back).order_by(col(table.id)).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
-        rows = list(session.exec(statement))
+        rows = _in_chat_order(session, list(session.exec(statement)))
         for row in rows:
             row.status = SENDING
             row.claimed_until = now + lease
@@ -170,17 +369,59 @@ def claim(
     return rows
 
 
-def _lease_over(now: datetime) -> Any:
-    return or_(
-        col(OutboxNotification.claimed_until).is_(None),
-        col(OutboxNotification.claimed_until) <= now,
-    )
+def _in_chat_order(session: Session, rows: list[OutboxNotification]) -> list[OutboxNotification]:
+    """The rows that start their chat's unsent rows with no gap.
+
+    A gap is a row another worker holds (skipped by SKIP LOCKED, or claimed since our
+    select began): what follows it in that chat must wait for it.
+    """
+    if not rows:
+        return rows
+    table = OutboxNotification
+    chats = {(row.channel, row.chat_id) for row in rows}
+    unsent = session.exec(
+        select(table.id, table.channel, table.chat_id)
+        .where(
+            or_(*(and_(col(table.channel) == ch, col(table.chat_id) == c) for ch, c in chats)),
+            col(table.status).in_(_IN_FLIGHT),
+            col(table.id) <= max(row.id or 0 for row in rows),
+        )
+        .order_by(col(table.id))
+    ).all()
+    taken = {row.id for row in rows}
+    blocked: set[tuple[str, str]] = set()
+    keep: set[int] = set()
+    for row_id, channel, chat_id in unsent:
+        if (channel, chat_id) in blocked:
+            continue
+        if row_id is not None and row_id in taken:
+            keep.add(row_id)
+        else:
+            blocked.add((channel, chat_id))
+    return [row for row in rows if row.id in keep]
+
+
+def _lease_over(now: datetime, table: Any = OutboxNotification) -> Any:
+    return or_(col(table.claimed_until).is_(None), col(table.claimed_until) <= now)
 
 
 def mark_sent(
     session_factory: SessionFactory, notification_id: int, *, path: str, at: datetime
 ) -> bool:
-    """The notifier took it (by `path`). False when it was already sent or is dead."""
+    """The notifier took it (by `path`). False when it was already sent or is dead.
+
+    Path "waiting": the channel holds it until the citizen writes (`claim_waiting`)."""
+    if path == WAITING:
+        with session_factory() as session, session.begin():
+            result = session.execute(
+                update(OutboxNotification)
+                .where(
+                    col(OutboxNotification.id) == notification_id,
+                    col(OutboxNotification.status).in_((SENDING, PENDING)),
+                )
+                .values(status=WAITING, path=WAITING, claimed_until=None, last_error=None)
+            )
+            return bool(getattr(result, "rowcount", 0))
     with session_factory() as session, session.begin():
         result = session.execute(
             update(OutboxNotification)
@@ -196,6 +437,7 @@ def mark_sent(
                 last_error=None,
                 text="",
                 variables={},
+                reply=None,
             )
         )
         return bool(getattr(result, "rowcount", 0))
@@ -233,6 +475,26 @@ def mark_failed(
         return bool(getattr(result, "rowcount", 0))
 
 
+def release(session_factory: SessionFactory, notification_id: int, *, attempt: int) -> bool:
+    """Claimed but not tried (an earlier row of its chat failed): back to `pending`, due
+    now, and the claim does not count as an attempt."""
+    with session_factory() as session, session.begin():
+        result = session.execute(
+            update(OutboxNotification)
+            .where(
+                col(OutboxNotification.id) == notification_id,
+                col(OutboxNotification.status) == SENDING,
+                col(OutboxNotification.attempts) == attempt,
+            )
+            .values(
+                status=PENDING,
+                claimed_until=None,
+                attempts=col(OutboxNotification.attempts) - 1,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
 def notifications_for_request(session: Session, request_id: int) -> list[OutboxNotification]:
     """A request's notifications, oldest first (for the staff timeline and tests)."""
     return list(
@@ -241,4 +503,16 @@ def notifications_for_request(session: Session, request_id: int) -> list[OutboxN
             .where(OutboxNotification.request_id == request_id)
             .order_by(col(OutboxNotification.created_at), col(OutboxNotification.id))
         )
+    )
+
+
+def reply_from_json(data: Mapping[str, Any]) -> Reply:
+    """A reply as recorded (`dataclasses.asdict`), or as a reply row holds it (its text
+    plus `reply`); a notification row has only its text."""
+    return Reply(
+        text=data["text"],
+        choices=tuple(Choice(c["id"], c["label"]) for c in data.get("choices", ())),
+        expects=data.get("expects", "text"),
+        numbered=data.get("numbered", True),
+        asks_phone=data.get("asks_phone", False),
     )

@@ -38,8 +38,9 @@ from sqlmodel import Session, col, select
 from conversations.timezones import NATIONAL
 from models.requests import change_status
 from models.staff import log_access, staff_areas
-from models.tables import AccessLog, Request, StaffAccount, StatusChange
+from models.tables import AccessLog, Request, StaffAccount, StatusChange, TransitionDocument
 from staff.access import EVERYWHERE, covers
+from staff.documents import document_label, link, missing_kinds
 from staff.notices import status_notice
 from staff.outbox import enqueue
 from staff.workflow import Role, TransitionRefused, Workflows
@@ -177,13 +178,17 @@ def move_request(
     staff: StaffAccount,
     workflows: Workflows,
     note: str | None = None,
+    documents: Sequence[TransitionDocument] = (),
     at: datetime,
 ) -> StatusChange:
     """Move the request with a workflow action, as this staff member (caller commits).
 
+    `documents` are recorded with the move (`staff.documents`), and must include every
+    document the action requires (an SK Wali Kota, the Berita Acara...).
+
     Raises `AccessRefused` (disabled, outside the area) or `TransitionRefused` (the workflow
-    says no: unknown action, wrong role, note missing, final stage, consent withdrawn);
-    both are logged, and the log survives the caller's rollback.
+    says no: unknown action, wrong role, note missing, document missing, final stage,
+    consent withdrawn); both are logged, and the log survives the caller's rollback.
     """
     target = request_target(request)
     audit = f"move:{action}"
@@ -201,6 +206,11 @@ def move_request(
                 "consent_withdrawn",
                 "the citizen withdrew consent: the request may only be closed, not moved on",
             )
+        transition = workflow.transition(request.status, action)
+        missing = missing_kinds(transition.documents if transition else (), documents)
+        if missing:
+            names = ", ".join(document_label(workflow, kind).get() for kind in missing)
+            raise TransitionRefused("document_required", f"needs {names}: number, date, file")
     except TransitionRefused as refused:
         log_refusal(
             session,
@@ -220,6 +230,9 @@ def move_request(
         note=note,
         final=destination.terminal,
     )
+    if documents:
+        assert request.id is not None
+        link(session, documents, request_id=request.id, status_change_id=change.id)
     log_access(
         session,
         staff_id=staff.id,
@@ -270,6 +283,7 @@ def forward_many(
     staff: StaffAccount,
     workflows: Workflows,
     note: str | None = None,
+    documents: Sequence[TransitionDocument] = (),
     at: datetime,
 ) -> ForwardReport:
     """Move each request with the same action; refused ones are skipped and reported.
@@ -281,7 +295,14 @@ def forward_many(
     for request in requests:
         try:
             change = move_request(
-                session, request, action, staff=staff, workflows=workflows, note=note, at=at
+                session,
+                request,
+                action,
+                staff=staff,
+                workflows=workflows,
+                note=note,
+                documents=documents,
+                at=at,
             )
         except (AccessRefused, TransitionRefused) as refused:
             report.refused.append((request.ticket, refused.reason, str(refused)))

@@ -35,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from conversations.languages import Label
 from staff.holidays import Holidays
 from staff.working_days import DayCount, add_days, days_between, first_entry_on_time
 
@@ -109,14 +110,6 @@ def _cited(text: str) -> str:
 
 # Where a stage, role, number or document comes from (see the module docstring).
 Source = Annotated[str, Field(min_length=3, max_length=300), AfterValidator(_cited)]
-
-
-class Label(_Strict):
-    id: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, language: str) -> str:
-        return self.en if language == "en" else self.id
 
 
 class Deadline(_Strict):
@@ -291,24 +284,24 @@ class Workflow(_Strict):
         stage = self.stage(stage_id)
         if stage.terminal:
             raise TransitionRefused(
-                "terminal_stage", f"'{stage.label.id}' is final: nothing more can be done"
+                "terminal_stage", f"'{stage.label.get()}' is final: nothing more can be done"
             )
         matching = [t for t in self.transitions if t.origin == stage_id and t.action == action]
         if not matching:
             possible = ", ".join(t.action for t in self.actions(stage_id)) or "-"
             raise TransitionRefused(
                 "unknown_action",
-                f"'{action}' is not possible from '{stage.label.id}' (possible: {possible})",
+                f"'{action}' is not possible from '{stage.label.get()}' (possible: {possible})",
             )
         transition = matching[0]
         if role not in transition.roles and role != "admin":
             raise TransitionRefused(
                 "role_not_allowed",
-                f"'{transition.label.id}' is for {', '.join(transition.roles)}, not {role}",
+                f"'{transition.label.get()}' is for {', '.join(transition.roles)}, not {role}",
             )
         if transition.note_required and not (note and note.strip()):
             raise TransitionRefused(
-                "note_required", f"'{transition.label.id}' needs a note saying why"
+                "note_required", f"'{transition.label.get()}' needs a note saying why"
             )
         return self.stage(transition.target)
 

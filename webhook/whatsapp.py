@@ -17,7 +17,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -51,17 +51,13 @@ WhatsAppDep = Annotated[WhatsAppChannel, Depends(get_whatsapp)]
 
 
 @router.post("/webhook/whatsapp")
-async def inbound(
-    request: Request, channel: WhatsAppDep, service: ServiceDep, background: BackgroundTasks
-) -> Response:
+async def inbound(request: Request, channel: WhatsAppDep, service: ServiceDep) -> Response:
     fields = await signed_fields(request, channel.config, "WhatsApp")
     try:
         answer = await channel.receive(fields, service)
     except MalformedInbound as exc:
         raise HTTPException(400, "Not a WhatsApp message from Twilio.") from exc
-    if answer.after is not None:
-        background.add_task(answer.after)
-    return Response(answer.twiml, media_type="application/xml")
+    return Response(answer, media_type="application/xml")
 
 
 @router.post("/webhook/whatsapp/status", status_code=204)

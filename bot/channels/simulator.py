@@ -1,24 +1,20 @@
 """The local chat page (`/api/simulator/messages`) and the terminal chat (`dtsen-bot
 chat`): channels without a provider. The message arrives already parsed (the page's JSON,
 a typed line), the replies go back as they are (the page draws the buttons), and a
-notification, which cannot be pushed, waits until the citizen writes again."""
+notification, which cannot be pushed, waits in the outbox until the citizen writes again
+and comes after the replies."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
-from bot.channels.base import MessageHandler
+from bot.channels.base import MessageHandler, Report
 from bot.channels.notify import Notification, Path
 from bot.inbound import InboundMessage
 from conversations.catalogue import Language
 from conversations.types import Reply
-from models.channels import record_outbound
 
 SIMULATOR: Final = "simulator"
 TERMINAL: Final = "terminal"
@@ -27,38 +23,27 @@ TERMINAL: Final = "terminal"
 class SimulatorChannel:
     def __init__(
         self,
-        engine: Engine | None = None,
         *,
         name: str = SIMULATOR,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
-        self._engine = engine
         self._clock = clock
 
     def receive(self, message: InboundMessage, service: MessageHandler) -> list[Reply]:
-        """All replies to this message (a replayed message_id gets them again: the page
+        """The replies, then what waited for the citizen (notifications): all of them
+        handed over in the answer. A replayed message_id gets its replies again (the page
         waits for an answer either way)."""
-        return service.handle(message).replies
+        handled = service.handle(message)
+        report = Report(self._clock)
+        for ref, _ in handled.to_send:
+            report.sent(ref)
+        service.report(report.results)
+        return [reply for _, reply in handled.to_send] or handled.replies
 
     def render(self, chat_id: str, replies: Sequence[Reply], language: Language) -> list[Reply]:
         return list(replies)
 
     async def notify(self, chat_id: str, notification: Notification) -> Path:
-        await asyncio.to_thread(self._hold, chat_id, notification)
+        """Nothing to push to: the outbox holds it until the citizen writes again."""
         return "waiting"
-
-    def _hold(self, chat_id: str, notification: Notification) -> None:
-        if self._engine is None:
-            raise RuntimeError("simulator notifications need the database")
-        with Session(self._engine) as session, session.begin():
-            record_outbound(
-                session,
-                channel=self.name,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path="waiting",
-                status="waiting",
-                at=self._clock(),
-                body=notification.text,
-            )

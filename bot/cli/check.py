@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeAlias
 
 import click
 
-from conversations.catalogue import Language
+from conversations.catalogue import LANGUAGES, Language
 from conversations.validators import (
     Checked,
     KkInfo,
@@ -83,7 +83,7 @@ def _options(command: Callable[..., None]) -> Callable[..., None]:
             click.argument("numbers", nargs=-1),
             click.option(
                 "--lang",
-                type=click.Choice(["id", "en"]),
+                type=click.Choice(LANGUAGES),
                 default="id",
                 show_default=True,
                 help="Language of the problem messages.",

@@ -9,7 +9,7 @@ import click
 from sqlmodel import Session
 
 from bot.container import build
-from conversations.catalogue import Language
+from conversations.catalogue import LANGUAGES, Language
 from conversations.validators import default_regions
 from staff import digest as summaries
 from staff.access import EVERYWHERE
@@ -29,7 +29,7 @@ from staff.review import is_area_code
     default=None,
     help="Count new requests from this moment (WIB, Asia/Jakarta). Default: the last 24 hours.",
 )
-@click.option("--language", type=click.Choice(["id", "en"]), default="id", show_default=True)
+@click.option("--language", type=click.Choice(LANGUAGES), default="id", show_default=True)
 def digest(area: str, since: datetime | None, language: str) -> None:
     """Print the summary staff receive: new, waiting, overdue, next musyawarah, cut-off."""
     area = area.strip()

@@ -61,7 +61,13 @@ def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
     if settings.simulator_enabled:
         page = f"Chat page:        {base}  (open it in a browser to try the bot)"
     else:
-        page = "Chat page:        off (SIMULATOR_ENABLED=false)"
+        page = "Chat page:        off (SIMULATOR_ENABLED=true turns it on)"
+    warnings = []
+    if settings.simulator_enabled and settings.public_base_url:
+        warnings.append(
+            "WARNING: the chat page is on at a public address: anyone who reaches it can "
+            "chat as any user id. Set SIMULATOR_ENABLED=false unless this is a test server."
+        )
     return [
         "dtsen-bot is starting.",
         page,
@@ -72,6 +78,7 @@ def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
         f"Telegram:         {describe_telegram(settings)}",
         f"WhatsApp:         {describe_whatsapp(settings)}",
         f"Staff dashboard:  {base}staff/  (accounts: dtsen-bot staff add)",
+        *warnings,
         "Press Ctrl-C to stop.",
     ]
 

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from conversations.catalogue import Language, catalogue
+from conversations.effects import Consent
 from conversations.flow import Answers, ChoiceSet, FlowContext, ParseContext, Parsed, Step
 from conversations.types import Incoming
 
@@ -43,6 +44,11 @@ def consent_step(purpose: str) -> Step:
         parse=_consent,
         stop_if=lambda value: "consent.refused" if value == "no" else None,
     )
+
+
+def consent_of(answers: Answers, ctx: FlowContext) -> Consent:
+    """The consent the finished flow is filed under (asked by `consent_step`)."""
+    return Consent(ctx.config.consent_version, datetime.fromisoformat(answers["consent_given_at"]))
 
 
 def answer_is(key: str, *values: str) -> Any:

@@ -6,8 +6,6 @@ objected to.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from conversations import parsers
 from conversations.catalogue import catalogue
 from conversations.effects import AttachmentRef, Filed, FileRequest, Submission
@@ -21,7 +19,7 @@ from conversations.flow import (
     Step,
     ending,
 )
-from conversations.flows.common import answer_is, consent_step, flags_from
+from conversations.flows.common import answer_is, consent_of, consent_step, flags_from
 from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
 
@@ -149,8 +147,7 @@ def submit(answers: Answers, ctx: FlowContext) -> FileRequest:
             answers=dict(answers),
             flags=tuple(flags_from(answers, ctx, extra)),
             attachments=(AttachmentRef(evidence["ref"], "evidence"),) if evidence else (),
-            consent_version=ctx.config.consent_version,
-            consent_given_at=datetime.fromisoformat(answers["consent_given_at"]),
+            consent=consent_of(answers, ctx),
             language=ctx.language,
         )
     )

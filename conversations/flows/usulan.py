@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import re
+from collections.abc import Callable, Mapping
 from typing import Any, assert_never
 
 from conversations import parsers, prefill
@@ -43,6 +43,7 @@ from conversations.flow import (
 )
 from conversations.flows.common import (
     RELATIONSHIP,
+    consent_of,
     consent_step,
     cutoff_date,
     flags_from,
@@ -50,7 +51,9 @@ from conversations.flows.common import (
 )
 from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
-from conversations.validators import Problem
+from conversations.types import Incoming
+from conversations.validators import Problem, check_nik, parse_name
+from conversations.words import canonical
 
 FOR_WHOM = ChoiceSet("for_whom", request_kind("usulan").subtypes)
 MARITAL = ChoiceSet("marital", ("belum_kawin", "kawin", "cerai_hidup", "cerai_mati"))
@@ -70,7 +73,6 @@ OCCUPATION = ChoiceSet(
         "lainnya",
     ),
 )
-MEMBERS_NOW = ChoiceSet("members_now", ("yes", "no"))
 FLOOR = ChoiceSet("floor", ("tanah", "bambu", "kayu", "semen", "keramik"))
 WALL = ChoiceSet("wall", ("bambu", "kayu", "tembok_kasar", "tembok"))
 ROOF = ChoiceSet("roof", ("daun", "seng", "asbes", "genteng", "beton"))
@@ -168,6 +170,17 @@ def _photo_check(subject: str) -> Verifier:
     return check(ask, judge)
 
 
+def _card_birth(card: Mapping[str, Any]) -> str | None:
+    """ "Tempat/Tgl Lahir" as the card prints it: "BANDUNG, 17-08-1985"."""
+    if not card.get("birth_place") or not card.get("birth_date"):
+        return None
+    return f"{card['birth_place']}, {prefill.dmy(card['birth_date'])}"
+
+
+def _card_rt_rw(card: Mapping[str, Any]) -> str | None:
+    return f"{card['rt']}/{card['rw']}" if card.get("rt") and card.get("rw") else None
+
+
 def _ktp_photo(when: Callable[[Answers], bool]) -> Step:
     return Step(
         "photo_ktp",
@@ -179,6 +192,58 @@ def _ktp_photo(when: Callable[[Answers], bool]) -> Step:
     )
 
 
+# "Who else lives here?" answered with nobody, or with "later" (the village staff will ask).
+_ALONE = frozenset({"tidak ada", "tidak", "sendiri", "tinggal sendiri", "saya sendiri", "none"})
+_ALONE_EN = frozenset({"alone", "nobody", "no one", "no", "only me", "just me"})
+_LATER = frozenset({"nanti", "nanti saja", "later", "belum siap"})
+MAX_MEMBERS = 29  # a household of 30 at most
+
+
+def _household(incoming: Incoming, ctx: ParseContext) -> Parsed:
+    """The other members, one per line as "NIK name"; what a line lacks is asked after."""
+    said = canonical(incoming.text or "")
+    if said in _ALONE or said in _ALONE_EN:
+        # Alone in the house: the head of the household, nothing more to ask.
+        alone = {"household_size": 1, "members_now": None, "relationship": "kepala_keluarga"}
+        return Parsed("alone", extra=alone)
+    if said in _LATER:
+        return Parsed("later", extra={"members_now": "no"})
+    lines = [line for line in re.split(r"[\n;]+", incoming.text or "") if line.strip()]
+    if not lines:
+        return Parsed(errors=(Problem("text_expected"),))
+    if len(lines) > MAX_MEMBERS:
+        return Parsed(errors=(Problem("members_too_many", {"maximum": MAX_MEMBERS}),))
+    taken = [str(ctx.answers["nik"])] if ctx.answers.get("nik") else []
+    extra: dict[str, Any] = {"household_size": len(lines) + 1, "members_now": "yes"}
+    notes: list[Problem] = []
+    for i, line in enumerate(lines):
+        head = f"members.{i}."
+        nik_text, name_text = parsers.nik_and_name(line)
+        problems: tuple[Problem, ...] = ()
+        if name_text:
+            name = parse_name(name_text)
+            if name.ok:
+                extra[head + "name"] = name.value
+            problems += name.errors
+        if nik_text:
+            checked = check_nik(nik_text, today=ctx.today, regions=ctx.regions)
+            info = checked.value
+            if checked.ok and not checked.warnings and info and info.normalized not in taken:
+                taken.append(info.normalized)
+                extra[head + "nik"] = info.normalized
+                extra[head + "nik_birth_date"] = info.birth_date.isoformat()
+                extra[head + "nik_sex"] = info.sex
+            elif info and info.normalized in taken:
+                problems += (
+                    Problem("nik_repeated", {"nik": parsers.show_masked(info.normalized)}),
+                )
+            else:
+                problems += checked.errors or checked.warnings
+        if problems:
+            notes += [Problem("member_line", {"n": i + 1}), *problems]
+    return Parsed(len(lines), extra=extra, notes=tuple(notes))
+
+
 NODES = (
     consent_step("usulan"),
     # Right after consent when the service reads it: what the card says is then offered for
@@ -188,11 +253,11 @@ NODES = (
     Step(
         "nik",
         "text",
-        parse=parsers.nik(unique_among=_other_niks),
+        parse=parsers.nik(unique_among=_other_niks, name_key="name"),
         verify=check(_check_open_usulan, _refuse_if_open),
         from_card=prefill.field("nik"),
-        invalidates=("birth_date",),
-        still_fits=lambda key, a: a.get(key) == a.get(f"nik_{key}"),
+        invalidates=("birth",),
+        still_fits=lambda key, a: a.get("birth_date") == a.get("nik_birth_date"),
         summary="summary.nik",
         display=parsers.show_masked,
     ),
@@ -201,22 +266,13 @@ NODES = (
         "name", "text", parse=parsers.name, from_card=prefill.field("name"), summary="summary.name"
     ),
     Step(
-        "birth_place",
+        "birth",
         "text",
-        parse=parsers.free_text(2, 60),
-        from_card=prefill.field("birth_place"),
-        summary="summary.birth_place",
-    ),
-    Step(
-        "birth_date",
-        "text",
-        parse=parsers.birth_date(),
-        from_card=prefill.date_field("birth_date"),
-        summary="summary.birth_date",
-        display=parsers.show_date,
+        parse=parsers.birth(),
+        from_card=_card_birth,
+        summary="summary.birth",
     ),
     Step("mother_name", "text", parse=parsers.name, summary="summary.mother_name"),
-    Step("relationship", "choice", choices=RELATIONSHIP, summary="summary.relationship"),
     Step(
         "marital",
         "choice",
@@ -232,27 +288,34 @@ NODES = (
         summary="summary.occupation",
     ),
     Step("village", "village", from_card=prefill.field("village"), summary="summary.village"),
-    Step("dusun", "text", parse=parsers.free_text(1, 60), optional=True, summary="summary.dusun"),
-    Step("rt", "text", parse=parsers.rt_rw, from_card=prefill.field("rt"), summary="summary.rt"),
-    Step("rw", "text", parse=parsers.rt_rw, from_card=prefill.field("rw"), summary="summary.rw"),
     Step(
-        "street",
+        "address",
         "text",
-        parse=parsers.free_text(3, 200),
+        parse=parsers.address,
         from_card=prefill.field("street"),
         summary="summary.street",
     ),
     Step(
+        "rt_rw",
+        "text",
+        parse=parsers.rt_and_rw,
+        from_card=_card_rt_rw,
+        summary="summary.rt_rw",
+    ),
+    Step("members_list", "text", parse=_household),
+    Step(
         "household_size",
         "text",
         parse=parsers.count(1, 30),
+        when=lambda a: a.get("members_list") == "later",
         summary="summary.household_size",
     ),
     Step(
-        "members_now",
-        "yes_no",
-        choices=MEMBERS_NOW,
+        "relationship",
+        "choice",
+        choices=RELATIONSHIP,
         when=lambda a: _size(a) > 1,
+        summary="summary.relationship",
     ),
     Repeat(
         "members",
@@ -260,7 +323,7 @@ NODES = (
         count=_members_to_ask,
         when=lambda a: _size(a) > 1,
         summary="summary.members",
-        also_clears=("members_now",),
+        also_clears=("members_list", "members_now", "household_size"),
     ),
     Step("floor", "choice", choices=FLOOR, summary="summary.floor"),
     Step("wall", "choice", choices=WALL, summary="summary.wall"),
@@ -279,6 +342,8 @@ NODES = (
         verify=_photo_check("house"),
         retakes=2,
         summary="summary.photo_house",
+        # No photo of the house now: no location either (the village staff visit anyway).
+        skips_also=("location",),
     ),
     Step("location", "location", optional=True, summary="summary.location"),
     Step("phone", "text", parse=parsers.phone, asks_phone=True, summary="summary.phone"),
@@ -338,8 +403,7 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
             flags=tuple(_flags(answers, ctx)),
             members=tuple(members(answers)),
             attachments=_attachments(answers, {"photo_ktp": "ktp", "photo_house": "house_front"}),
-            consent_version=ctx.config.consent_version,
-            consent_given_at=datetime.fromisoformat(answers["consent_given_at"]),
+            consent=consent_of(answers, ctx),
             language=ctx.language,
         )
     )
@@ -373,8 +437,7 @@ SECTIONS = (
             "nik",
             "kk",
             "name",
-            "birth_place",
-            "birth_date",
+            "birth",
             "mother_name",
             "relationship",
             "marital",
@@ -382,7 +445,7 @@ SECTIONS = (
             "phone",
         ),
     ),
-    Section("alamat", ("village", "dusun", "rt", "rw", "street")),
+    Section("alamat", ("village", "address", "rt_rw")),
     Section("keluarga", ("household_size", "members", "conditions", "programmes")),
     Section("rumah", ("floor", "wall", "roof", "water", "lighting", "fuel", "toilet")),
     Section("lampiran", ("photo_ktp", "photo_house", "location")),
@@ -391,9 +454,9 @@ SECTIONS = (
 # What the KTP answers, confirmed a group at a time (one message each).
 CARD_GROUPS = (
     ("nik",),
-    ("name", "birth_place", "birth_date"),
+    ("name", "birth"),
     ("marital", "occupation"),
-    ("village", "rt", "rw", "street"),
+    ("village", "address", "rt_rw"),
 )
 
 FLOW = Flow(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.cli.chat import Notice, Quit, chat, converse, format_reply, parse_line
 from bot.inbound import Handled, InboundMessage
 from conversations.catalogue import Language
 from conversations.types import Choice, Location, Reply
+from staff.outbox import Settled
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
@@ -133,6 +135,10 @@ def test_a_failing_service_does_not_end_the_session() -> None:
 
         def language_of(self, channel: str, sender: str) -> Language:
             return "id"
+
+        def report(self, results: Sequence[Settled]) -> None:
+
+            pass
 
         def handle(self, message: InboundMessage) -> Handled:
             self.calls += 1

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.effects import EffectContext, EffectRunner
 from conversations.effects import (
     AlreadyFiled,
+    Consent,
     ConsentWithdrawn,
     EffectRequest,
     Effects,
@@ -100,8 +101,7 @@ def submission(kind: str = "usulan", nik: str = NIK_MAN, **fields: object) -> Su
         "name": "Budi Santoso",
         "answers": {"rt": "003"},
         "flags": ("house_photo_missing",),
-        "consent_version": "2026-11-v1",
-        "consent_given_at": datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+        "consent": Consent("2026-11-v1", datetime(2026, 11, 23, 2, 0, tzinfo=UTC)),
         "language": "id",
     }
     values.update(fields)

@@ -33,10 +33,12 @@ HOSTILE = {
 
 
 def hostile_usulan() -> list[tuple[str, str]]:
-    lines = list(USULAN_TYPED)
-    dusun = next(i for i, (_, expected) in enumerate(lines) if expected == "dusun") + 1
-    lines[dusun] = (HOSTILE["dusun"], lines[dusun][1])  # instead of "lewati"
-    return [(HOSTILE.get(said, said), expected) for said, expected in lines]
+    # The dusun is written in the address line, the way the KTP writes it.
+    street = HOSTILE["Jl. Melati Gg. 2"] + ", Dusun " + HOSTILE["dusun"]
+    return [
+        (street if said == "Jl. Melati Gg. 2" else HOSTILE.get(said, said), expected)
+        for said, expected in USULAN_TYPED
+    ]
 
 
 def test_an_usulan_with_a_nul_byte_is_stored_clean_and_every_area_view_still_works(

@@ -30,6 +30,9 @@ from models.conversation_store import SqlConversationStore
 from models.tables import Request
 from staff.workflow import Workflows
 from tests.bot.test_service import Citizen, Clock
+from tests.conversations.transcript import NIK_CHILD, NIK_WOMAN
+
+NIK_SON = "3204051203170004"  # born 12-03-2017
 
 CARD_KEYS = {
     "nik",
@@ -91,30 +94,23 @@ def test_a_whole_usulan_with_a_readable_ktp_photo_confirms_every_field_read(
     asked = citizen.say("1")
     assert f"NIK: {nik_shown}" in asked and "Benar?" in asked
     assert "Kartu Keluarga" in citizen.press("Ya, benar")
-    kk = f"{person.nik[:6]}0101200003"
-    asked = citizen.say(kk)
-    assert f"NAMA: {person.name}" in asked.upper() and "Tanggal lahir:" in asked
+    asked = citizen.say(f"{person.nik[:6]}0101200003")
+    born = ktp_cards.date.fromisoformat(person.birth_date).strftime("%d-%m-%Y")
+    assert f"NAMA: {person.name}" in asked.upper()
+    assert f"TEMPAT/TGL LAHIR: {person.birth_place}, {born}" in asked.upper()
     assert "ibu kandung" in citizen.press("Ya, benar")
-    assert "kepala keluarga" in citizen.say("Siti Aminah")
-    asked = citizen.say("1")
+    asked = citizen.say("Siti Aminah")
     assert "Status perkawinan:" in asked and "Pekerjaan:" in asked
     asked = citizen.press("Ya, benar")
-    assert f"RT: {person.rt}" in asked and f"Alamat: {person.street}" in asked
-    assert "dusun" in citizen.press("Ya, benar")
-    assert "Berapa orang" in citizen.say("lewati")
-    # A household of four: the applicant and three others, asked one by one here.
+    assert f"RT/RW: {person.rt}/{person.rw}" in asked and f"Alamat: {person.street}" in asked
+    assert "Siapa saja yang tinggal" in citizen.press("Ya, benar")
+    # A household of four: the applicant and three others, in one message.
     household = [
-        ("4", "anggota keluarga yang lain sekarang"),
-        ("ya", "Anggota keluarga 1 dari 3"),
-        ("lewati", "nama lengkap"),
-        ("Sri Wahyuni", "hubungannya"),
-        ("istri", "Anggota keluarga 2 dari 3"),
-        ("lewati", "nama lengkap"),
-        ("Rina", "hubungannya"),
-        ("anak", "Anggota keluarga 3 dari 3"),
-        ("lewati", "nama lengkap"),
-        ("Dodi", "hubungannya"),
-        ("anak", "Lantai"),
+        (f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Rina\n{NIK_SON} Andi", "kepala keluarga"),
+        ("1", "Sri Wahyuni"),
+        ("2", "Rina"),
+        ("3", "Andi"),
+        ("3", "Lantai"),
         ("3", "Dinding"),
         ("1", "Atap"),
         ("2", "air minum"),
@@ -123,16 +119,17 @@ def test_a_whole_usulan_with_a_readable_ktp_photo_confirms_every_field_read(
         ("1", "WC"),
         ("1", "kondisi"),
         ("5", "Bantuan apa"),
-        ("4", "foto rumah"),
+        ("1 2", "foto rumah"),
     ]
     citizen.walk(household)
     assert "lokasi" in citizen.photo(ktp_cards.house_photo(random.Random(2)))
     assert "Nomor HP" in citizen.send(location=Location(-6.93, 107.72))
     citizen.say("0812 3456 7890")
     assert "Kode tiket: U-" in citizen.say("ya")
-    # Every message the citizen sent, counted: the target is 28 once the other household
-    # members are given in one message (issue 12); asked one by one they take 11.
-    assert citizen.counter == 37
+    # Counted as tests/conversations/test_golden.py counts: from the menu choice to the
+    # message that sends (the first "menu" only opens the menu). Issue 13's target: 28.
+    print(f"\n{citizen.counter - 1} citizen messages from the menu choice to the ticket")
+    assert citizen.counter - 1 <= 28
     with Session(db_engine) as session:
         request = session.exec(select(Request)).one()
     assert request.nik == person.nik and request.name.upper() == person.name

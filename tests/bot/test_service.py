@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,11 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 import bot.service
+from bot.channels.base import Report
 from bot.effects import EffectRunner
 from bot.inbound import InboundMessage, PhotoUpload
 from bot.service import ChatService
+from bot.worker import Worker
 from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
@@ -23,8 +26,10 @@ from conversations.validators import default_regions
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, SqlConversationStore
 from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
+from staff.outbox import enqueue
 from staff.workflow import Workflows
-from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
+from tests.bot.test_worker import FakeNotifier
+from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
 from tests.images import tiny_png
 
 
@@ -147,7 +152,7 @@ def test_a_restart_in_the_middle_of_a_flow_continues_where_the_citizen_was(
     citizen.walk(USULAN_TYPED[:8])
     restarted = make_service(db_engine, SqlConversationStore(db_engine), tmp_path, clock)
     citizen.service = restarted
-    assert "ibu kandung" in citizen.say("17-08-1985")
+    assert "perkawinan" in citizen.say("Siti Aminah")
 
 
 def test_a_failure_before_the_commit_loses_nothing_and_the_retry_files_once(
@@ -239,9 +244,9 @@ def test_someone_already_in_another_open_household_is_flagged_for_staff(
     alone = [
         *USULAN_TYPED[:4],
         (NIK_WOMAN, "Kartu Keluarga"),
-        *USULAN_TYPED[5:19],
-        ("1", "Lantai"),  # a household of one: no members asked
-        *USULAN_TYPED[27:],
+        *until("Siapa saja")[5:],
+        ("tidak ada", "Lantai"),  # a household of one: no members asked
+        *USULAN_TYPED[len(until("Lantai")) :],
     ]
     assert "Kode tiket" in Citizen(service, sender="6285555555555").file_usulan(alone)
     with Session(db_engine) as session:
@@ -268,15 +273,15 @@ def test_with_redis_a_crash_between_commit_and_state_save_is_healed_by_the_retry
     real_save = store.save
     store.save = redis_down  # type: ignore[method-assign]
 
-    birth_date = InboundMessage("test", citizen.sender, message_id="crash-1", text="17-08-1985")
+    mother = InboundMessage("test", citizen.sender, message_id="crash-1", text="Siti Aminah")
     with pytest.raises(ConnectionError):
-        service.handle(birth_date)
+        service.handle(mother)
     assert store.load("test:" + citizen.sender) == before  # the state save was lost...
 
     store.save = real_save  # type: ignore[method-assign]
-    replies = service.handle(birth_date).replies  # ...the provider retries the same delivery
-    assert "ibu kandung" in replies[-1].text
-    citizen.walk([("Siti Aminah", "kepala keluarga")])  # and the chat carries on from there
+    replies = service.handle(mother).replies  # ...the provider retries the same delivery
+    assert "perkawinan" in replies[-1].text
+    citizen.walk([("kawin", "Pekerjaan")])  # and the chat carries on from there
 
 
 def test_every_message_records_when_the_citizen_last_wrote(
@@ -355,3 +360,66 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
     assert "Cinunuk" in summary and "1" in summary
     # A citizen typing the same word just talks to the bot.
     assert "Apa yang ingin" in Citizen(service, sender="62899999").say("ringkasan")
+
+
+# -- the outbox: every reply is a row with its own delivery state -------------------------
+
+
+def menu_message(citizen: Citizen, message_id: str) -> InboundMessage:
+    return InboundMessage(channel="test", sender=citizen.sender, message_id=message_id, text="menu")
+
+
+def test_a_retried_delivery_is_handed_only_the_replies_not_confirmed_sent(
+    service: ChatService,
+) -> None:
+    citizen = Citizen(service)
+    first = service.handle(menu_message(citizen, "m-1"))
+    assert len(first.to_send) >= 2 and all(ref is not None for ref, _ in first.to_send)
+    (sent_ref, _), (failed_ref, failed_reply), *rest = first.to_send
+    report = Report()
+    report.sent(sent_ref)
+    report.retry(failed_ref, "network")
+    report.release(ref for ref, _ in rest)
+    service.report(report.results)
+
+    again = service.handle(menu_message(citizen, "m-1"))  # the provider retries
+
+    assert again.replies == first.replies  # the whole answer is still known...
+    # ...but only what did not go out is handed over for sending, in order.
+    assert [reply for _, reply in again.to_send] == [failed_reply, *(r for _, r in rest)]
+    done = Report()
+    for ref, _ in again.to_send:
+        done.sent(ref)
+    service.report(done.results)
+    assert service.handle(menu_message(citizen, "m-1")).to_send == []
+
+
+def test_replies_a_dead_webhook_left_are_sent_by_the_worker_with_their_choices(
+    service: ChatService, db_engine: Engine, clock: Clock
+) -> None:
+    citizen = Citizen(service)
+    handled = service.handle(menu_message(citizen, "m-1"))  # ...and the webhook dies here
+    fake = FakeNotifier("test")
+    worker = Worker(db_engine, {"test": fake})
+    assert asyncio.run(worker.run_once(clock.now + timedelta(seconds=30))) == 0  # its lease
+    assert asyncio.run(worker.run_once(clock.now + timedelta(minutes=3))) == len(handled.replies)
+    assert [n.reply for _, n in fake.sent] == handled.replies  # choices and all, in order
+    assert service.handle(menu_message(citizen, "m-1")).to_send == []
+
+
+def test_a_notification_held_for_the_chat_comes_after_the_replies_to_its_next_message(
+    service: ChatService, db_engine: Engine, clock: Clock
+) -> None:
+    citizen = Citizen(service)
+    with Session(db_engine) as session, session.begin():
+        enqueue(
+            session, channel="test", chat_id=citizen.sender, kind="k", text="Kabar", at=clock.now
+        )
+    worker = Worker(db_engine, {"test": FakeNotifier("test", path="waiting")})
+    assert asyncio.run(worker.run_once(clock.now)) == 1  # held: outside WhatsApp's window
+
+    handled = service.handle(menu_message(citizen, "m-1"))
+
+    texts = [reply.text for _, reply in handled.to_send]
+    assert texts[:-1] == [reply.text for reply in handled.replies] and texts[-1] == "Kabar"
+    assert service.handle(menu_message(citizen, "m-2")).to_send[-1][1].text != "Kabar"

@@ -33,3 +33,27 @@ def test_durations_are_iso_or_plain_seconds(
 def test_the_simulator_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIMULATOR_ENABLED", "false")
     assert Settings(_env_file=None).simulator_enabled is False
+
+
+def test_the_simulator_is_on_only_for_a_first_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "SIMULATOR_ENABLED",
+        "PUBLIC_BASE_URL",
+        "TELEGRAM_BOT_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings(_env_file=None).simulator_enabled is True  # the README's two commands
+    assert (
+        Settings(_env_file=None, public_base_url="https://bot.example.go.id").simulator_enabled
+        is False
+    )
+    assert Settings(_env_file=None, telegram_bot_token="123:abc").simulator_enabled is False
+    assert (
+        Settings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="t").simulator_enabled
+        is False
+    )
+    monkeypatch.setenv("SIMULATOR_ENABLED", "true")
+    asked = Settings(_env_file=None, public_base_url="https://bot.example.go.id")
+    assert asked.simulator_enabled is True

@@ -23,11 +23,11 @@ def test_batal_with_nothing_going_on_shows_the_menu():
 
 def test_kembali_goes_back_one_question_and_keeps_later_answers():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:8])  # up to the birth date question
+    transcript(chat, USULAN_TYPED[:8])  # up to the mother's name question
     back = chat.say("kembali")
-    assert "lahir" in back and "Jawaban sebelumnya: Bandung" in back
+    assert "Tempat/Tgl lahir" in back and "Jawaban sebelumnya: Bandung, 17-08-1985" in back
     assert "Kartu Keluarga" not in back
-    assert "Tanggal lahir" in chat.say("Kab. Bandung")
+    assert "ibu kandung" in chat.say("Kab. Bandung, 17-08-1985")
     assert chat.state.answers["birth_place"] == "Kab. Bandung"
     assert chat.state.answers["name"] == "Budi Santoso"
 
@@ -37,8 +37,8 @@ def test_kembali_twice_then_forward_skips_what_is_still_answered():
     transcript(chat, USULAN_TYPED[:8])
     chat.say("kembali")
     assert "nama lengkap" in chat.say("kembali")
-    # The birth place is still answered, so the next question is the birth date.
-    assert "Tanggal lahir" in chat.say("Budi S")
+    # The birth place and date are still answered, so the next question is the mother's name.
+    assert "ibu kandung" in chat.say("Budi S")
 
 
 def test_kembali_on_the_first_question_says_so():
@@ -69,7 +69,7 @@ def test_choosing_the_same_service_again_continues_the_draft():
     transcript(chat, USULAN_TYPED[:8])
     chat.say("menu")
     answer = chat.press("Usulan mandiri (daftar DTSEN)")
-    assert "masih tersimpan" in answer and "Tanggal lahir" in answer
+    assert "masih tersimpan" in answer and "ibu kandung" in answer
     assert chat.state.answers["birth_place"] == "Bandung"
     assert "Mulai dari awal" in chat.buttons()
 
@@ -80,7 +80,7 @@ def test_beginning_again_is_a_confirmed_choice():
     chat.say("menu")
     chat.press("Usulan mandiri (daftar DTSEN)")
     assert "akan dihapus" in chat.press("Mulai dari awal")
-    assert "Tanggal lahir" in chat.press("Tidak, lanjutkan")
+    assert "ibu kandung" in chat.press("Tidak, lanjutkan")
     assert chat.state.answers["birth_place"] == "Bandung"
     assert "akan dihapus" in chat.say("mulai dari awal")
     assert "setuju" in chat.press("Ya, mulai dari awal")

@@ -71,7 +71,7 @@ def test_a_confirmed_value_that_fails_its_question_is_asked_with_the_reason() ->
     chat.say(KK)
     answer = chat.press("Ya, benar")  # name, place and date of birth
     assert "Tanggal lahir" in answer and "17-08-1985" in answer  # the NIK's date, shown
-    assert chat.state.position == "birth_date"
+    assert chat.state.position == "birth"  # "Tempat/Tgl lahir", asked to type
     assert chat.state.answers["name"] == "Budi Santoso"
     assert "birth_date" not in chat.state.answers
 

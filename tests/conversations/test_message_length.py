@@ -104,6 +104,7 @@ def longest_values(language: Language) -> dict[str, str]:
         "placeholders": "{a}, {b}",
         "example": "U-7KQ4M9",
         "field": _longest(_labels("summary.", language)),
+        "part": _longest(_labels("summary.", language)),
         "answer": "x" * 40,
         "member": long_name,
     }

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conversations.transcript import USULAN_TYPED, Chat, transcript
+from tests.conversations.transcript import USULAN_TYPED, Chat, transcript, until
 
-AT_WALL = USULAN_TYPED[:28]  # the next question is "Dinding rumah?"
-AT_WATER = USULAN_TYPED[:30]
-AT_FUEL = USULAN_TYPED[:32]
+AT_WALL = until("Dinding")
+AT_WATER = until("air minum")
+AT_FUEL = until("memasak")
 
 
 def test_a_word_several_options_share_asks_again_with_only_those():
@@ -56,17 +56,17 @@ def test_nothing_fitting_is_explained_and_the_options_listed():
 
 def test_typing_a_listed_village_selects_it():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:14])  # the villages for "cinunuk" are listed
-    assert "dusun" in chat.say("Cinunuk, Kec. Cileunyi, Kabupaten Bandung")
+    transcript(chat, until("desa/kelurahan"))  # the villages of the NIK's kecamatan
+    assert "Alamat" in chat.say("Cinunuk, Kec. Cileunyi, Kabupaten Bandung")
     assert chat.state.answers["village"] == "32.04.05.2004"
 
 
 @pytest.mark.parametrize("word", ["ga tau", "tidak tahu", "belum tahu", "Nggak tau"])
 def test_dont_know_skips_a_question_that_says_skip_if_unknown(word: str):
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:21])  # "Anggota keluarga 1 dari 2: ketik NIK-nya"
-    assert "nama lengkap" in chat.say(word)
-    assert chat.state.answers["members.0.nik"] is None
+    transcript(chat, until("NIK Rina"))  # "NIK Rina? Ketik lewati jika belum tahu"
+    assert "hubungan Rina" in chat.say(word)
+    assert chat.state.answers["members.1.nik"] is None
 
 
 def test_dont_know_on_a_required_question_explains_it():
@@ -78,7 +78,7 @@ def test_dont_know_on_a_required_question_explains_it():
 
 def test_dont_know_picks_the_belum_tahu_option():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:35])  # "Bantuan apa yang diharapkan?"
+    transcript(chat, until("Bantuan apa"))
     assert "foto KTP" in chat.say("ga tau")
     assert chat.state.answers["programmes"] == ["belum_tahu"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conversations.transcript import USULAN_TYPED, Chat, transcript
+from tests.conversations.transcript import USULAN_TYPED, Chat, transcript, until
 
 # (index in USULAN_TYPED of the answer to replace, a wrong answer, a piece of the explanation)
 WRONG_ANSWERS = [
@@ -15,22 +15,20 @@ WRONG_ANSWERS = [
     (4, "3204053208850001", "tanggal"),  # NIK with day 32
     (5, "3204050101200", "16 angka"),  # KK
     (6, "Budi 123", "huruf"),  # name
-    (7, "B", "terlalu pendek"),  # birth place
-    (8, "31-02-1985", "tanggal"),  # birth date that does not exist
-    (8, "17-08-1986", "17-08-1985"),  # birth date that does not match the NIK
-    (9, "S", "huruf"),  # mother's name
-    (10, "raja", '"raja" tidak ada di pilihan'),  # relationship
-    (13, "zzzqqq", "tidak ditemukan"),  # village
-    (13, "ci", "3 huruf"),  # village, too short to search
-    (16, "abc", "RT"),  # RT
-    (17, "0", "RW"),  # RW
-    (18, "Jl", "terlalu pendek"),  # street
-    (19, "seratus", "angka"),  # household size
-    (19, "0", "1"),  # household size below one
-    (20, "mungkin", "ya"),  # members now?
-    (21, "123", "16 angka"),  # member NIK
-    (34, "9", "1 sampai 5"),  # special conditions
-    (34, "1 5", "tidak bisa dipilih bersama"),  # "none" together with a condition
+    (7, "B, 17-08-1985", "terlalu pendek"),  # birth place
+    (7, "Bandung, 31-02-1985", "tanggal"),  # birth date that does not exist
+    (7, "Bandung, 17-08-1986", "17-08-1985"),  # birth date that does not match the NIK
+    (7, "17-08-1985", "tempat lahirnya"),  # the place left out
+    (8, "S", "huruf"),  # mother's name
+    (11, "zzzqqq", "tidak ditemukan"),  # village
+    (11, "x", "3 huruf"),  # village, too short to search
+    (12, "Jl", "terlalu pendek"),  # street
+    (13, "abc/5", "RT/RW"),  # RT/RW without two numbers
+    (13, "3/0", "RW:"),  # RW zero
+    (15, "raja", '"raja" tidak ada di pilihan'),  # relationship
+    (17, "123", "16 angka"),  # member NIK
+    (26, "9", "1 sampai 5"),  # special conditions
+    (26, "1 5", "tidak bisa dipilih bersama"),  # "none" together with a condition
 ]
 
 
@@ -57,7 +55,7 @@ def test_a_wrong_answer_is_explained_and_the_same_question_asked_again(
 
 def test_programmes_refuse_not_sure_together_with_a_programme() -> None:
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:35])
+    transcript(chat, until("Bantuan apa"))
     assert "tidak bisa dipilih bersama" in chat.say("1 4")
     assert "foto KTP" in chat.say("belum tahu")
     assert chat.state.answers["programmes"] == ["belum_tahu"]

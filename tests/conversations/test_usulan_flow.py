@@ -15,6 +15,7 @@ from tests.conversations.transcript import (
     finish_after_photos,
     reach_photos,
     transcript,
+    until,
 )
 
 
@@ -50,7 +51,7 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
         AttachmentRef("house-1", "house_front"),
     )
     assert "member_nik_missing" in filed.flags
-    assert filed.consent_version and filed.consent_given_at
+    assert filed.consent.version and filed.consent.given_at
     # After filing, the chat is back at rest: a new message does not file again.
     chat.say("ya")
     assert len(chat.register.requests) == 1
@@ -106,8 +107,8 @@ def test_changing_the_nik_from_the_summary_asks_the_birth_date_again():
     finish_after_photos(chat)
     chat.press("Ubah Data diri")
     chat.press("NIK")
-    assert "Tanggal lahir" in chat.say("3204051808850001")  # born a day later
-    assert "Ringkasan" in chat.say("18-08-1985")
+    assert "Tempat/Tgl lahir" in chat.say("3204051808850001")  # born a day later
+    assert "Ringkasan" in chat.say("Bandung, 18-08-1985")
 
 
 def test_invalid_answers_are_explained_and_asked_again_without_losing_anything():
@@ -118,19 +119,24 @@ def test_invalid_answers_are_explained_and_asked_again_without_losing_anything()
     answer = chat.say("32O4051708850001")
     assert "O" in answer
     assert "Kartu Keluarga" in chat.say("3204.0517.0885.0001")  # dots are fine
-    transcript(
-        chat, [(KK, "nama lengkap"), ("B4di", "nama"), ("Budi", "lahir"), ("X", "terlalu pendek")]
-    )
-    assert "Tanggal lahir" in chat.say("Bandung")
-    mismatch = chat.say("18-08-1985")
-    assert "17-08-1985" in mismatch and "Tanggal lahir" in chat.last.text
-    assert "ibu kandung" in chat.say("17 Agustus 1985")
+    transcript(chat, [(KK, "nama lengkap"), ("B4di", "nama"), ("Budi", "lahir")])
+    # Each part of "Tempat/Tgl lahir" is checked and explained on its own.
+    short = chat.say("X, 17-08-1985")
+    assert "Tempat lahir:\nJawaban terlalu pendek" in short
+    assert "Tanggal lahir:" not in short
+    assert "tanggal lahirnya" in chat.say("Bandung")
+    mismatch = chat.say("Bandung, 18-08-1985")
+    assert "Tanggal lahir:\nTanggal lahir di NIK adalah 17-08-1985" in mismatch
+    assert "Tempat/Tgl lahir" in chat.last.text
+    assert "ibu kandung" in chat.say("Bandung 17 Agustus 1985")
+    assert chat.state.answers["birth_place"] == "Bandung"
+    assert chat.state.answers["birth_date"] == "1985-08-17"
     assert chat.state.answers["nik"] == NIK_MAN and chat.state.answers["name"] == "Budi"
 
 
 def test_a_choice_is_accepted_by_number_words_or_button_and_refused_politely_otherwise():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:11])
+    transcript(chat, until("perkawinan"))
     assert "perkawinan" in chat.last.text
     refused = chat.say("9")
     assert '"9" tidak ada di pilihan' in refused and "1 sampai 4" in refused
@@ -154,8 +160,8 @@ def test_a_skippable_photo_can_be_skipped_but_the_ktp_cannot():
     assert "wajib" in chat.say("lewati")
     assert "bukan tulisan" in chat.say("ini fotonya")
     chat.photo("ktp-1")
-    assert "lokasi" in chat.press("Lewati")
-    assert "Nomor HP" in chat.say("lewati")
+    # No house photo now: the location is not asked either.
+    assert "Nomor HP" in chat.press("Lewati")
     chat.say("081234567890")
     chat.say("ya")
     assert "house_photo_missing" in chat.register.requests[0].submission.flags
@@ -163,9 +169,75 @@ def test_a_skippable_photo_can_be_skipped_but_the_ktp_cannot():
 
 def test_members_can_be_left_for_the_village_staff():
     chat = Chat()
-    lines = [*USULAN_TYPED[:20], ("nanti", "Lantai")]
+    lines = [*until("Siapa saja"), ("nanti", "Berapa orang"), ("3", "hubungannya"), ("1", "Lantai")]
     transcript(chat, lines)
     assert not any(k.startswith("members.") for k in chat.state.answers)
+    assert chat.state.answers["household_size"] == 3
+
+
+def test_members_come_in_one_message_and_only_what_is_missing_is_asked():
+    chat = Chat()
+    transcript(chat, until("Siapa saja"))
+    answer = chat.say(f"1. {NIK_WOMAN} Sri Wahyuni\n2. Rina\n3. 3204050203150003")
+    assert "hubungannya dengan kepala keluarga" in answer
+    answers = chat.state.answers
+    assert answers["household_size"] == 4
+    assert answers["members.0.nik_sex"] == "P"
+    assert answers["members.0.nik_birth_date"] == "1985-08-17"
+    assert "members.1.nik" not in answers and "members.2.name" not in answers
+    assert "hubungan Sri Wahyuni" in chat.press("Kepala keluarga")
+    assert "NIK Rina" in chat.say("istri")
+    assert "hubungan Rina" in chat.say("lewati")
+    assert "nama lengkap" in chat.say("anak")  # the third line had a NIK but no name
+
+
+def test_a_wrong_line_is_explained_and_only_that_member_asked_again():
+    chat = Chat()
+    transcript(chat, until("Siapa saja"))
+    answer = chat.say(f"{NIK_WOMAN} Sri Wahyuni\n3204 0502 0315 Rina")
+    assert "Baris 2:" in answer and "16 angka" in answer
+    assert chat.state.answers["members.0.nik"] == NIK_WOMAN
+    assert chat.state.answers["members.1.name"] == "Rina"
+    chat.say("1")
+    chat.say("istri")
+    assert "NIK Rina" in chat.last.text
+
+
+def test_the_name_can_come_with_the_nik_as_on_the_ktp():
+    chat = Chat()
+    transcript(chat, until("NIK"))
+    assert "Kartu Keluarga" in chat.say("3204 0517 0885 0001 budi santoso")
+    assert chat.state.answers["name"] == "Budi Santoso"
+    assert "Tempat/Tgl lahir" in chat.say(KK)  # the name is not asked again
+    # A wrong name is said, and only the name is asked again after the KK.
+    other = Chat()
+    transcript(other, until("NIK"))
+    assert "Nama:" in other.say(f"{NIK_MAN} Budi@Santoso")
+    assert "nama lengkap" in other.say(KK)
+
+
+def test_living_alone_asks_nothing_more_about_the_household():
+    chat = Chat()
+    transcript(chat, until("Siapa saja"))
+    assert "Lantai" in chat.say("tidak ada")
+    assert chat.state.answers["household_size"] == 1
+    assert chat.state.answers["relationship"] == "kepala_keluarga"
+
+
+def test_an_address_written_as_on_the_ktp_fills_the_dusun_and_the_rt_rw():
+    chat = Chat()
+    transcript(chat, until("Alamat"))
+    assert "Siapa saja" in chat.say("Jl. Melati Gg. 2, Dsn. Krajan, RT 003 RW 007")
+    answers = chat.state.answers
+    assert answers["dusun"] == "Krajan" and (answers["rt"], answers["rw"]) == ("003", "007")
+
+
+def test_rt_and_rw_are_checked_one_by_one():
+    chat = Chat()
+    transcript(chat, until("RT/RW"))
+    assert "RW:\n" in chat.say("3/0") and "RT/RW" in chat.last.text
+    assert "dipisah garis miring" in chat.say("3")
+    assert "Siapa saja" in chat.say("RT 3 RW 5")
 
 
 def test_a_nik_with_an_open_usulan_cannot_file_a_second_one():
@@ -181,8 +253,8 @@ def test_a_nik_with_an_open_usulan_cannot_file_a_second_one():
 
 def test_the_same_person_cannot_be_entered_twice_in_one_household():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:21])
-    assert "sudah diisi untuk orang lain" in chat.say(NIK_MAN)
+    transcript(chat, until("Siapa saja"))
+    assert "sudah diisi untuk orang lain" in chat.say(f"{NIK_MAN} Budi")
 
 
 def test_an_unknown_kecamatan_is_accepted_only_after_the_citizen_confirms():
@@ -263,10 +335,14 @@ def test_villages_of_the_niks_kecamatan_are_offered_first():
     lines = [*USULAN_TYPED[:4], (nik_pekanbaru, "Kartu Keluarga")]
     chat = Chat()
     transcript(chat, lines)
-    transcript(chat, [("1471030101200003", "nama"), *USULAN_TYPED[6:13]])
-    chat.say("sukamaju")
+    transcript(chat, [("1471030101200003", "nama"), *until("desa/kelurahan")[6:]])
+    assert "Kec. Sail, Kota Pekanbaru (dari NIK)" in chat.last.text
+    assert "Sukamaju" in chat.buttons()
+    # Another name is searched, the NIK's kecamatan first.
+    chat.say("suka")
     assert chat.last.choices[0].id.endswith("=14.71.03.1003")
     assert len(chat.last.choices) > 1  # the other Sukamajus follow
+    assert "Alamat" in chat.say("1")
 
 
 def test_the_phone_can_be_a_shared_contact():
@@ -305,7 +381,7 @@ def test_another_number_can_be_typed_instead_of_the_known_one():
 
 def test_multiple_choice_buttons_toggle_and_end_with_selesai():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:34])  # at the special-conditions question
+    transcript(chat, until("kondisi"))  # at the special-conditions question
     assert "Dipilih: Lansia (60 tahun ke atas)" in chat.press("Lansia (60 tahun ke atas)")
     assert "✓ Lansia (60 tahun ke atas)" in chat.buttons() and "Selesai" in chat.buttons()
     chat.press("Ibu hamil")
@@ -321,7 +397,7 @@ def test_multiple_choice_buttons_toggle_and_end_with_selesai():
 
 def test_selesai_with_nothing_chosen_says_so():
     chat = Chat()
-    transcript(chat, USULAN_TYPED[:34])
+    transcript(chat, until("kondisi"))
     assert "Belum ada yang dipilih" in chat.say("selesai")
     assert "Bantuan apa" in chat.say("2 4")
     assert chat.state.answers["conditions"] == ["lansia", "penyakit_kronis"]

@@ -246,26 +246,18 @@ USULAN_TYPED = [
     ("1", "NIK"),
     (NIK_MAN, "Kartu Keluarga"),
     (KK, "nama lengkap"),
-    ("budi santoso", "lahir"),
-    ("Bandung", "Tanggal lahir"),
-    ("17-08-1985", "ibu kandung"),
-    ("Siti Aminah", "kepala keluarga"),
-    ("1", "perkawinan"),
+    ("budi santoso", "Tempat/Tgl lahir"),
+    ("Bandung, 17-08-1985", "ibu kandung"),
+    ("Siti Aminah", "perkawinan"),
     ("kawin", "Pekerjaan"),
     ("buruh", "desa/kelurahan"),
-    ("cinunuk", "Pilih desa/kelurahan"),
-    ("1", "dusun"),
-    ("lewati", "RT"),
-    ("3", "RW"),
-    ("05", "Alamat"),
-    ("Jl. Melati Gg. 2", "Berapa orang"),
-    ("3", "anggota keluarga yang lain sekarang"),
-    ("ya", "Anggota keluarga 1 dari 2"),
-    (NIK_WOMAN, "nama lengkap"),
-    ("Sri Wahyuni", "hubungannya"),
-    ("istri", "Anggota keluarga 2 dari 2"),
-    ("lewati", "nama lengkap"),
-    ("Rina", "hubungannya"),
+    ("cinunuk", "Alamat"),
+    ("Jl. Melati Gg. 2", "RT/RW"),
+    ("3/5", "Siapa saja"),
+    (f"{NIK_WOMAN} Sri Wahyuni\nRina", "hubungannya dengan kepala keluarga"),
+    ("1", "hubungan Sri Wahyuni"),
+    ("istri", "NIK Rina"),
+    ("lewati", "hubungan Rina"),
     ("3", "Lantai"),
     ("1", "Dinding"),
     ("bambu", "Atap"),
@@ -277,6 +269,14 @@ USULAN_TYPED = [
     ("2 4", "Bantuan apa"),
     ("1, 2", "foto KTP"),
 ]
+
+
+def until(question: str) -> list[tuple[str, str]]:
+    """USULAN_TYPED up to the answer after which the bot asks `question` (a piece of it)."""
+    for i, (_, expected) in enumerate(USULAN_TYPED):
+        if question in expected:
+            return USULAN_TYPED[: i + 1]
+    raise AssertionError(f"no question {question!r} in the usulan")
 
 
 def reach_photos(chat: Chat) -> None:

@@ -87,6 +87,7 @@ class _Failure:
     retry_after: int | None
     chat_id: int | None
     times: int | None  # None: every matching call
+    skip: int = 0  # matching calls that still succeed before the failures begin
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         if self.method != method:
@@ -180,12 +181,14 @@ class TelegramBotApiDouble:
         retry_after: int | None = None,
         chat_id: int | None = None,
         times: int | None = 1,
+        skip: int = 0,
     ) -> None:
-        """The next `times` matching calls (all, with None) fail with this status."""
+        """The next `times` matching calls (all, with None) fail with this status, after
+        `skip` matching calls that still succeed."""
         words = description or _DESCRIPTIONS.get(status, "Error").format(retry_after=retry_after)
         with self._lock:
             self._state.failures.append(
-                _Failure(method, status, words, retry_after, chat_id, times)
+                _Failure(method, status, words, retry_after, chat_id, times, skip)
             )
 
     def add_file(self, data: bytes, *, file_id: str | None = None, suffix: str = "jpg") -> str:
@@ -294,6 +297,9 @@ class TelegramBotApiDouble:
         with self._lock:
             for failure in self._state.failures:
                 if failure.matches(method, params):
+                    if failure.skip > 0:
+                        failure.skip -= 1
+                        return None
                     if failure.times is not None:
                         failure.times -= 1
                         if failure.times <= 0:

@@ -11,12 +11,10 @@ from sqlmodel import Session
 from models.channels import (
     is_unreachable,
     last_inbound_at,
-    mark_sent,
     mark_unreachable,
     record_outbound,
     touch_inbound,
     update_outbound_status,
-    waiting_messages,
 )
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -70,35 +68,6 @@ def test_a_late_delivery_report_does_not_move_the_status_back(db_engine: Engine)
             )
             is None
         )
-
-
-def test_waiting_notifications_come_out_in_order_and_forget_their_text(
-    db_engine: Engine,
-) -> None:
-    with Session(db_engine) as session, session.begin():
-        for i in range(2):
-            record_outbound(
-                session,
-                channel="whatsapp",
-                chat_id="628123",
-                kind="status_changed",
-                path="waiting",
-                status="waiting",
-                body=f"Kabar {i}",
-                at=NOW + timedelta(minutes=i),
-            )
-        waiting = waiting_messages(session, "whatsapp", "628123")
-        assert [m.body for m in waiting] == ["Kabar 0", "Kabar 1"]
-        mark_sent(
-            session,
-            waiting[0],
-            path="free_form",
-            status="queued",
-            at=NOW,
-            provider_message_id="SM9",
-        )
-        assert [m.body for m in waiting_messages(session, "whatsapp", "628123")] == ["Kabar 1"]
-        assert waiting[0].body is None
 
 
 def test_unknown_paths_and_statuses_are_refused(db_engine: Engine) -> None:

@@ -18,15 +18,16 @@ REPLIES = [{"text": "Usulan diterima. Nomor tiket: U-7KQ4M9", "choices": []}]
 
 def test_processed_message_round_trip(db_engine: Engine) -> None:
     with Session(db_engine) as session:
-        assert find_processed(session, "telegram", "42") is None
+        assert find_processed(session, "telegram", "1001", "42") is None
         record_processed(session, "telegram", "42", "1001", REPLIES, {"step": "done"}, NOW)
         session.commit()
     with Session(db_engine) as session:
-        found = find_processed(session, "telegram", "42")
+        found = find_processed(session, "telegram", "1001", "42")
         assert found is not None
         assert (found.replies, found.state, found.processed_at) == (REPLIES, {"step": "done"}, NOW)
-        # Same id on another channel is another message.
-        assert find_processed(session, "whatsapp", "42") is None
+        # Same id on another channel, or from another chat, is another message.
+        assert find_processed(session, "whatsapp", "1001", "42") is None
+        assert find_processed(session, "telegram", "1002", "42") is None
 
 
 def test_concurrent_duplicate_delivery_raises_integrity_error(db_engine: Engine) -> None:
@@ -43,7 +44,7 @@ def test_concurrent_duplicate_delivery_raises_integrity_error(db_engine: Engine)
                 outcome.append("integrity_error")
 
     with Session(db_engine) as first:
-        assert find_processed(first, "telegram", "42") is None
+        assert find_processed(first, "telegram", "1001", "42") is None
         record_processed(first, "telegram", "42", "1001", REPLIES, {"n": 1}, NOW)
         worker = threading.Thread(target=second_worker)
         worker.start()
@@ -55,7 +56,7 @@ def test_concurrent_duplicate_delivery_raises_integrity_error(db_engine: Engine)
     worker.join(10)
     assert outcome == ["integrity_error"]
     with Session(db_engine) as session:
-        found = find_processed(session, "telegram", "42")
+        found = find_processed(session, "telegram", "1001", "42")
         assert found is not None and found.state == {"n": 1}
 
 
@@ -78,8 +79,8 @@ def test_purge_processed(db_engine: Engine) -> None:
         record_processed(session, "telegram", "new", "1", [], None, NOW)
         assert purge_processed(session, before=NOW - timedelta(days=1)) == 1
         session.commit()
-        assert find_processed(session, "telegram", "old") is None
-        assert find_processed(session, "telegram", "new") is not None
+        assert find_processed(session, "telegram", "1", "old") is None
+        assert find_processed(session, "telegram", "1", "new") is not None
 
 
 def test_failed_lookups_are_counted_per_chat_since_a_time(db_engine: Engine) -> None:

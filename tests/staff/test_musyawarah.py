@@ -7,15 +7,23 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.worker import Worker
 from conversations.catalogue import catalogue
 from conversations.tickets import format_ticket
 from models.staff import refused_attempts
-from models.tables import Musyawarah, MusyawarahItem, OutboxNotification, Request, StaffAccount
+from models.tables import (
+    Musyawarah,
+    MusyawarahItem,
+    OutboxNotification,
+    Request,
+    StaffAccount,
+    TransitionDocument,
+)
 from staff import musyawarah
+from staff.documents import documents_of
 from staff.minutes import MinutesRejected, MinutesStore
 from staff.musyawarah import MeetingRefused
 from staff.review import AccessRefused
@@ -100,12 +108,23 @@ def decide(
                 )
 
 
+def everyone(workflows: Workflows, village: str) -> list[musyawarah.Participant]:
+    """One person for each role the region lists, and someone else."""
+    workflow = workflows.for_village(village)
+    people = [
+        musyawarah.Participant(f"Bapak/Ibu {role.label.get()}", role.id)
+        for role in workflow.meeting.participant_roles
+    ]
+    return [*people, musyawarah.Participant("Ketua RT 03")]
+
+
 def close(
     engine: Engine,
     meeting_id: int,
     staff_id: int,
     workflows: Workflows = WORKFLOWS,
     minutes: str | None = None,
+    attendance: list[musyawarah.Participant] | None = None,
 ) -> None:
     with Session(engine) as session, session.begin():
         meeting = session.get(Musyawarah, meeting_id)
@@ -115,7 +134,9 @@ def close(
             meeting,
             berita_acara_number="140/12/DS/2025",
             berita_acara_date=date(2025, 11, 27),
-            attendance=["Kepala Desa", "Ketua BPD", "TKSK", "Pendamping PKH", "Ketua RT 03"],
+            attendance=everyone(workflows, meeting.village_code)
+            if attendance is None
+            else attendance,
             minutes_ref=minutes,
             staff=staff_of(session, staff_id),
             workflows=workflows,
@@ -148,7 +169,7 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     deliberation = {s.id for s in workflow.stages if s.kind == "deliberation"}
     assert load(db_engine, fresh).status in deliberation  # moved there by being added
     assert (
-        workflow.stage(load(db_engine, fresh).status).citizen.id
+        workflow.stage(load(db_engine, fresh).status).citizen.get()
         in outbox(db_engine, fresh)[-1].text
     )
     decide(
@@ -169,7 +190,17 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
         assert meeting is not None
         assert meeting.status == "closed" and meeting.closed_at is not None
         assert meeting.berita_acara_number == "140/12/DS/2025"
-        assert meeting.attendance[0] == "Kepala Desa" and meeting.minutes_ref == minutes.ref
+        assert musyawarah.participants(meeting) == everyone(WORKFLOWS, village)
+        assert meeting.minutes_ref == minutes.ref
+        # The Berita Acara is one document, shown with every request's move.
+        for request_id in (fresh, waiting, objection):
+            (shown,) = documents_of(session, request_id)
+            assert (shown.kind, shown.number, shown.file_ref) == (
+                "berita_acara",
+                "140/12/DS/2025",
+                minutes.ref,
+            )
+        assert session.exec(select(func.count()).select_from(TransitionDocument)).one() == 1
     for request_id in (fresh, waiting):
         assert workflow.stage(load(db_engine, request_id).status).kind == "verification"
     rejected = load(db_engine, objection)
@@ -191,9 +222,12 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
     assert set(by_chat) == {"111", "222", "whatsapp:+628120000333"}
     assert all(len(texts) == 2 for texts in by_chat.values())  # to the agenda, then the decision
     verified = next(s for s in workflow.stages if s.id == load(db_engine, fresh).status)
-    assert verified.citizen.id in by_chat["111"][-1] and verified.citizen.id in by_chat["222"][-1]
+    assert (
+        verified.citizen.get() in by_chat["111"][-1]
+        and verified.citizen.get() in by_chat["222"][-1]
+    )
     last_en = by_chat["whatsapp:+628120000333"][-1]
-    assert workflow.stage(rejected.status).citizen.en in last_en
+    assert workflow.stage(rejected.status).citizen.get("en") in last_en
     assert "Reason: Penerima masih tinggal di alamat itu" in last_en
     assert catalogue("en").text("notify.can_do.sanggahan") in last_en
     assert format_ticket(rejected.ticket) in last_en
@@ -329,3 +363,63 @@ def test_signed_minutes_may_be_a_pdf_or_a_photo(tmp_path: Path) -> None:
         store.put(b"Berita Acara (teks biasa)")
     with pytest.raises(MinutesRejected):
         store.put(b"")
+
+
+def test_a_kapuas_hulu_musdes_cannot_close_without_the_roles_of_the_circular(
+    db_engine: Engine,
+) -> None:
+    """Surat Dinsos Kapuas Hulu 400.9.11.1/2100 angka 6 huruf b: the Musdes involves TKSK,
+    Pendamping PKH, Babinsa, Babinkamtibmas, perangkat desa, RT, RW, Kepala Dusun, tokoh
+    masyarakat and BPD."""
+    village = VILLAGES["kapuas_hulu"]
+    team = staff_team(db_engine, village)
+    head = team["village_head"]
+    request_id = file_request(db_engine, village)
+    meeting_id = plan(db_engine, head, village)
+    add(db_engine, meeting_id, head, [request_id])
+    decide(db_engine, meeting_id, head, {request_id: ("layak", None)})
+    without_babinsa = [p for p in everyone(WORKFLOWS, village) if p.role != "babinsa"]
+    with pytest.raises(MeetingRefused) as refused:
+        close(db_engine, meeting_id, head, attendance=without_babinsa)
+    assert refused.value.reason == "quorum_missing" and "Babinsa" in str(refused.value)
+    assert load(db_engine, request_id).status == "musyawarah"  # nothing moved
+    with pytest.raises(MeetingRefused) as unknown:
+        close(
+            db_engine,
+            meeting_id,
+            head,
+            attendance=[*everyone(WORKFLOWS, village), musyawarah.Participant("X", "camat")],
+        )
+    assert unknown.value.reason == "minutes_incomplete" and "camat" in str(unknown.value)
+    close(db_engine, meeting_id, head)
+    assert load(db_engine, request_id).status == "input_siks_desa"
+    with Session(db_engine) as session:
+        meeting = session.get(Musyawarah, meeting_id)
+        assert meeting is not None and meeting.status == "closed"
+        roles = {p.role for p in musyawarah.participants(meeting)}
+        assert {"tksk", "pendamping_pkh", "babinsa", "babinkamtibmas", "bpd"} <= roles
+
+
+def test_an_older_meeting_with_plain_names_reads_as_other_participants() -> None:
+    meeting = Musyawarah(
+        village_code="32.04.05.2004",
+        held_on=NOW,
+        place="Balai",
+        attendance=["Kepala Desa", {"name": "Sri", "role": "psks"}],
+        created_at=NOW,
+    )
+    assert musyawarah.participants(meeting) == [
+        musyawarah.Participant("Kepala Desa", "lainnya"),
+        musyawarah.Participant("Sri", "psks"),
+    ]
+
+
+def test_a_periodic_musdes_is_proposed_a_month_after_the_last() -> None:
+    kapuas = WORKFLOWS.for_village(VILLAGES["kapuas_hulu"])
+    today = date(2026, 3, 2)
+    assert musyawarah.next_meeting_date(kapuas, None, today) == today
+    assert musyawarah.next_meeting_date(kapuas, date(2026, 2, 20), today) == date(2026, 3, 20)
+    assert musyawarah.next_meeting_date(kapuas, date(2025, 12, 31), today) == today
+    assert musyawarah.next_meeting_date(kapuas, date(2026, 12, 10), today) == date(2027, 1, 10)
+    bima = WORKFLOWS.for_village(VILLAGES["bima"])
+    assert musyawarah.next_meeting_date(bima, date(2026, 2, 20), today) is None

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.channels.notify import Notification, Path
 from bot.worker import Worker
 from models.tables import OutboxNotification
 from staff.outbox import claim, enqueue, mark_failed, mark_sent
@@ -172,3 +173,63 @@ def test_two_workers_on_postgresql_send_each_notification_exactly_once(
 def test_a_claim_for_nothing_takes_nothing(db_engine: Engine, limit: int) -> None:
     add(db_engine)
     assert claim(factory(db_engine), now=NOW, limit=limit, lease=LEASE) == []
+
+
+def test_two_workers_on_postgresql_deliver_each_chats_messages_in_order(
+    postgresql_engine: Engine,
+) -> None:
+    chats = [f"chat-{n}" for n in range(6)]
+    with Session(postgresql_engine) as session, session.begin():
+        for chat in chats:  # each chat's ten messages side by side: a batch holds several
+            for n in range(10):
+                enqueue(session, channel="telegram", chat_id=chat, kind="k", text=f"{n}", at=NOW)
+    # One message of chat-0 fails once: the ones after it must wait for its retry.
+    flaky = {"chat-0": 1}
+    start = threading.Barrier(2)
+    delivered: list[tuple[str, str]] = []  # both workers, in the order the provider got them
+
+    class Flaky(FakeNotifier):
+        async def notify(self, chat_id: str, notification: Notification) -> Path:
+            if flaky.get(chat_id) and notification.text == "3":
+                flaky[chat_id] -= 1
+                raise ConnectionError("provider unreachable")
+            path = await super().notify(chat_id, notification)
+            delivered.append((chat_id, notification.text))
+            return path
+
+    senders = [Flaky(delay=0.002), Flaky(delay=0.002)]
+
+    def run(fake: FakeNotifier) -> None:
+        worker = Worker(postgresql_engine, {"telegram": fake}, batch=4, backoff=timedelta(0))
+        start.wait()
+
+        async def drain() -> None:
+            idle = 0
+            while idle < 5:  # a round can take nothing while the other worker holds a chat
+                idle = 0 if await worker.run_once(NOW + timedelta(seconds=1)) else idle + 1
+                await asyncio.sleep(0.01)
+
+        asyncio.run(drain())
+
+    threads = [threading.Thread(target=run, args=(fake,)) for fake in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # Both workers sent, and every chat got its ten messages once each, in order.
+    assert all(sender.sent for sender in senders)
+    for chat in chats:
+        assert [text for c, text in delivered if c == chat] == [str(n) for n in range(10)]
+    with Session(postgresql_engine) as session:
+        assert {r.status for r in session.exec(select(OutboxNotification))} == {"sent"}
+
+
+def test_a_later_message_of_a_chat_waits_for_an_earlier_one_in_flight(db_engine: Engine) -> None:
+    first, second = add(db_engine, chat_id="7"), add(db_engine, chat_id="7")
+    other = add(db_engine, chat_id="8")
+    (taken,) = [r for r in claim(factory(db_engine), now=NOW, limit=1, lease=LEASE)]
+    assert taken.id == first
+    # While the first is being sent, the second of chat 7 is held back; chat 8 goes on.
+    assert [r.id for r in claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)] == [other]
+    assert mark_sent(factory(db_engine), first, path="free_form", at=NOW)
+    assert [r.id for r in claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)] == [second]

@@ -14,6 +14,7 @@ from conversations.tickets import format_ticket
 from models.requests import create_request, status_history
 from models.staff import add_staff, disable_staff, refused_attempts
 from models.tables import AccessLog, OutboxNotification, Request, StaffAccount
+from staff.documents import documents_of, record_document
 from staff.review import AccessRefused, QueueFilters, forward_many, move_request, queue_for
 from staff.workflow import TransitionRefused, Workflows
 from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
@@ -96,12 +97,39 @@ def act(
     *,
     note: str | None = None,
     at: datetime = NOW,
+    paperwork: bool = True,
 ) -> Request:
+    """Move a request as this account; with `paperwork`, the documents the action needs
+    (an SK Wali Kota, a Berita Acara...) are recorded first, as staff would."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         request = session.get(Request, request_id)
         staff = session.get(StaffAccount, staff_id)
         assert request is not None and staff is not None
-        move_request(session, request, action, staff=staff, workflows=WORKFLOWS, note=note, at=at)
+        documents = []
+        transition = WORKFLOWS.for_village(request.village_code).transition(request.status, action)
+        if paperwork and transition is not None:
+            documents = [
+                record_document(
+                    session,
+                    kind=kind,
+                    number=f"{kind.upper()}/{request_id}/2026",
+                    issued_on=at.date(),
+                    area_code=request.village_code[:5],
+                    staff=staff,
+                    at=at,
+                )
+                for kind in transition.documents
+            ]
+        move_request(
+            session,
+            request,
+            action,
+            staff=staff,
+            workflows=WORKFLOWS,
+            note=note,
+            documents=documents,
+            at=at,
+        )
         return request
 
 
@@ -187,7 +215,7 @@ def test_each_workflow_returns_a_request_to_the_village_and_says_so(
     assert stage.kind == "deliberation" and stage.level == "village"
     message = outbox(db_engine, request_id)[-1].text
     assert catalogue("id").text("notify.returned") in message
-    assert stage.citizen.id in message
+    assert stage.citizen.get() in message
     # Back at the village, the meeting can decide again and the request goes on.
     again = act(db_engine, request_id, "layak", team["village_head"])
     assert workflow.stage(again.status).kind == "verification"
@@ -416,3 +444,26 @@ def test_a_disabled_account_sees_no_queue(db_engine: Engine) -> None:
         session.commit()
     with Session(db_engine) as session:
         assert refused_attempts(session, staff_id)[0].action == "queue"
+
+
+def test_a_move_that_needs_a_document_is_refused_without_it_and_shows_it_after(
+    db_engine: Engine,
+) -> None:
+    """Bima: the SK Wali Kota is a requirement of the SIKS-NG input (001 langkah 5)."""
+    village = VILLAGES["bima"]
+    team = staff_team(db_engine, village)
+    request_id = file_request(db_engine, village)
+    path = HAPPY_PATHS["bima"]
+    before_input = [action for action, _ in path].index("setujui")
+    for action, role in path[:before_input]:
+        act(db_engine, request_id, action, team[role])
+    with pytest.raises(TransitionRefused) as refused:
+        act(db_engine, request_id, "setujui", team["dinsos_head"], paperwork=False)
+    assert refused.value.reason == "document_required" and "SK Wali Kota" in str(refused.value)
+    assert load(db_engine, request_id).status == "hasil_kabid"
+    act(db_engine, request_id, "setujui", team["dinsos_head"])
+    with Session(db_engine) as session:
+        shown = documents_of(session, request_id)
+        assert [d.kind for d in shown] == ["berita_acara", "sptjm", "sk_walikota"]
+        (change,) = [h for h in status_history(session, request_id) if h.to_status == "input_siks"]
+        assert shown[-1].status_change_id == change.id

@@ -240,14 +240,14 @@ def test_bungo_speaks_of_the_rio_and_the_kepala_kampung() -> None:
     workflow = shipped("bungo")
     assert workflow.role_label("village_head") == "Rio/Lurah"
     assert "Kepala Kampung" in (workflow.role_label("village_operator") or "")
-    assert "Kepala Kampung" in workflow.stage("diterima").citizen.id
-    assert "Rio" in workflow.stage("musyawarah").citizen.id
+    assert "Kepala Kampung" in workflow.stage("diterima").citizen.get()
+    assert "Rio" in workflow.stage("musyawarah").citizen.get()
     assert shipped("national").role_label("village_head") is None
 
 
 def test_kapuas_hulu_meets_monthly_with_the_roles_of_the_circular() -> None:
     meeting = shipped("kapuas_hulu").meeting
-    roles = {role.label.id for role in meeting.participant_roles}
+    roles = {role.label.get() for role in meeting.participant_roles}
     assert {"TKSK", "Pendamping PKH", "Babinsa", "Babinkamtibmas", "BPD"} <= roles
     assert set(meeting.required_roles) == {role.id for role in meeting.participant_roles}
     assert meeting.schedule is not None and meeting.schedule.every_months == 1

@@ -6,7 +6,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -18,6 +18,7 @@ from bot.inbound import Handled, InboundMessage
 from bot.settings import Settings
 from conversations.catalogue import Language
 from conversations.types import Choice, Reply
+from staff.outbox import Settled
 from tests.images import tiny_png
 
 __all__ = ["tiny_png"]
@@ -44,6 +45,10 @@ class FakeService:
     def language_of(self, channel: str, sender: str) -> Language:
         return "id"
 
+    def report(self, results: Sequence[Settled]) -> None:
+
+        pass
+
     def handle(self, message: InboundMessage) -> Handled:
         self.received.append(message)
         said = message.text or message.choice or ("photo" if message.photo else "location")
@@ -63,6 +68,9 @@ class FakeService:
 class FailingService:
     def language_of(self, channel: str, sender: str) -> Language:
         return "id"
+
+    def report(self, results: Sequence[Settled]) -> None:
+        pass
 
     def handle(self, message: InboundMessage) -> Handled:
         raise RuntimeError("secret internal detail /etc/passwd")

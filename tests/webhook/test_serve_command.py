@@ -10,7 +10,13 @@ import uvicorn
 from click.testing import CliRunner
 from fastapi import FastAPI
 
-from bot.cli.serve import browser_url, describe_database, describe_state_store, serve
+from bot.cli.serve import (
+    browser_url,
+    describe_database,
+    describe_state_store,
+    serve,
+    startup_lines,
+)
 from bot.settings import Settings
 
 
@@ -109,3 +115,13 @@ def test_serve_says_where_the_staff_dashboard_is_and_whether_whatsapp_is_on() ->
         8000,
     )
     assert "WhatsApp:         webhook at https://bot.example.go.id/webhook/whatsapp" in on
+
+
+def test_serve_warns_when_the_chat_page_is_on_at_a_public_address() -> None:
+    public = "https://bot.example.go.id"
+    quiet = startup_lines(Settings(_env_file=None, public_base_url=public), "0.0.0.0", 8000)
+    assert any(line.startswith("Chat page:        off") for line in quiet)
+    assert not any("WARNING" in line for line in quiet)
+    asked = Settings(_env_file=None, public_base_url=public, simulator_enabled=True)
+    loud = startup_lines(asked, "0.0.0.0", 8000)
+    assert any(line.startswith("WARNING: the chat page is on at a public address") for line in loud)

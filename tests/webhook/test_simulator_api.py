@@ -238,3 +238,17 @@ def test_simulator_off_hides_page_and_api(make_client: Callable[..., TestClient]
     assert client.get("/static/chat.js").status_code == 404
     assert client.post(API, json={"user": "u", "text": "x"}).status_code == 404
     assert service.received == []
+
+
+def test_simulator_is_off_by_itself_once_a_public_address_is_set(
+    make_client: Callable[..., TestClient],
+) -> None:
+    service = FakeService()
+    settings = settings_for_test(
+        simulator_enabled=None, public_base_url="https://bot.example.go.id"
+    )
+    client = make_client(settings=settings, service=service)
+
+    assert client.get("/").status_code == 404
+    assert client.post(API, json={"user": "u", "text": "x"}).status_code == 404
+    assert service.received == []

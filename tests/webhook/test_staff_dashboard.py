@@ -36,6 +36,7 @@ from models.tables import (
     OutboxNotification,
     Request,
     StatusChange,
+    TransitionDocument,
 )
 from staff.bnba import BNBA_COLUMNS
 from tests.images import tiny_png
@@ -849,7 +850,9 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
             "csrf": token,
             "ba_number": "01/BA/MUSDES/XII/2026",
             "ba_date": "2026-12-01",
-            "attendance": "Kepala Desa\nSri (operator)\n\nKetua RW 05\n",
+            "p_name": ["Kepala Desa", "Sri", ""],
+            "p_role": ["kepala_desa", "perangkat_desa", "lainnya"],
+            "attendance": "\nKetua RW 05\n",
         },
         files={"minutes": ("berita-acara.pdf", PDF, "application/pdf")},
         follow_redirects=False,
@@ -861,7 +864,11 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
     with Session(dash.engine) as session:
         meeting = session.get(Musyawarah, meeting_id)
         assert meeting is not None and meeting.status == "closed"
-        assert meeting.attendance == ["Kepala Desa", "Sri (operator)", "Ketua RW 05"]
+        assert meeting.attendance == [
+            {"name": "Kepala Desa", "role": "kepala_desa"},
+            {"name": "Sri", "role": "perangkat_desa"},
+            {"name": "Ketua RW 05", "role": "lainnya"},
+        ]
         assert meeting.berita_acara_number == "01/BA/MUSDES/XII/2026"
         told = session.exec(
             select(OutboxNotification).order_by(col(OutboxNotification.id)).offset(before)
@@ -1011,3 +1018,51 @@ def test_a_staff_member_sees_the_message_that_links_their_own_chat(dash: Dashboa
     assert page.status_code == 200
     assert re.search(r"HUBUNGKAN sri [A-Z2-7]{8}", page.text)
     assert "Belum ada." in page.text  # no chat linked yet
+
+
+def test_a_move_that_needs_an_sk_walikota_asks_for_it_and_the_timeline_shows_it(
+    dash: Dashboard,
+) -> None:
+    """Kota Bima, 001 langkah 5: the SK Walikota is a requirement of the SIKS-NG input."""
+    bima = "52.72.01.1001"
+    dash.staff("kabid", "dinsos_head", ["52.72"])
+    tickets = [
+        dash.file(chat_id=f"bima-{n}", village_code=bima, nik=nik)
+        for n, nik in enumerate((NIK_A, NIK_C))
+    ]
+    with Session(dash.engine) as session, session.begin():
+        for ticket in tickets:
+            row = session.exec(select(Request).where(Request.ticket == ticket)).one()
+            row.status = "hasil_kabid"
+            session.add(row)
+    client = dash.login("kabid")
+    page = client.get(f"/staff/requests/{views.ticket_text(tickets[0])}")
+    assert "SK Wali Kota (wajib)" in page.text
+    token = csrf_of(page.text)
+    refused = client.post(
+        f"/staff/requests/{views.ticket_text(tickets[0])}/move",
+        data={"csrf": token, "action": "setujui"},
+    )
+    assert refused.status_code == 400 and "Isi nomor SK Wali Kota" in refused.text
+    assert dash.request(tickets[0]).status == "hasil_kabid"
+
+    # Both at once from the queue: one SK, recorded once, shown in each timeline.
+    before = dash.count(TransitionDocument)
+    done = client.post(
+        "/staff/bulk",
+        data={
+            "csrf": token,
+            "ticket": [views.ticket_text(t) for t in tickets],
+            "action": "setujui",
+            "doc_number": "400/125/KEP/2026",
+            "doc_date": "2026-03-02",
+        },
+        files={"doc_file": ("sk.pdf", PDF, "application/pdf")},
+    )
+    assert done.status_code == 200, done.text
+    assert [dash.request(t).status for t in tickets] == ["input_siks", "input_siks"]
+    assert dash.count(TransitionDocument) - before == 1
+    for ticket in tickets:
+        detail = client.get(f"/staff/requests/{views.ticket_text(ticket)}").text
+        assert "SK Wali Kota No. 400/125/KEP/2026, 2 Mar 2026" in detail
+        assert "berkas belum diunggah" not in detail

@@ -21,7 +21,7 @@ from bot.channels.telegram import client as telegram_client
 from bot.channels.telegram.config import SECRET_HEADER
 from bot.channels.telegram.ratelimit import TelegramRateLimiter
 from bot.settings import Settings
-from models.tables import Attachment, ChatContact, ProcessedMessage, Request
+from models.tables import Attachment, ChatContact, OutboxNotification, ProcessedMessage, Request
 from tests.conversations.transcript import NIK_MAN, USULAN_TYPED
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
 from tests.images import tiny_png
@@ -197,17 +197,43 @@ def test_a_whole_usulan_and_its_status_over_telegram(
     assert "Status: Diterima" in status and "Budi" not in status
 
 
-def test_a_repeated_update_is_applied_once_and_its_replies_sent_again(
+def test_a_repeated_update_whose_replies_were_all_accepted_sends_nothing_again(
     start: Callable[..., TestClient], double: TelegramBotApiDouble
 ) -> None:
     client = start()
     citizen = Citizen(client, double, chat_id=700_100_201)
     done = file_usulan_over_telegram(citizen, double)
+    assert "Kode tiket: U-" in done
 
     again = citizen.post(citizen.last_update)  # Telegram delivers the same update_id again
 
-    assert again == done  # at least once for replies...
-    assert count(client, Request) == 1  # ...exactly once for effects
+    assert again == ""  # every reply was confirmed sent: none goes out twice...
+    assert count(client, Request) == 1  # ...and the effects were applied once
+
+
+def test_a_repeated_update_sends_only_the_reply_that_failed(
+    start: Callable[..., TestClient], double: TelegramBotApiDouble
+) -> None:
+    client = start()
+    citizen = Citizen(client, double, chat_id=700_100_203)
+    # "/start" is answered with two replies (the greeting, then the menu). Telegram takes
+    # the first and fails on the second: the webhook answers 502 so Telegram redelivers.
+    double.fail("sendMessage", 500, chat_id=citizen.chat_id, skip=1)
+    greeting = citizen.post(citizen.updates.text("/start"), status=502)
+    assert "Halo!" in greeting and "Apa yang ingin Anda lakukan?" not in greeting
+
+    redelivered = citizen.post(citizen.last_update)
+
+    assert "Apa yang ingin Anda lakukan?" in redelivered  # the failed reply, now...
+    assert "Halo!" not in redelivered  # ...and not the one already sent
+    assert len(double.messages(citizen.chat_id)) == 2
+    assert citizen.post(citizen.last_update) == ""  # a third delivery sends nothing
+    with Session(engine_of(client)) as session:
+        rows = session.exec(select(OutboxNotification).order_by(OutboxNotification.id)).all()  # type: ignore[arg-type]
+        assert [(r.kind, r.status, r.text) for r in rows] == [
+            ("reply", "sent", ""),
+            ("reply", "sent", ""),
+        ]
 
 
 def test_a_storage_failure_answers_5xx_and_the_redelivery_completes_the_step_once(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from bot.channels.telegram.ratelimit import TelegramRateLimiter
 from bot.inbound import Handled, InboundMessage
 from bot.settings import Settings
 from conversations.catalogue import Language
+from staff.outbox import Settled
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
 from tests.images import tiny_png
 from tests.webhook.support import FakeService
@@ -345,6 +346,9 @@ def test_a_failing_service_means_5xx_and_nothing_is_sent(
     class Broken:
         def language_of(self, channel: str, sender: str) -> Language:
             return "id"
+
+        def report(self, results: Sequence[Settled]) -> None:
+            pass
 
         def handle(self, message: InboundMessage) -> Handled:
             raise ConnectionError("database went away")

@@ -25,7 +25,16 @@ from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import RetryPolicy
 from bot.channels.whatsapp.notifier import WhatsAppNotifier
 from bot.settings import Settings
-from models.tables import Attachment, ChatContact, OutboundMessage, ProcessedMessage, Request
+from bot.worker import Worker
+from models.tables import (
+    Attachment,
+    ChatContact,
+    OutboundMessage,
+    OutboxNotification,
+    ProcessedMessage,
+    Request,
+)
+from staff.outbox import enqueue
 from tests.conversations.transcript import NIK_MAN, NIK_WOMAN, USULAN_TYPED
 from tests.doubles.twilio_api import (
     ACCOUNT_SID,
@@ -477,17 +486,29 @@ def test_without_a_template_a_notification_waits_and_goes_out_when_the_citizen_w
 ) -> None:
     citizen = WhatsAppCitizen(app, twilio_api)
     citizen.say("menu")
-    later = notifier_at(app, timedelta(days=2), templates={})
-    assert asyncio.run(later.notify(citizen.sender, NEWS)) == "waiting"
-    assert twilio_api.messages == []
+    engine = engine_of(app)
+    with Session(engine) as session, session.begin():
+        enqueue(
+            session,
+            channel="whatsapp",
+            chat_id=citizen.sender,
+            kind=NEWS.kind,
+            text=NEWS.text,
+            at=datetime.now(UTC),
+        )
+    later = notifier_at(app, timedelta(days=2), templates={})  # outside 24 hours
+    assert asyncio.run(Worker(engine, {"whatsapp": later}).run_once()) == 1
+    assert twilio_api.messages == []  # held in the outbox
 
-    answer = citizen.say("status")  # the citizen writes again
-    assert "Permohonan mana" in answer  # the reply, as TwiML...
-    [held] = twilio_api.messages  # ...and the held notification, through REST after it
-    assert held["Body"] == NEWS.text and held["To"] == "whatsapp:+6281234567890"
-    with Session(engine_of(app)) as session:
-        [record] = session.exec(select(OutboundMessage)).all()
-        assert (record.path, record.status, record.body) == ("free_form", "queued", None)
-        assert record.provider_message_id == held["sid"]
-    citizen.say("1")
-    assert len(twilio_api.messages) == 1  # sent once
+    citizen.say("status")  # the citizen writes again
+    # The reply, then the held notification, both in the TwiML answer.
+    assert "Permohonan mana" in "".join(citizen.bodies[:-1]) and citizen.bodies[-1] == NEWS.text
+    assert twilio_api.messages == []
+    with Session(engine) as session:
+        notices = select(OutboxNotification).where(OutboxNotification.kind != "reply")
+        [held] = session.exec(notices).all()
+        assert (held.status, held.path) == ("answered", "answer")
+    # Twilio retries that webhook (our answer got lost): the same answer again...
+    assert twiml_bodies(signed_post(app, INBOUND, citizen.last_form)) == citizen.bodies
+    # ...but the next message does not repeat the notification.
+    assert NEWS.text not in citizen.say("1")

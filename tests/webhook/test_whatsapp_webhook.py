@@ -168,3 +168,19 @@ def test_status_callbacks_need_the_signature_too(whatsapp_client: TestClient) ->
     assert response.status_code == 403
     wrong = sign(PUBLIC + PATH, form)  # signed for the other route
     assert post(whatsapp_client, form, path=PATH + "/status", signature=wrong).status_code == 403
+
+
+def test_a_signed_message_replayed_with_a_field_boundary_shifted_is_refused(
+    whatsapp_client: TestClient, fake_service: FakeService
+) -> None:
+    form = inbound_form(body="menu")
+    signature = sign(PUBLIC + PATH, form)
+    # Twilio signs names and values run together: "MessageSid" + "SM…" + "MessageType" +
+    # "text" reads the same when MessageSid swallows the next field, so the old signature
+    # still holds; the id is then no Message SID any more.
+    shifted = {k: v for k, v in form.items() if k != "MessageType"}
+    shifted["MessageSid"] = form["MessageSid"] + "MessageType" + form["MessageType"]
+    assert sign(PUBLIC + PATH, shifted) == signature
+    response = post(whatsapp_client, shifted, signature=signature)
+    assert response.status_code == 400
+    assert fake_service.received == []

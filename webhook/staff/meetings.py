@@ -24,18 +24,25 @@ from staff.agenda_sheet import export_agenda
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.minutes import sniff_minutes_type
 from staff.musyawarah import (
+    OTHER_LABEL,
+    OTHER_ROLE,
     MeetingRefused,
+    Participant,
     add_to_agenda,
     agenda,
     attach_minutes,
     close,
     deliberation_stage_ids,
+    missing_roles,
+    next_meeting_date,
+    participants,
     plan,
     record_decision,
     remove_from_agenda,
+    role_label,
 )
 from staff.review import AccessRefused
-from staff.workflow import TransitionRefused
+from staff.workflow import TransitionRefused, Workflow
 from webhook.staff import views
 from webhook.staff.deps import (
     CsrfChecked,
@@ -50,6 +57,7 @@ from webhook.staff.deps import (
     not_found,
     render,
 )
+from webhook.staff.documents import upload_bytes
 from webhook.staff.shared import (
     PRIVATE,
     XLSX_TYPE,
@@ -61,7 +69,6 @@ from webhook.staff.shared import (
 
 router = APIRouter(route_class=StaffRoute)
 
-MAX_MINUTES_BYTES: Final = 10 * 1024 * 1024
 CANDIDATES_SHOWN: Final = 200
 DONE: Final = {
     "planned": "Musyawarah sudah direncanakan. Tambahkan permohonan ke agendanya.",
@@ -72,6 +79,22 @@ DONE: Final = {
     "minutes": "Berita acara bertanda tangan sudah diunggah.",
 }
 DECISIONS: Final = (("layak", "Layak"), ("tidak_layak", "Tidak layak"))
+EXTRA_ROWS: Final = 4  # empty participant rows beyond the required roles
+
+
+def _people(workflow: Workflow, meeting: Musyawarah) -> list[tuple[str, str]]:
+    """(name, role label) of everyone recorded as present."""
+    return [(p.name, role_label(workflow, p.role)) for p in participants(meeting)]
+
+
+def _participant_rows(workflow: Workflow, form: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The close form's rows: what was typed, else one row per required role, then blanks."""
+    names, roles = form.get("p_name", []), form.get("p_role", [])
+    if names:
+        return list(zip(names, roles, strict=False))
+    required = list(workflow.meeting.required_roles)
+    blanks = max(EXTRA_ROWS, 8 - len(required))
+    return [("", role) for role in required] + [("", "")] * blanks
 
 
 def _target(meeting_id: int) -> str:
@@ -113,6 +136,7 @@ def _list_page(
     assert staff.id is not None
     areas = staff_areas(session, staff.id)
     villages = [(v, views.village_label(board.regions, v)) for v in views.villages_of(areas)]
+    today = clock(request).astimezone(views.LOCAL_ZONE).date()
     return render(
         request,
         "musyawarah_list.html",
@@ -121,9 +145,39 @@ def _list_page(
         title="Musyawarah",
         meetings=meetings_in(session, areas, regions=board.regions),
         villages=villages,
+        periodic=_periodic(session, board, [code for code, _label in villages], today),
         error=error,
         form=form or {},
     )
+
+
+def _periodic(
+    session: Session, board: Dashboard, villages: list[str], today: date
+) -> list[tuple[str, str, str]]:
+    """For villages whose region holds the musyawarah periodically (Kapuas Hulu: "secara
+    berkala"): (village, the next date it is due, the rule's source), when none is planned."""
+    due = []
+    for village in villages[:200]:
+        workflow = board.workflows.for_village(village)
+        schedule = workflow.meeting.schedule
+        if schedule is None:
+            continue
+        held = list(
+            session.exec(
+                select(Musyawarah.held_on, Musyawarah.status)
+                .where(Musyawarah.village_code == village)
+                .order_by(col(Musyawarah.held_on).desc())
+                .limit(1)
+            )
+        )
+        if held and held[0][1] == "planned":
+            continue  # the next one is already planned
+        last = held[0][0].astimezone(views.LOCAL_ZONE).date() if held else None
+        proposed = next_meeting_date(workflow, last, today)
+        if proposed is not None:
+            label = views.village_label(board.regions, village)
+            due.append((label, proposed.isoformat(), schedule.source))
+    return due
 
 
 @router.get("/musyawarah")
@@ -271,11 +325,13 @@ def _meeting_page(
     error: str | None = None,
     done: str | None = None,
     status: int = 200,
-    form: dict[str, str] | None = None,
+    form: dict[str, str | list[str]] | None = None,
 ) -> Response:
     assert meeting.id is not None
     now = clock(request)
     zone = zone_for_area(meeting.village_code)
+    workflow = board.workflows.for_village(meeting.village_code)
+    lists = {k: v for k, v in (form or {}).items() if isinstance(v, list)}
     pairs = agenda(session, meeting)
     lines = views.agenda_lines(pairs, board.workflows)
     planned = meeting.status == "planned"
@@ -303,7 +359,13 @@ def _meeting_page(
         today=now.astimezone(zone).date().isoformat(),
         error=error,
         done=DONE.get(done or ""),
-        form=form or {},
+        form={k: v for k, v in (form or {}).items() if isinstance(v, str)},
+        people=_people(workflow, meeting),
+        role_options=[(r.id, r.label.get()) for r in workflow.meeting.participant_roles]
+        + [(OTHER_ROLE, OTHER_LABEL)],
+        rows=_participant_rows(workflow, lists),
+        required=[role_label(workflow, r) for r in workflow.meeting.required_roles],
+        required_source=workflow.meeting.required_source,
     )
 
 
@@ -461,16 +523,7 @@ def decide(
 
 def _minutes_bytes(upload: UploadFile | None) -> bytes | None:
     """The uploaded signed minutes, checked; None when no file was chosen."""
-    if upload is None or not upload.filename:
-        return None
-    data = upload.file.read(MAX_MINUTES_BYTES + 1)
-    if not data:
-        raise ValueError("Berkas berita acara kosong.")
-    if len(data) > MAX_MINUTES_BYTES:
-        raise ValueError("Berkas berita acara lebih dari 10 MB.")
-    if sniff_minutes_type(data) is None:
-        raise ValueError("Berita acara harus berupa PDF atau foto (JPEG, PNG, WebP).")
-    return data
+    return upload_bytes(upload, "berita acara")
 
 
 @router.post("/musyawarah/{meeting_id}/close", dependencies=[CsrfChecked])
@@ -485,10 +538,18 @@ def close_meeting(
     ba_number: Annotated[str, Form(max_length=128)] = "",
     ba_date: Annotated[str, Form(max_length=16)] = "",
     attendance: Annotated[str, Form(max_length=20_000)] = "",
+    p_name: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies
+    p_role: Annotated[list[str], Form()] = [],  # noqa: B006
     minutes: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     meeting = load_meeting(session, staff, meeting_id, action="musyawarah.close", at=now)
-    form = {"ba_number": ba_number, "ba_date": ba_date, "attendance": attendance}
+    form: dict[str, str | list[str]] = {
+        "ba_number": ba_number,
+        "ba_date": ba_date,
+        "attendance": attendance,
+        "p_name": [n[:128] for n in p_name[:100]],
+        "p_role": [r[:48] for r in p_role[:100]],
+    }
 
     def refuse(message: str, status: int = 400) -> Response:
         return _meeting_page(
@@ -501,9 +562,18 @@ def close_meeting(
         return refuse("Isi tanggal berita acara.")
     if not ba_number.strip():
         return refuse("Isi nomor berita acara.")
-    names = [line.strip() for line in attendance.splitlines() if line.strip()]
-    if not names:
-        return refuse("Isi daftar hadir: satu nama per baris.")
+    workflow = board.workflows.for_village(meeting.village_code)
+    people = [
+        Participant(name.strip()[:128], role or OTHER_ROLE)
+        for name, role in zip(p_name[:100], p_role[:100], strict=False)
+        if name.strip()
+    ] + [Participant(line.strip()[:128]) for line in attendance.splitlines() if line.strip()]
+    if not people:
+        return refuse("Isi daftar hadir: nama dan peran setiap peserta.")
+    absent = missing_roles(workflow, people)
+    if absent:
+        names = ", ".join(role_label(workflow, r) for r in absent)
+        return refuse(f"Belum bisa ditutup: belum ada yang hadir sebagai {names}.")
     try:
         data = _minutes_bytes(minutes)
     except ValueError as problem:
@@ -516,7 +586,7 @@ def close_meeting(
                 meeting,
                 berita_acara_number=ba_number,
                 berita_acara_date=day,
-                attendance=names,
+                attendance=people,
                 minutes_ref=stored,
                 staff=staff,
                 workflows=board.workflows,
@@ -620,6 +690,38 @@ def agenda_print(
         held=views.local_time(meeting.held_on, zone),
         lines=views.agenda_lines(agenda(session, meeting), board.workflows),
         decision_labels=dict(DECISIONS),
+    )
+
+
+@router.get("/musyawarah/{meeting_id}/berita-acara")
+def berita_acara_print(
+    request: Request,
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    meeting_id: int,
+) -> Response:
+    """The Berita Acara to print and sign: who attended in which role, and each decision.
+    No NIK, no objector."""
+    meeting = load_meeting(session, staff, meeting_id, action="musyawarah.ba_print", at=now)
+    zone = zone_for_area(meeting.village_code)
+    workflow = board.workflows.for_village(meeting.village_code)
+    return render(
+        request,
+        "berita_acara_print.html",
+        staff=staff,
+        title="Berita Acara musyawarah",
+        m=meeting,
+        village=views.village_label(board.regions, meeting.village_code),
+        held=views.local_time(meeting.held_on, zone),
+        ba_date=views.local_day(meeting.berita_acara_date, UTC),
+        people=_people(workflow, meeting),
+        required=[role_label(workflow, r) for r in workflow.meeting.required_roles],
+        required_source=workflow.meeting.required_source,
+        lines=views.agenda_lines(agenda(session, meeting), board.workflows),
+        decision_labels=dict(DECISIONS),
+        workflow_name=workflow.name,
     )
 
 

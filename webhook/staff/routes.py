@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Final, cast
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from conversations.kinds import NAMES as KINDS
+from conversations.kinds import request_kind
 from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
@@ -26,6 +27,7 @@ from models.tables import StaffAccount, StaffChat
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
+from staff.documents import document_label
 from staff.review import (
     AccessRefused,
     QueueFilters,
@@ -59,6 +61,7 @@ from webhook.staff.deps import (
     set_login_cookie,
     set_session_cookie,
 )
+from webhook.staff.documents import DocumentForm, DocumentFormProblem, needed, record_from_form
 from webhook.staff.shared import (
     PRIVATE,
     bnba_download,
@@ -318,6 +321,10 @@ def bulk(
     note: Annotated[str, Form(max_length=2000)] = "",
     intent: Annotated[str, Form(max_length=16)] = "move",
     musyawarah_id: Annotated[str, Form(max_length=12)] = "",
+    doc_number: Annotated[str, Form(max_length=128)] = "",
+    doc_date: Annotated[str, Form(max_length=16)] = "",
+    doc_note: Annotated[str, Form(max_length=500)] = "",
+    doc_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """One workflow action for every selected request (or onto a meeting's agenda)."""
     if not tickets:
@@ -331,14 +338,42 @@ def bulk(
     if not action:
         raise PageError(400, "Pilih tindakan", "Pilih tindakan untuk permohonan yang dicentang.")
     found, missing = requests_by_tickets(session, tickets)
+    # A document the action needs (an SK, a Berita Acara) is recorded once for the batch.
+    kinds: list[str] = []
+    for row in found:
+        for kind in needed(board.workflows.for_village(row.village_code), row.status, action):
+            if kind not in kinds:
+                kinds.append(kind)
+    documents = []
+    if kinds and found:
+        try:
+            documents = record_from_form(
+                session,
+                board,
+                DocumentForm(doc_number, doc_date, doc_note, doc_file),
+                workflow=board.workflows.for_village(found[0].village_code),
+                kinds=kinds,
+                area_code=found[0].village_code[:5],
+                staff=staff,
+                at=now,
+            )
+        except DocumentFormProblem as problem:
+            raise PageError(400, "Dokumen belum lengkap", str(problem)) from None
     report = forward_many(
-        session, found, action, staff=staff, workflows=board.workflows, note=note, at=now
+        session,
+        found,
+        action,
+        staff=staff,
+        workflows=board.workflows,
+        note=note,
+        documents=documents,
+        at=now,
     )
     moved = []
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
         workflow = board.workflows.for_village(request_row.village_code)
-        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.id))
+        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.get()))
     refused = [
         (views.ticket_text(ticket), views.reason_text(reason))
         for ticket, reason, _message in report.refused
@@ -382,7 +417,7 @@ def _detail(
             target = workflow.stage(transition.target)
             if withdrawn and not target.terminal:
                 continue
-            actions.append((transition, target.label.id))
+            actions.append((transition, target.label.get()))
     photos = [
         (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
         for a in attachments_of(session, citizen.id)
@@ -400,9 +435,10 @@ def _detail(
         r=citizen,
         ticket=views.ticket_text(citizen.ticket),
         kind=views.KIND_LABELS.get(citizen.kind, citizen.kind),
+        about_someone_else=request_kind(citizen.kind).about_someone_else,
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
-        stage=stage.label.id if stage else citizen.status,
+        stage=stage.label.get() if stage else citizen.status,
         timing=views.timing(workflow, stage, entered, today),
         flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
         answers=views.answer_list(
@@ -415,6 +451,10 @@ def _detail(
         timeline=views.timeline(session, changes, workflow),
         access=views.access_history(session, request_target(citizen)),
         actions=actions,
+        document_labels={
+            t.action: ", ".join(document_label(workflow, kind).get() for kind in t.documents)
+            for t, _destination in actions
+        },
         reveal=reveal,
         objector_nik=citizen.nik if reveal else views.masked(citizen.nik),
         objector_name=citizen.name if reveal else "(dirahasiakan)",
@@ -449,15 +489,41 @@ def move(
     ticket: str,
     action: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    doc_number: Annotated[str, Form(max_length=128)] = "",
+    doc_date: Annotated[str, Form(max_length=16)] = "",
+    doc_note: Annotated[str, Form(max_length=500)] = "",
+    doc_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     citizen = load_request(session, staff, ticket, action=f"move:{action}", at=now)
+    workflow = board.workflows.for_village(citizen.village_code)
+    paper = DocumentForm(doc_number, doc_date, doc_note, doc_file)
     try:
         with work.attempt():
+            documents = record_from_form(
+                session,
+                board,
+                paper,
+                workflow=workflow,
+                kinds=needed(workflow, citizen.status, action),
+                area_code=citizen.village_code,
+                staff=staff,
+                at=now,
+            )
             move_request(
-                session, citizen, action, staff=staff, workflows=board.workflows, note=note, at=now
+                session,
+                citizen,
+                action,
+                staff=staff,
+                workflows=board.workflows,
+                note=note,
+                documents=documents,
+                at=now,
             )
     except AccessRefused:
         raise not_found() from None
+    except DocumentFormProblem as problem:
+        citizen = load_request(session, staff, ticket, action="view", at=now)
+        return _detail(request, board, session, staff, citizen, now, error=str(problem), status=400)
     except TransitionRefused as refused:
         # Undone, but the refusal itself is kept (staff.review.log_refusal).
         citizen = load_request(session, staff, ticket, action="view", at=now)
@@ -477,7 +543,7 @@ def reveal_objector(
 ) -> Response:
     """Show a sanggahan's objector (NIK, name) once, and log that it was shown."""
     citizen = load_request(session, staff, ticket, action="reveal_objector", at=now)
-    if citizen.kind != "sanggahan":
+    if not request_kind(citizen.kind).about_someone_else:
         raise PageError(
             400, "Bukan sanggahan", "Hanya sanggahan yang identitas pelapornya dirahasiakan."
         )

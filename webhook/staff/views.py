@@ -19,7 +19,7 @@ from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
-from conversations.kinds import KINDS
+from conversations.kinds import KINDS, request_kind
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
 from models.tables import (
@@ -31,6 +31,7 @@ from models.tables import (
     StatusChange,
 )
 from staff.access import EVERYWHERE
+from staff.documents import ShownDocument, by_change, document_label, documents_of
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
 LOCAL_ZONE: Final = NATIONAL
@@ -178,7 +179,7 @@ def area_label(regions: RegionIndex, code: str) -> str:
 def who(request: Request) -> str:
     """Who the request is about: the proposed person, or the person objected to (never the
     objector, whose identity stays hidden in lists)."""
-    if request.kind == "sanggahan":
+    if request_kind(request.kind).about_someone_else:
         return f"Disanggah: {request.subject_name or '-'}"
     return request.name
 
@@ -186,7 +187,7 @@ def who(request: Request) -> str:
 def address_parts(request: Request) -> tuple[str, str, str]:
     """(dusun, RT, RW) of the household, or of the person objected to."""
     answers = request.answers or {}
-    prefix = "subject_" if request.kind == "sanggahan" else ""
+    prefix = "subject_" if request_kind(request.kind).about_someone_else else ""
     dusun, rt, rw = (str(answers.get(f"{prefix}{key}") or "") for key in ("dusun", "rt", "rw"))
     return dusun, rt, rw
 
@@ -210,7 +211,7 @@ def stage_of(workflows: Workflows, request: Request) -> Stage | None:
 
 def stage_label(workflows: Workflows, request: Request) -> str:
     stage = stage_of(workflows, request)
-    return stage.label.id if stage else request.status
+    return stage.label.get() if stage else request.status
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def queue_rows(
                 who=who(request),
                 village=village_label(regions, request.village_code),
                 place=place_text(request),
-                status=stage.label.id if stage else request.status,
+                status=stage.label.get() if stage else request.status,
                 timing=timing(workflow, stage, entered.get(request.id, request.updated_at), today),
                 flags=[(f, flag_label(f), f in WARNING_FLAGS) for f in request.flags or ()],
             )
@@ -299,7 +300,7 @@ def bulk_actions(
     for request in requests:
         workflow = workflows.for_village(request.village_code)
         for transition in workflow.actions(request.status, role):
-            found.setdefault(transition.action, transition.label.id)
+            found.setdefault(transition.action, transition.label.get())
     return sorted(found.items(), key=lambda item: item[1])
 
 
@@ -314,7 +315,7 @@ def status_options(workflows: Workflows, areas: Sequence[str]) -> list[tuple[str
     found: dict[str, str] = {}
     for workflow in chosen:
         for stage in workflow.stages:
-            found.setdefault(stage.id, stage.label.id)
+            found.setdefault(stage.id, stage.label.get())
     return list(found.items())
 
 
@@ -334,7 +335,7 @@ class _Field:
 
 def _fields() -> dict[str, _Field]:
     found: dict[str, _Field] = {}
-    for flow_name in ("usulan", "sanggahan"):
+    for flow_name in (kind.name for kind in KINDS):
         for node in FLOWS[flow_name].nodes:
             if isinstance(node, Repeat) or not isinstance(node, Step):
                 continue
@@ -436,6 +437,7 @@ def answer_list(
     """
     answers = dict(request.answers or {})
     from_card = set(card_fields(request))
+    confidential = request_kind(request.kind).about_someone_else
     shown: list[Answer] = []
     order = [k for k in FIELDS if k in answers] + [
         k for k in answers if k not in FIELDS and not k.startswith("members.")
@@ -452,7 +454,7 @@ def answer_list(
             continue
         if _DERIVED.search(key):
             continue  # worked out by the chat from another answer (a NIK, the village)
-        if request.kind == "sanggahan" and key in OBJECTOR_ANSWERS and not reveal:
+        if confidential and key in OBJECTOR_ANSWERS and not reveal:
             masked = mask_nik(str(value)) if key == "objector_nik" else "(dirahasiakan)"
             shown.append(Answer(FIELDS[key].label, masked, number=key == "objector_nik"))
             continue
@@ -491,6 +493,7 @@ class TimelineEntry:
     source: str
     target: str
     note: str | None
+    documents: list[str] = field(default_factory=list)
 
 
 def actor_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
@@ -521,12 +524,14 @@ def timeline(
     session: Session, changes: Sequence[StatusChange], workflow: Workflow
 ) -> list[TimelineEntry]:
     names = actor_names(session, [c.actor for c in changes])
+    request_ids = {c.request_id for c in changes}
+    papers = by_change(d for request_id in request_ids for d in documents_of(session, request_id))
 
     def label(stage_id: str | None) -> str:
         if stage_id is None:
             return "(dikirim)"
         try:
-            return workflow.stage(stage_id).label.id
+            return workflow.stage(stage_id).label.get()
         except TransitionRefused:
             return stage_id
 
@@ -537,9 +542,17 @@ def timeline(
             source=label(change.from_status),
             target=label(change.to_status),
             note=change.note,
+            documents=[document_text(workflow, d) for d in papers.get(change.id, [])],
         )
         for change in changes
     ]
+
+
+def document_text(workflow: Workflow, document: ShownDocument) -> str:
+    """ "SK Wali Kota No. 400/12/2026, 3 Maret 2026" for a timeline."""
+    label = document_label(workflow, document.kind).get()
+    text = f"{label} No. {document.number}, {local_day(document.issued_on)}"
+    return text + ("" if document.file_ref else " (berkas belum diunggah)")
 
 
 @dataclass

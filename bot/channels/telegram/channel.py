@@ -16,6 +16,7 @@ update: effects are stored once, replies are sent at least once. A chat that blo
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,10 +27,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot.channels.base import MessageHandler
+from bot.channels.base import MessageHandler, Report
 from bot.channels.notify import Notification, Path
 from bot.channels.telegram.client import identity
 from bot.channels.telegram.notifier import TelegramNotifier
@@ -42,7 +43,7 @@ from bot.channels.telegram.updates import (
     Note,
     read_update,
 )
-from bot.inbound import PhotoUpload, Rejection
+from bot.inbound import OutboxRef, PhotoUpload, Rejection
 from conversations.catalogue import Language, catalogue
 from conversations.types import Reply
 from models.channels import mark_unreachable
@@ -52,6 +53,15 @@ log = logging.getLogger(__name__)
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _ref_of(refs: Sequence[OutboxRef | None], index: int) -> OutboxRef | None:
+    return refs[index] if index < len(refs) else None
+
+
+def _last_of_its_reply(messages: Sequence[Outgoing], position: int) -> bool:
+    nxt = position + 1
+    return nxt >= len(messages) or messages[nxt].reply_index != messages[position].reply_index
 
 
 @dataclass
@@ -90,10 +100,14 @@ class TelegramChannel:
             else:
                 message = replace(message, rejected=fetched)
         handled = await run_in_threadpool(self.service.handle, message)
+        refs = [ref for ref, _ in handled.to_send]
         replies = [reply for _, reply in handled.to_send]
-        return await self.deliver(
-            self.render(str(action.chat_id), replies, handled.language), keep_last=keep_last
-        )
+        report = Report(self.clock)
+        try:
+            messages = self.render(str(action.chat_id), replies, handled.language)
+            return await self.deliver(messages, keep_last=keep_last, refs=refs, report=report)
+        finally:
+            await run_in_threadpool(self.service.report, report.results)
 
     def render(self, chat_id: str, replies: Sequence[Reply], language: Language) -> list[Outgoing]:
         return to_messages(int(chat_id), replies, language)
@@ -106,19 +120,50 @@ class TelegramChannel:
         )
 
     async def deliver(
-        self, messages: Sequence[Outgoing], *, keep_last: bool = False
+        self,
+        messages: Sequence[Outgoing],
+        *,
+        keep_last: bool = False,
+        refs: Sequence[OutboxRef | None] = (),
+        report: Report | None = None,
     ) -> Outgoing | None:
+        """Send `messages` in order; `refs[i]` is the outbox row of the replies' i-th
+        (`Outgoing.reply_index`), reported once all its messages went out.
+
+        A failure that may pass (network, a long 429) reports that reply for a retry and
+        the later ones as untried, then propagates: the webhook answers 5xx and Telegram's
+        redelivery sends only those."""
+        report = report or Report(self.clock)
+        ref = functools.partial(_ref_of, refs)
         kept = messages[-1] if keep_last and messages else None
-        for message in messages[:-1] if kept is not None else messages:
+        to_send = messages[:-1] if kept is not None else messages
+        refused: set[int] = set()
+        for position, message in enumerate(to_send):
+            index = message.reply_index
             try:
                 await self.bot.send_message(**message.send_kwargs())
-            except Forbidden as refused:
-                await self._mark_unreachable(message.chat_id, refused.message)
+            except Forbidden as blocked:
+                await self._mark_unreachable(message.chat_id, blocked.message)
+                for left in sorted({m.reply_index for m in messages[position:]}):
+                    report.dead(ref(left), "the chat blocked the bot")
                 return None
             except BadRequest as error:
                 # Telegram will refuse this message however often it is sent (a bug on our
                 # side): log it and send the rest, rather than have the update redelivered.
                 log.error("Telegram refused a message to a chat: %s", error.message)
+                refused.add(index)
+            except TelegramError as error:
+                report.retry(ref(index), str(error))
+                later = sorted({m.reply_index for m in messages[position:]} - {index})
+                report.release(ref(n) for n in later)
+                raise
+            if _last_of_its_reply(messages, position):
+                if index in refused:
+                    report.dead(ref(index), "refused by Telegram")
+                else:
+                    report.sent(ref(index))
+        if kept is not None:
+            report.answered(ref(kept.reply_index))
         return kept
 
     async def _answer_press(self, press: ButtonPress) -> None:

@@ -25,9 +25,10 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
 from bot.channels.notify import Notification, Path
-from bot.channels.telegram.replies import split_text
+from bot.channels.records import Outbound, record
+from bot.channels.telegram.replies import Outgoing, split_text, to_messages
 from bot.channels.telegram.updates import CHANNEL
-from models.channels import is_unreachable, mark_unreachable, record_outbound
+from models.channels import is_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ class TelegramNotifier:
             return "unreachable"
         sent: list[int] = []
         try:
-            for piece in split_text(notification.text):
-                message = await self._bot.send_message(chat_id=int(chat_id), text=piece)
+            for piece in _messages(chat_id, notification):
+                message = await self._bot.send_message(**piece.send_kwargs())
                 sent.append(message.message_id)
         except Forbidden as refused:
             await run_in_threadpool(self._record_failed, chat_id, notification, refused.message)
@@ -74,32 +75,19 @@ class TelegramNotifier:
             return is_unreachable(session, CHANNEL, chat_id)
 
     def _record_sent(self, chat_id: str, notification: Notification, message_id: int) -> None:
-        with Session(self._engine) as session, session.begin():
-            record_outbound(
-                session,
-                channel=CHANNEL,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path="free_form",
-                status="sent",
-                at=self._clock(),
-                provider_message_id=f"{chat_id}:{message_id}",
-            )
+        sent = Outbound(notification.kind, "free_form", "sent", f"{chat_id}:{message_id}")
+        record(self._engine, CHANNEL, chat_id, [sent], at=self._clock())
 
     def _record_failed(self, chat_id: str, notification: Notification, refusal: str | None) -> None:
         """`refusal` is Telegram's answer just now; None when the chat was already marked."""
-        now = self._clock()
-        with Session(self._engine) as session, session.begin():
-            if refusal is not None:
-                log.info("a Telegram chat refused a notification; marked unreachable")
-                mark_unreachable(session, CHANNEL, chat_id, at=now, reason=refusal)
-            record_outbound(
-                session,
-                channel=CHANNEL,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path="free_form",
-                status="failed",
-                at=now,
-                error_code="refused" if refusal is not None else "unreachable",
-            )
+        if refusal is not None:
+            log.info("a Telegram chat refused a notification; marked unreachable")
+        code = "refused" if refusal is not None else "unreachable"
+        failed = Outbound(notification.kind, "free_form", "failed", error_code=code)
+        record(self._engine, CHANNEL, chat_id, [failed], at=self._clock(), unreachable=refusal)
+
+
+def _messages(chat_id: str, notification: Notification) -> list[Outgoing]:
+    if notification.reply is not None:
+        return to_messages(int(chat_id), [notification.reply], notification.language)
+    return [Outgoing(int(chat_id), piece) for piece in split_text(notification.text)]

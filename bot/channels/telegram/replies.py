@@ -40,6 +40,8 @@ class Outgoing:
     chat_id: int
     text: str
     markup: Markup | None = None
+    # Which of the replies given to `to_messages` this message belongs to.
+    reply_index: int = 0
 
     def send_kwargs(self) -> dict[str, Any]:
         return {"chat_id": self.chat_id, "text": self.text, "reply_markup": self.markup}
@@ -62,20 +64,20 @@ def to_messages(
 ) -> list[Outgoing]:
     """The engine's order is kept: each reply's pieces, its keyboard on its last piece."""
     messages: list[Outgoing] = []
-    for reply in replies:
+    for index, reply in enumerate(replies):
         text, keyboard = _text_and_keyboard(reply)
         *first, last = split_text(text)
-        messages.extend(Outgoing(chat_id, piece) for piece in first)
+        messages.extend(Outgoing(chat_id, piece, reply_index=index) for piece in first)
         if not reply.asks_phone:
-            messages.append(Outgoing(chat_id, last, keyboard))
+            messages.append(Outgoing(chat_id, last, keyboard, index))
         elif keyboard is None:
-            messages.append(Outgoing(chat_id, last, _share_phone(language)))
+            messages.append(Outgoing(chat_id, last, _share_phone(language), index))
         else:
             # One message carries one keyboard: the choices stay on the question, the
             # share-number button comes with a short hint right after it.
-            messages.append(Outgoing(chat_id, last, keyboard))
+            messages.append(Outgoing(chat_id, last, keyboard, index))
             hint = catalogue(language).text("telegram.share_phone_hint")
-            messages.append(Outgoing(chat_id, hint, _share_phone(language)))
+            messages.append(Outgoing(chat_id, hint, _share_phone(language), index))
     if not needs_language(replies):
         _remove_share_phone(messages)
     return messages

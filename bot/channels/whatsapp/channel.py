@@ -3,27 +3,26 @@ use), then shared by every request.
 
 `receive` is the whole inbound path for one signed Twilio form: parse it, fetch a photo,
 hand the message to the service, render the replies (numbered lists or quick replies),
-deliver them (REST for quick replies, the rest as TwiML), and hand back the TwiML answer
-with the follow-up to run after it (notifications that waited for the citizen to write).
+deliver them (REST for quick replies, the rest as TwiML; notifications that waited for
+the citizen to write come after the replies), and report each outbox row.
 The web route only checks the signature.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import MessageHandler
+from bot.channels.base import MessageHandler, Report
 from bot.channels.notify import Notification, Path
+from bot.channels.records import Outbound, record
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.client import RetryPolicy, make_client
 from bot.channels.whatsapp.config import WhatsAppConfig
@@ -32,22 +31,12 @@ from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
 from bot.channels.whatsapp.notifier import WhatsAppNotifier
 from bot.channels.whatsapp.outbound import SendError, Sent, WhatsAppSender
 from bot.channels.whatsapp.replies import Message, render, twiml
-from bot.channels.whatsapp.waiting import send_waiting
-from bot.inbound import PhotoUpload
+from bot.inbound import OutboxRef, PhotoUpload
 from bot.settings import Settings
 from conversations.catalogue import Language, catalogue
 from conversations.types import Reply
-from models.channels import mark_unreachable, record_outbound
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WhatsAppAnswer:
-    """What the webhook answers Twilio with, and what to do once that answer is out."""
-
-    twiml: str
-    after: Callable[[], None] | None = None
 
 
 class WhatsAppChannel:
@@ -91,9 +80,9 @@ class WhatsAppChannel:
             auth=auth, max_bytes=config.max_media_bytes, api_base_url=config.api_base_url
         )
 
-    async def receive(self, fields: Mapping[str, str], service: MessageHandler) -> WhatsAppAnswer:
-        """Raises `MalformedInbound` for a signed form that is not a message."""
-        engine = self.engine
+    async def receive(self, fields: Mapping[str, str], service: MessageHandler) -> str:
+        """The TwiML answer. Raises `MalformedInbound` for a signed form that is not a
+        message."""
         parsed = parse_inbound(fields)
         photo: PhotoUpload | None = None
         if parsed.photo is not None:
@@ -102,27 +91,25 @@ class WhatsAppChannel:
             except MediaUnavailable:
                 # Nothing is stored, so Twilio's retry (or the citizen's resend) starts clean.
                 language = await run_in_threadpool(service.language_of, CHANNEL, parsed.sender)
-                return WhatsAppAnswer(
-                    twiml([catalogue(language).text("whatsapp.media_unavailable")])
-                )
+                return twiml([catalogue(language).text("whatsapp.media_unavailable")])
             photo = PhotoUpload(data, parsed.photo.content_type or None)
         handled = await run_in_threadpool(service.handle, parsed.message(photo))
+        refs = [ref for ref, _ in handled.to_send]
         replies = _with_document_note(
             [reply for _, reply in handled.to_send], parsed, handled.language
         )
-        # Quick replies go through REST and are recorded: only with the database at hand.
-        messages = self.render(parsed.sender, replies, handled.language, rest=engine is not None)
-        bodies = await run_in_threadpool(self.deliver, engine, parsed.sender, messages)
-        sender = self.sender
-        after = None
-        if engine is not None and sender is not None:
-            # After the answer, so held notifications follow the replies, not race them.
-            after = functools.partial(_send_waiting_safely, engine, sender, parsed.sender)
-        return WhatsAppAnswer(twiml(bodies), after)
+        # Rendered one by one, so each outbox row knows its messages.
+        groups = [self.render(parsed.sender, [reply], handled.language) for reply in replies]
+        report = Report(self._clock)
+        try:
+            bodies = await run_in_threadpool(self._deliver, parsed.sender, groups, refs, report)
+        finally:
+            await run_in_threadpool(service.report, report.results)
+        return twiml(bodies)
 
-    def render(
-        self, chat_id: str, replies: Sequence[Reply], language: Language, *, rest: bool = True
-    ) -> list[Message]:
+    def render(self, chat_id: str, replies: Sequence[Reply], language: Language) -> list[Message]:
+        # Quick replies go through REST and are recorded: only with the database at hand.
+        rest = self.engine is not None
         return render(replies, language, self.config.quick_replies if rest else {})
 
     async def notify(self, chat_id: str, notification: Notification) -> Path:
@@ -156,72 +143,71 @@ class WhatsAppChannel:
             engine=engine, sender=self.sender, templates=self.config.templates, clock=self._clock
         )
 
-    def deliver(
-        self, engine: Engine | None, chat_id: str, messages: Sequence[Message]
-    ) -> list[str]:
-        """Send the replies; returns the bodies still to go in the TwiML answer.
+    def deliver(self, chat_id: str, messages: Sequence[Message]) -> list[str]:
+        """Send messages outside an outbox (a test, a tool); returns the TwiML bodies."""
+        return self._deliver(chat_id, [list(messages)], [None], Report(self._clock))
 
-        TwiML cannot carry Content templates. When any reply is a quick reply, every reply
-        goes through the REST API, one after another in their order; mixing TwiML and REST
-        would let a later REST message overtake the TwiML before it. If a REST send fails,
-        that reply and the ones after it fall back to plain text in the TwiML answer, so
-        the citizen still gets them, in order.
+    def _deliver(
+        self,
+        chat_id: str,
+        groups: Sequence[Sequence[Message]],
+        refs: Sequence[OutboxRef | None],
+        report: Report,
+    ) -> list[str]:
+        """Send each outbox row's messages; returns the bodies for the TwiML answer.
+
+        TwiML cannot carry Content templates. When any message is a quick reply, every
+        message goes through the REST API, one after another in their order; mixing TwiML
+        and REST would let a later REST message overtake the TwiML before it. If a REST send
+        fails, that row and the ones after it fall back to plain text in the TwiML answer,
+        so the citizen still gets them, in order. A row sent through REST is confirmed
+        ("sent"); one in the TwiML answer is "answered": Twilio retries a webhook only when
+        our answer did not reach it, and the retry answers it again.
         """
         sender = self.sender
-        if sender is None or engine is None or not any(m.content_sid for m in messages):
-            return [body for message in messages for body in message.plain]
-        sent: list[tuple[Message, Sent]] = []
-        left: list[str] = []
+        engine = self.engine
+        rest = (
+            sender is not None
+            and engine is not None
+            and any(m.content_sid for group in groups for m in group)
+        )
+        bodies: list[str] = []
+        sent: list[Outbound] = []
         failure: SendError | None = None
-        for index, message in enumerate(messages):
-            try:
-                if message.content_sid:
-                    result = sender.send_content(chat_id, message.content_sid, message.variables)
+        for group, ref in zip(groups, refs, strict=True):
+            if rest and failure is None:
+                assert sender is not None
+                try:
+                    for message in group:
+                        result = _send(sender, chat_id, message)
+                        sent.append(
+                            Outbound(
+                                "reply", "reply", result.status, result.sid, message.content_sid
+                            )
+                        )
+                except SendError as error:
+                    failure = error
                 else:
-                    result = sender.send_text(chat_id, message.body)
-            except SendError as error:
-                failure = error
-                left = [body for later in messages[index:] for body in later.plain]
-                break
-            sent.append((message, result))
-        self._record_replies(engine, chat_id, sent, failure)
-        return left
+                    report.sent(ref)
+                    continue
+            bodies.extend(body for message in group for body in message.plain)
+            report.answered(ref)
+        if engine is not None and (sent or failure is not None):
+            self._record_replies(engine, chat_id, sent, failure)
+        return bodies
 
     def _record_replies(
-        self,
-        engine: Engine,
-        chat_id: str,
-        sent: list[tuple[Message, Sent]],
-        failure: SendError | None,
+        self, engine: Engine, chat_id: str, sent: list[Outbound], failure: SendError | None
     ) -> None:
-        now = self._clock()
-        with Session(engine) as session, session.begin():
-            for message, result in sent:
-                # Bodies are not kept: replies hold what the citizen told us.
-                record_outbound(
-                    session,
-                    channel=CHANNEL,
-                    chat_id=chat_id,
-                    kind="reply",
-                    path="reply",
-                    status=result.status,
-                    at=now,
-                    provider_message_id=result.sid,
-                    template=message.content_sid,
-                )
-            if failure is not None:
-                record_outbound(
-                    session,
-                    channel=CHANNEL,
-                    chat_id=chat_id,
-                    kind="reply",
-                    path="reply",
-                    status="failed",
-                    at=now,
-                    error_code=failure.error_code,
-                )
-                if failure.unreachable:
-                    mark_unreachable(session, CHANNEL, chat_id, at=now, reason=failure.reason)
+        refused = (
+            []
+            if failure is None
+            else [Outbound("reply", "reply", "failed", error_code=failure.error_code)]
+        )
+        unreachable = failure.reason if failure is not None and failure.unreachable else None
+        record(
+            engine, CHANNEL, chat_id, [*sent, *refused], at=self._clock(), unreachable=unreachable
+        )
 
 
 def _with_document_note(
@@ -238,9 +224,7 @@ def _with_document_note(
     return [replace(first, text=f"{first.text}\n\n{note}"), *replies[1:]]
 
 
-def _send_waiting_safely(engine: Engine, sender: WhatsAppSender, chat_id: str) -> None:
-    try:
-        send_waiting(engine, sender, chat_id)
-    except Exception:
-        # The citizen's answer is already out; what waits stays waiting for next time.
-        log.exception("sending waiting WhatsApp notifications failed")
+def _send(sender: WhatsAppSender, chat_id: str, message: Message) -> Sent:
+    if message.content_sid:
+        return sender.send_content(chat_id, message.content_sid, message.variables)
+    return sender.send_text(chat_id, message.body)

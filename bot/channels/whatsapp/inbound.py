@@ -8,6 +8,7 @@ Fields used (Twilio adds others without notice; they are ignored): `MessageSid`,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,13 @@ from conversations.types import Location
 # WhatsApp turns every photo into a JPEG (a PNG when sent as a document); WebP from
 # WhatsApp is a sticker, which must never become someone's KTP photo.
 STICKER_TYPES = frozenset({"image/webp"})
+
+
+# Twilio's documented Message SID: "SM" (or "MM" for media) and 32 hexadecimal digits. The
+# signature covers the fields' names and values run together, so a replay that shifts a
+# field boundary ("MessageSid" swallowing "MessageTypetext") keeps a valid signature: only
+# the format check tells it from a new message.
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 
 
 class MalformedInbound(ValueError):
@@ -72,6 +80,8 @@ def parse_inbound(form: Mapping[str, str]) -> WhatsAppInbound:
     message_id = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
     if not message_id:
         raise MalformedInbound("MessageSid missing")
+    if MESSAGE_SID.fullmatch(message_id) is None:
+        raise MalformedInbound("MessageSid is not SM/MM and 32 hex digits")
     sender = _sender(form)
     text = form.get("Body") or None
     payload = (form.get("ButtonPayload") or "").strip() or None

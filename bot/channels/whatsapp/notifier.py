@@ -3,13 +3,14 @@
 - Within 24 hours of the citizen's last message: a free-form message.
 - Outside it: the approved Content template configured for the notification's kind
   (`TWILIO_TEMPLATES`), with the notification's variables as `ContentVariables`.
-- Outside it with no template for that kind: stored with `path="waiting"` and sent as a
-  free-form message when the citizen next writes (`waiting.py`, from the inbound webhook).
-- A chat marked unreachable (invalid number, unsubscribed) is held the same way; writing
-  again makes it reachable and the notification then goes out. `notify` says
-  "unreachable" so the caller knows nothing was delivered now.
+- Outside it with no template for that kind: "waiting". The outbox holds it (state
+  `waiting`) and it goes out after the replies to the citizen's next message.
+- A chat marked unreachable (invalid number, unsubscribed): held the same way ("waiting");
+  writing again makes it reachable and the notification then goes out.
+- A reply the worker sends for a webhook that could not: free-form inside the window
+  (numbered choices), held like a notification outside it.
 
-Every notification is recorded in `outbound_message` with the path taken. Permanent Twilio
+Every message sent is recorded in `outbound_message` with the path taken. Permanent Twilio
 errors are recorded (status "failed", the error code) and not retried; 63016 (the window
 closed meanwhile) moves on to the template or waiting path. Transient errors (429/5xx
 after the client's retries, no connection) raise `SendError`, recording nothing, so the
@@ -27,10 +28,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.channels.notify import Notification, Path
+from bot.channels.records import Outbound, record
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.outbound import SendError, Sent, WhatsAppSender
-from bot.channels.whatsapp.replies import split_body
-from models.channels import is_unreachable, last_inbound_at, mark_unreachable, record_outbound
+from bot.channels.whatsapp.replies import plain_text, split_body
+from models.channels import is_unreachable, last_inbound_at
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,8 @@ class WhatsAppNotifier:
             unreachable = is_unreachable(session, CHANNEL, chat_id)
             last = last_inbound_at(session, CHANNEL, chat_id)
         if unreachable:
-            self._hold(chat_id, notification)
-            return "unreachable"
+            # Writing again makes the chat reachable: held until then, like outside 24 hours.
+            return "waiting"
         if last is not None and now - last < SESSION_WINDOW - WINDOW_MARGIN:
             try:
                 return self._free_form(chat_id, notification)
@@ -75,15 +77,14 @@ class WhatsAppNotifier:
                     raise
                 log.info("WhatsApp window closed before a notification went out")
         template = self._templates.get(notification.kind)
-        if template is not None:
+        if template is not None and notification.reply is None:
             return self._template(chat_id, notification, template)
-        self._hold(chat_id, notification)
         return "waiting"
 
     def _free_form(self, chat_id: str, notification: Notification) -> Path:
         sent: list[Sent] = []
         try:
-            for part in split_body(notification.text):
+            for part in split_body(_text(notification)):
                 sent.append(self._sender.send_text(chat_id, part))
         except SendError as error:
             if error.transient or (error.outside_window and not sent):
@@ -115,22 +116,9 @@ class WhatsAppNotifier:
         template: str | None = None,
         variables: dict[str, str] | None = None,
     ) -> None:
-        if not sent:
-            return
-        with Session(self._engine) as session, session.begin():
-            for message in sent:
-                record_outbound(
-                    session,
-                    channel=CHANNEL,
-                    chat_id=chat_id,
-                    kind=kind,
-                    path=path,
-                    status=message.status,
-                    at=self._clock(),
-                    provider_message_id=message.sid,
-                    template=template,
-                    variables=variables,
-                )
+        if sent:
+            messages = [Outbound(kind, path, m.status, m.sid, template, variables) for m in sent]
+            record(self._engine, CHANNEL, chat_id, messages, at=self._clock())
 
     def _failed(
         self,
@@ -141,31 +129,12 @@ class WhatsAppNotifier:
         *,
         template: str | None = None,
     ) -> None:
-        now = self._clock()
-        with Session(self._engine) as session, session.begin():
-            record_outbound(
-                session,
-                channel=CHANNEL,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path=path,
-                status="failed",
-                at=now,
-                template=template,
-                error_code=error.error_code,
-            )
-            if error.unreachable:
-                mark_unreachable(session, CHANNEL, chat_id, at=now, reason=error.reason)
+        failed = Outbound(notification.kind, path, "failed", None, template, None, error.error_code)
+        unreachable = error.reason if error.unreachable else None
+        record(self._engine, CHANNEL, chat_id, [failed], at=self._clock(), unreachable=unreachable)
 
-    def _hold(self, chat_id: str, notification: Notification) -> None:
-        with Session(self._engine) as session, session.begin():
-            record_outbound(
-                session,
-                channel=CHANNEL,
-                chat_id=chat_id,
-                kind=notification.kind,
-                path="waiting",
-                status="waiting",
-                at=self._clock(),
-                body=notification.text,
-            )
+
+def _text(notification: Notification) -> str:
+    if notification.reply is not None:
+        return plain_text(notification.reply, notification.language)
+    return notification.text

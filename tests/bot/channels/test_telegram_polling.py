@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from bot.inbound import Handled, InboundMessage
 from bot.settings import Settings
 from conversations.catalogue import Language
 from conversations.types import Reply
+from staff.outbox import Settled
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
 
 CHAT = 700_200_300
@@ -33,6 +34,10 @@ class FlakyService:
 
     def language_of(self, channel: str, sender: str) -> Language:
         return "id"
+
+    def report(self, results: Sequence[Settled]) -> None:
+
+        pass
 
     def handle(self, message: InboundMessage) -> Handled:
         self.attempts += 1

@@ -17,7 +17,7 @@ from bot.channels.notify import Notification
 from bot.channels.whatsapp.client import RetryPolicy, make_client
 from bot.channels.whatsapp.notifier import WhatsAppNotifier
 from bot.channels.whatsapp.outbound import SendError, WhatsAppSender
-from bot.channels.whatsapp.waiting import send_waiting
+from conversations.types import Choice, Reply
 from models.channels import is_unreachable, mark_unreachable, touch_inbound
 from models.tables import OutboundMessage
 from tests.doubles.twilio_api import (
@@ -112,36 +112,28 @@ def test_a_chat_that_never_wrote_is_outside_the_window(
     assert path == "template"
 
 
-def test_without_a_template_it_waits_and_goes_out_when_the_citizen_writes(
+def test_without_a_template_it_waits_in_the_outbox_and_nothing_is_sent(
     db_engine: Engine, sender: WhatsAppSender, twilio_api: TwilioApiDouble
 ) -> None:
     citizen_wrote(db_engine, timedelta(days=3))
     path = asyncio.run(notifier(db_engine, sender, {}).notify(CHAT, NEWS))
+    # The outbox row itself waits (state "waiting"); it goes out after the replies to the
+    # citizen's next message (tests/webhook/test_whatsapp_e2e.py).
     assert path == "waiting"
-    assert twilio_api.messages == []
-    [held] = outbound(db_engine)
-    assert (held.path, held.status, held.body) == ("waiting", "waiting", NEWS.text)
-
-    citizen_wrote(db_engine, timedelta(0))
-    assert send_waiting(db_engine, sender, CHAT, clock=lambda: NOW) == 1
-    [sent] = twilio_api.messages
-    assert sent["Body"] == NEWS.text
-    [record] = outbound(db_engine)
-    assert (record.path, record.status) == ("free_form", "queued")
-    assert record.provider_message_id == sent["sid"] and record.body is None
-    # Nothing is sent twice.
-    assert send_waiting(db_engine, sender, CHAT, clock=lambda: NOW) == 0
+    assert twilio_api.messages == [] and outbound(db_engine) == []
 
 
-def test_a_waiting_notification_stays_waiting_while_twilio_is_down(
+def test_a_reply_the_webhook_could_not_send_goes_out_with_numbered_choices(
     db_engine: Engine, sender: WhatsAppSender, twilio_api: TwilioApiDouble
 ) -> None:
-    asyncio.run(notifier(db_engine, sender, {}).notify(CHAT, NEWS))
-    twilio_api.fail_next(500, times=3)
-    assert send_waiting(db_engine, sender, CHAT, clock=lambda: NOW) == 0
-    [held] = outbound(db_engine)
-    assert (held.status, held.body) == ("waiting", NEWS.text)
-    assert send_waiting(db_engine, sender, CHAT, clock=lambda: NOW) == 1
+    citizen_wrote(db_engine, timedelta(minutes=5))
+    question = Reply("Usulan ini untuk siapa?", (Choice("a", "Saya"), Choice("b", "Orang lain")))
+    reply = Notification("reply", question.text, reply=question)
+    assert asyncio.run(notifier(db_engine, sender, {}).notify(CHAT, reply)) == "free_form"
+    [sent] = twilio_api.messages
+    assert "1. Saya\n2. Orang lain" in sent["Body"]
+    [record] = outbound(db_engine)
+    assert (record.kind, record.path) == ("reply", "free_form")
 
 
 def test_the_window_closing_meanwhile_falls_back_to_the_template_without_retrying(
@@ -186,10 +178,9 @@ def test_an_unreachable_chat_is_not_tried_and_its_news_is_held(
     with Session(db_engine) as session, session.begin():
         mark_unreachable(session, "whatsapp", CHAT, at=NOW, reason="21610")
     path = asyncio.run(notifier(db_engine, sender, {"status_changed": TEMPLATE}).notify(CHAT, NEWS))
-    assert path == "unreachable"
-    assert twilio_api.message_calls() == []
-    [held] = outbound(db_engine)
-    assert (held.path, held.status) == ("waiting", "waiting")
+    # Held in the outbox until the citizen writes again (which makes the chat reachable).
+    assert path == "waiting"
+    assert twilio_api.message_calls() == [] and outbound(db_engine) == []
 
 
 def test_twilio_down_raises_and_records_nothing_so_the_worker_can_retry(
