@@ -679,8 +679,7 @@ def test_the_detail_marks_the_answers_read_from_the_ktp_and_confirmed(dash: Dash
     answers = {"rt": "003", "street": "Jl. Melati", "floor": "tanah", "card_confirmed": confirmed}
     ticket = dash.file(answers=answers)
     page = dash.login("sri").get(f"/staff/requests/{ticket}").text
-    labels = ", ".join(views.FIELDS[k].label for k in confirmed)
-    assert f"Dibaca dari foto KTP dan dibenarkan warga: {labels}." in page
+    assert "Dibaca dari foto KTP dan dibenarkan warga: NIK, Nama, RT, Alamat." in page
     # Marked where they are listed (NIK and name sit in the headline); typed ones are not.
     assert page.count(">dari KTP</span>") == 2
     assert "card_confirmed" not in page

@@ -470,7 +470,11 @@ def card_fields(request: Request) -> list[str]:
 
 
 def card_field_labels(request: Request) -> list[str]:
-    return [FIELDS[k].label if k in FIELDS else k for k in card_fields(request)]
+    """The fields confirmed from the card, named as the chat named them to the citizen."""
+    return [
+        _CATALOGUE.text(f"card.label.{k}") if _CATALOGUE.has(f"card.label.{k}") else k
+        for k in card_fields(request)
+    ]
 
 
 def relationship_label(value: str) -> str:
