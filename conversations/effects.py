@@ -90,6 +90,8 @@ class RequestView:
     village: str
     status_text: StatusWords = None
     history: tuple[StatusStep, ...] = ()
+    # The citizen withdrew consent: staff stop processing it, whatever its stage says.
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class PublicStatus:
     status: str
     updated_at: datetime
     status_text: StatusWords = None
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)

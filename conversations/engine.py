@@ -7,7 +7,7 @@ replies, and carries out the effects, handing each effect's result back as the n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -287,10 +287,8 @@ class _Run:
     # -- modes ------------------------------------------------------------------------------
 
     def on_confirm_cancel(self) -> None:
-        answer = self.yes_no("cancel")
+        answer = self.confirmation("cancel", lambda: self.ask_yes_no("cancel.confirm", "cancel"))
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_yes_no("cancel.confirm", "cancel")
             return
         self.state.mode = "answer"
         if answer:
@@ -306,10 +304,8 @@ class _Run:
             self.state.mode = "answer"
             self.repeat_question()
             return
-        answer = self.yes_no("warning")
+        answer = self.confirmation("warning", lambda: self.ask_yes_no("warning.confirm", "warning"))
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_yes_no("warning.confirm", "warning")
             return
         self.state.mode = "answer"
         self.state.pending = None
@@ -333,10 +329,8 @@ class _Run:
         )
 
     def on_confirm_restart(self) -> None:
-        answer = self.yes_no("restart")
+        answer = self.confirmation("restart", self.ask_restart)
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_restart()
             return
         self.state.mode = "answer"
         if answer:
@@ -358,10 +352,8 @@ class _Run:
         )
 
     def on_confirm_switch(self) -> None:
-        answer = self.yes_no("switch")
+        answer = self.confirmation("switch", self.ask_switch)
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_switch()
             return
         target, self.state.next_flow = self.state.next_flow, None
         self.state.mode = "answer"
@@ -676,7 +668,10 @@ class _Run:
                     self.ask_current()
                     return None
                 return self.toggle(position, match.value)
-            if canonical(incoming.text or "") in _DONE_WORDS:
+            said = canonical(incoming.text or "")
+            # "Selesai" by its word, or by its number after the options (shown once picked).
+            done_number = str(len(step.choices.values) + 1)
+            if said in _DONE_WORDS or (said == done_number and self.state.scratch.get("picked")):
                 return self.toggle(position, DONE)
             return self.parse_many(step.choices, incoming.text or "")
         if incoming.text is None or not incoming.text.strip():
@@ -1113,6 +1108,14 @@ class _Run:
         if self.incoming.choice is not None:
             return match_button(key, self.incoming.choice, values).value
         return match_text(ChoiceSet(choice_set, values), self.incoming.text or "")
+
+    def confirmation(self, key: str, ask_again: Callable[[], None]) -> bool | None:
+        """The yes or no to a side question; neither says so and asks it again (None)."""
+        answer = self.yes_no(key)
+        if answer is None:
+            self.say("problem.yes_no")
+            ask_again()
+        return answer
 
     def yes_no(self, key: str) -> bool | None:
         if self.incoming.choice is not None:

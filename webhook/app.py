@@ -123,7 +123,8 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=body_limit(settings))
-    app.add_middleware(SecurityHeaders)
+    public = (settings.public_base_url or "").lower().startswith("https://")
+    app.add_middleware(SecurityHeaders, hsts=public)
 
     app.include_router(health.router)
     app.include_router(telegram.router)

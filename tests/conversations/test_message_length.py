@@ -107,6 +107,8 @@ def longest_values(language: Language) -> dict[str, str]:
         "part": _longest(_labels("summary.", language)),
         "answer": "x" * 40,
         "member": long_name,
+        # A stage's `who` in the regional workflows (staff/kind_words.py).
+        "who": "Kepala desa/lurah bersama peserta musyawarah",
     }
 
 

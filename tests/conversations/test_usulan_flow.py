@@ -395,6 +395,15 @@ def test_multiple_choice_buttons_toggle_and_end_with_selesai():
     assert chat.state.answers["programmes"] == ["belum_tahu"]
 
 
+def test_selesai_can_be_typed_by_its_number_once_something_is_chosen():
+    chat = Chat()
+    transcript(chat, until("kondisi"))
+    chat.press("Ibu hamil")
+    assert "6. Selesai" not in chat.last.text and chat.buttons()[-1] == "Selesai"
+    assert "Bantuan apa" in chat.say("6")
+    assert chat.state.answers["conditions"] == ["hamil"]
+
+
 def test_selesai_with_nothing_chosen_says_so():
     chat = Chat()
     transcript(chat, until("kondisi"))

@@ -139,6 +139,7 @@ class FakeRegister:
             updated_at=request.created_at,
             village=village.label() if village else request.submission.village_code,
             history=(StatusStep(at=request.created_at, status="diterima"),),
+            withdrawn=request.consent_withdrawn,
         )
 
     def lookup_status(self, request: LookupStatus) -> Lookup:
@@ -154,7 +155,13 @@ class FakeRegister:
         if request.nik != found.submission.nik:
             return self._failed(NikMismatch())
         return Verified(
-            PublicStatus(found.ticket, found.submission.kind, "diterima", found.created_at)
+            PublicStatus(
+                found.ticket,
+                found.submission.kind,
+                "diterima",
+                found.created_at,
+                withdrawn=found.consent_withdrawn,
+            )
         )
 
     def _failed(self, result: NotFound | NikMismatch) -> Lookup:

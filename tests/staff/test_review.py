@@ -467,3 +467,75 @@ def test_a_move_that_needs_a_document_is_refused_without_it_and_shows_it_after(
         assert [d.kind for d in shown] == ["berita_acara", "sptjm", "sk_walikota"]
         (change,) = [h for h in status_history(session, request_id) if h.to_status == "input_siks"]
         assert shown[-1].status_change_id == change.id
+
+
+# -- the Minister's penetapan -------------------------------------------------------------------
+
+
+def test_a_bima_citizen_is_told_masuk_dtsen_only_after_the_penetapan_and_never_overdue(
+    db_engine: Engine,
+) -> None:
+    from staff.penetapan import Decision, record_penetapan, waiting_for_penetapan
+
+    village = VILLAGES["bima"]
+    workflow = WORKFLOWS.for_village(village)
+    team = staff_team(db_engine, village)
+    accepted, refused = (file_request(db_engine, village, chat_id=c) for c in ("a", "b"))
+    at = NOW
+    for request_id in (accepted, refused):
+        for action, role in HAPPY_PATHS["bima"][:-1]:
+            at += timedelta(hours=1)
+            act(db_engine, request_id, action, team[role], at=at)
+        assert load(db_engine, request_id).status == "menunggu_penetapan"
+        # Months later, waiting for the Minister is not "late" for anyone.
+        entered = at.date()
+        assert workflow.overdue_days("menunggu_penetapan", entered, entered + timedelta(400)) == 0
+        assert all("masuk DTSEN" not in n.text for n in outbox(db_engine, request_id))
+    with Session(db_engine, expire_on_commit=False) as session, session.begin():
+        head = session.get(StaffAccount, team["dinsos_head"])
+        assert head is not None
+        waiting = waiting_for_penetapan(session, head, WORKFLOWS)
+        assert {r.id for r in waiting} == {accepted, refused}
+        tickets = {r.id: r.ticket for r in waiting}
+        report = record_penetapan(
+            session,
+            [
+                Decision(tickets[accepted], "ditetapkan"),
+                Decision(tickets[refused], "tidak_ditetapkan"),
+                Decision("U2345678", "ditetapkan"),
+            ],
+            month="2026-03",
+            number="Penetapan DTSEN Maret 2026",
+            issued_on=(NOW + timedelta(days=30)).date(),
+            file_ref=None,
+            staff=head,
+            workflows=WORKFLOWS,
+            at=at + timedelta(days=30),
+            month_name="Maret 2026",
+        )
+    assert sorted(d for _t, d in report.moved) == ["ditetapkan", "tidak_ditetapkan"]
+    assert report.refused == [("U2345678", "not_found")]
+    yes, no = load(db_engine, accepted), load(db_engine, refused)
+    assert workflow.stage(yes.status).kind == "accepted" and yes.closed_at is not None
+    assert workflow.stage(no.status).kind == "rejected" and no.closed_at is not None
+    assert "masuk DTSEN" in outbox(db_engine, accepted)[-1].text
+    told = outbox(db_engine, refused)[-1].text
+    assert "masuk DTSEN" not in told.replace("Tidak ditetapkan masuk DTSEN", "")
+    assert "Tidak termasuk penetapan Menteri Sosial bulan Maret 2026" in told
+    with Session(db_engine) as session:
+        (paper,) = [d for d in documents_of(session, accepted) if d.kind == "penetapan"]
+        assert paper.number == "Penetapan DTSEN Maret 2026"
+
+
+def test_the_penetapan_list_is_read_from_a_csv_with_kind_errors() -> None:
+    from staff.penetapan import Decision, PenetapanProblem, parse_list
+
+    text = "Tiket;Keputusan;Alasan\nu-7kq4m9;Ditetapkan\nS-7KQ4MA; tidak  ditetapkan ;NIK ganda\n\n"
+    assert parse_list(text) == [
+        Decision("U7KQ4M9", "ditetapkan"),
+        Decision("S7KQ4MA", "tidak_ditetapkan", "NIK ganda"),
+    ]
+    with pytest.raises(PenetapanProblem, match="Baris 2"):
+        parse_list("tiket,keputusan\nU-7KQ4M9,mungkin\n")
+    with pytest.raises(PenetapanProblem, match="kosong"):
+        parse_list("tiket,keputusan\n")

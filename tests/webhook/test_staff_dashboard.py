@@ -830,9 +830,16 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
         data={"csrf": token, "decision": "tidak_layak", "note": ""},
     )
     assert no_reason.status_code == 400 and "tulis alasannya" in no_reason.text
+    # A sanggahan is decided in its own words: upheld or rejected, never "layak".
+    page = client.get(meeting_page).text
+    objection_item = page[page.index(f'id="item-{item_of[objection]}"') :]
+    objection_item = objection_item[: objection_item.index("</li>")]
+    assert "Sanggahan diterima — usulkan dikeluarkan/diperbaiki" in objection_item
+    assert "Sanggahan ditolak — data tetap" in objection_item
+    assert ">Layak" not in objection_item and "Tidak layak" not in objection_item
     for ticket, decision, note in (
         (first, "layak", ""),
-        (objection, "layak", "Terbukti sudah mampu"),
+        (objection, "diterima", "Terbukti sudah mampu"),
         (second, "tidak_layak", "Rumah permanen, penghasilan tetap"),
     ):
         answer = client.post(
@@ -879,6 +886,7 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
 
     page = client.get(meeting_page).text
     assert "ditutup" in page and "01/BA/MUSDES/XII/2026" in page and "Ketua RW 05" in page
+    assert "Keputusan: <strong>Sanggahan diterima — usulkan dikeluarkan/diperbaiki" in page
     # A late change is refused in the staff's language, saying why, and changes nothing.
     late = client.post(
         f"{meeting_page}/items/{item_of[second]}/decision",
@@ -913,6 +921,46 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
         ("xlsx", 3, meeting_id),
         ("csv", 3, meeting_id),
     ]
+
+
+def test_a_sanggahan_is_moved_and_named_in_its_own_words(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    objection = dash.file("sanggahan", chat_id="warga-9")
+    client = dash.login("sri")
+    token = csrf_of(client.get(f"/staff/requests/{objection}").text)
+    moved = client.post(
+        f"/staff/requests/{objection}/move",
+        data={"csrf": token, "action": "agendakan", "note": ""},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+
+    page = client.get(f"/staff/requests/{objection}").text
+    assert ">Sanggahan diterima — usulkan dikeluarkan/diperbaiki</button>" in page
+    assert ">Sanggahan ditolak — data tetap</button>" in page
+    assert ">Layak</button>" not in page and ">Tidak layak</button>" not in page
+    assert "→ Sanggahan ditolak — data tetap (Musyawarah desa/kelurahan)" in page
+    rejected = client.post(
+        f"/staff/requests/{objection}/move",
+        data={
+            "csrf": token,
+            "action": "tidak_layak",
+            "note": "Penerima masih layak",
+            "doc_number": "02/BA/MUSDES/XII/2026",
+            "doc_date": "2026-12-01",
+        },
+        follow_redirects=False,
+    )
+    assert rejected.status_code == 303, rejected.text
+    page = client.get(f"/staff/requests/{objection}").text
+    assert "Sanggahan ditolak — data tetap (Musyawarah desa/kelurahan)" in page
+    assert "Tidak layak menurut musyawarah" not in page
+    with Session(dash.engine) as session:
+        told = session.exec(
+            select(OutboxNotification).where(OutboxNotification.chat_id == "warga-9")
+        ).all()
+    assert "sanggahan Anda ditolak. Data tetap seperti sekarang." in told[-1].text
+    assert "mengusulkan lagi" not in told[-1].text
 
 
 def test_minutes_must_be_a_pdf_or_photo_of_at_most_10_mb(dash: Dashboard) -> None:
@@ -1065,3 +1113,62 @@ def test_a_move_that_needs_an_sk_walikota_asks_for_it_and_the_timeline_shows_it(
         detail = client.get(f"/staff/requests/{views.ticket_text(ticket)}").text
         assert "SK Wali Kota No. 400/125/KEP/2026, 2 Mar 2026" in detail
         assert "berkas belum diunggah" not in detail
+
+
+def test_dinas_sosial_records_the_monthly_penetapan_by_request_or_by_list(
+    dash: Dashboard,
+) -> None:
+    bima = "52.72.01.1001"
+    dash.staff("kadis", "dinsos_head", ["52.72"])
+    dash.staff("sri", "village_operator", [VILLAGE])
+    first, second, third = (
+        dash.file(chat_id=f"p-{n}", village_code=bima, nik=nik)
+        for n, nik in enumerate((NIK_A, NIK_C, NIK_D))
+    )
+    with Session(dash.engine) as session, session.begin():
+        for ticket in (first, second, third):
+            row = session.exec(select(Request).where(Request.ticket == ticket)).one()
+            row.status = "menunggu_penetapan"
+            session.add(row)
+    assert "Penetapan" not in dash.login("sri").get("/staff").text  # village staff: no menu
+    client = dash.login("kadis")
+    page = client.get("/staff/penetapan")
+    assert page.status_code == 200 and "Menunggu penetapan (3)" in page.text
+    token = csrf_of(page.text)
+    missing = client.post(
+        "/staff/penetapan", data={"csrf": token, "month": "2026-03", "issued_on": "2026-03-31"}
+    )
+    assert missing.status_code == 400 and "Pilih keputusan" in missing.text
+    done = client.post(
+        "/staff/penetapan",
+        data={
+            "csrf": token,
+            "month": "2026-03",
+            "issued_on": "2026-03-31",
+            f"d_{first}": "ditetapkan",
+            f"d_{second}": "",
+        },
+        files={
+            "listing": (
+                "penetapan.csv",
+                f"tiket;keputusan;alasan\n{views.ticket_text(third)};tidak ditetapkan;"
+                "Data ganda di DTSEN\n".encode(),
+                "text/csv",
+            )
+        },
+    )
+    assert done.status_code == 200, done.text
+    assert [dash.request(t).status for t in (first, second, third)] == [
+        "ditetapkan_dtsen",
+        "menunggu_penetapan",
+        "tidak_ditetapkan",
+    ]
+    with Session(dash.engine) as session:
+        texts = {
+            n.chat_id: n.text
+            for n in session.exec(select(OutboxNotification).order_by(col(OutboxNotification.id)))
+        }
+    assert "masuk DTSEN" in texts["p-0"] and "Data ganda di DTSEN" in texts["p-2"]
+    assert "p-1" not in texts
+    detail = client.get(f"/staff/requests/{views.ticket_text(first)}").text
+    assert "Penetapan Menteri Sosial No. Penetapan DTSEN Maret 2026" in detail
