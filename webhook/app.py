@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.logs import install_masking
 from bot.settings import Settings
-from webhook import health, simulator, telegram, whatsapp
+from webhook import health, simulator, sms, telegram, whatsapp
 from webhook.errors import install_error_handlers
 from webhook.housekeeping import purge_forever
 from webhook.middleware import BodySizeLimit, SecurityHeaders
@@ -129,6 +129,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
+    app.include_router(sms.router)
     app.include_router(staff_router)
     if settings.simulator_enabled:
         app.include_router(simulator.router)
