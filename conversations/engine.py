@@ -59,6 +59,8 @@ from conversations.words import (
 MAX_SUGGESTED_VILLAGES = 20
 # The button that offers to begin an unfinished form again (asked before anything is lost).
 RESTART_CHOICE = choice_id("draft", "restart")
+# "Bukan" to the one village a search found.
+NOT_THIS = "__not_this__"
 
 
 @dataclass(frozen=True)
@@ -863,7 +865,15 @@ class _Run:
         offered: list[str] = self.state.scratch.get("villages", [])
         incoming = self.incoming
         picked: str | None = None
-        if incoming.choice is not None:
+        # "Desa X, Kec. Y — benar?" (one village found): a yes takes it, a no asks again.
+        answer = self.one_village_answer(key) if self.state.scratch.get("village_one") else None
+        if answer is False:
+            self.state.scratch = {}
+            self.say("village.other")
+            return
+        if answer is True:
+            picked = offered[0]
+        elif incoming.choice is not None:
             match = match_button(key, incoming.choice, offered)
             if match.stale:
                 self.say("problem.stale_button")
@@ -904,7 +914,32 @@ class _Run:
             self.ask_current()
             return
         self.state.scratch["villages"] = [v.code for v in found]
+        if len(found) == 1:
+            self.state.scratch["village_one"] = True
+            self.confirm_village(key, found[0].code)
+            return
         self.offer_villages(key, [v.code for v in found])
+
+    def confirm_village(self, key: str, code: str) -> None:
+        """One village fits what was typed: a yes or no, not a list of one."""
+        village = self.script.regions.village(code)
+        assert village is not None
+        choices = (
+            Choice(choice_id(key, code), self.cat.text("choice.village_one.yes")),
+            Choice(choice_id(key, NOT_THIS), self.cat.text("choice.village_one.no")),
+        )
+        text = self.cat.text("village.one", village=village.label())
+        self.replies.append(Reply(text, choices, expects="choice"))
+
+    def one_village_answer(self, key: str) -> bool | None:
+        """The yes or no to the one village found; None when something else was sent."""
+        incoming = self.incoming
+        if incoming.choice is not None:
+            return False if incoming.choice == choice_id(key, NOT_THIS) else None
+        said = normalize(incoming.text or "")
+        if said in ("1", "2"):
+            return said == "1"
+        return parse_yes_no(said)
 
     def offered_by_name(self, offered: list[str], text: str) -> list[str]:
         """The listed villages a typed name fits ("cinunuk", or the whole label)."""
