@@ -90,7 +90,14 @@ class Container:
 
     @cached_property
     def service(self) -> ChatService:
+        # OpenCV and the OCR engine load only where chats are answered, not for every CLI.
+        from bot.photos.inspector import PhotoInspector
+
         settings = self.settings
+        photos = None
+        if settings.photo_checks != "off":
+            engine = "rapidocr" if settings.photo_checks == "read_ktp" else None
+            photos = PhotoInspector(self.photos, self.regions, engine=engine)
         return ChatService(
             engine=self.engine,
             store=self.store,
@@ -100,6 +107,7 @@ class Container:
                 self.regions,
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+                photos=photos,
             ),
             staff_commands=StaffCommands(
                 self.workflows, cutoff_day=settings.cutoff_day, secret=self.secret
@@ -165,6 +173,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         conversation_ttl=settings.conversation_ttl,
         resume_prompt_after=settings.resume_prompt_after,
         cutoff_day=settings.cutoff_day,
+        reads_photos=settings.photo_checks == "read_ktp",
     )
 
 
