@@ -8,7 +8,8 @@ runs the flow tests' in-memory register, so the two cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Final, Protocol
 
 from sqlmodel import Session
 
@@ -35,8 +36,11 @@ from conversations.effects import (
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
+    PhotoCheck,
+    PhotoRead,
     PublicStatus,
     RateLimited,
+    ReadPhoto,
     RequestView,
     StatusStep,
     StatusWords,
@@ -63,6 +67,9 @@ from models.tables import Request
 from staff.kind_words import citizen_words
 from staff.workflow import TransitionRefused, Workflows
 
+# The flag staff see on a request whose citizen withdrew consent (UU 27/2022).
+WITHDRAWN: Final = "consent_withdrawn"
+
 
 @dataclass(frozen=True)
 class EffectContext:
@@ -72,13 +79,26 @@ class EffectContext:
     now: datetime
 
 
+class PhotoChecker(Protocol):
+    """Checks a stored photo and reads a KTP (bot.photos.inspector.PhotoInspector)."""
+
+    def inspect(self, ref: str, subject: str, today: date) -> PhotoCheck: ...
+
+
 class EffectRunner:
     def __init__(
-        self, regions: RegionIndex, workflows: Workflows, *, lookup_failures_per_hour: int
+        self,
+        regions: RegionIndex,
+        workflows: Workflows,
+        *,
+        lookup_failures_per_hour: int,
+        photos: PhotoChecker | None = None,
     ) -> None:
+        """`photos` None: photos are taken as sent (no checks, nothing read)."""
         self._regions = regions
         self._workflows = workflows
         self._failures_per_hour = lookup_failures_per_hour
+        self._photos = photos
 
     def run(self, effect: Effect, ctx: EffectContext) -> EffectResult:
         return effect.carry_out(self.for_chat(ctx))
@@ -102,6 +122,11 @@ class EffectRunner:
     @property
     def failures_per_hour(self) -> int:
         return self._failures_per_hour
+
+    def inspect_photo(self, ref: str, subject: str, today: date) -> PhotoCheck:
+        if self._photos is None:
+            return PhotoRead({})
+        return self._photos.inspect(ref, subject, today)
 
 
 @dataclass(frozen=True)
@@ -205,6 +230,7 @@ class _ChatEffects:
                 status=found.status,
                 status_text=self.runner.status_words(found, found.status),
                 updated_at=found.updated_at,
+                withdrawn=WITHDRAWN in found.flags,
             )
         )
 
@@ -213,11 +239,14 @@ class _ChatEffects:
         count = withdraw_consents(session, ctx.channel, ctx.chat_id, at=ctx.now)
         # Staff must stop processing (UU 27/2022: within 3x24 hours): the flag tells them.
         for filed in list_requests_for_chat(session, ctx.channel, ctx.chat_id):
-            if filed.closed_at is None and "consent_withdrawn" not in filed.flags:
-                filed.flags = [*filed.flags, "consent_withdrawn"]
+            if filed.closed_at is None and WITHDRAWN not in filed.flags:
+                filed.flags = [*filed.flags, WITHDRAWN]
                 filed.updated_at = ctx.now
                 session.add(filed)
         return ConsentWithdrawn(count)
+
+    def read_photo(self, request: ReadPhoto) -> PhotoCheck:
+        return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())
 
     def _view(self, request: Request) -> RequestView:
         assert request.id is not None
@@ -230,6 +259,7 @@ class _ChatEffects:
             created_at=request.created_at,
             updated_at=request.updated_at,
             village=self.runner.village_label(request.village_code),
+            withdrawn=WITHDRAWN in request.flags,
             history=tuple(
                 StatusStep(
                     at=change.at,

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         ge=1,
         description="PostgreSQL connections kept per process (the web handlers' concurrency).",
     )
+    # What happens to the photos citizens send. "read_ktp": each is checked (blurred, dark,
+    # cut off...) and the KTP, asked right after consent, is read to fill the form (the
+    # citizen confirms every field); "quality": checked only, the KTP asked with the other
+    # photos; "off": taken as sent.
+    photo_checks: Literal["read_ktp", "quality", "off"] = "read_ktp"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per line, with the request id."
@@ -100,6 +105,11 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_whatsapp_from: str | None = Field(
         default=None, description='The WhatsApp sender, e.g. "whatsapp:+14155238886".'
+    )
+    twilio_sms_from: str | None = Field(
+        default=None,
+        description='The SMS number (E.164, "+62...") for feature phones; the SMS channel is '
+        "off without it.",
     )
     twilio_api_base_url: str | None = Field(
         default=None, description="Twilio REST base URL; tests point it at a local double."

@@ -199,12 +199,19 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
                 n=number,
                 ticket=format_ticket(request.ticket),
                 kind=kind_label(request.kind, ctx.language),
-                status=status_label(request.status, ctx.language, request.status_text),
+                status=current_status(request, ctx),
                 date=local_time(request.created_at, ctx),
             )
         )
     lines += ["", cat.text("status.list_footer")]
     return Closing(("\n".join(lines),))
+
+
+def current_status(request: RequestView | PublicStatus, ctx: FlowContext) -> str:
+    """Where the request is, as the citizen should read it: a withdrawal stops it."""
+    if request.withdrawn:
+        return catalogue(ctx.language).text("status.withdrawn")
+    return status_label(request.status, ctx.language, request.status_text)
 
 
 def timeline(request: RequestView, ctx: FlowContext) -> str:
@@ -216,10 +223,7 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
             kind=kind_label(request.kind, ctx.language),
         ),
         cat.text("status.village", village=request.village or "-"),
-        cat.text(
-            "status.current",
-            status=status_label(request.status, ctx.language, request.status_text),
-        ),
+        cat.text("status.current", status=current_status(request, ctx)),
         "",
         cat.text("status.history"),
     ]
@@ -251,7 +255,7 @@ def status_only(request: PublicStatus, ctx: FlowContext) -> str:
         "status.public",
         ticket=format_ticket(request.ticket),
         kind=kind_label(request.kind, ctx.language),
-        status=status_label(request.status, ctx.language, request.status_text),
+        status=current_status(request, ctx),
         updated=local_time(request.updated_at, ctx),
     )
 

@@ -32,8 +32,11 @@ from conversations.effects import (
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
+    PhotoCheck,
+    PhotoRead,
     PublicStatus,
     RateLimited,
+    ReadPhoto,
     RequestView,
     StatusStep,
     Submission,
@@ -80,6 +83,8 @@ class FakeRegister:
     chat: str = "chat-1"
     failed_lookups: dict[str, int] = field(default_factory=dict)
     failures_per_hour: int = 5
+    # What the service's photo check says of each photo ref; unknown refs pass, read nothing.
+    photos: dict[str, PhotoCheck] = field(default_factory=dict)
 
     def run(self, effect: Effect) -> EffectResult:
         self.seen.append(effect)
@@ -107,6 +112,9 @@ class FakeRegister:
         in_others = any(people & _people(r.submission) for r in self.requests)
         return self._file(submission, ["member_in_other_request"] if in_others else [])
 
+    def read_photo(self, request: ReadPhoto) -> PhotoCheck:
+        return self.photos.get(request.ref, PhotoRead({}))
+
     def file_request(self, request: FileRequest) -> Filed:
         return self._file(request.submission, [])
 
@@ -131,6 +139,7 @@ class FakeRegister:
             updated_at=request.created_at,
             village=village.label() if village else request.submission.village_code,
             history=(StatusStep(at=request.created_at, status="diterima"),),
+            withdrawn=request.consent_withdrawn,
         )
 
     def lookup_status(self, request: LookupStatus) -> Lookup:
@@ -146,7 +155,13 @@ class FakeRegister:
         if request.nik != found.submission.nik:
             return self._failed(NikMismatch())
         return Verified(
-            PublicStatus(found.ticket, found.submission.kind, "diterima", found.created_at)
+            PublicStatus(
+                found.ticket,
+                found.submission.kind,
+                "diterima",
+                found.created_at,
+                withdrawn=found.consent_withdrawn,
+            )
         )
 
     def _failed(self, result: NotFound | NikMismatch) -> Lookup:

@@ -21,7 +21,7 @@ from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
 from models.requests import members_of, status_history
-from models.staff import get_staff, log_access, staff_areas
+from models.staff import log_access, staff_areas
 from models.tables import Request as Citizen
 from models.tables import StaffAccount, StaffChat
 from staff import kind_words
@@ -38,10 +38,10 @@ from staff.review import (
     queue_for,
     request_target,
 )
-from staff.sign_in import accept_login, login_blocked, refuse_login, send_login_link
+from staff.sign_in import accept_login, begin_login, finish_login, send_login_link
 from staff.workflow import Role, TransitionRefused
 from webhook.staff import meetings, penetapan, views
-from webhook.staff.auth import verify_password
+from webhook.staff.auth import SESSION_COOKIE
 from webhook.staff.deps import (
     STATIC_DIR,
     CsrfChecked,
@@ -55,6 +55,7 @@ from webhook.staff.deps import (
     StaffRoute,
     WorkDep,
     clear_session_cookie,
+    engine_of,
     login_cookie,
     not_found,
     render,
@@ -135,29 +136,34 @@ def login_form(
 
 
 @router.post("/login", dependencies=[LoginCsrfChecked])
-def login(
+async def login(
     request: Request,
     board: DashboardDep,
-    session: SessionDep,
     now: NowDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next_path: Annotated[str, Form(alias="next", max_length=500)] = "/staff",
 ) -> Response:
+    # async, with the database work in short threadpool calls and the password check on
+    # its own small pool: a flood of logins never holds the threads the webhooks need.
     name = username.strip()
-    if login_blocked(session, name, now):
-        refuse_login(session, name, blocked=True, at=now)
+    address = request.client.host if request.client else "unknown"
+    engine = engine_of(request)
+    admission, account = await board.auth.one_at_a_time(
+        lambda: begin_login(engine, name, address, now)
+    )
+    if admission is None:
         return _login_page(
             request, board, status=429, error=LOCKED_OUT, username=name, next_path=next_path
         )
-    account = get_staff(session, name) if name else None
-    if not verify_password(account, password):
-        refuse_login(session, name, blocked=False, at=now)
+    right = await board.auth.check_password(account, password)
+    checked = account if right else None
+    await board.auth.one_at_a_time(lambda: finish_login(engine, admission, checked))
+    if not right:
         return _login_page(
             request, board, status=401, error=WRONG_LOGIN, username=name, next_path=next_path
         )
     assert account is not None
-    accept_login(session, account, username=name, at=now)
     response = RedirectResponse(safe_next(next_path), status_code=303)
     set_session_cookie(response, board.auth.issue_session(account), board)
     return response
@@ -216,7 +222,10 @@ def link_login(
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(board: DashboardDep, staff: StaffDep) -> Response:
+def logout(
+    request: Request, board: DashboardDep, session: SessionDep, staff: StaffDep, now: NowDep
+) -> Response:
+    board.auth.end_session(session, request.cookies.get(SESSION_COOKIE), at=now)
     response = RedirectResponse("/staff/login", status_code=303)
     clear_session_cookie(response, board)
     return response
@@ -456,6 +465,7 @@ def _detail(
         answers=views.answer_list(
             citizen, board.regions, reveal=reveal, skip=views.HEADLINE_ANSWERS
         ),
+        card_fields=views.card_field_labels(citizen),
         members=members,
         photos=photos,
         location=views.location_of(citizen),
@@ -485,6 +495,15 @@ def request_detail(
     done: str | None = None,
 ) -> Response:
     citizen = load_request(session, staff, ticket, action="view", at=now)
+    # The page shows NIK, KK, names and the address: logged like a reveal or an export.
+    log_access(
+        session,
+        staff_id=staff.id,
+        action="view",
+        target=request_target(citizen),
+        allowed=True,
+        at=now,
+    )
     message = {"moved": "Tahap permohonan sudah diubah; warga diberi tahu."}.get(done or "")
     return _detail(request, board, session, staff, citizen, now, done=message)
 
