@@ -40,7 +40,10 @@ def _service(database_url: str, redis_url: str | None, data_dir: Path) -> tuple[
     from bot.container import build
     from bot.settings import Settings
 
-    settings = Settings(database_url=database_url, redis_url=redis_url, data_dir=data_dir)
+    # Photos taken as sent: the typed part of the journey, as tests/conversations has it.
+    settings = Settings(
+        database_url=database_url, redis_url=redis_url, data_dir=data_dir, photo_checks="off"
+    )
     container = build(settings)
     return container, container.engine, container.store
 
