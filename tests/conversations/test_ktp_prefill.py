@@ -5,8 +5,13 @@ reads real generated photos."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conversations.effects import PhotoRead, PhotoRefused
 from conversations.flow import EngineConfig
+from conversations.types import Incoming
+from conversations.words import command_of
 from tests.conversations.transcript import (
     KK,
     NIK_MAN,
@@ -94,3 +99,43 @@ def test_a_house_photo_refused_twice_is_kept_flagged_and_the_flow_goes_on() -> N
     assert "Foto rumah terlalu gelap" in second and "tetap kami simpan" in second
     assert "lokasi" in second
     assert chat.state.answers["photo_house_problem"] == "too_dark"
+
+
+# At every question the card answers, hostile input is answered and loses nothing.
+CARD_STEPS = (
+    [("1", "NIK:")],
+    [("1", "NIK:"), ("ya", "Kartu Keluarga"), (KK, "Nama:")],
+    [("1", "NIK:"), ("ya", "Kartu Keluarga"), (KK, "Nama:"), ("ya", "ibu"), ("Siti", "Status")],
+)
+
+
+@given(
+    path=st.sampled_from(CARD_STEPS),
+    hostile=st.lists(
+        st.text(max_size=80)
+        | st.sampled_from(["1", "2", "ya", "bukan", "\x00", "nik=card_yes", "village=card_no"]),
+        min_size=1,
+        max_size=3,
+    ),
+    as_choice=st.booleans(),
+)
+def test_hostile_input_at_a_card_question_is_answered_and_loses_nothing(
+    path: list[tuple[str, str]], hostile: list[str], as_choice: bool
+) -> None:
+    chat = reading_chat()
+    chat.photo("ktp-1")
+    for said, expected in path:
+        assert expected in chat.say(said)
+    for value in hostile:
+        before = dict(chat.state.answers)
+        incoming = (
+            Incoming(now=chat.now, choice=value)
+            if as_choice
+            else Incoming(now=chat.now, text=value)
+        )
+        replies = chat.send(incoming)
+        assert replies and all(r.text.strip() for r in replies), value
+        if not as_choice and command_of(value) is not None:
+            continue  # batal, kembali, menu...: the citizen asked for it
+        lost = {k for k in before if k not in chat.state.answers}
+        assert not lost, (value, lost)
