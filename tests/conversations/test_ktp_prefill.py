@@ -14,32 +14,16 @@ from conversations.types import Incoming
 from conversations.words import command_of
 from tests.conversations.transcript import (
     KK,
-    NIK_MAN,
+    KTP_READ,
     NIK_WOMAN,
     Chat,
     FakeRegister,
     reach_photos,
 )
 
-# What a readable card of NIK_MAN says (answer keys, as the inspector returns them).
-CARD = {
-    "nik": NIK_MAN,
-    "name": "Budi Santoso",
-    "birth_place": "Bandung",
-    "birth_date": "1985-08-17",
-    "sex": "L",
-    "marital": "kawin",
-    "occupation": "buruh",
-    "village": "32.04.05.2004",
-    "village_label": "Cinunuk, Kec. Cileunyi, Kabupaten Bandung",
-    "rt": "003",
-    "rw": "005",
-    "street": "JL. MELATI GG. 2",
-}
-
 
 def reading_chat(**photos: PhotoRead | PhotoRefused) -> Chat:
-    register = FakeRegister(photos={"ktp-1": PhotoRead(CARD), **photos})
+    register = FakeRegister(photos={"ktp-1": PhotoRead(KTP_READ), **photos})
     chat = Chat(register, EngineConfig(reads_photos=True))
     chat.say("menu")
     chat.say("1")
@@ -68,7 +52,7 @@ def test_a_nik_typed_instead_of_confirmed_is_checked_and_kept() -> None:
 
 
 def test_a_confirmed_value_that_fails_its_question_is_asked_with_the_reason() -> None:
-    card = {**CARD, "birth_date": "1985-08-18"}  # read wrong, and not the NIK's date
+    card = {**KTP_READ, "birth_date": "1985-08-18"}  # read wrong, and not the NIK's date
     chat = reading_chat(**{"ktp-1": PhotoRead(card)})
     chat.photo("ktp-1")
     chat.say("1")
