@@ -132,6 +132,7 @@ class _Run:
             answers=self.state.answers,
             regions=self.script.regions,
             key=key,
+            partial=dict(self.state.scratch.get("partial", {})),
         )
 
     def flow_context(self) -> FlowContext:
@@ -598,6 +599,11 @@ class _Run:
             return
         parsed = self.parse(position)
         if parsed is None:
+            return
+        if not parsed.ok and parsed.partial:
+            # Part of a grouped answer was right: it is kept, and only the rest is asked.
+            self.state.scratch["partial"] = dict(parsed.partial)
+            self.replies.append(Reply("\n".join(e.message(self.lang) for e in parsed.errors)))
             return
         if not parsed.ok:
             self.refuse(parsed.errors)

@@ -31,6 +31,9 @@ class ParseContext:
     answers: Answers
     regions: RegionIndex
     key: str  # the answer key being filled, e.g. "nik" or "members.2.nik"
+    # Parts of a grouped answer taken from an earlier, incomplete try at this question
+    # (the place of "Tempat/Tgl lahir" typed alone): only the rest needs typing now.
+    partial: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class Parsed:
     stop: bool = False
     # Said once the answer is taken: parts that were left out, asked next on their own.
     notes: tuple[Problem, ...] = ()
+    # An incomplete grouped answer: the parts that are right, kept while the question is
+    # open; `errors` then say what was kept and ask only for the rest (one message).
+    partial: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
