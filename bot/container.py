@@ -28,6 +28,7 @@ from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.validators import RegionIndex, default_regions
+from models.attachments import purge_unfiled_photos
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
@@ -141,7 +142,16 @@ class Container:
             # Replies handed over in a webhook answer: no retry comes any more; forget them.
             forget_answered(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
-        return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
+            # Photos of drafts nobody filed go with the conversation they belonged to.
+            photos = purge_unfiled_photos(
+                session, self.photos, before=now - settings.conversation_ttl * 2
+            )
+        return {
+            "conversations": conversations,
+            "deliveries": deliveries,
+            "lookups": lookups,
+            "unfiled_photos": photos,
+        }
 
     def close(self) -> None:
         self.engine.dispose()
