@@ -118,7 +118,9 @@ class Worker:
             chat = (row.channel, row.chat_id)
             if chat in held_up:
                 # An earlier message of this chat did not go out: this one waits for it.
-                await asyncio.to_thread(release, self._session, row.id, attempt=row.attempts)
+                await asyncio.to_thread(
+                    release, self._session, row.id, attempt=row.attempts, at=now or self._clock()
+                )
                 continue
             if not await self._handle(row, now):
                 held_up.add(chat)
