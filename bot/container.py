@@ -28,6 +28,7 @@ from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.validators import RegionIndex, default_regions
+from models.attachments import purge_unfiled_photos
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
@@ -89,7 +90,14 @@ class Container:
 
     @cached_property
     def service(self) -> ChatService:
+        # OpenCV and the OCR engine load only where chats are answered, not for every CLI.
+        from bot.photos.inspector import PhotoInspector
+
         settings = self.settings
+        photos = None
+        if settings.photo_checks != "off":
+            engine = "rapidocr" if settings.photo_checks == "read_ktp" else None
+            photos = PhotoInspector(self.photos, self.regions, engine=engine)
         return ChatService(
             engine=self.engine,
             store=self.store,
@@ -99,6 +107,7 @@ class Container:
                 self.regions,
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+                photos=photos,
             ),
             staff_commands=StaffCommands(
                 self.workflows, cutoff_day=settings.cutoff_day, secret=self.secret
@@ -133,7 +142,16 @@ class Container:
             # Replies handed over in a webhook answer: no retry comes any more; forget them.
             forget_answered(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
-        return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
+            # Photos of drafts nobody filed go with the conversation they belonged to.
+            photos = purge_unfiled_photos(
+                session, self.photos, before=now - settings.conversation_ttl * 2
+            )
+        return {
+            "conversations": conversations,
+            "deliveries": deliveries,
+            "lookups": lookups,
+            "unfiled_photos": photos,
+        }
 
     def close(self) -> None:
         self.engine.dispose()
@@ -155,6 +173,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         conversation_ttl=settings.conversation_ttl,
         resume_prompt_after=settings.resume_prompt_after,
         cutoff_day=settings.cutoff_day,
+        reads_photos=settings.photo_checks == "read_ktp",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
         default=timedelta(hours=1), description="How often `serve` forgets expired data."
     )
     max_photo_bytes: int = 10 * 1024 * 1024
+    # What happens to the photos citizens send. "read_ktp": each is checked (blurred, dark,
+    # cut off...) and the KTP, asked right after consent, is read to fill the form (the
+    # citizen confirms every field); "quality": checked only, the KTP asked with the other
+    # photos; "off": taken as sent.
+    photo_checks: Literal["read_ktp", "quality", "off"] = "read_ktp"
     log_level: str = "INFO"
     worker_in_serve: bool = Field(
         default=True,
@@ -88,6 +94,11 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_whatsapp_from: str | None = Field(
         default=None, description='The WhatsApp sender, e.g. "whatsapp:+14155238886".'
+    )
+    twilio_sms_from: str | None = Field(
+        default=None,
+        description='The SMS number (E.164, "+62...") for feature phones; the SMS channel is '
+        "off without it.",
     )
     twilio_api_base_url: str | None = Field(
         default=None, description="Twilio REST base URL; tests point it at a local double."

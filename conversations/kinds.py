@@ -16,13 +16,18 @@ Adding a kind (issue 10), e.g. `pemutakhiran` (a household updating its data):
 2. Write its flow in `conversations/flows/<name>.py` (steps as data; it files with
    `FileRequest(Submission(kind="<name>", ...))`) and register it in
    `conversations/flows/__init__.py`: its place there is its number on the menu.
-3. Add its texts to every catalogue (`conversations/catalogue/<language>/*.toml`):
-   `TEXTS` below names them; tests/conversations/test_kinds.py fails until each registered
+3. Add its texts to every catalogue, best as a file of its own per language
+   (`conversations/catalogue/id/<name>.toml`, `.../en/<name>.toml`: tables such as `[kind]`
+   or `[done]` may continue there). `TEXTS` below names the keys every kind needs, besides
+   its questions and choices; tests/conversations/test_kinds.py fails until each registered
    kind has each of them in every language.
 
 Nothing else changes: no migration (the `kind` column is free text checked here), no
-list to extend elsewhere. The regional workflows (staff/workflows/*.toml) apply to every
-kind alike.
+list to extend elsewhere; the regional workflows (staff/workflows/*.toml) apply to every
+kind alike. Tests that pin whole texts then show the new kind, as they should: rewrite
+the golden conversations (`UPDATE_GOLDEN=1 pytest tests/conversations/test_golden.py`)
+and the menu and digest texts in tests/conversations/test_menu.py and
+tests/staff/test_digest.py. (Tried with a `pemutakhiran` kind: 5 files plus those tests.)
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 import redis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,8 +35,24 @@ from models.conversation_store import (
 )
 from models.database import create_db_engine, normalise_url, upgrade_database
 
+# Hostile-input fuzzing (tests/*/test_*_fuzz.py): a bounded budget by default and in CI;
+# HYPOTHESIS_PROFILE=long for the longer runs whose figures go in the notes. No deadline:
+# a shared CI machine is slow at times, and speed is not what these tests are about.
+hypothesis_settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+# Photos are taken as sent unless a test asks for checks and KTP reading (Settings(
+# photo_checks="read_ktp")): most tests send tiny placeholder images, and reading a card
+# costs a second of CPU. tests/bot/photos and the KTP transcripts turn them on.
+os.environ.setdefault("PHOTO_CHECKS", "off")
 CONVERSATION_RETENTION = timedelta(days=7)
 
 

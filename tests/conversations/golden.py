@@ -207,9 +207,9 @@ def usulan_mistakes(r: Recorder) -> None:
     _usulan_start(r, name_with_nik=False)
     r.say(KK)
     r.say("Budi Santoso")  # the name, asked because only the NIK was typed
-    r.say("Bandung")  # the date left out
-    r.say("Bandung, 18-08-1985")  # a date that is not the NIK's
-    r.say("Bandung, 17 Agustus 1985")
+    r.say("Bandung")  # the date left out: the place is kept, the date asked alone
+    r.say("18-08-1985")  # a date that is not the NIK's
+    r.say("17 Agustus 1985")
     # A form is never lost: the menu offers to continue first, "1" continues it...
     r.say("menu")
     r.say("1")
@@ -223,8 +223,8 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say("buruh")
     r.say("Cinunuk, Kec. Cileunyi, Kabupaten Bandung")  # a listed village, typed in full
     r.say("Jl. Melati Gg. 2")
-    r.say("3/0")  # RW 0 does not exist: said for that part only
-    r.say("3/7")
+    r.say("3/0")  # RW 0 does not exist: the RT is kept, the RW asked alone
+    r.say("7")
     r.say(f"{NIK_WOMAN} Sri Wahyuni\nRina")
     r.say("1")
     r.say("istri")

@@ -32,8 +32,11 @@ from conversations.effects import (
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
+    PhotoCheck,
+    PhotoRead,
     PublicStatus,
     RateLimited,
+    ReadPhoto,
     RequestView,
     StatusStep,
     Submission,
@@ -80,6 +83,8 @@ class FakeRegister:
     chat: str = "chat-1"
     failed_lookups: dict[str, int] = field(default_factory=dict)
     failures_per_hour: int = 5
+    # What the service's photo check says of each photo ref; unknown refs pass, read nothing.
+    photos: dict[str, PhotoCheck] = field(default_factory=dict)
 
     def run(self, effect: Effect) -> EffectResult:
         self.seen.append(effect)
@@ -106,6 +111,9 @@ class FakeRegister:
         people = {submission.nik, *(m.nik for m in submission.members if m.nik)}
         in_others = any(people & _people(r.submission) for r in self.requests)
         return self._file(submission, ["member_in_other_request"] if in_others else [])
+
+    def read_photo(self, request: ReadPhoto) -> PhotoCheck:
+        return self.photos.get(request.ref, PhotoRead({}))
 
     def file_request(self, request: FileRequest) -> Filed:
         return self._file(request.submission, [])

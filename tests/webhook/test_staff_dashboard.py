@@ -673,6 +673,18 @@ def test_the_detail_shows_numbers_photos_and_answers_to_staff_of_the_area(dash: 
     assert client.get("/staff/attachments/" + "0" * 32).status_code == 404
 
 
+def test_the_detail_marks_the_answers_read_from_the_ktp_and_confirmed(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    confirmed = ["nik", "name", "rt", "street"]
+    answers = {"rt": "003", "street": "Jl. Melati", "floor": "tanah", "card_confirmed": confirmed}
+    ticket = dash.file(answers=answers)
+    page = dash.login("sri").get(f"/staff/requests/{ticket}").text
+    assert "Dibaca dari foto KTP dan dibenarkan warga: NIK, Nama, RT, Alamat." in page
+    # Marked where they are listed (NIK and name sit in the headline); typed ones are not.
+    assert page.count(">dari KTP</span>") == 2
+    assert "card_confirmed" not in page
+
+
 def test_photos_are_not_stored_by_browsers_or_proxies(dash: Dashboard) -> None:
     dash.staff("sri", "village_operator", [VILLAGE])
     _ticket, ref = dash.file_with_photo()

@@ -465,6 +465,7 @@ def _detail(
         answers=views.answer_list(
             citizen, board.regions, reveal=reveal, skip=views.HEADLINE_ANSWERS
         ),
+        card_fields=views.card_field_labels(citizen),
         members=members,
         photos=photos,
         location=views.location_of(citizen),
