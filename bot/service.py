@@ -30,7 +30,7 @@ from conversations.types import Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
 from models.channels import touch_inbound
-from models.conversation_store import ConversationStore, SqlConversationStore
+from models.conversation_store import ConversationStore
 from models.dedup import find_processed, record_processed
 from models.tables import ProcessedMessage
 from staff.outbox import (
@@ -74,8 +74,8 @@ class ChatService:
         self._effects = effects
         self._staff_commands = staff_commands
         self._clock = clock
-        # The SQL store writes inside the message's transaction; others after the commit.
-        self._transactional = isinstance(store, SqlConversationStore)
+        # A store that joins the transaction (SQL) saves inside it; others after the commit.
+        self._transactional = store.joins_transaction
 
     def handle(self, message: InboundMessage) -> Handled:
         key = message.chat_key
