@@ -28,11 +28,13 @@ from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.validators import RegionIndex, default_regions
+from models.attachments import purge_unfiled_photos
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
+from models.retention import anonymise_closed_requests
 from staff.minutes import MinutesStore
 from staff.outbox import forget_answered
 from staff.workflow import Workflows
@@ -141,7 +143,22 @@ class Container:
             # Replies handed over in a webhook answer: no retry comes any more; forget them.
             forget_answered(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
-        return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
+            # Photos of drafts nobody filed go with the conversation they belonged to.
+            photos = purge_unfiled_photos(
+                session, self.photos, before=now - settings.conversation_ttl * 2
+            )
+            anonymised = 0
+            if settings.closed_request_retention is not None:
+                anonymised = anonymise_closed_requests(
+                    session, self.photos, closed_before=now - settings.closed_request_retention
+                )
+        return {
+            "conversations": conversations,
+            "deliveries": deliveries,
+            "lookups": lookups,
+            "unfiled_photos": photos,
+            "anonymised_requests": anonymised,
+        }
 
     def close(self) -> None:
         self.engine.dispose()

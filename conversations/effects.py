@@ -5,7 +5,10 @@ service carries it out with an implementation of `Effects` (bot/effects.py again
 database; the tests' in-memory register) through `request.carry_out(effects)`, which calls
 the one method meant for that request, so the result is typed end to end. Each result is a
 union that includes the request's refusals (`Filed | AlreadyFiled`); flows take it apart
-with `match` and end with `assert_never`, so mypy reports a variant nobody handles.
+with `match` and end with `assert_never`, so mypy reports a variant nobody handles. A flow
+pairs each effect with its handler through `flow.check(ask, judge)` (a step's check) and
+`flow.ending(effect, close)` (filing the finished flow), so mypy also reports a handler
+that does not take every result of its effect.
 
 Adding an effect: its result variants and their union, a request dataclass whose
 `carry_out` calls a new `Effects` method, and that method on `Effects`; mypy then names

@@ -61,6 +61,22 @@ NIK_WOMAN = "3204055708850002"  # born 17-08-1985, day + 40
 NIK_CHILD = "3204050203150003"  # born 02-03-2015
 KK = "3204050101200003"  # issued 01-01-2020
 
+# What a readable card of NIK_MAN says (answer keys, as the inspector returns them).
+KTP_READ = {
+    "nik": NIK_MAN,
+    "name": "Budi Santoso",
+    "birth_place": "Bandung",
+    "birth_date": "1985-08-17",
+    "sex": "L",
+    "marital": "kawin",
+    "occupation": "buruh",
+    "village": "32.04.05.2004",
+    "village_label": "Cinunuk, Kec. Cileunyi, Kabupaten Bandung",
+    "rt": "003",
+    "rw": "005",
+    "street": "JL. MELATI GG. 2",
+}
+
 
 @dataclass
 class FakeRequest:
