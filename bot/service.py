@@ -2,9 +2,12 @@
 
 Per message: take the chat's lock; in one transaction drop a delivery already handled,
 load the state, run the engine (carrying out the effects it asks for), record the delivery
-with its replies and the new state, and save the state; only then return the replies. A
-crash before the commit leaves nothing behind, so the provider's retry starts clean; a
-retry after it gets the recorded replies and changes nothing.
+with its replies and the new state, write the replies to the outbox (claimed by this
+handler, followed by notifications that waited for the citizen to write), and save the
+state; only then return `Handled` (the replies, the chat's language, what to send). The
+adapter sends and `report`s each outbox row. A crash before the commit leaves nothing
+behind, so the provider's retry starts clean; a retry after it changes nothing and is
+handed only the replies not yet confirmed sent.
 """
 
 from __future__ import annotations
