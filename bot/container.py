@@ -38,6 +38,7 @@ from models.conversation_store import (
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
+from models.retention import anonymise_closed_requests
 from staff.minutes import MinutesStore
 from staff.outbox import forget_answered
 from staff.workflow import Workflows
@@ -155,11 +156,17 @@ class Container:
             photos = purge_unfiled_photos(
                 session, self.photos, before=now - settings.conversation_ttl * 2
             )
+            anonymised = 0
+            if settings.closed_request_retention is not None:
+                anonymised = anonymise_closed_requests(
+                    session, self.photos, closed_before=now - settings.closed_request_retention
+                )
         return {
             "conversations": conversations,
             "deliveries": deliveries,
             "lookups": lookups,
             "unfiled_photos": photos,
+            "anonymised_requests": anonymised,
         }
 
     def close(self) -> None:

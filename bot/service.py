@@ -2,11 +2,14 @@
 
 Per message: take the chat's lock (with Redis, reading the cached state in the same round
 trip); read in one statement whether the delivery was handled already, the durable copy of
-the conversation and the chat's contact; run the engine (carrying out the effects it asks
-for); in one short transaction record the delivery with its replies and the new state and
-write the durable copy; only then save the state to the store and return the replies. A
-crash before the commit leaves nothing behind, so the provider's retry starts clean; a
-retry after it gets the recorded replies and changes nothing. An ordinary message costs
+the conversation, the chat's contact and whether notifications wait for it; run the engine
+(carrying out the effects it asks for); in one short transaction write the replies to the
+outbox (claimed by this handler, followed by notifications that waited for the citizen to
+write) and record the delivery with its replies, the new state and the durable copy; only
+then save the state to the store and return `Handled` (the replies, the chat's language,
+what to send). The adapter sends and `report`s each outbox row. A crash before the commit
+leaves nothing behind, so the provider's retry starts clean; a retry after it changes
+nothing and is handed only the replies not yet confirmed sent. An ordinary message costs
 three SQL statements and, with Redis, two Redis round trips (tests/bot/test_message_cost.py).
 """
 
@@ -34,7 +37,7 @@ from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
 from models.channels import touch_inbound
 from models.chat_snapshot import ChatSnapshot, read_snapshot, record_delivery
-from models.conversation_store import ConversationStore, SqlConversationStore
+from models.conversation_store import ConversationStore
 from models.dedup import find_processed
 from models.tables import ProcessedMessage
 from staff.outbox import (
@@ -78,8 +81,8 @@ class ChatService:
         self._effects = effects
         self._staff_commands = staff_commands
         self._clock = clock
-        # The SQL store writes inside the message's transaction; others after the commit.
-        self._transactional = isinstance(store, SqlConversationStore)
+        # A store that joins the transaction (SQL) saves inside it; others after the commit.
+        self._transactional = store.joins_transaction
 
     def handle(self, message: InboundMessage) -> Handled:
         key = message.chat_key

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     cutoff_day: int = Field(
         default=17, ge=1, le=28, description="Day of month of the DTSEN monthly cut-off."
     )
+    closed_request_retention: timedelta | None = Field(
+        default=None,
+        description="Closed requests are anonymised this long after closing (ISO 8601, "
+        '"P1825D"); unset keeps them. The period is the region\'s own choice.',
+    )
     delivery_record_ttl: timedelta = Field(
         default=timedelta(days=3),
         description="How long a handled delivery is remembered, to answer provider retries.",
@@ -142,6 +147,7 @@ class Settings(BaseSettings):
         "conversation_ttl",
         "resume_prompt_after",
         "delivery_record_ttl",
+        "closed_request_retention",
         "purge_interval",
         mode="before",
     )

@@ -23,6 +23,7 @@ def test_purge_forgets_what_is_past_its_time_and_keeps_the_rest(tmp_path: Path) 
             "deliveries": 0,
             "lookups": 0,
             "unfiled_photos": 0,
+            "anonymised_requests": 0,
         }
         later = now + timedelta(days=15)
         assert container.purge(later) == {
@@ -30,6 +31,7 @@ def test_purge_forgets_what_is_past_its_time_and_keeps_the_rest(tmp_path: Path) 
             "deliveries": 2,
             "lookups": 0,
             "unfiled_photos": 0,
+            "anonymised_requests": 0,
         }
         assert container.store.load("test:old") is None
     finally:

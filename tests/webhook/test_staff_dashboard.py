@@ -1057,6 +1057,38 @@ def test_the_export_page_gives_the_bnba_of_the_area(dash: Dashboard) -> None:
     assert client.get("/staff/export/bnba?area=abc&fmt=csv").status_code == 400
 
 
+def test_the_export_page_gives_each_kinds_list_and_withdrawn_requests_only_when_asked(
+    dash: Dashboard,
+) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    kept = dash.file("sanggahan", chat_id="warga-1")
+    gone = dash.file("sanggahan", chat_id="warga-2", subject_name="Sudah Ditarik")
+    with Session(dash.engine) as session, session.begin():
+        request = session.exec(select(Request).where(Request.ticket == gone)).one()
+        request.flags = ["consent_withdrawn"]
+        session.add(request)
+    client = dash.login("sri")
+    page = client.get("/staff/export").text
+    assert 'value="sanggahan"' in page and 'name="ditarik"' in page
+
+    default = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=sanggahan")
+    assert default.status_code == 200
+    assert default.headers["content-disposition"].find("sanggahan-") > 0
+    rows = list(csv.reader(io.StringIO(default.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [views.ticket_text(kept)]
+    assert rows[1][1:3] == ["Sanggahan", "Diterima"] and "Pelapor" not in default.text
+    asked = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=sanggahan&ditarik=1")
+    rows = list(csv.reader(io.StringIO(asked.content.decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted(views.ticket_text(t) for t in (kept, gone))
+    with Session(dash.engine) as session:
+        exports = session.exec(select(ExportLog).order_by(col(ExportLog.id))).all()
+    assert [(e.list_name, e.withdrawn_included, e.rows) for e in exports] == [
+        ("sanggahan", False, 1),
+        ("sanggahan", True, 2),
+    ]
+    assert client.get(f"/staff/export/bnba?area={VILLAGE}&daftar=lain").status_code == 400
+
+
 def test_a_staff_member_sees_the_message_that_links_their_own_chat(dash: Dashboard) -> None:
     import re
 
