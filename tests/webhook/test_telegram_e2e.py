@@ -258,7 +258,7 @@ def test_a_storage_failure_answers_5xx_and_the_redelivery_completes_the_step_onc
     kk_answer = citizen.updates.text(USULAN_TYPED[5][0])
     with monkeypatch.context() as patch:
         # Inside the service's transaction, after the engine ran: the whole step rolls back.
-        patch.setattr(bot.service, "record_processed", database_blip)
+        patch.setattr(bot.service, "record_delivery", database_blip)
         assert citizen.post(kk_answer, status=500) == ""  # nothing sent...
     assert count(client, ProcessedMessage) == processed  # ...and nothing stored
 
