@@ -99,6 +99,7 @@ class Container:
                 self.regions,
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+                cutoff_day=settings.cutoff_day,
             ),
             staff_commands=StaffCommands(
                 self.workflows, cutoff_day=settings.cutoff_day, secret=self.secret

@@ -53,10 +53,7 @@ def status_notice(
     ticket = format_ticket(request.ticket)
     words = target.citizen.get(language)
     lines = [cat.text("notify.header", kind=cat.text(f"kind.{request.kind}"), ticket=ticket)]
-    returned = source.kind in ("verification", "submitted") and target.kind in (
-        "received",
-        "deliberation",
-    )
+    returned = workflow.returns(source.id, target.id)
     if returned:
         lines.append(cat.text("notify.returned"))
     lines.append(_sentence(words))
