@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from sqlmodel import Session
 
+from conversations.catalogue import LANGUAGES
 from conversations.effects import (
     AlreadyFiled,
     ConsentWithdrawn,
@@ -61,8 +63,12 @@ from models.requests import (
 )
 from models.tables import Request
 from staff.explain import earliest_penetapan_month, explanations
+from staff.kind_words import citizen_words
 from staff.review import LOCAL_ZONE
 from staff.workflow import TransitionRefused, Workflows
+
+# The flag staff see on a request whose citizen withdrew consent (UU 27/2022).
+WITHDRAWN: Final = "consent_withdrawn"
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class EffectRunner:
             request.status,
             entered=request.updated_at.astimezone(LOCAL_ZONE).date(),
             ticket=format_ticket(request.ticket),
+            kind=request.kind,
         )
 
     def earliest_penetapan(self, village_code: str, filed: datetime) -> date | None:
@@ -114,13 +121,14 @@ class EffectRunner:
     def for_chat(self, ctx: EffectContext) -> Effects:
         return _ChatEffects(self, ctx)
 
-    def status_words(self, village_code: str, status: str) -> StatusWords:
-        """The region's words for a status, in both languages (the engine picks one)."""
+    def status_words(self, request: Request, status: str) -> StatusWords:
+        """A status in the region's words for the request's kind, in both languages (the
+        engine picks one): a sanggahan's stages are told as a sanggahan's."""
         try:
-            citizen = self._workflows.for_village(village_code).stage(status).citizen
+            stage = self._workflows.for_village(request.village_code).stage(status)
         except TransitionRefused:
             return None  # a status from an older workflow version: shown by its code
-        return citizen.texts()
+        return {language: citizen_words(request.kind, stage, language) for language in LANGUAGES}
 
     def village_label(self, village_code: str) -> str:
         village = self._regions.village(village_code)
@@ -235,8 +243,9 @@ class _ChatEffects:
                 ticket=found.ticket,
                 kind=found.kind,
                 status=found.status,
-                status_text=self.runner.status_words(found.village_code, found.status),
+                status_text=self.runner.status_words(found, found.status),
                 updated_at=found.updated_at,
+                withdrawn=WITHDRAWN in found.flags,
             )
         )
 
@@ -245,8 +254,8 @@ class _ChatEffects:
         count = withdraw_consents(session, ctx.channel, ctx.chat_id, at=ctx.now)
         # Staff must stop processing (UU 27/2022: within 3x24 hours): the flag tells them.
         for filed in list_requests_for_chat(session, ctx.channel, ctx.chat_id):
-            if filed.closed_at is None and "consent_withdrawn" not in filed.flags:
-                filed.flags = [*filed.flags, "consent_withdrawn"]
+            if filed.closed_at is None and WITHDRAWN not in filed.flags:
+                filed.flags = [*filed.flags, WITHDRAWN]
                 filed.updated_at = ctx.now
                 session.add(filed)
         return ConsentWithdrawn(count)
@@ -258,16 +267,17 @@ class _ChatEffects:
             ticket=request.ticket,
             kind=request.kind,
             status=request.status,
-            status_text=words(request.village_code, request.status),
+            status_text=words(request, request.status),
             created_at=request.created_at,
             updated_at=request.updated_at,
             village=self.runner.village_label(request.village_code),
             explain=self.runner.explanation(request),
+            withdrawn=WITHDRAWN in request.flags,
             history=tuple(
                 StatusStep(
                     at=change.at,
                     status=change.to_status,
-                    status_text=words(request.village_code, change.to_status),
+                    status_text=words(request, change.to_status),
                     note=change.note,
                 )
                 for change in status_history(self._session, request.id)

@@ -11,7 +11,7 @@ from conversations.cleantext import clean_id, clean_text
 from conversations.types import Location, Reply
 
 # Why a channel could not pass something on; each has a `problem.media.<reason>` text.
-Rejection = Literal["photo_empty", "photo_too_large", "unsupported", "sms_media"]
+Rejection = Literal["photo_empty", "photo_too_large", "unsupported"]
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = Field(
         default=None, description='The WhatsApp sender, e.g. "whatsapp:+14155238886".'
     )
+    twilio_sms_from: str | None = Field(
+        default=None,
+        description='The SMS number (E.164, "+62...") for feature phones; the SMS channel is '
+        "off without it.",
+    )
     twilio_api_base_url: str | None = Field(
         default=None, description="Twilio REST base URL; tests point it at a local double."
     )

@@ -220,6 +220,7 @@ def build_notifiers(
       or a bot of its own, started (getMe) before the first notification;
     - whatsapp: `WhatsAppChannel.from_settings(settings).notifier(engine)` when the Twilio
       account and sender are set;
+    - sms: `SmsChannel` when the Twilio account and TWILIO_SMS_FROM are set;
     - simulator and terminal (`dtsen-bot chat`): always (`SimulatorChannel`).
     Rows for a skipped channel go `dead` with "no notifier for channel ..." when claimed.
     """
@@ -232,6 +233,9 @@ def build_notifiers(
     whatsapp = _whatsapp_notifier(settings, engine)
     if whatsapp is not None:
         notifiers["whatsapp"] = whatsapp
+    sms = _sms_notifier(settings, engine)
+    if sms is not None:
+        notifiers["sms"] = sms
     return notifiers
 
 
@@ -283,6 +287,16 @@ def _whatsapp_notifier(settings: Settings, engine: Engine) -> Notifier | None:
         return None
     notifier: Notifier = channel.notifier(engine)
     return notifier
+
+
+def _sms_notifier(settings: Settings, engine: Engine) -> Notifier | None:
+    from bot.channels.sms.channel import SmsChannel
+
+    channel = SmsChannel.from_settings(settings, engine=engine)
+    if not channel.config.can_send:
+        log.info("SMS notifications off: TWILIO_ACCOUNT_SID/AUTH_TOKEN/SMS_FROM not set")
+        return None
+    return channel
 
 
 # -- running it: `dtsen-bot worker`, and `serve` in-process -----------------------------------

@@ -95,6 +95,8 @@ class RequestView:
     history: tuple[StatusStep, ...] = ()
     # What the current stage means: who works on it, by when, what next, whom to ask.
     explain: StatusWords = None
+    # The citizen withdrew consent: staff stop processing it, whatever its stage says.
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class PublicStatus:
     status: str
     updated_at: datetime
     status_text: StatusWords = None
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)

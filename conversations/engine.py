@@ -7,7 +7,7 @@ replies, and carries out the effects, handing each effect's result back as the n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -59,6 +59,8 @@ from conversations.words import (
 MAX_SUGGESTED_VILLAGES = 20
 # The button that offers to begin an unfinished form again (asked before anything is lost).
 RESTART_CHOICE = choice_id("draft", "restart")
+# "Bukan" to the one village a search found.
+NOT_THIS = "__not_this__"
 
 
 @dataclass(frozen=True)
@@ -287,10 +289,8 @@ class _Run:
     # -- modes ------------------------------------------------------------------------------
 
     def on_confirm_cancel(self) -> None:
-        answer = self.yes_no("cancel")
+        answer = self.confirmation("cancel", lambda: self.ask_yes_no("cancel.confirm", "cancel"))
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_yes_no("cancel.confirm", "cancel")
             return
         self.state.mode = "answer"
         if answer:
@@ -306,10 +306,8 @@ class _Run:
             self.state.mode = "answer"
             self.repeat_question()
             return
-        answer = self.yes_no("warning")
+        answer = self.confirmation("warning", lambda: self.ask_yes_no("warning.confirm", "warning"))
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_yes_no("warning.confirm", "warning")
             return
         self.state.mode = "answer"
         self.state.pending = None
@@ -333,10 +331,8 @@ class _Run:
         )
 
     def on_confirm_restart(self) -> None:
-        answer = self.yes_no("restart")
+        answer = self.confirmation("restart", self.ask_restart)
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_restart()
             return
         self.state.mode = "answer"
         if answer:
@@ -358,10 +354,8 @@ class _Run:
         )
 
     def on_confirm_switch(self) -> None:
-        answer = self.yes_no("switch")
+        answer = self.confirmation("switch", self.ask_switch)
         if answer is None:
-            self.say("problem.yes_no")
-            self.ask_switch()
             return
         target, self.state.next_flow = self.state.next_flow, None
         self.state.mode = "answer"
@@ -666,7 +660,10 @@ class _Run:
                     self.ask_current()
                     return None
                 return self.toggle(position, match.value)
-            if canonical(incoming.text or "") in _DONE_WORDS:
+            said = canonical(incoming.text or "")
+            # "Selesai" by its word, or by its number after the options (shown once picked).
+            done_number = str(len(step.choices.values) + 1)
+            if said in _DONE_WORDS or (said == done_number and self.state.scratch.get("picked")):
                 return self.toggle(position, DONE)
             return self.parse_many(step.choices, incoming.text or "")
         if incoming.text is None or not incoming.text.strip():
@@ -779,7 +776,15 @@ class _Run:
         offered: list[str] = self.state.scratch.get("villages", [])
         incoming = self.incoming
         picked: str | None = None
-        if incoming.choice is not None:
+        # "Desa X, Kec. Y — benar?" (one village found): a yes takes it, a no asks again.
+        answer = self.one_village_answer(key) if self.state.scratch.get("village_one") else None
+        if answer is False:
+            self.state.scratch = {}
+            self.say("village.other")
+            return
+        if answer is True:
+            picked = offered[0]
+        elif incoming.choice is not None:
             match = match_button(key, incoming.choice, offered)
             if match.stale:
                 self.say("problem.stale_button")
@@ -820,7 +825,32 @@ class _Run:
             self.ask_current()
             return
         self.state.scratch["villages"] = [v.code for v in found]
+        if len(found) == 1:
+            self.state.scratch["village_one"] = True
+            self.confirm_village(key, found[0].code)
+            return
         self.offer_villages(key, [v.code for v in found])
+
+    def confirm_village(self, key: str, code: str) -> None:
+        """One village fits what was typed: a yes or no, not a list of one."""
+        village = self.script.regions.village(code)
+        assert village is not None
+        choices = (
+            Choice(choice_id(key, code), self.cat.text("choice.village_one.yes")),
+            Choice(choice_id(key, NOT_THIS), self.cat.text("choice.village_one.no")),
+        )
+        text = self.cat.text("village.one", village=village.label())
+        self.replies.append(Reply(text, choices, expects="choice"))
+
+    def one_village_answer(self, key: str) -> bool | None:
+        """The yes or no to the one village found; None when something else was sent."""
+        incoming = self.incoming
+        if incoming.choice is not None:
+            return False if incoming.choice == choice_id(key, NOT_THIS) else None
+        said = normalize(incoming.text or "")
+        if said in ("1", "2"):
+            return said == "1"
+        return parse_yes_no(said)
 
     def offered_by_name(self, offered: list[str], text: str) -> list[str]:
         """The listed villages a typed name fits ("cinunuk", or the whole label)."""
@@ -1003,6 +1033,14 @@ class _Run:
         if self.incoming.choice is not None:
             return match_button(key, self.incoming.choice, values).value
         return match_text(ChoiceSet(choice_set, values), self.incoming.text or "")
+
+    def confirmation(self, key: str, ask_again: Callable[[], None]) -> bool | None:
+        """The yes or no to a side question; neither says so and asks it again (None)."""
+        answer = self.yes_no(key)
+        if answer is None:
+            self.say("problem.yes_no")
+            ask_again()
+        return answer
 
     def yes_no(self, key: str) -> bool | None:
         if self.incoming.choice is not None:

@@ -9,23 +9,54 @@ effect and the database index).
 Adding a kind (issue 10), e.g. `pemutakhiran` (a household updating its data):
 
 1. Add a `RequestKind` to `KINDS` below: name, an unused ticket letter, its subtypes, the
-   staff label, and the rules that apply (`one_open_per_nik`, `bnba`).
+   staff label, and the rules that apply (`one_open_per_nik`, `bnba`). A kind for which
+   the musyawarah's "layak / tidak layak" would say the wrong thing names its own
+   `decisions` and `stage_labels` (staff/kind_words.py reads them) and has the catalogue
+   texts of `OWN_TEXTS`.
 2. Write its flow in `conversations/flows/<name>.py` (steps as data; it files with
    `FileRequest(Submission(kind="<name>", ...))`) and register it in
    `conversations/flows/__init__.py`: its place there is its number on the menu.
-3. Add its texts to every catalogue (`conversations/catalogue/<language>/*.toml`):
-   `TEXTS` below names them; tests/conversations/test_kinds.py fails until each registered
+3. Add its texts to every catalogue, best as a file of its own per language
+   (`conversations/catalogue/id/<name>.toml`, `.../en/<name>.toml`: tables such as `[kind]`
+   or `[done]` may continue there). `TEXTS` below names the keys every kind needs, besides
+   its questions and choices; tests/conversations/test_kinds.py fails until each registered
    kind has each of them in every language.
 
 Nothing else changes: no migration (the `kind` column is free text checked here), no
-list to extend elsewhere. The regional workflows (staff/workflows/*.toml) apply to every
-kind alike.
+list to extend elsewhere; the regional workflows (staff/workflows/*.toml) apply to every
+kind alike. Tests that pin whole texts then show the new kind, as they should: rewrite
+the golden conversations (`UPDATE_GOLDEN=1 pytest tests/conversations/test_golden.py`)
+and the menu and digest texts in tests/conversations/test_menu.py and
+tests/staff/test_digest.py. (Tried with a `pemutakhiran` kind: 5 files plus those tests.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One outcome the village meeting (musyawarah) can record for a request of a kind.
+
+    The workflows know two actions out of their deliberation stage, "layak" (the request
+    goes on) and "tidak_layak" (it stops, or in Bekasi goes on to Dinas Sosial with that
+    finding); what they mean depends on the kind: for a sanggahan "goes on" is the
+    objection upheld. The code is what the meeting recorded, in the kind's own terms.
+    """
+
+    code: str  # stored in musyawarah_item.decision (at most 16 characters)
+    action: str  # the workflow action that carries it out when the meeting is closed
+    label: str  # the staff's words: dashboard, agenda sheet, exports
+    note_required: bool = False  # the reason, which the citizen reads
+
+
+ELIGIBILITY: Final = (
+    Decision("layak", "layak", "Layak"),
+    Decision("tidak_layak", "tidak_layak", "Tidak layak", note_required=True),
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +74,21 @@ class RequestKind:
     one_open_per_nik: bool = False
     # Its households go into the BNBA export (the by-name-by-address list for musyawarah).
     bnba: bool = False
+    # What the musyawarah decides for it: the first goes on, the second stops.
+    decisions: tuple[Decision, Decision] = ELIGIBILITY
+    # The staff's name for a stage of a kind whose region words speak of an usulan, by
+    # the stage's kind ("accepted", "rejected"); `{who}` is the stage's `who`. The
+    # citizen's words for such stages are in the catalogue: `notify.<name>.stage.<kind>`.
+    stage_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def decision(self, code: str) -> Decision | None:
+        found = next((d for d in self.decisions if d.code == code), None)
+        # Meetings before kinds had their own decisions stored the action's name.
+        return found or self.decision_for_action(code)
+
+    def decision_for_action(self, action: str) -> Decision | None:
+        return next((d for d in self.decisions if d.action == action), None)
+
     # About someone else (answers `subject_*`), filed by someone whose identity staff lists
     # keep hidden until revealed and logged (the objector of a sanggahan).
     about_someone_else: bool = False
@@ -62,6 +108,16 @@ KINDS: Final[tuple[RequestKind, ...]] = (
         "S",
         ("recipient_not_eligible", "wrong_family_member", "excluded_or_wrong_data"),
         "Sanggahan",
+        # An upheld objection goes on like an eligible usulan (Bekasi's SOP: Dinas Sosial
+        # "persetujuan atau penolakan terhadap usulan baru dan sanggahan", 004 langkah 5).
+        decisions=(
+            Decision("diterima", "layak", "Sanggahan diterima — usulkan dikeluarkan/diperbaiki"),
+            Decision("ditolak", "tidak_layak", "Sanggahan ditolak — data tetap", True),
+        ),
+        stage_labels={
+            "accepted": "Ditetapkan Menteri: data dikeluarkan/diperbaiki sesuai sanggahan",
+            "rejected": "Sanggahan ditolak — data tetap ({who})",
+        },
         about_someone_else=True,
     ),
 )
@@ -80,6 +136,12 @@ TEXTS: Final = (
     "notify.can_do.{}",  # what the citizen can do after a rejection
     "digest.kind.{}",  # its word in the staff digest's counts
 )
+# Texts a kind may have (`{}` its name): when present they replace the region's or the
+# general words. `notify.{}.decision.<code>`: what the meeting decided, said first;
+# `notify.{}.stage.<stage kind>`: a stage's words; `notify.{}.next.<stage kind>`: what
+# comes next. A kind with its own decisions or stage labels must have the first two for
+# each of them (tests/conversations/test_kinds.py).
+OWN_TEXTS: Final = ("notify.{}.decision.{}", "notify.{}.stage.{}", "notify.{}.next.{}")
 
 _BY_NAME: Final = {k.name: k for k in KINDS}
 _BY_LETTER: Final = {k.letter: k for k in KINDS}
@@ -106,6 +168,12 @@ def _check(kinds: tuple[RequestKind, ...]) -> None:
         raise ValueError("request kinds need distinct names and ticket letters")
     if any(len(k.letter) != 1 or not k.letter.isalpha() or not k.letter.isupper() for k in kinds):
         raise ValueError("a ticket letter is one capital letter")
+    for kind in kinds:
+        codes = [d.code for d in kind.decisions]
+        if len(set(codes)) != 2 or any(not 0 < len(c) <= 16 for c in codes):
+            raise ValueError(f"{kind.name}: two distinct decision codes of at most 16 characters")
+        if [d.action for d in kind.decisions] != ["layak", "tidak_layak"]:
+            raise ValueError(f"{kind.name}: decisions run the actions layak, tidak_layak")
 
 
 _check(KINDS)

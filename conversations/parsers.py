@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from conversations import tickets
@@ -166,8 +166,9 @@ def _in_part(part: str, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
     return (Problem("in_part", {"part": Term(part)}), *problems) if problems else ()
 
 
-def _answer(text: str) -> Incoming:
-    return Incoming(now=datetime.min, text=text)
+def _part(incoming: Incoming, text: str) -> Incoming:
+    """One part of a grouped answer, as if it had been typed alone."""
+    return Incoming(now=incoming.now, text=text)
 
 
 def birth(*, nik_key: str = "nik") -> Parser:
@@ -184,7 +185,8 @@ def birth(*, nik_key: str = "nik") -> Parser:
             errors += (Problem("birth_date_missing"),)
         if errors:
             return Parsed(errors=errors)
-        placed, dated = place_of(_answer(place), ctx), date_of(_answer(when), ctx)
+        placed = place_of(_part(incoming, place), ctx)
+        dated = date_of(_part(incoming, when), ctx)
         errors = _in_part("summary.birth_place", placed.errors)
         errors += _in_part("summary.birth_date", dated.errors)
         if errors:
@@ -237,7 +239,7 @@ def address(incoming: Incoming, ctx: ParseContext) -> Parsed:
     extra: dict[str, Any] = {"dusun": None}
     numbers = _RT_RW_IN_ADDRESS.search(street)
     if numbers:
-        pair = rt_and_rw(_answer(f"{numbers.group(1)}/{numbers.group(2)}"), ctx)
+        pair = rt_and_rw(_part(incoming, f"{numbers.group(1)}/{numbers.group(2)}"), ctx)
         if pair.ok:
             extra.update({"rt_rw": pair.value, **pair.extra})
             street = street[: numbers.start()] + street[numbers.end() :]

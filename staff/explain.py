@@ -18,7 +18,13 @@ from staff.workflow import DECIDED, Workflow
 
 
 def explain_stage(
-    workflow: Workflow, stage_id: str, *, entered: date, ticket: str, language: Language
+    workflow: Workflow,
+    stage_id: str,
+    *,
+    entered: date,
+    ticket: str,
+    language: Language,
+    kind: str = "usulan",
 ) -> str:
     cat = catalogue(language)
     stage = workflow.stage(stage_id)
@@ -39,12 +45,12 @@ def explain_stage(
 
 
 def explanations(
-    workflow: Workflow, stage_id: str, *, entered: date, ticket: str
+    workflow: Workflow, stage_id: str, *, entered: date, ticket: str, kind: str = "usulan"
 ) -> dict[str, str]:
     """The explanation in every language the catalogues have (the chat picks one)."""
     return {
         language: explain_stage(
-            workflow, stage_id, entered=entered, ticket=ticket, language=language
+            workflow, stage_id, entered=entered, ticket=ticket, language=language, kind=kind
         )
         for language in LANGUAGES
     }

@@ -8,15 +8,17 @@
   the move is recorded and the citizen told "to be discussed at the village meeting". A
   request in any other stage, or already on another planned meeting's agenda, is refused.
   All or nothing per call.
-- `record_decision`: "layak" or "tidak_layak" per agenda item; "tidak_layak" needs a note,
-  the reason the citizen will read.
+- `record_decision`: the request kind's decision per agenda item (conversations/kinds.py):
+  an usulan is "layak" or "tidak_layak", a sanggahan "diterima" (upheld: the data objected
+  to is proposed for removal or correction) or "ditolak" (the data stays). The stopping
+  decision needs a note, the reason the citizen will read.
 - Participants: attendance is recorded per person with a role from the region's list
   (`[meeting] participant_roles` in its workflow file: TKSK, pendamping PKH, Babinsa, BPD,
   RT, RW...) or `lainnya`; a region can require roles (`required_roles`), and the meeting
   cannot be closed until each of them is present. Stored in `Musyawarah.attendance` as
   `{"name", "role"}` objects (older meetings hold plain names: role `lainnya`).
 - `close`: refused while any item has no decision. Every request is moved with the
-  workflow action named like its decision ("layak" / "tidak_layak", which every shipped
+  workflow action its decision runs ("layak" / "tidak_layak", which every shipped
   workflow has from its deliberation stage; a regional workflow without them is refused
   with a message naming the workflow), each through `move_request`, which writes the
   citizen's notification to the outbox. The meeting is then closed with the Berita Acara
@@ -38,6 +40,7 @@ from typing import Any, Final, cast
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
 from models.staff import log_access
 from models.tables import (
@@ -51,7 +54,6 @@ from staff.documents import record_document
 from staff.review import check_access, log_refusal, move_request, request_target
 from staff.workflow import Role, TransitionRefused, Workflow, Workflows
 
-DECISIONS: Final = ("layak", "tidak_layak")
 PLANNED: Final = "planned"
 CLOSED: Final = "closed"
 # Anyone present whose role the region's list does not name.
@@ -399,7 +401,7 @@ def record_decision(
     at: datetime,
     workflows: Workflows | None = None,
 ) -> MusyawarahItem:
-    """Record "layak" or "tidak_layak" (with the reason) for one agenda item.
+    """Record the kind's decision (with the reason where it stops) for one agenda item.
 
     With `workflows`, a role that could not carry the decision out at closing is refused
     now rather than when the meeting is closed.
@@ -411,12 +413,22 @@ def record_decision(
         session, staff, meeting.village_code, action=action, target=_target(meeting), at=at
     )
     _must_be_planned(session, staff, meeting, action=action, at=at)
-    if decision not in DECISIONS:
-        raise MeetingRefused("unknown_decision", f"keputusan harus {' atau '.join(DECISIONS)}")
-    cleaned = note.strip() if note and note.strip() else None
-    if decision == "tidak_layak" and cleaned is None:
+    request = session.get(Request, item.request_id)
+    assert request is not None
+    kind = request_kind(request.kind)
+    chosen = kind.decision(decision)
+    if chosen is None:
         raise MeetingRefused(
-            "note_required", "'tidak layak' perlu catatan: alasan yang akan dibaca warga"
+            "unknown_decision",
+            f"Pilih keputusan untuk {kind.staff_label.lower()}: "
+            + " atau ".join(f"'{d.label}'" for d in kind.decisions)
+            + ".",
+        )
+    cleaned = note.strip() if note and note.strip() else None
+    if chosen.note_required and cleaned is None:
+        raise MeetingRefused(
+            "note_required",
+            f"Untuk '{chosen.label}', tulis alasannya di catatan: warga akan membacanya.",
         )
     if workflows is not None:
         workflow = workflows.for_village(meeting.village_code)
@@ -426,7 +438,7 @@ def record_decision(
             for stage in deliberation_stage_ids(workflow)
             for t in workflow.actions(stage, role)
         }
-        if decision not in allowed:
+        if chosen.action not in allowed:
             raise _refuse(
                 session,
                 staff,
@@ -434,14 +446,14 @@ def record_decision(
                 action=action,
                 at=at,
                 reason="role_not_allowed",
-                message=f"peran {staff.role} tidak boleh mencatat '{decision}' "
+                message=f"peran {staff.role} tidak boleh mencatat '{chosen.label}' "
                 f"di alur {workflow.id}",
             )
-    item.decision = decision
+    item.decision = chosen.code
     item.note = cleaned
     session.add(item)
     session.flush()
-    _allowed(session, staff, meeting, action=action, at=at, detail=f"item {item.id}: {decision}")
+    _allowed(session, staff, meeting, action=action, at=at, detail=f"item {item.id}: {chosen.code}")
     return item
 
 
@@ -514,7 +526,9 @@ def close(
         musyawarah_id=meeting.id,
     )
     for item, request in items:
-        decision = cast(str, item.decision)
+        chosen = request_kind(request.kind).decision(cast(str, item.decision))
+        assert chosen is not None  # record_decision takes only the kind's decisions
+        decision = chosen.action
         if not any(t.action == decision for t in workflow.actions(request.status)):
             if not any(
                 t.action == decision

@@ -18,13 +18,10 @@ from conversations.flows.common import long_date
 from conversations.languages import as_language
 from conversations.tickets import format_ticket
 from models.tables import Request
+from staff.kind_words import citizen_words, decision_line, next_line
 from staff.workflow import Stage, Workflow
 
 STATUS_CHANGED: Final = "status_changed"
-# Stage kinds whose "what comes next" line the catalogue has (`notify.next.<kind>`).
-_NEXT_KINDS: Final = frozenset(
-    {"received", "deliberation", "verification", "submitted", "accepted"}
-)
 
 
 @dataclass(frozen=True)
@@ -46,17 +43,27 @@ def status_notice(
     target: Stage,
     note: str | None,
     entered: date,
+    action: str | None = None,
 ) -> Notice:
-    """The message for a request that moved from `source` to `target` on `entered`."""
+    """The message for a request that moved from `source` to `target` on `entered`.
+
+    With the workflow `action`, a musyawarah decision is told in the kind's words first
+    (a sanggahan "diterima" / "ditolak"); a decision that ends the request then needs no
+    second sentence about the stage.
+    """
     language = language_of(request)
     cat = catalogue(language)
     ticket = format_ticket(request.ticket)
-    words = target.citizen.get(language)
+    words = citizen_words(request.kind, target, language)
     lines = [cat.text("notify.header", kind=cat.text(f"kind.{request.kind}"), ticket=ticket)]
     returned = workflow.returns(source.id, target.id)
     if returned:
         lines.append(cat.text("notify.returned"))
-    lines.append(_sentence(words))
+    decided = decision_line(request.kind, workflow, source.id, action, language) if action else None
+    if decided is not None:
+        lines.append(decided)
+    if decided is None or target.kind != "rejected":
+        lines.append(_sentence(words))
     if target.kind == "rejected":
         reason = (note or "").strip()
         if reason:
@@ -66,8 +73,9 @@ def status_notice(
         due = workflow.due(target.id, entered)
         if due is not None:
             lines.append(cat.text("notify.due", date=long_date(due, language)))
-        if target.kind in _NEXT_KINDS:
-            lines.append(cat.text(f"notify.next.{target.kind}"))
+        coming = next_line(request.kind, target.kind, language)
+        if coming is not None:
+            lines.append(coming)
     lines.append(cat.text("notify.footer"))
     return Notice(STATUS_CHANGED, "\n".join(lines), {"1": ticket, "2": words})
 

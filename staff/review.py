@@ -249,6 +249,7 @@ def move_request(
         target=destination,
         note=note,
         entered=at.astimezone(LOCAL_ZONE).date(),
+        action=action,
     )
     enqueue(
         session,
@@ -358,6 +359,13 @@ def _padded(number: str) -> str:
     return f"{int(digits):03d}"
 
 
+def address_answer(part: str) -> Any:
+    """SQL: the request's dusun, RT or RW as the chat stored it. An usulan keeps the
+    household's (`dusun`), a sanggahan the objected person's (`subject_dusun`)."""
+    answers: Any = col(Request.answers)
+    return func.coalesce(answers[part].as_string(), answers[f"subject_{part}"].as_string())
+
+
 def actionable_statuses(workflows: Workflows, role: Role, area: str) -> set[str]:
     """Statuses in which this role can act, in the workflow(s) covering the area."""
     if area == EVERYWHERE or area.count(".") < 1:
@@ -452,15 +460,14 @@ def queue_for(
         statement = statement.where(col(Request.closed_at).is_(None))
     if filters.flag is not None:
         statement = statement.where(_flag_condition(filters.flag))
-    answers: Any = col(Request.answers)
     dusun = filters.dusun
     if dusun is not None and dusun.strip():
         statement = statement.where(
-            func.lower(func.trim(answers["dusun"].as_string())) == dusun.strip().lower()
+            func.lower(func.trim(address_answer("dusun"))) == dusun.strip().lower()
         )
     for key, value in (("rt", filters.rt), ("rw", filters.rw)):
         if value is not None:
-            statement = statement.where(answers[key].as_string() == _padded(value))
+            statement = statement.where(address_answer(key) == _padded(value))
     statement = statement.order_by(col(Request.created_at).desc(), col(Request.id).desc())
     if limit is not None:
         statement = statement.limit(limit)

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 import redis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +34,17 @@ from models.conversation_store import (
     SqlConversationStore,
 )
 from models.database import create_db_engine, normalise_url, upgrade_database
+
+# Hostile-input fuzzing (tests/*/test_*_fuzz.py): a bounded budget by default and in CI;
+# HYPOTHESIS_PROFILE=long for the longer runs whose figures go in the notes. No deadline:
+# a shared CI machine is slow at times, and speed is not what these tests are about.
+hypothesis_settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.logs import install_masking
 from bot.settings import Settings
-from webhook import health, simulator, telegram, whatsapp
+from webhook import health, simulator, sms, telegram, whatsapp
 from webhook.errors import install_error_handlers
 from webhook.housekeeping import purge_forever
 from webhook.middleware import BodySizeLimit, SecurityHeaders
@@ -29,15 +29,17 @@ if TYPE_CHECKING:
 
 # JSON around the base64 photo (user id, field names) is small; this leaves room for it.
 JSON_OVERHEAD_BYTES = 64 * 1024
+PHOTO_MARGIN = 1.25
 
 
 def body_limit(settings: Settings) -> int:
     """The largest accepted request: a photo at the size limit, base64-encoded, plus JSON.
 
-    Photos a little over the photo limit still get through, so the bot (not a bare 413)
-    tells the citizen the photo is too large.
+    Photos up to a quarter over the photo limit still get through, so the bot (not a bare
+    413) tells the citizen the photo is too large: a 10.2 MB photo is a citizen's photo,
+    not an attack.
     """
-    return 4 * math.ceil(settings.max_photo_bytes / 3) + JSON_OVERHEAD_BYTES
+    return 4 * math.ceil(PHOTO_MARGIN * settings.max_photo_bytes / 3) + JSON_OVERHEAD_BYTES
 
 
 def _build_container(settings: Settings) -> Container:
@@ -123,11 +125,13 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=body_limit(settings))
-    app.add_middleware(SecurityHeaders)
+    public = (settings.public_base_url or "").lower().startswith("https://")
+    app.add_middleware(SecurityHeaders, hsts=public)
 
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
+    app.include_router(sms.router)
     app.include_router(staff_router)
     if settings.simulator_enabled:
         app.include_router(simulator.router)

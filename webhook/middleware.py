@@ -73,6 +73,8 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'"
 )
 
+HSTS = "max-age=31536000"
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -84,18 +86,23 @@ SECURITY_HEADERS = {
 class SecurityHeaders:
     """Add browser hardening headers to every response.
 
-    API replies are never cached (they carry a citizen's answers); the page and its assets
-    are revalidated on every load so an upgraded server is never paired with stale JS.
+    API replies and dashboard pages are never stored (they carry citizens' answers and
+    personal data; `no-cache` would still let a shared computer's browser keep them on
+    disk); the chat page and its assets are revalidated on every load so an upgraded server
+    is never paired with stale JS. With `hsts` (the public address is https) browsers are
+    told to use nothing but https for a year.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_api = str(scope.get("path", "")).startswith("/api/")
+        path = str(scope.get("path", ""))
+        private = path.startswith(("/api/", "/staff"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -103,7 +110,9 @@ class SecurityHeaders:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 # A route's own, stricter policy (staff photos: private, no-store) stands.
-                headers.setdefault("Cache-Control", "no-store" if is_api else "no-cache")
+                headers.setdefault("Cache-Control", "no-store" if private else "no-cache")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

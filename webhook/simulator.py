@@ -77,7 +77,10 @@ class LocationIn(BaseModel):
 class SimulatorMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    # Printable only: a NUL or a line break in an id is never a person (422, not a 500).
+    user: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
+    ]
     # Telegram's own message limit; longer text is a mistake or abuse.
     text: Annotated[str, StringConstraints(max_length=4096)] | None = None
     choice: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None

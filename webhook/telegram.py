@@ -71,7 +71,7 @@ async def receive_update(request: Request) -> Response:
         return _error(400, "Not a Telegram update.")
     try:
         update = Update.de_json(payload, channel.bot)
-    except (KeyError, TypeError, ValueError):
+    except Exception:
         # Authentic (the secret matched) but unreadable by this python-telegram-bot: a
         # redelivery would fail the same way, so acknowledge it instead of looping.
         log.error("Telegram update %s could not be read; skipped", payload["update_id"])

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeAlias
 
 import click
 
-from conversations.catalogue import LANGUAGES, Language
+from conversations.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Language
 from conversations.validators import (
     Checked,
     KkInfo,
@@ -63,6 +63,11 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "column_without_csv": "--column is only used with --csv FILE.",
     },
 }
+
+
+def _texts(lang: Language) -> dict[str, str]:
+    # A language without its own CLI texts reads the Indonesian ones.
+    return _TEXTS.get(lang, _TEXTS[DEFAULT_LANGUAGE])
 
 
 class FileProblem(click.ClickException):
@@ -126,7 +131,7 @@ def _run(
     csv_file: Path | None,
     column: str | None,
 ) -> None:
-    texts = _TEXTS[lang]
+    texts = _texts(lang)
     if csv_file is None and column is not None:
         raise click.UsageError(texts["column_without_csv"])
     if csv_file is not None and numbers:
@@ -173,7 +178,7 @@ def _check_csv(kind: Kind, checker: Checker, path: Path, column: str, lang: Lang
         else:
             tally.bad += 1
         _print({"row": row_number, **_report(kind, raw, checked, lang)})
-    texts = _TEXTS[lang]
+    texts = _texts(lang)
     summary = texts["summary"].format(rows=_count(tally.rows, lang), bad=_count(tally.bad, lang))
     if tally.warned:
         summary += texts["summary_warnings"].format(warned=_count(tally.warned, lang))
@@ -183,7 +188,7 @@ def _check_csv(kind: Kind, checker: Checker, path: Path, column: str, lang: Lang
 
 def _column_values(path: Path, column: str, lang: Language) -> Iterator[tuple[int, str]]:
     """(1-based data row number, cell) for each non-blank row of the file."""
-    texts = _TEXTS[lang]
+    texts = _texts(lang)
     try:
         # utf-8-sig also reads plain UTF-8; Excel's "CSV UTF-8" starts with a BOM.
         text = path.read_text(encoding="utf-8-sig")

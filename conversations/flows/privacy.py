@@ -28,6 +28,8 @@ def close(answers: Answers, result: ConsentWithdrawn | None, ctx: FlowContext) -
         return Closing((cat.text("privacy.info"),))
     if result is None:
         return Closing((cat.text("privacy.kept"),))
+    if result.count == 0:  # withdrawn before, or nothing filed from this chat
+        return Closing((cat.text("privacy.nothing_to_withdraw"),))
     return Closing((cat.text("privacy.withdrawn", count=result.count),))
 
 

@@ -199,7 +199,7 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
                 n=number,
                 ticket=format_ticket(request.ticket),
                 kind=kind_label(request.kind, ctx.language),
-                status=status_label(request.status, ctx.language, request.status_text),
+                status=current_status(request, ctx),
                 date=local_time(request.created_at, ctx),
             )
         )
@@ -210,9 +210,16 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
 def with_explanation(request: RequestView, ctx: FlowContext) -> tuple[str, ...]:
     """The timeline, then (its own message) what the current stage means in the region:
     who works on it, by when, what comes next, whom to ask."""
-    words = request.explain or {}
+    words = {} if request.withdrawn else request.explain or {}
     explain = words.get(ctx.language) or words.get("id")
     return (timeline(request, ctx), explain) if explain else (timeline(request, ctx),)
+
+
+def current_status(request: RequestView | PublicStatus, ctx: FlowContext) -> str:
+    """Where the request is, as the citizen should read it: a withdrawal stops it."""
+    if request.withdrawn:
+        return catalogue(ctx.language).text("status.withdrawn")
+    return status_label(request.status, ctx.language, request.status_text)
 
 
 def timeline(request: RequestView, ctx: FlowContext) -> str:
@@ -224,10 +231,7 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
             kind=kind_label(request.kind, ctx.language),
         ),
         cat.text("status.village", village=request.village or "-"),
-        cat.text(
-            "status.current",
-            status=status_label(request.status, ctx.language, request.status_text),
-        ),
+        cat.text("status.current", status=current_status(request, ctx)),
         "",
         cat.text("status.history"),
     ]
@@ -257,7 +261,7 @@ def status_only(request: PublicStatus, ctx: FlowContext) -> str:
         "status.public",
         ticket=format_ticket(request.ticket),
         kind=kind_label(request.kind, ctx.language),
-        status=status_label(request.status, ctx.language, request.status_text),
+        status=current_status(request, ctx),
         updated=local_time(request.updated_at, ctx),
     )
 

@@ -310,14 +310,15 @@ def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Cl
     cat = catalogue(ctx.language)
     match result:
         case Filed(ticket=ticket, earliest_penetapan=earliest):
-            steps = cat.text("done.next_steps")
+            steps = [cat.text("done.next_steps")]
             if earliest is not None:
                 month = long_date(earliest, ctx.language).split(" ", 1)[1]
-                steps += "\n" + cat.text("done.earliest", month=month)
+                steps.append(cat.text("done.earliest", month=month))
+            steps.append(cat.text("done.news"))
             return Closing(
                 (
                     cat.text("done.usulan", ticket=format_ticket(ticket)),
-                    steps + "\n" + cat.text("done.news"),
+                    "\n\n".join(steps),
                 )
             )
         case AlreadyFiled():

@@ -203,3 +203,6 @@ def test_withdrawing_consent_counts_this_chats_requests_once(register: Register)
     assert register.ask("chat-a", WithdrawConsent()) == ConsentWithdrawn(2)
     assert register.ask("chat-a", WithdrawConsent()) == ConsentWithdrawn(0)
     assert register.ask("chat-c", WithdrawConsent()) == ConsentWithdrawn(0)
+    # Cek status says so: each of chat-a's requests is withdrawn, chat-b's is not.
+    assert [v.withdrawn for v in register.ask("chat-a", ListMyRequests()).requests] == [True] * 2
+    assert [v.withdrawn for v in register.ask("chat-b", ListMyRequests()).requests] == [False]

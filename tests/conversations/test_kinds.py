@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conversations.catalogue import LANGUAGES, catalogue
 from conversations.flows import FLOWS
-from conversations.kinds import KINDS, TEXTS, request_kind
+from conversations.kinds import ELIGIBILITY, KINDS, TEXTS, request_kind
 from conversations.tickets import format_ticket, normalise
 
 
@@ -33,3 +33,26 @@ def test_a_kinds_letter_starts_its_tickets():
     assert format_ticket(request_kind("usulan").letter + "7KQ4M9") == "U-7KQ4M9"
     assert normalise("s-223344") == "S223344"
     assert normalise("X-223344") is None
+
+
+def test_a_kind_with_its_own_decisions_tells_each_of_them_and_its_stages_in_every_language():
+    missing = [
+        f"{language}:{key}"
+        for kind in KINDS
+        if kind.decisions != ELIGIBILITY
+        for key in (
+            *(f"notify.{kind.name}.decision.{d.code}" for d in kind.decisions),
+            *(f"notify.{kind.name}.stage.{stage}" for stage in kind.stage_labels),
+        )
+        for language in LANGUAGES
+        if not catalogue(language).has(key)
+    ]
+    assert missing == []
+
+
+def test_a_sanggahan_is_decided_upheld_or_rejected_and_a_rejection_needs_the_reason():
+    upheld, rejected = request_kind("sanggahan").decisions
+    assert upheld.label == "Sanggahan diterima — usulkan dikeluarkan/diperbaiki"
+    assert rejected.label == "Sanggahan ditolak — data tetap" and rejected.note_required
+    # Meetings recorded before kinds had their own decisions stored the action's name.
+    assert request_kind("sanggahan").decision("layak") == upheld

@@ -395,9 +395,32 @@ def test_multiple_choice_buttons_toggle_and_end_with_selesai():
     assert chat.state.answers["programmes"] == ["belum_tahu"]
 
 
+def test_selesai_can_be_typed_by_its_number_once_something_is_chosen():
+    chat = Chat()
+    transcript(chat, until("kondisi"))
+    chat.press("Ibu hamil")
+    assert "6. Selesai" not in chat.last.text and chat.buttons()[-1] == "Selesai"
+    assert "Bantuan apa" in chat.say("6")
+    assert chat.state.answers["conditions"] == ["hamil"]
+
+
 def test_selesai_with_nothing_chosen_says_so():
     chat = Chat()
     transcript(chat, until("kondisi"))
     assert "Belum ada yang dipilih" in chat.say("selesai")
     assert "Bantuan apa" in chat.say("2 4")
     assert chat.state.answers["conditions"] == ["lansia", "penyakit_kronis"]
+
+
+def test_a_village_search_with_one_result_asks_yes_or_no_instead_of_a_list_of_one():
+    chat = Chat()
+    transcript(chat, until("desa/kelurahan"))
+    asked = chat.say("wancimekar karawang")
+    assert asked == "Desa/kelurahan Wancimekar, Kec. Kota Baru, Kabupaten Karawang — benar?"
+    assert chat.buttons() == ["Ya, benar", "Bukan"]
+    assert chat.press("Bukan") == "Baik. Ketik nama desa/kelurahan Anda yang lain."
+    assert "benar?" in chat.say("wancimekar karawang")
+    assert "Ketik nama desa" in chat.say("2")  # the number shown before "Bukan"
+    chat.say("wancimekar karawang")
+    assert "Alamat" in chat.say("ya")
+    assert chat.state.answers["village_label"].startswith("Wancimekar, Kec. Kota Baru")

@@ -147,6 +147,7 @@ class FakeRegister:
                 entered=request.created_at.date(),
                 ticket=format_ticket(request.ticket),
             ),
+            withdrawn=request.consent_withdrawn,
         )
 
     def lookup_status(self, request: LookupStatus) -> Lookup:
@@ -162,7 +163,13 @@ class FakeRegister:
         if request.nik != found.submission.nik:
             return self._failed(NikMismatch())
         return Verified(
-            PublicStatus(found.ticket, found.submission.kind, "diterima", found.created_at)
+            PublicStatus(
+                found.ticket,
+                found.submission.kind,
+                "diterima",
+                found.created_at,
+                withdrawn=found.consent_withdrawn,
+            )
         )
 
     def _failed(self, result: NotFound | NikMismatch) -> Lookup:

@@ -273,3 +273,36 @@ def status_form(message_sid: str, status: str, *, error_code: str | None = None)
     if error_code is not None:
         form["ErrorCode"] = error_code
     return form
+
+
+SMS_NUMBER = "+14155238886"
+
+
+def sms_form(
+    sender: str = "+6281234567890", *, body: str = "", account_sid: str = ACCOUNT_SID, **extra: str
+) -> dict[str, str]:
+    """An SMS as Twilio Programmable Messaging posts it (field for field, fake values)."""
+    sid = "SM" + secrets.token_hex(16)
+    form = {
+        "ToCountry": "US",
+        "ToState": "CA",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "ID",
+        "To": SMS_NUMBER,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": account_sid,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
+    form.update(extra)
+    return form

@@ -179,7 +179,7 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
         {
             fresh: ("layak", None),
             waiting: ("layak", "Rumah berlantai tanah"),
-            objection: ("tidak_layak", "Penerima masih tinggal di alamat itu"),
+            objection: ("ditolak", "Penerima masih tinggal di alamat itu"),
         },
     )
     minutes = MinutesStore(tmp_path / "minutes").put(PDF)
@@ -227,7 +227,9 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
         and verified.citizen.get() in by_chat["222"][-1]
     )
     last_en = by_chat["whatsapp:+628120000333"][-1]
-    assert workflow.stage(rejected.status).citizen.get("en") in last_en
+    # Told as an objection: rejected, the data stays; never the usulan's "apply again".
+    assert catalogue("en").text("notify.sanggahan.decision.ditolak") in last_en
+    assert workflow.stage(rejected.status).citizen.get("en") not in last_en
     assert "Reason: Penerima masih tinggal di alamat itu" in last_en
     assert catalogue("en").text("notify.can_do.sanggahan") in last_en
     assert format_ticket(rejected.ticket) in last_en

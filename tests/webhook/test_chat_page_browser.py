@@ -282,6 +282,9 @@ def test_a_reload_mid_usulan_shows_the_conversation_and_loses_no_answer(
     chat.press("Usulan mandiri (daftar DTSEN)", number=2)
     chat.bot_said("masih tersimpan")
     chat.bot_says("lahir")
+    # Every answer given before the reloads is still there.
+    chat.type("kembali")
+    chat.bot_says("Jawaban sebelumnya: Budi Santoso")
     snapshot(page, "chat-page-continued-390.png")
 
 

@@ -115,3 +115,21 @@ def test_a_whole_usulan_over_the_api_then_its_status_from_another_chat(
     assert "NIK yang diisi" in text_of(send(real_client, user="neighbour", text=ticket))
     status = text_of(send(real_client, user="neighbour", text=NIK_MAN))
     assert "Status: Diterima" in status and "Budi" not in status
+
+
+def test_a_photo_a_little_over_the_limit_gets_the_bots_answer_not_a_bare_413(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'dtsen.db'}",
+        data_dir=tmp_path / "var",
+        redis_url=None,
+        simulator_enabled=True,
+        max_photo_bytes=3000,  # the arithmetic of 10 MB and a 10.2 MB photo, smaller
+    )
+    photo = b"\x89PNG\r\n\x1a\n" + b"x" * 3060
+    with TestClient(create_app(settings)) as client:
+        url = "data:image/png;base64," + base64.b64encode(photo).decode()
+        replies = send(client, user="besar", photo=url)
+    assert any("terlalu besar" in r["text"] for r in replies), replies

@@ -818,9 +818,16 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
         data={"csrf": token, "decision": "tidak_layak", "note": ""},
     )
     assert no_reason.status_code == 400 and "tulis alasannya" in no_reason.text
+    # A sanggahan is decided in its own words: upheld or rejected, never "layak".
+    page = client.get(meeting_page).text
+    objection_item = page[page.index(f'id="item-{item_of[objection]}"') :]
+    objection_item = objection_item[: objection_item.index("</li>")]
+    assert "Sanggahan diterima — usulkan dikeluarkan/diperbaiki" in objection_item
+    assert "Sanggahan ditolak — data tetap" in objection_item
+    assert ">Layak" not in objection_item and "Tidak layak" not in objection_item
     for ticket, decision, note in (
         (first, "layak", ""),
-        (objection, "layak", "Terbukti sudah mampu"),
+        (objection, "diterima", "Terbukti sudah mampu"),
         (second, "tidak_layak", "Rumah permanen, penghasilan tetap"),
     ):
         answer = client.post(
@@ -867,6 +874,7 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
 
     page = client.get(meeting_page).text
     assert "ditutup" in page and "01/BA/MUSDES/XII/2026" in page and "Ketua RW 05" in page
+    assert "Keputusan: <strong>Sanggahan diterima — usulkan dikeluarkan/diperbaiki" in page
     # A late change is refused in the staff's language, saying why, and changes nothing.
     late = client.post(
         f"{meeting_page}/items/{item_of[second]}/decision",
@@ -901,6 +909,46 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
         ("xlsx", 3, meeting_id),
         ("csv", 3, meeting_id),
     ]
+
+
+def test_a_sanggahan_is_moved_and_named_in_its_own_words(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    objection = dash.file("sanggahan", chat_id="warga-9")
+    client = dash.login("sri")
+    token = csrf_of(client.get(f"/staff/requests/{objection}").text)
+    moved = client.post(
+        f"/staff/requests/{objection}/move",
+        data={"csrf": token, "action": "agendakan", "note": ""},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+
+    page = client.get(f"/staff/requests/{objection}").text
+    assert ">Sanggahan diterima — usulkan dikeluarkan/diperbaiki</button>" in page
+    assert ">Sanggahan ditolak — data tetap</button>" in page
+    assert ">Layak</button>" not in page and ">Tidak layak</button>" not in page
+    assert "→ Sanggahan ditolak — data tetap (Musyawarah desa/kelurahan)" in page
+    rejected = client.post(
+        f"/staff/requests/{objection}/move",
+        data={
+            "csrf": token,
+            "action": "tidak_layak",
+            "note": "Penerima masih layak",
+            "doc_number": "02/BA/MUSDES/XII/2026",
+            "doc_date": "2026-12-01",
+        },
+        follow_redirects=False,
+    )
+    assert rejected.status_code == 303, rejected.text
+    page = client.get(f"/staff/requests/{objection}").text
+    assert "Sanggahan ditolak — data tetap (Musyawarah desa/kelurahan)" in page
+    assert "Tidak layak menurut musyawarah" not in page
+    with Session(dash.engine) as session:
+        told = session.exec(
+            select(OutboxNotification).where(OutboxNotification.chat_id == "warga-9")
+        ).all()
+    assert "sanggahan Anda ditolak. Data tetap seperti sekarang." in told[-1].text
+    assert "mengusulkan lagi" not in told[-1].text
 
 
 def test_minutes_must_be_a_pdf_or_photo_of_at_most_10_mb(dash: Dashboard) -> None:

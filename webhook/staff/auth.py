@@ -1,32 +1,47 @@
 """Staff sign-in: signed session cookies, CSRF tokens and one-time login links.
 
-Sessions are signed cookies (no server-side session table) that expire, and that carry a
-fingerprint of the account's password hash: changing the password, or disabling the account
-(checked on every request), ends every session at once. One-time links are signed too; the
-access log remembers which have been used, so a link works once.
+Sessions are signed cookies that expire, carry a fingerprint of the account's password hash
+(changing the password, or disabling the account, ends every session at once) and a random
+session id: logging out records that id as ended on the server (access log, action
+"logout"), so the old cookie is refused even though its signature is still good. One-time
+links are signed too; the access log remembers which have been used, so a link works once.
+
+Password checks (argon2: about 64 MiB and tens of milliseconds each) run on a small pool of
+their own, never on the request thread pool the webhooks need: sixty wrong passwords at
+once queue there instead of taking every thread and a gigabyte of memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from bot.keys import secret_key
 from models.staff import log_access
 from models.tables import AccessLog, StaffAccount
 
+T = TypeVar("T")
+
 SESSION_COOKIE = "dtsen_staff"
 SESSION_LIFETIME = timedelta(hours=8)
 LINK_LIFETIME = timedelta(minutes=15)
+# Password checks at the same time (each holds argon2's 64 MiB and, with its lanes, most
+# of a small server's cores while it runs).
+PASSWORD_CHECKS = 1
 __all__ = ["StaffAuth", "secret_key", "verify_password"]
 # Verifying against this keeps a wrong username as slow as a wrong password.
 _DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
@@ -54,6 +69,7 @@ def verify_password(account: StaffAccount | None, password: str) -> bool:
 class SessionData:
     staff_id: int
     fingerprint: str
+    session_id: str
 
 
 class StaffAuth:
@@ -61,11 +77,33 @@ class StaffAuth:
         self._sessions = URLSafeTimedSerializer(secret, salt="staff-session")
         self._links = URLSafeTimedSerializer(secret, salt="staff-login-link")
         self._csrf_key = hashlib.sha256(f"csrf:{secret}".encode()).digest()
+        self._hashing = ThreadPoolExecutor(PASSWORD_CHECKS, thread_name_prefix="password")
+        self._hashing_slots: asyncio.Semaphore | None = None
+        self._bookkeeping: asyncio.Lock | None = None
+
+    # -- passwords --------------------------------------------------------------------------
+
+    async def one_at_a_time(self, work: Callable[[], T]) -> T:
+        """Run sign-in bookkeeping (`work`, database calls) on the request thread pool, one
+        at a time in this process: waiting logins wait here, not on the pool's threads."""
+        if self._bookkeeping is None:
+            self._bookkeeping = asyncio.Lock()
+        async with self._bookkeeping:
+            return await run_in_threadpool(work)
+
+    async def check_password(self, account: StaffAccount | None, password: str) -> bool:
+        """`verify_password` on the password pool, at most PASSWORD_CHECKS at a time."""
+        if self._hashing_slots is None:
+            self._hashing_slots = asyncio.Semaphore(PASSWORD_CHECKS)
+        async with self._hashing_slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._hashing, verify_password, account, password)
 
     # -- sessions ---------------------------------------------------------------------------
 
     def issue_session(self, account: StaffAccount) -> str:
-        return self._sessions.dumps({"s": account.id, "f": _fingerprint(account)})
+        session_id = secrets.token_urlsafe(12)
+        return self._sessions.dumps({"s": account.id, "f": _fingerprint(account), "i": session_id})
 
     def read_session(self, cookie: str | None) -> SessionData | None:
         if not cookie:
@@ -74,7 +112,7 @@ class StaffAuth:
             data = self._sessions.loads(cookie, max_age=int(SESSION_LIFETIME.total_seconds()))
         except BadSignature:
             return None
-        return SessionData(int(data["s"]), str(data["f"]))
+        return SessionData(int(data["s"]), str(data["f"]), str(data.get("i", "")))
 
     def session_account(self, session: Session, cookie: str | None) -> StaffAccount | None:
         """The signed-in, active staff member behind a cookie, or None."""
@@ -86,7 +124,24 @@ class StaffAuth:
             return None
         if not hmac.compare_digest(_fingerprint(account), data.fingerprint):
             return None
+        if not data.session_id or _ended(session, account, data.session_id):
+            return None
         return account
+
+    def end_session(self, session: Session, cookie: str | None, *, at: datetime) -> None:
+        """Log out: the cookie's session id is recorded as ended, so the cookie stops working
+        even if someone kept a copy."""
+        data = self.read_session(cookie)
+        if data is None or not data.session_id:
+            return
+        log_access(
+            session,
+            staff_id=data.staff_id,
+            action="logout",
+            target=f"session:{data.session_id}",
+            allowed=True,
+            at=at,
+        )
 
     # -- CSRF -------------------------------------------------------------------------------
 
@@ -128,3 +183,14 @@ class StaffAuth:
             session, staff_id=account.id, action="login_link", target=nonce, allowed=True, at=at
         )
         return account
+
+
+def _ended(session: Session, account: StaffAccount, session_id: str) -> bool:
+    found = session.exec(
+        select(AccessLog.id).where(
+            AccessLog.staff_id == account.id,
+            AccessLog.action == "logout",
+            AccessLog.target == f"session:{session_id}",
+        )
+    ).first()
+    return found is not None

@@ -78,7 +78,6 @@ DONE: Final = {
     "closed": "Musyawarah ditutup. Semua permohonan sudah dipindahkan dan warga diberi tahu.",
     "minutes": "Berita acara bertanda tangan sudah diunggah.",
 }
-DECISIONS: Final = (("layak", "Layak"), ("tidak_layak", "Tidak layak"))
 EXTRA_ROWS: Final = 4  # empty participant rows beyond the required roles
 
 
@@ -353,8 +352,6 @@ def _meeting_page(
         lines=lines,
         undecided=sum(1 for line in lines if line.item.decision is None),
         candidates=candidates,
-        decisions=DECISIONS,
-        decision_labels=dict(DECISIONS),
         ba_date=views.local_day(meeting.berita_acara_date, UTC),
         today=now.astimezone(zone).date().isoformat(),
         error=error,
@@ -511,10 +508,8 @@ def decide(
             )
     except MeetingRefused as refused:
         message = _refusal_message(refused)
-        if refused.reason == "note_required":
-            message = "Untuk 'tidak layak', tulis alasannya di catatan: warga akan membacanya."
-        elif refused.reason == "unknown_decision":
-            message = "Pilih layak atau tidak layak."
+        if refused.reason in ("note_required", "unknown_decision"):
+            message = str(refused)  # names the kind's own decisions
         return _meeting_page(request, board, session, staff, meeting, status=400, error=message)
     return RedirectResponse(
         f"/staff/musyawarah/{meeting_id}?done=decided#item-{item_id}", status_code=303
@@ -689,7 +684,6 @@ def agenda_print(
         village=views.village_label(board.regions, meeting.village_code),
         held=views.local_time(meeting.held_on, zone),
         lines=views.agenda_lines(agenda(session, meeting), board.workflows),
-        decision_labels=dict(DECISIONS),
     )
 
 
@@ -720,7 +714,6 @@ def berita_acara_print(
         required=[role_label(workflow, r) for r in workflow.meeting.required_roles],
         required_source=workflow.meeting.required_source,
         lines=views.agenda_lines(agenda(session, meeting), board.workflows),
-        decision_labels=dict(DECISIONS),
         workflow_name=workflow.name,
     )
 
@@ -731,9 +724,8 @@ def agenda_xlsx(
 ) -> Response:
     meeting = load_meeting(session, staff, meeting_id, action="musyawarah.agenda_export", at=now)
     zone = zone_for_area(meeting.village_code)
-    labels = dict(DECISIONS)
     rows = [
-        line.sheet_values(labels)
+        line.sheet_values()
         for line in views.agenda_lines(agenda(session, meeting), board.workflows)
     ]
     data = export_agenda(

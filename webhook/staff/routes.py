@@ -21,9 +21,10 @@ from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
 from models.requests import members_of, status_history
-from models.staff import get_staff, log_access, staff_areas
+from models.staff import log_access, staff_areas
 from models.tables import Request as Citizen
 from models.tables import StaffAccount, StaffChat
+from staff import kind_words
 from staff.access import EVERYWHERE, covers
 from staff.bnba import BnbaSelection, ExportFormat
 from staff.chat_link import link_code
@@ -37,10 +38,10 @@ from staff.review import (
     queue_for,
     request_target,
 )
-from staff.sign_in import accept_login, login_blocked, refuse_login, send_login_link
+from staff.sign_in import accept_login, begin_login, finish_login, send_login_link
 from staff.workflow import Role, TransitionRefused
 from webhook.staff import meetings, penetapan, views
-from webhook.staff.auth import verify_password
+from webhook.staff.auth import SESSION_COOKIE
 from webhook.staff.deps import (
     STATIC_DIR,
     CsrfChecked,
@@ -54,6 +55,7 @@ from webhook.staff.deps import (
     StaffRoute,
     WorkDep,
     clear_session_cookie,
+    engine_of,
     login_cookie,
     not_found,
     render,
@@ -134,29 +136,34 @@ def login_form(
 
 
 @router.post("/login", dependencies=[LoginCsrfChecked])
-def login(
+async def login(
     request: Request,
     board: DashboardDep,
-    session: SessionDep,
     now: NowDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next_path: Annotated[str, Form(alias="next", max_length=500)] = "/staff",
 ) -> Response:
+    # async, with the database work in short threadpool calls and the password check on
+    # its own small pool: a flood of logins never holds the threads the webhooks need.
     name = username.strip()
-    if login_blocked(session, name, now):
-        refuse_login(session, name, blocked=True, at=now)
+    address = request.client.host if request.client else "unknown"
+    engine = engine_of(request)
+    admission, account = await board.auth.one_at_a_time(
+        lambda: begin_login(engine, name, address, now)
+    )
+    if admission is None:
         return _login_page(
             request, board, status=429, error=LOCKED_OUT, username=name, next_path=next_path
         )
-    account = get_staff(session, name) if name else None
-    if not verify_password(account, password):
-        refuse_login(session, name, blocked=False, at=now)
+    right = await board.auth.check_password(account, password)
+    checked = account if right else None
+    await board.auth.one_at_a_time(lambda: finish_login(engine, admission, checked))
+    if not right:
         return _login_page(
             request, board, status=401, error=WRONG_LOGIN, username=name, next_path=next_path
         )
     assert account is not None
-    accept_login(session, account, username=name, at=now)
     response = RedirectResponse(safe_next(next_path), status_code=303)
     set_session_cookie(response, board.auth.issue_session(account), board)
     return response
@@ -215,7 +222,10 @@ def link_login(
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(board: DashboardDep, staff: StaffDep) -> Response:
+def logout(
+    request: Request, board: DashboardDep, session: SessionDep, staff: StaffDep, now: NowDep
+) -> Response:
+    board.auth.end_session(session, request.cookies.get(SESSION_COOKIE), at=now)
     response = RedirectResponse("/staff/login", status_code=303)
     clear_session_cookie(response, board)
     return response
@@ -373,7 +383,12 @@ def bulk(
     for ticket, change in report.moved:
         request_row = next(r for r in found if r.ticket == ticket)
         workflow = board.workflows.for_village(request_row.village_code)
-        moved.append((views.ticket_text(ticket), workflow.stage(change.to_status).label.get()))
+        moved.append(
+            (
+                views.ticket_text(ticket),
+                kind_words.stage_label(request_row.kind, workflow.stage(change.to_status)),
+            )
+        )
     refused = [
         (views.ticket_text(ticket), views.reason_text(reason))
         for ticket, reason, _message in report.refused
@@ -417,7 +432,13 @@ def _detail(
             target = workflow.stage(transition.target)
             if withdrawn and not target.terminal:
                 continue
-            actions.append((transition, target.label.get()))
+            actions.append(
+                (
+                    transition,
+                    kind_words.action_label(citizen.kind, workflow, transition),
+                    kind_words.stage_label(citizen.kind, target),
+                )
+            )
     photos = [
         (a.ref, views.PHOTO_LABELS.get(a.purpose or "", "Foto"))
         for a in attachments_of(session, citizen.id)
@@ -438,7 +459,7 @@ def _detail(
         about_someone_else=request_kind(citizen.kind).about_someone_else,
         village=views.village_label(board.regions, citizen.village_code),
         place=views.place_text(citizen),
-        stage=stage.label.get() if stage else citizen.status,
+        stage=views.stage_label(board.workflows, citizen),
         timing=views.timing(workflow, stage, entered, today),
         flags=[(f, views.flag_label(f), f in views.WARNING_FLAGS) for f in citizen.flags or ()],
         answers=views.answer_list(
@@ -447,12 +468,12 @@ def _detail(
         members=members,
         photos=photos,
         location=views.location_of(citizen),
-        timeline=views.timeline(session, changes, workflow),
+        timeline=views.timeline(session, changes, workflow, citizen.kind),
         access=views.access_history(session, request_target(citizen)),
         actions=actions,
         document_labels={
             t.action: ", ".join(document_label(workflow, kind).get() for kind in t.documents)
-            for t, _destination in actions
+            for t, _label, _destination in actions
         },
         reveal=reveal,
         objector_nik=citizen.nik if reveal else views.masked(citizen.nik),
@@ -473,6 +494,15 @@ def request_detail(
     done: str | None = None,
 ) -> Response:
     citizen = load_request(session, staff, ticket, action="view", at=now)
+    # The page shows NIK, KK, names and the address: logged like a reveal or an export.
+    log_access(
+        session,
+        staff_id=staff.id,
+        action="view",
+        target=request_target(citizen),
+        allowed=True,
+        at=now,
+    )
     message = {"moved": "Tahap permohonan sudah diubah; warga diberi tahu."}.get(done or "")
     return _detail(request, board, session, staff, citizen, now, done=message)
 

@@ -30,6 +30,7 @@ from models.tables import (
     StaffAccount,
     StatusChange,
 )
+from staff import kind_words
 from staff.access import EVERYWHERE
 from staff.documents import ShownDocument, by_change, document_label, documents_of
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
@@ -211,7 +212,7 @@ def stage_of(workflows: Workflows, request: Request) -> Stage | None:
 
 def stage_label(workflows: Workflows, request: Request) -> str:
     stage = stage_of(workflows, request)
-    return stage.label.get() if stage else request.status
+    return kind_words.stage_label(request.kind, stage) if stage else request.status
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ def queue_rows(
                 who=who(request),
                 village=village_label(regions, request.village_code),
                 place=place_text(request),
-                status=stage.label.get() if stage else request.status,
+                status=stage_label(workflows, request),
                 timing=timing(workflow, stage, entered.get(request.id, request.updated_at), today),
                 flags=[(f, flag_label(f), f in WARNING_FLAGS) for f in request.flags or ()],
             )
@@ -300,7 +301,9 @@ def bulk_actions(
     for request in requests:
         workflow = workflows.for_village(request.village_code)
         for transition in workflow.actions(request.status, role):
-            found.setdefault(transition.action, transition.label.get())
+            found.setdefault(
+                transition.action, kind_words.action_label(request.kind, workflow, transition)
+            )
     return sorted(found.items(), key=lambda item: item[1])
 
 
@@ -507,7 +510,7 @@ def actor_label(actor: str, names: Mapping[str, str]) -> str:
 
 
 def timeline(
-    session: Session, changes: Sequence[StatusChange], workflow: Workflow
+    session: Session, changes: Sequence[StatusChange], workflow: Workflow, kind: str
 ) -> list[TimelineEntry]:
     names = actor_names(session, [c.actor for c in changes])
     request_ids = {c.request_id for c in changes}
@@ -517,7 +520,7 @@ def timeline(
         if stage_id is None:
             return "(dikirim)"
         try:
-            return workflow.stage(stage_id).label.get()
+            return kind_words.stage_label(kind, workflow.stage(stage_id))
         except TransitionRefused:
             return stage_id
 
@@ -605,7 +608,23 @@ class AgendaLine:
     status: str
     flags: list[tuple[str, str, bool]] = field(default_factory=list)
 
-    def sheet_values(self, decisions: Mapping[str, str]) -> tuple[str, ...]:
+    @property
+    def decisions(self) -> list[tuple[str, str]]:
+        """(code, label) the meeting can record for this request's kind."""
+        return [(d.code, d.label) for d in request_kind(self.request.kind).decisions]
+
+    @property
+    def decision_label(self) -> str:
+        chosen = request_kind(self.request.kind).decision(self.item.decision or "")
+        return chosen.label if chosen else ""
+
+    @property
+    def note_needed_for(self) -> str:
+        return " atau ".join(
+            f"'{d.label}'" for d in request_kind(self.request.kind).decisions if d.note_required
+        )
+
+    def sheet_values(self) -> tuple[str, ...]:
         """The values of `staff.agenda_sheet.AGENDA_COLUMNS`, in order."""
         return (
             str(self.number),
@@ -616,7 +635,7 @@ class AgendaLine:
             self.rt,
             self.rw,
             ", ".join(label for _flag, label, _warn in self.flags),
-            decisions.get(self.item.decision or "", ""),
+            self.decision_label,
             self.item.note or "",
         )
 

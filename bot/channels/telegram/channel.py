@@ -78,7 +78,13 @@ class TelegramChannel:
     async def handle_update(self, update: Update, *, keep_last: bool = False) -> Outgoing | None:
         """Handle one update. With `keep_last`, the last message is returned unsent, for the
         webhook to answer with (Telegram sends it after the HTTP answer, so it must be last)."""
-        action = read_update(update, identity(self.bot))
+        try:
+            action = read_update(update, identity(self.bot))
+        except Exception:
+            # Authentic but not readable (`chat: null`, a field of the wrong type): a
+            # redelivery would fail the same way, so it is acknowledged and skipped.
+            log.warning("telegram update %s could not be read; skipped", update.update_id)
+            return None
         if isinstance(action, Ignore):
             if action.press is not None:
                 await self._answer_press(action.press)

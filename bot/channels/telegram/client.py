@@ -18,7 +18,7 @@ from bot.channels.telegram.config import TelegramConfigError
 from bot.channels.telegram.ratelimit import TelegramRateLimiter
 from bot.channels.telegram.updates import COMMAND_WORDS, BotIdentity
 from bot.settings import Settings
-from conversations.catalogue import LANGUAGES, catalogue
+from conversations.catalogue import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 
 log = logging.getLogger(__name__)
 
@@ -89,4 +89,6 @@ async def register_commands(bot: ExtBot[int]) -> None:
     for language in LANGUAGES:
         cat = catalogue(language)
         commands = [BotCommand(name, cat.text(f"telegram.command.{name}")) for name in shown]
-        await bot.set_my_commands(commands, language_code=None if language == "id" else language)
+        await bot.set_my_commands(
+            commands, language_code=None if language == DEFAULT_LANGUAGE else language
+        )

@@ -20,6 +20,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.channels.split import split
 from conversations.catalogue import Language, catalogue
 from conversations.types import Choice, Reply
 
@@ -28,9 +29,6 @@ MAX_TEXT: Final = 4096
 MAX_CALLBACK_DATA_BYTES: Final = 64
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-
-# Paragraphs first, then lines, then words; a single "word" longer than a message is cut.
-_SEPARATORS: Final = ("\n\n", "\n", " ")
 
 
 @dataclass(frozen=True)
@@ -137,46 +135,5 @@ def units(text: str) -> int:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit`, cut between paragraphs where possible, else between lines,
-    then words; never an empty piece (Telegram refuses those)."""
-    pieces = [piece for piece in _split(text, limit, 0) if piece.strip()]
-    return pieces or [text]
-
-
-def _split(text: str, limit: int, level: int) -> list[str]:
-    if units(text) <= limit:
-        return [text]
-    if level == len(_SEPARATORS):
-        return _cut(text, limit)
-    separator = _SEPARATORS[level]
-    pieces: list[str] = []
-    current = ""
-    for part in text.split(separator):
-        joined = f"{current}{separator}{part}" if current else part
-        if units(joined) <= limit:
-            current = joined
-            continue
-        if current:
-            pieces.append(current)
-        if units(part) <= limit:
-            current = part
-        else:
-            *full, current = _split(part, limit, level + 1)
-            pieces.extend(full)
-    pieces.append(current)
-    return pieces
-
-
-def _cut(text: str, limit: int) -> list[str]:
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in text:  # by code point, so an emoji's surrogate pair is never split
-        width = units(char)
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return pieces
+    """Pieces of at most `limit` UTF-16 units (see `bot.channels.split`)."""
+    return split(text, limit, units)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 
 class WhatsAppChannel:
-    name: ClassVar[str] = CHANNEL
+    name = CHANNEL
 
     def __init__(
         self,

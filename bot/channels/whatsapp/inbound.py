@@ -88,7 +88,7 @@ def parse_inbound(form: Mapping[str, str]) -> WhatsAppInbound:
     if payload is None and form.get("ButtonText"):
         # A template button without a payload: its words are as good as typing them.
         text = form.get("ButtonText")
-    media = _first_media(form)
+    media = first_media(form)
     photo = media if media is not None and _is_photo(media, form) else None
     unsupported = media if media is not None and photo is None else None
     location = _location(form)
@@ -117,7 +117,7 @@ def _sender(form: Mapping[str, str]) -> str:
     return wa_id
 
 
-def _first_media(form: Mapping[str, str]) -> MediaItem | None:
+def first_media(form: Mapping[str, str]) -> MediaItem | None:
     # WhatsApp carries one attachment per message; should more come, the first is used.
     try:
         count = int(form.get("NumMedia") or 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -85,19 +85,29 @@ def stored_status(twilio_status: str | None) -> str:
 
 
 class WhatsAppSender:
-    def __init__(self, client: Any, *, sender: str, status_callback: str | None) -> None:
+    """Sends through Twilio's Messages API; `to` makes a chat id an address (SMS: "+62...")."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        sender: str,
+        status_callback: str | None,
+        to: Callable[[str], str] = address,
+    ) -> None:
         self._client = client
         self._from = sender
+        self._to = to
         # Twilio reports delivery (sent, delivered, read, failed) to this URL.
         self._status_callback = status_callback
 
     def send_text(self, chat_id: str, body: str) -> Sent:
-        return self._create(to=address(chat_id), body=body)
+        return self._create(to=self._to(chat_id), body=body)
 
     def send_content(self, chat_id: str, content_sid: str, variables: Mapping[str, str]) -> Sent:
         """An approved/Content template: quick replies, or a notification outside 24 hours."""
         return self._create(
-            to=address(chat_id),
+            to=self._to(chat_id),
             content_sid=content_sid,
             content_variables=json.dumps(dict(variables), ensure_ascii=False),
         )

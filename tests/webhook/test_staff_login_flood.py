@@ -1,0 +1,183 @@
+"""Sixty wrong staff logins at once, on a real server, while citizens write on Telegram:
+the webhook keeps answering, the limits hold (counted before any password is checked), and
+logging out ends a session for good (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import functools
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.channels.telegram import client as telegram_client
+from bot.channels.telegram.config import SECRET_HEADER
+from bot.channels.telegram.ratelimit import TelegramRateLimiter
+from bot.settings import Settings
+from models.staff import add_staff
+from models.tables import AccessLog
+from staff.sign_in import ADDRESS_FAILURES, LOGIN_FAILURES, WRONG
+from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
+from tests.webhook.support import live_server
+from tests.webhook.test_staff_dashboard import PASSWORD, csrf_of
+from webhook.app import create_app
+
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+SECRET = "flood-Secret_0123456789"
+ATTEMPTS = 60
+USERNAMES = ("sri", "budi", "ani", "dewi", "eko", "fajar")
+
+
+@pytest.fixture(autouse=True)
+def quick_chats(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = functools.partial(TelegramRateLimiter, chat_burst=1000, chat_per_second=1000)
+    monkeypatch.setattr(telegram_client, "TelegramRateLimiter", fast)
+
+
+@pytest.fixture
+def server(db_engine: Engine, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    with Session(db_engine) as session, session.begin():
+        for name in USERNAMES:
+            add_staff(
+                session,
+                username=name,
+                display_name=name.title(),
+                role="village_operator",
+                areas=["32.04.05.2004"],
+                password_hash=PasswordHasher().hash(PASSWORD),
+                at=datetime.now(UTC),
+            )
+    with TelegramBotApiDouble() as double:
+        settings = Settings(
+            _env_file=None,
+            database_url=db_engine.url.render_as_string(hide_password=False),
+            data_dir=tmp_path / "var",
+            redis_url=None,
+            simulator_enabled=False,
+            public_base_url="https://bot.example.go.id",
+            telegram_bot_token=double.token,
+            telegram_webhook_secret=SECRET,
+            telegram_api_base_url=double.base_url,
+            telegram_file_base_url=double.file_base_url,
+            secret_key="flood-test-secret",
+            worker_in_serve=False,
+        )
+        with live_server(create_app(settings)) as base:
+            yield base.rstrip("/"), db_engine
+
+
+def _webhook_latencies(base: str, stop: threading.Event, out: list[float]) -> None:
+    updates = Updates(chat_id=700_555_001)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            response = client.post(
+                "/webhook/telegram", json=updates.text("menu"), headers={SECRET_HEADER: SECRET}
+            )
+            assert response.status_code == 200, response.text
+            out.append(time.perf_counter() - started)
+
+
+def test_sixty_wrong_logins_at_once_neither_starve_the_webhook_nor_beat_the_limits(
+    server: tuple[str, Engine],
+) -> None:
+    base, engine = server
+    quiet: list[float] = []
+    stop = threading.Event()  # before: a second of updates on a quiet server
+    quiet_thread = threading.Thread(target=_webhook_latencies, args=(base, stop, quiet))
+    quiet_thread.start()
+    time.sleep(1.0)
+    stop.set()
+    quiet_thread.join()
+
+    with httpx.Client(base_url=base, timeout=120) as login:
+        page = login.get("/staff/login")
+    token, cookies = csrf_of(page.text), _cookie_header(page)
+    statuses: list[int] = []
+    go = threading.Barrier(ATTEMPTS)
+
+    def attempt(i: int) -> None:
+        with httpx.Client(base_url=base, timeout=120, headers=cookies) as client:
+            go.wait()
+            response = client.post(
+                "/staff/login",
+                data={"csrf": token, "username": USERNAMES[i % 6], "password": f"salah-{i}"},
+            )
+            statuses.append(response.status_code)
+
+    busy: list[float] = []
+    stop.clear()
+    watcher = threading.Thread(target=_webhook_latencies, args=(base, stop, busy))
+    flood = [threading.Thread(target=attempt, args=(i,)) for i in range(ATTEMPTS)]
+    watcher.start()
+    for thread in flood:
+        thread.start()
+    for thread in flood:
+        thread.join(180)
+    stop.set()
+    watcher.join()
+
+    print(
+        f"\nwebhook latency quiet: median {statistics.median(quiet) * 1000:.0f} ms "
+        f"({len(quiet)} updates); during {ATTEMPTS} wrong logins: median "
+        f"{statistics.median(busy) * 1000:.0f} ms, max {max(busy) * 1000:.0f} ms "
+        f"({len(busy)} updates)"
+    )
+    assert len(statuses) == ATTEMPTS and set(statuses) <= {401, 429}
+    with Session(engine) as session:
+        checked = session.exec(
+            select(AccessLog.target).where(AccessLog.action == "login", AccessLog.detail == WRONG)
+        ).all()
+    # Counted before checking: never more passwords checked than the limits allow.
+    assert len(checked) <= ADDRESS_FAILURES
+    for name in USERNAMES:
+        assert checked.count(name) <= LOGIN_FAILURES
+    assert statuses.count(429) >= ATTEMPTS - ADDRESS_FAILURES
+    # The webhook kept answering: generous bound, the figures are printed above.
+    assert len(busy) >= 3 and max(busy) < 5.0
+
+
+def _cookie_header(*responses: httpx.Response) -> dict[str, str]:
+    """The cookies set so far, sent by hand: they are Secure (the public address is https)
+    and this test server speaks plain http."""
+    jar: dict[str, str] = {}
+    for response in responses:
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            jar[name] = rest.split(";", 1)[0]
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items() if v and v != '""')}
+
+
+def test_after_logout_the_old_cookie_is_refused(server: tuple[str, Engine]) -> None:
+    base, engine = server
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as browser:
+        page = browser.get("/staff/login")
+        signed_in = browser.post(
+            "/staff/login",
+            data={"csrf": csrf_of(page.text), "username": "sri", "password": PASSWORD},
+            headers=_cookie_header(page),
+        )
+        assert signed_in.status_code == 303
+        kept = _cookie_header(page, signed_in)  # what someone copying the cookie would keep
+        queue = browser.get("/staff", headers=kept)
+        assert queue.status_code == 200
+        assert "no-store" in queue.headers["cache-control"]
+        assert queue.headers["strict-transport-security"].startswith("max-age=")
+        out = browser.post("/staff/logout", data={"csrf": csrf_of(queue.text)}, headers=kept)
+        assert out.status_code == 303
+
+        again = browser.get("/staff", headers=kept)
+        assert again.status_code in (302, 303, 307) and "/staff/login" in again.headers["location"]
+    with Session(engine) as session:
+        ended = session.exec(
+            select(AccessLog).where(AccessLog.action == "logout", col(AccessLog.allowed))
+        ).all()
+        assert len(ended) == 1
