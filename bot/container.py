@@ -28,11 +28,13 @@ from conversations.engine import Script
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.validators import RegionIndex, default_regions
+from models.attachments import purge_unfiled_photos
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, make_conversation_store
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
+from models.retention import anonymise_closed_requests
 from staff.minutes import MinutesStore
 from staff.outbox import forget_answered
 from staff.workflow import Workflows
@@ -89,7 +91,14 @@ class Container:
 
     @cached_property
     def service(self) -> ChatService:
+        # OpenCV and the OCR engine load only where chats are answered, not for every CLI.
+        from bot.photos.inspector import PhotoInspector
+
         settings = self.settings
+        photos = None
+        if settings.photo_checks != "off":
+            engine = "rapidocr" if settings.photo_checks == "read_ktp" else None
+            photos = PhotoInspector(self.photos, self.regions, engine=engine)
         return ChatService(
             engine=self.engine,
             store=self.store,
@@ -100,6 +109,7 @@ class Container:
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
                 cutoff_day=settings.cutoff_day,
+                photos=photos,
             ),
             staff_commands=StaffCommands(
                 self.workflows, cutoff_day=settings.cutoff_day, secret=self.secret
@@ -134,7 +144,22 @@ class Container:
             # Replies handed over in a webhook answer: no retry comes any more; forget them.
             forget_answered(session, before=now - settings.delivery_record_ttl)
             lookups = purge_lookup_attempts(session, before=now - timedelta(days=1))
-        return {"conversations": conversations, "deliveries": deliveries, "lookups": lookups}
+            # Photos of drafts nobody filed go with the conversation they belonged to.
+            photos = purge_unfiled_photos(
+                session, self.photos, before=now - settings.conversation_ttl * 2
+            )
+            anonymised = 0
+            if settings.closed_request_retention is not None:
+                anonymised = anonymise_closed_requests(
+                    session, self.photos, closed_before=now - settings.closed_request_retention
+                )
+        return {
+            "conversations": conversations,
+            "deliveries": deliveries,
+            "lookups": lookups,
+            "unfiled_photos": photos,
+            "anonymised_requests": anonymised,
+        }
 
     def close(self) -> None:
         self.engine.dispose()
@@ -156,6 +181,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         conversation_ttl=settings.conversation_ttl,
         resume_prompt_after=settings.resume_prompt_after,
         cutoff_day=settings.cutoff_day,
+        reads_photos=settings.photo_checks == "read_ktp",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from sqlmodel import Session
 
@@ -36,8 +36,11 @@ from conversations.effects import (
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
+    PhotoCheck,
+    PhotoRead,
     PublicStatus,
     RateLimited,
+    ReadPhoto,
     RequestView,
     StatusStep,
     StatusWords,
@@ -79,6 +82,12 @@ class EffectContext:
     now: datetime
 
 
+class PhotoChecker(Protocol):
+    """Checks a stored photo and reads a KTP (bot.photos.inspector.PhotoInspector)."""
+
+    def inspect(self, ref: str, subject: str, today: date) -> PhotoCheck: ...
+
+
 class EffectRunner:
     def __init__(
         self,
@@ -87,11 +96,14 @@ class EffectRunner:
         *,
         lookup_failures_per_hour: int,
         cutoff_day: int | None = None,
+        photos: PhotoChecker | None = None,
     ) -> None:
+        """`photos` None: photos are taken as sent (no checks, nothing read)."""
         self._regions = regions
         self._workflows = workflows
         self._failures_per_hour = lookup_failures_per_hour
         self._cutoff_day = cutoff_day
+        self._photos = photos
 
     def explanation(self, request: Request) -> StatusWords:
         """What the request's stage means, in every language (the engine picks one)."""
@@ -137,6 +149,11 @@ class EffectRunner:
     @property
     def failures_per_hour(self) -> int:
         return self._failures_per_hour
+
+    def inspect_photo(self, ref: str, subject: str, today: date) -> PhotoCheck:
+        if self._photos is None:
+            return PhotoRead({})
+        return self._photos.inspect(ref, subject, today)
 
 
 @dataclass(frozen=True)
@@ -259,6 +276,9 @@ class _ChatEffects:
                 filed.updated_at = ctx.now
                 session.add(filed)
         return ConsentWithdrawn(count)
+
+    def read_photo(self, request: ReadPhoto) -> PhotoCheck:
+        return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())
 
     def _view(self, request: Request) -> RequestView:
         assert request.id is not None

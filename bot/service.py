@@ -2,9 +2,12 @@
 
 Per message: take the chat's lock; in one transaction drop a delivery already handled,
 load the state, run the engine (carrying out the effects it asks for), record the delivery
-with its replies and the new state, and save the state; only then return the replies. A
-crash before the commit leaves nothing behind, so the provider's retry starts clean; a
-retry after it gets the recorded replies and changes nothing.
+with its replies and the new state, write the replies to the outbox (claimed by this
+handler, followed by notifications that waited for the citizen to write), and save the
+state; only then return `Handled` (the replies, the chat's language, what to send). The
+adapter sends and `report`s each outbox row. A crash before the commit leaves nothing
+behind, so the provider's retry starts clean; a retry after it changes nothing and is
+handed only the replies not yet confirmed sent.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from conversations.types import Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
 from models.channels import touch_inbound
-from models.conversation_store import ConversationStore, SqlConversationStore
+from models.conversation_store import ConversationStore
 from models.dedup import find_processed, record_processed
 from models.tables import ProcessedMessage
 from staff.outbox import (
@@ -74,8 +77,8 @@ class ChatService:
         self._effects = effects
         self._staff_commands = staff_commands
         self._clock = clock
-        # The SQL store writes inside the message's transaction; others after the commit.
-        self._transactional = isinstance(store, SqlConversationStore)
+        # A store that joins the transaction (SQL) saves inside it; others after the commit.
+        self._transactional = store.joins_transaction
 
     def handle(self, message: InboundMessage) -> Handled:
         key = message.chat_key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     cutoff_day: int = Field(
         default=17, ge=1, le=28, description="Day of month of the DTSEN monthly cut-off."
     )
+    closed_request_retention: timedelta | None = Field(
+        default=None,
+        description="Closed requests are anonymised this long after closing (ISO 8601, "
+        '"P1825D"); unset keeps them. The period is the region\'s own choice.',
+    )
     delivery_record_ttl: timedelta = Field(
         default=timedelta(days=3),
         description="How long a handled delivery is remembered, to answer provider retries.",
@@ -50,6 +56,11 @@ class Settings(BaseSettings):
         default=timedelta(hours=1), description="How often `serve` forgets expired data."
     )
     max_photo_bytes: int = 10 * 1024 * 1024
+    # What happens to the photos citizens send. "read_ktp": each is checked (blurred, dark,
+    # cut off...) and the KTP, asked right after consent, is read to fill the form (the
+    # citizen confirms every field); "quality": checked only, the KTP asked with the other
+    # photos; "off": taken as sent.
+    photo_checks: Literal["read_ktp", "quality", "off"] = "read_ktp"
     log_level: str = "INFO"
     worker_in_serve: bool = Field(
         default=True,
@@ -125,6 +136,7 @@ class Settings(BaseSettings):
         "conversation_ttl",
         "resume_prompt_after",
         "delivery_record_ttl",
+        "closed_request_retention",
         "purge_interval",
         mode="before",
     )

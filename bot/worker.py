@@ -1,25 +1,25 @@
-"""The outbox worker: sends the notifications that status changes and digests left behind.
+"""The outbox worker: sends the notifications that status changes and digests left behind,
+and the replies a webhook could not send (it died mid-send: their lease ran out).
 
-`Worker.run_once` claims due rows (`staff.outbox.claim`), hands each to the notifier of its
-channel, and marks it sent right after the notifier returns, or failed: retried with
-exponential backoff (`backoff`, doubled per attempt, at most `max_backoff`) until
-`max_attempts`, then `dead`. A row for a channel without a notifier is dead at once, with
-an error saying so (configure the channel, then set the row back to pending to resend).
+`Worker.run_once` claims due rows (`staff.outbox.claim`, which keeps each chat's order),
+hands each to the notifier of its channel, and marks it sent right after the notifier
+returns, or failed: retried with exponential backoff (`backoff`, doubled per attempt, at
+most `max_backoff`) until `max_attempts`, then `dead`. When a row does not go out, the
+later rows of its chat in the same claim are put back untried, so they never overtake it.
+A row for a channel without a notifier is dead at once, with an error saying so
+(configure the channel, then set the row back to pending to resend).
 
 Delivery is at-least-once (see `staff.outbox`): a crash between the provider's answer and
 `mark_sent` sends that one message again after its lease. Several workers (processes or
 `serve` instances) may run against the same PostgreSQL database; a row is never claimed
-by two of them at once.
+by two of them at once, and one chat's messages still leave in order.
 
-Notifier paths: "free_form" and "template" went out; "waiting" means the channel holds it
-until the citizen writes again (WhatsApp outside 24 hours without a template, the
-simulator); "unreachable" means the channel recorded that the chat cannot be reached now.
-All four are final for the outbox (status `sent`, with the path): from there on the
-channel owns the message. A notifier that raises is retried.
-
-The simulator and the terminal chat have no push: `SimulatorChannel` stores the message
-as a waiting outbound message (`outbound_message`, path "waiting", with its body), where the
-chat page can pick it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
+Notifier paths: "free_form" and "template" went out; "unreachable" means the channel
+recorded that the chat cannot be reached: final for the outbox (status `sent`, with the
+path). "waiting" means the channel holds it until the citizen writes again (WhatsApp
+outside 24 hours without a template, a number that sent STOP, the simulator and the
+terminal chat, which have no push): the row's state becomes `waiting`, and it goes out
+after the replies to the citizen's next message. A notifier that raises is retried.
 """
 
 from __future__ import annotations
@@ -118,7 +118,9 @@ class Worker:
             chat = (row.channel, row.chat_id)
             if chat in held_up:
                 # An earlier message of this chat did not go out: this one waits for it.
-                await asyncio.to_thread(release, self._session, row.id, attempt=row.attempts)
+                await asyncio.to_thread(
+                    release, self._session, row.id, attempt=row.attempts, at=now or self._clock()
+                )
                 continue
             if not await self._handle(row, now):
                 held_up.add(chat)

@@ -5,7 +5,10 @@ service carries it out with an implementation of `Effects` (bot/effects.py again
 database; the tests' in-memory register) through `request.carry_out(effects)`, which calls
 the one method meant for that request, so the result is typed end to end. Each result is a
 union that includes the request's refusals (`Filed | AlreadyFiled`); flows take it apart
-with `match` and end with `assert_never`, so mypy reports a variant nobody handles.
+with `match` and end with `assert_never`, so mypy reports a variant nobody handles. A flow
+pairs each effect with its handler through `flow.check(ask, judge)` (a step's check) and
+`flow.ending(effect, close)` (filing the finished flow), so mypy also reports a handler
+that does not take every result of its effect.
 
 Adding an effect: its result variants and their union, a request dataclass whose
 `carry_out` calls a new `Effects` method, and that method on `Effects`; mypy then names
@@ -155,7 +158,27 @@ class ConsentWithdrawn:
     count: int
 
 
-EffectResult = OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn
+@dataclass(frozen=True)
+class PhotoRead:
+    """The photo passed the checks. For a KTP, `values` holds the answers read from it
+    (answer keys of the usulan: nik, name, birth_date, village, ...), each already through
+    the typed-input validators but not yet confirmed by the citizen; empty when nothing
+    could be read."""
+
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PhotoRefused:
+    """The photo is not good enough; `problem` says why (too_small, too_dark,
+    overexposed, blurred, no_card, card_cut, card_far, screen, not_image)."""
+
+    problem: str
+
+
+PhotoCheck = PhotoRead | PhotoRefused
+
+EffectResult = OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn | PhotoCheck
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -268,6 +291,19 @@ class WithdrawConsent(EffectRequest[ConsentWithdrawn]):
         return effects.withdraw_consent(self)
 
 
+@dataclass(frozen=True)
+class ReadPhoto(EffectRequest[PhotoCheck]):
+    """Check a stored photo's quality and, for a KTP, read it.
+
+    `subject`: "ktp", "kk" or "house" (which checks apply)."""
+
+    ref: str
+    subject: str
+
+    def carry_out(self, effects: Effects) -> PhotoCheck:
+        return effects.read_photo(self)
+
+
 Effect = EffectRequest[EffectResult]
 
 
@@ -285,3 +321,5 @@ class Effects(Protocol):
     def lookup_status(self, request: LookupStatus) -> Lookup: ...
 
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...
+
+    def read_photo(self, request: ReadPhoto) -> PhotoCheck: ...

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conversations import render, tickets
+from conversations import prefill, render, tickets
 from conversations.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from conversations.choices import (
     DONE,
@@ -132,6 +132,7 @@ class _Run:
             answers=self.state.answers,
             regions=self.script.regions,
             key=key,
+            partial=dict(self.state.scratch.get("partial", {})),
         )
 
     def flow_context(self) -> FlowContext:
@@ -460,6 +461,8 @@ class _Run:
             started_at=self.incoming.now,
             updated_at=self.state.updated_at,
         )
+        if self.script.config.reads_photos and self.flow().card_groups:
+            self.state.answers[prefill.READS] = True  # the card is asked first (prefill.py)
         self.state.position = self.next_key()
         if ask:
             self.say(f"flow_intro.{name}")
@@ -516,6 +519,11 @@ class _Run:
             self.state.position = self.next_key()
             self.ask_current()
             return
+        offered = prefill.offer(self.flow(), self.state.answers, key)
+        if offered:
+            flow, answers = self.flow(), self.state.answers
+            self.replies.append(prefill.question(flow, key, offered, answers, self.lang))
+            return
         reply = render.question(
             position,
             self.state.answers,
@@ -561,6 +569,9 @@ class _Run:
             return
         step = position.step
         incoming = self.incoming
+        offered = prefill.offer(self.flow(), self.state.answers, key)
+        if offered and self.on_card_answer(key, offered):
+            return
         dont_know = incoming.choice is None and is_dont_know(incoming.text)
         skipping = command_of(incoming.text) == "skip" or (incoming.choice == choice_id(key, SKIP))
         if dont_know and step.optional and not step.choices:
@@ -588,6 +599,11 @@ class _Run:
             return
         parsed = self.parse(position)
         if parsed is None:
+            return
+        if not parsed.ok and parsed.partial:
+            # Part of a grouped answer was right: it is kept, and only the rest is asked.
+            self.state.scratch["partial"] = dict(parsed.partial)
+            self.replies.append(Reply("\n".join(e.message(self.lang) for e in parsed.errors)))
             return
         if not parsed.ok:
             self.refuse(parsed.errors)
@@ -746,8 +762,23 @@ class _Run:
         self.effects.append(effect)
 
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
+        position = self.store(key, value, extra)
+        goodbye = position.step.stop_if(value) if position and position.step.stop_if else None
+        if goodbye:
+            self.state = self.state.idle()
+            self.say(goodbye)
+            self.say("menu.after")
+            return
+        self.move_on()
+
+    def store(self, key: str, value: Any, extra: Mapping[str, Any]) -> Position | None:
+        """Keep an accepted answer (and what it implies); the caller moves on."""
         answers = self.state.answers
         position = self.position_of(key)
+        if self.state.scratch.get("card_key") == key:
+            prefill.confirm(answers, [key, *extra])
+        else:
+            prefill.unconfirm(answers, [key, *extra])  # typed (or changed): not the card's
         # Changed from the summary, the earlier answer waits in "previous".
         before = answers.get(key, self.state.scratch.get("previous", {}).get(key))
         changed = before is not None and before != value
@@ -761,13 +792,77 @@ class _Run:
         _drop_surplus_repeats(self.flow(), answers)
         if not self.state.history or self.state.history[-1] != key:
             self.state.history.append(key)
-        goodbye = position.step.stop_if(value) if position and position.step.stop_if else None
-        if goodbye:
-            self.state = self.state.idle()
-            self.say(goodbye)
-            self.say("menu.after")
-            return
+        return position
+
+    # -- answers read from a photo (prefill.py) -------------------------------------------------
+
+    def on_card_answer(self, key: str, offered: list[str]) -> bool:
+        """The citizen's answer to "read from your KTP: ... correct?"; False when it is an
+        answer to the question itself (typed instead of confirming)."""
+        incoming, answers = self.incoming, self.state.answers
+        if incoming.choice is not None:
+            if incoming.choice not in (choice_id(key, prefill.YES), choice_id(key, prefill.NO)):
+                return False
+            agreed: bool | None = incoming.choice == choice_id(key, prefill.YES)
+        elif incoming.text is not None and incoming.photo is None:
+            agreed = parse_yes_no(incoming.text)
+            said = normalize(incoming.text)
+            if agreed is None and said in ("1", "2"):
+                agreed = said == "1"  # the numbers shown before the two choices
+        else:
+            return False
+        if agreed is None:
+            # The right value typed instead: this question takes it, the card's is dropped.
+            prefill.decline(answers, [key])
+            return False
+        if not agreed:
+            prefill.decline(answers, offered)
+            self.ask_current()
+            return True
+        self.take_from_card(offered)
+        return True
+
+    def take_from_card(self, keys: list[str]) -> None:
+        """Each confirmed value through its question's own parser and check, as if typed."""
+        answers = self.state.answers
+        for key in keys:
+            position = self.position_of(key)
+            if position is None:
+                continue
+            parsed = self.parse_card_value(position, prefill.card_answer(position.step, answers))
+            if not parsed.ok or parsed.warnings:
+                # Read and confirmed, yet not acceptable here (a birth date that disagrees
+                # with the NIK typed before): asked normally, with the reason.
+                prefill.decline(answers, [key])
+                self.state.position = key
+                for problem in (*parsed.errors, *parsed.warnings):
+                    self.replies.append(Reply(problem.message(self.lang)))
+                self.ask_current()
+                return
+            self.state.scratch["card_key"] = key
+            if position.step.verify is not None:
+                # Checked by the service (an open usulan for this NIK?) like a typed one;
+                # refused, it is asked normally rather than offered again.
+                prefill.decline(answers, [key])
+                self.state.position = key
+                self.verify_or_accept(position, parsed)
+                return
+            self.store(key, parsed.value, parsed.extra)
         self.move_on()
+
+    def parse_card_value(self, position: Position, value: Any) -> Parsed:
+        step = position.step
+        if step.kind == "village":
+            village = self.script.regions.village(str(value))
+            if village is None:
+                return Parsed(errors=(Problem("village_not_found", {"query": str(value)}),))
+            return Parsed(village.code, extra={f"{position.key}_label": village.label()})
+        if step.kind in ("choice", "yes_no"):
+            return self.checked_choice(position, str(value))
+        if step.parse is None:
+            return Parsed(str(value))
+        incoming = Incoming(now=self.incoming.now, text=str(value))
+        return step.parse(incoming, self.parse_context(position.key))
 
     # -- the village question -----------------------------------------------------------------
 
@@ -1012,11 +1107,32 @@ class _Run:
             self.state = self.state.idle()  # no question follows a lock-out
             return
         if not verdict.ok:
+            if self.retakes_used_up(position.step, verdict):
+                # Kept as sent (staff can still look at it); the flow goes on by typing.
+                self.accept(pending.key, pending.value, {**pending.extra, **verdict.extra})
+                return
             self.refuse(verdict.errors)
             return
         # The check may complete the value (a ticket typed without its letter).
         value = pending.value if verdict.value is None else verdict.value
         self.accept(pending.key, value, {**pending.extra, **verdict.extra})
+
+    def retakes_used_up(self, step: Step, verdict: Parsed) -> bool:
+        """A refused photo: False asks for another; True after `step.retakes` of them."""
+        if not step.retakes:
+            return False
+        failures = int(self.state.scratch.get("retakes", 0)) + 1
+        self.state.scratch["retakes"] = failures
+        if failures < step.retakes:
+            return False
+        for error in verdict.errors:
+            self.replies.append(Reply(error.message(self.lang)))
+        self.say(
+            f"photo.go_on.{step.key}"
+            if self.cat.has(f"photo.go_on.{step.key}")
+            else "photo.go_on.default"
+        )
+        return True
 
     # -- small question helpers ---------------------------------------------------------------
 

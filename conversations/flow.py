@@ -31,6 +31,9 @@ class ParseContext:
     answers: Answers
     regions: RegionIndex
     key: str  # the answer key being filled, e.g. "nik" or "members.2.nik"
+    # Parts of a grouped answer taken from an earlier, incomplete try at this question
+    # (the place of "Tempat/Tgl lahir" typed alone): only the rest needs typing now.
+    partial: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class Parsed:
     stop: bool = False
     # Said once the answer is taken: parts that were left out, asked next on their own.
     notes: tuple[Problem, ...] = ()
+    # An incomplete grouped answer: the parts that are right, kept while the question is
+    # open; `errors` then say what was kept and ask only for the rest (one message).
+    partial: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -130,6 +136,12 @@ class Step:
     asks_phone: bool = False
     # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.
     stop_if: Callable[[Any], str | None] | None = None
+    # The answer as the citizen would type it, from the values read off the KTP photo;
+    # None when the card does not answer this question (prefill.py).
+    from_card: Callable[[Mapping[str, Any]], Any] | None = None
+    # A photo whose check refuses it (blurred, dark...) may be sent again this many times;
+    # after that it is kept as it is and the flow goes on (0: asked until it passes).
+    retakes: int = 0
 
     @property
     def prompt_key(self) -> str:
@@ -237,6 +249,8 @@ class Flow:
     on_menu: bool = True
     # The summary's parts, in order; answers in none of them come last under "Lainnya".
     sections: tuple[Section, ...] = ()
+    # Answers read from a photo are confirmed in these groups, one message each (prefill.py).
+    card_groups: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,6 +261,9 @@ class EngineConfig:
     consent_version: str = "2026-11-v1"
     # Dates and times are shown to people in this zone.
     timezone: str = NATIONAL.key
+    # The service reads ID photos (bot/photos): flows with `card_groups` then ask for the
+    # card first and offer what it says. Without a reader it is one photo among the others.
+    reads_photos: bool = False
 
 
 @dataclass(frozen=True)

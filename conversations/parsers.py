@@ -6,7 +6,8 @@ Values are kept JSON-friendly (dates as ISO strings) because the state is stored
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -60,6 +61,14 @@ def nik(
         named = parse_name(name_typed) if number and name_typed else None
         said = number if named is not None else _text(incoming)
         checked = check_nik(said or "", today=ctx.today, regions=ctx.regions)
+        if name_key is not None and named is not None and named.ok and not checked.ok:
+            # The name is right, the NIK is not: the name is kept, the NIK asked alone.
+            return _incomplete(
+                (_NAME, _NIK),
+                {_NAME.key: named.value},
+                _in_part(_NIK.label, checked.errors),
+                (_NIK,),
+            )
         if not checked.ok or checked.value is None:
             return _from_checked(checked)
         info = checked.value
@@ -75,7 +84,9 @@ def nik(
             if named.ok:
                 extra[_sibling_key(ctx.key, name_key)] = named.value
             else:
-                notes = _in_part("summary.name", named.errors)
+                notes = _in_part(_NAME.label, named.errors)
+        elif name_key is not None and ctx.partial.get(_NAME.key):
+            extra[_sibling_key(ctx.key, name_key)] = ctx.partial[_NAME.key]  # kept before
         return Parsed(value=info.normalized, warnings=checked.warnings, extra=extra, notes=notes)
 
     return parse
@@ -171,28 +182,91 @@ def _part(incoming: Incoming, text: str) -> Incoming:
     return Incoming(now=incoming.now, text=text)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One part of a grouped answer: its answer key, its name, and what asks for it."""
+
+    key: str
+    label: str  # catalogue key of its name ("summary.birth_date")
+    alone: str  # problem code asking for this part alone, the others being kept
+    missing: str  # problem code when it is left out and nothing else was right
+    show: Callable[[Any], str] = str
+
+
+_BIRTH_PLACE = _Part(
+    "birth_place", "summary.birth_place", "birth_place_only", "birth_place_missing"
+)
+_BIRTH_DATE = _Part(
+    "birth_date", "summary.birth_date", "birth_date_only", "birth_date_missing", show_date
+)
+_RT = _Part("rt", "summary.rt", "rt_only", "rt_rw_pair")
+_RW = _Part("rw", "summary.rw", "rw_only", "rt_rw_pair")
+_NAME = _Part("name", "summary.name", "text_expected", "text_expected")  # asked on its own next
+_NIK = _Part("nik", "summary.nik", "nik_only", "text_expected")
+
+
+def _grouped(
+    parts: tuple[_Part, ...], typed: Mapping[str, Parsed | None], kept: Mapping[str, Any]
+) -> dict[str, Any] | Parsed:
+    """The parts of a grouped answer, each checked as if typed alone (None: not typed),
+    completed by the parts `kept` from an earlier try: every value when all are right,
+    otherwise the answer to give (`_incomplete`, or every problem when nothing was right)."""
+    values: dict[str, Any] = {}
+    errors: tuple[Problem, ...] = ()
+    still: list[_Part] = []
+    for part in parts:
+        checked = typed.get(part.key)
+        if checked is not None and checked.ok:
+            values[part.key] = checked.value
+            continue
+        if checked is not None:
+            errors += _in_part(part.label, checked.errors)
+        elif part.key in kept:
+            values[part.key] = kept[part.key]
+            continue
+        still.append(part)
+    if not still:
+        return values
+    if not values:
+        left_out = {p.missing for p in still if typed.get(p.key) is None}
+        return Parsed(errors=errors + tuple(Problem(code) for code in sorted(left_out)))
+    return _incomplete(parts, values, errors, tuple(still))
+
+
+def _incomplete(
+    parts: tuple[_Part, ...],
+    values: Mapping[str, Any],
+    errors: tuple[Problem, ...],
+    still: tuple[_Part, ...],
+) -> Parsed:
+    """Part of a grouped answer is right: it is kept (and said), each wrong part is
+    explained, and only the rest is asked for, in one message."""
+    kept = tuple(
+        Problem("part_kept", {"part": Term(p.label), "value": p.show(values[p.key])})
+        for p in parts
+        if p.key in values
+    )
+    asked = tuple(Problem(p.alone) for p in still)
+    return Parsed(errors=kept + errors + asked, partial=dict(values))
+
+
 def birth(*, nik_key: str = "nik") -> Parser:
-    """ "Tempat/Tgl Lahir: Bandung, 17-08-1985": place and date, each checked on its own."""
+    """ "Tempat/Tgl Lahir: Bandung, 17-08-1985": place and date, each checked on its own.
+    One of them alone is kept, and only the other is asked for."""
     place_of, date_of = free_text(2, 60), birth_date(nik_key=nik_key)
 
     def parse(incoming: Incoming, ctx: ParseContext) -> Parsed:
         text = " ".join(_text(incoming).split())
         place, when = _place_and_date(text)
-        errors: tuple[Problem, ...] = ()
-        if not place:
-            errors += (Problem("birth_place_missing"),)
-        if not when:
-            errors += (Problem("birth_date_missing"),)
-        if errors:
-            return Parsed(errors=errors)
-        placed = place_of(_part(incoming, place), ctx)
-        dated = date_of(_part(incoming, when), ctx)
-        errors = _in_part("summary.birth_place", placed.errors)
-        errors += _in_part("summary.birth_date", dated.errors)
-        if errors:
-            return Parsed(errors=errors)
-        shown = f"{placed.value}, {show_date(dated.value)}"
-        return Parsed(shown, extra={"birth_place": placed.value, "birth_date": dated.value})
+        typed = {
+            _BIRTH_PLACE.key: place_of(_part(incoming, place), ctx) if place else None,
+            _BIRTH_DATE.key: date_of(_part(incoming, when), ctx) if when else None,
+        }
+        values = _grouped((_BIRTH_PLACE, _BIRTH_DATE), typed, ctx.partial)
+        if isinstance(values, Parsed):
+            return values
+        shown = f"{values['birth_place']}, {show_date(values['birth_date'])}"
+        return Parsed(shown, extra=values)
 
     return parse
 
@@ -209,15 +283,32 @@ def _place_and_date(text: str) -> tuple[str, str]:
 
 
 def rt_and_rw(incoming: Incoming, ctx: ParseContext) -> Parsed:
-    """ "RT/RW: 003/007", "3/7", "rt 3 rw 7": two numbers, each checked on its own."""
-    numbers = re.findall(r"\d+", _text(incoming))
-    if len(numbers) != 2:
+    """ "RT/RW: 003/007", "3/7", "rt 3 rw 7": two numbers, each checked on its own.
+    One number alone is the RT (the RW when it says "rw", or when the RT is already kept),
+    kept while only the other is asked for."""
+    text = _text(incoming)
+    numbers = re.findall(r"\d+", text)
+    if len(numbers) == 2:
+        said = dict(zip((_RT.key, _RW.key), numbers, strict=True))
+    elif len(numbers) == 1:
+        said = {_lone_number(text, ctx.partial): numbers[0]}
+    else:
         return Parsed(errors=(Problem("rt_rw_pair"),))
-    rt, rw = (parse_rt_rw(n) for n in numbers)
-    errors = _in_part("summary.rt", rt.errors) + _in_part("summary.rw", rw.errors)
-    if errors or rt.value is None or rw.value is None:
-        return Parsed(errors=errors)
-    return Parsed(f"{rt.value}/{rw.value}", extra={"rt": rt.value, "rw": rw.value})
+    typed = {key: _from_checked(parse_rt_rw(number)) for key, number in said.items()}
+    values = _grouped((_RT, _RW), typed, ctx.partial)
+    if isinstance(values, Parsed):
+        return values
+    return Parsed(f"{values['rt']}/{values['rw']}", extra=values)
+
+
+def _lone_number(text: str, kept: Mapping[str, Any]) -> str:
+    """Which of RT and RW one number typed alone is: the RW when it is written after "RW"
+    or after the slash ("abc/5"), or when the RT is already kept; the RT otherwise."""
+    named_rw = re.search(r"\brw\b", text, re.IGNORECASE) and not re.search(r"\brt\b", text, re.I)
+    after_slash = re.search(r"/\D*\d", text)
+    if named_rw or after_slash or (_RT.key in kept and _RW.key not in kept):
+        return _RW.key
+    return _RT.key
 
 
 _DUSUN = re.compile(

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models.tables import ATTACHMENT_PURPOSES, Attachment, Request
 
 if TYPE_CHECKING:  # blobs re-exports save_attachment, so no runtime import back
-    from models.blobs import StoredBlob
+    from models.blobs import BlobStore, StoredBlob
 
 
 class AttachmentNotAvailable(LookupError):
@@ -81,3 +81,26 @@ def attachments_of(session: Session, request_id: int) -> list[Attachment]:
         .order_by(col(Attachment.created_at), col(Attachment.id))
     )
     return list(session.exec(statement))
+
+
+def purge_unfiled_photos(session: Session, blobs: BlobStore, *, before: datetime) -> int:
+    """Delete the photos of abandoned drafts: rows never linked to a request and uploaded
+    before `before`, and files with no row at all (their message failed before its commit,
+    so the row was rolled back but the file stayed). Returns how many files went."""
+    old = list(
+        session.exec(
+            select(Attachment).where(
+                col(Attachment.request_id).is_(None), col(Attachment.created_at) < before
+            )
+        )
+    )
+    for attachment in old:
+        blobs.delete(attachment.ref)
+        session.delete(attachment)
+    session.flush()
+    removed = len(old)
+    for ref in list(blobs.refs_older_than(before)):
+        if get_attachment(session, ref) is None:
+            blobs.delete(ref)
+            removed += 1
+    return removed

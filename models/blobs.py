@@ -13,7 +13,9 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal, Protocol
 
@@ -65,6 +67,8 @@ class BlobStore(Protocol):
     def get(self, ref: str) -> bytes: ...
 
     def delete(self, ref: str) -> None: ...
+
+    def refs_older_than(self, cutoff: datetime) -> Iterator[str]: ...
 
 
 def sniff_image_type(data: bytes) -> str | None:
@@ -148,6 +152,13 @@ class FileBlobStore:
         """Remove the photo; deleting one that is already gone is not an error."""
         with contextlib.suppress(BlobNotFound):
             self._path(ref).unlink(missing_ok=True)
+
+    def refs_older_than(self, cutoff: datetime) -> Iterator[str]:
+        """Refs of the files last written before `cutoff` (for finding orphans)."""
+        limit = cutoff.timestamp()
+        for path in self.root.glob("??/??/*"):
+            if _REF_RE.fullmatch(path.name) and path.stat().st_mtime < limit:
+                yield path.name
 
 
 def _fsync_directory(directory: Path) -> None:

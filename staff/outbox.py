@@ -271,16 +271,16 @@ class Settled:
     path: str = "reply"
 
 
-def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> None:
-    """Record what became of claimed rows (in the caller's transaction). A result for a
-    claim that is no longer current (the lease ran out, another sender took the row)
-    changes nothing."""
+def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int:
+    """Record what became of claimed rows (in the caller's transaction); returns how many
+    changed. A result for a claim that is no longer current (the lease ran out, another
+    sender took the row) changes nothing."""
     table = OutboxNotification
+    changed = 0
     for result in results:
         values: dict[str, Any] = {"claimed_until": None}
         if result.outcome == "sent":
-            values |= {"status": SENT, "sent_at": at, "text": "", "reply": None}
-            values |= {"variables": {}, "path": result.path[:16], "last_error": None}
+            values |= _sent_values(at, result.path)
         elif result.outcome == "answered":
             values |= {"status": ANSWERED, "sent_at": at, "path": "answer"}
         elif result.outcome == "retry":
@@ -288,10 +288,10 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> Non
             values |= {"last_error": result.error[:255]}
         elif result.outcome == "release":
             # Never tried: the claim does not count as an attempt.
-            values |= {"status": PENDING, "due_at": at, "attempts": col(table.attempts) - 1}
+            values |= {"status": PENDING, "attempts": col(table.attempts) - 1}
         else:
             values |= {"status": DEAD, "last_error": result.error[:255]}
-        session.execute(
+        done = session.execute(
             update(table)
             .where(
                 col(table.id) == result.id,
@@ -300,6 +300,22 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> Non
             )
             .values(**values)
         )
+        changed += int(getattr(done, "rowcount", 0))
+    return changed
+
+
+def _sent_values(at: datetime, path: str) -> dict[str, Any]:
+    """Sent: the text (it may hold a rejection reason, a digest with tickets) is forgotten."""
+    return {
+        "status": SENT,
+        "path": path[:16],
+        "sent_at": at,
+        "claimed_until": None,
+        "last_error": None,
+        "text": "",
+        "variables": {},
+        "reply": None,
+    }
 
 
 def forget_answered(session: Session, *, before: datetime) -> int:
@@ -411,17 +427,11 @@ def mark_sent(
     """The notifier took it (by `path`). False when it was already sent or is dead.
 
     Path "waiting": the channel holds it until the citizen writes (`claim_waiting`)."""
-    if path == WAITING:
-        with session_factory() as session, session.begin():
-            result = session.execute(
-                update(OutboxNotification)
-                .where(
-                    col(OutboxNotification.id) == notification_id,
-                    col(OutboxNotification.status).in_((SENDING, PENDING)),
-                )
-                .values(status=WAITING, path=WAITING, claimed_until=None, last_error=None)
-            )
-            return bool(getattr(result, "rowcount", 0))
+    values = (
+        {"status": WAITING, "path": WAITING, "claimed_until": None, "last_error": None}
+        if path == WAITING
+        else _sent_values(at, path)
+    )
     with session_factory() as session, session.begin():
         result = session.execute(
             update(OutboxNotification)
@@ -429,16 +439,7 @@ def mark_sent(
                 col(OutboxNotification.id) == notification_id,
                 col(OutboxNotification.status).in_((SENDING, PENDING)),
             )
-            .values(
-                status=SENT,
-                path=path[:16],
-                sent_at=at,
-                claimed_until=None,
-                last_error=None,
-                text="",
-                variables={},
-                reply=None,
-            )
+            .values(**values)
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -455,44 +456,19 @@ def mark_failed(
     """This claim (`attempt`) failed: try again at `retry_at`, or give up (`None`: dead).
 
     False when the row was meanwhile claimed again, sent or given up (nothing changes)."""
-    values: dict[str, Any] = {
-        "status": PENDING if retry_at is not None else DEAD,
-        "claimed_until": None,
-        "last_error": error[:255],
-    }
-    if retry_at is not None:
-        values["due_at"] = retry_at
+    outcome: Outcome = "retry" if retry_at is not None else "dead"
+    failed = Settled(notification_id, attempt, outcome, error=error, retry_at=retry_at)
     with session_factory() as session, session.begin():
-        result = session.execute(
-            update(OutboxNotification)
-            .where(
-                col(OutboxNotification.id) == notification_id,
-                col(OutboxNotification.status) == SENDING,
-                col(OutboxNotification.attempts) == attempt,
-            )
-            .values(**values)
-        )
-        return bool(getattr(result, "rowcount", 0))
+        return settle(session, [failed], at=at) == 1
 
 
-def release(session_factory: SessionFactory, notification_id: int, *, attempt: int) -> bool:
-    """Claimed but not tried (an earlier row of its chat failed): back to `pending`, due
-    now, and the claim does not count as an attempt."""
+def release(
+    session_factory: SessionFactory, notification_id: int, *, attempt: int, at: datetime
+) -> bool:
+    """Claimed but not tried (an earlier row of its chat failed): back to `pending`, and
+    the claim does not count as an attempt."""
     with session_factory() as session, session.begin():
-        result = session.execute(
-            update(OutboxNotification)
-            .where(
-                col(OutboxNotification.id) == notification_id,
-                col(OutboxNotification.status) == SENDING,
-                col(OutboxNotification.attempts) == attempt,
-            )
-            .values(
-                status=PENDING,
-                claimed_until=None,
-                attempts=col(OutboxNotification.attempts) - 1,
-            )
-        )
-        return bool(getattr(result, "rowcount", 0))
+        return settle(session, [Settled(notification_id, attempt, "release")], at=at) == 1
 
 
 def notifications_for_request(session: Session, request_id: int) -> list[OutboxNotification]:

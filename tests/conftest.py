@@ -48,6 +48,11 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+# Photos are taken as sent unless a test asks for checks and KTP reading (Settings(
+# photo_checks="read_ktp")): most tests send tiny placeholder images, and reading a card
+# costs a second of CPU. tests/bot/photos and the KTP transcripts turn them on.
+os.environ.setdefault("PHOTO_CHECKS", "off")
 CONVERSATION_RETENTION = timedelta(days=7)
 
 

@@ -16,24 +16,13 @@ from bot.channels.sms.channel import SmsChannel
 from bot.channels.sms.config import WEBHOOK_PATH
 from bot.channels.whatsapp.inbound import MalformedInbound
 from webhook.deps import ServiceDep
-from webhook.twilio import signed_fields
+from webhook.twilio import channel_on_state, signed_fields
 
 router = APIRouter()
 
 
 def get_sms(request: Request) -> SmsChannel:
-    """Built on first use from `app.state.settings` and kept on `app.state.sms` (a test may
-    put its own there first)."""
-    state = request.app.state
-    channel: SmsChannel | None = getattr(state, "sms", None)
-    if channel is None:
-        channel = SmsChannel.from_settings(state.settings)
-        state.sms = channel
-    if channel.engine is None:
-        channel.engine = getattr(state.container, "engine", None)
-    if not channel.config.webhooks_enabled:
-        raise HTTPException(404, "Not Found")
-    return channel
+    return channel_on_state(request, "sms", SmsChannel.from_settings)
 
 
 SmsDep = Annotated[SmsChannel, Depends(get_sms)]

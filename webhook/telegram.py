@@ -7,7 +7,7 @@ The route answers:
 - 200 once the update's effects are stored and its replies were accepted by Telegram (or
   the chat blocked the bot), optionally with the last reply as a Bot API method in the body;
 - 5xx when storing or sending failed: Telegram redelivers the update, the service knows its
-  update_id, and the recorded replies are sent again without applying anything twice.
+  update_id, applies nothing twice, and only the replies not yet sent go out.
 """
 
 from __future__ import annotations

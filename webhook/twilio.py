@@ -4,12 +4,15 @@ PUBLIC_BASE_URL + the path Twilio called (so it works behind a TLS-terminating p
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from fastapi import HTTPException, Request
+from sqlalchemy import Engine
 from starlette.datastructures import FormData
 
 from bot.channels.whatsapp.signature import SIGNATURE_HEADER, called_url, is_signed
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +41,36 @@ async def signed_fields(request: Request, config: SignedBy, channel: str) -> dic
 
 def _fields(form: FormData) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+class _Config(Protocol):
+    @property
+    def webhooks_enabled(self) -> bool: ...
+
+
+class TwilioChannel(Protocol):
+    engine: Engine | None
+
+    @property
+    def config(self) -> _Config: ...
+
+
+ChannelT = TypeVar("ChannelT", bound=TwilioChannel)
+
+
+def channel_on_state(
+    request: Request, attribute: str, build: Callable[[Settings], ChannelT]
+) -> ChannelT:
+    """The channel kept on `app.state.<attribute>`, built from the settings on first use (a
+    test may put its own there first), with the database once the app has one; 404 while
+    the channel is not configured."""
+    state = request.app.state
+    channel: ChannelT | None = getattr(state, attribute, None)
+    if channel is None:
+        channel = build(state.settings)
+        setattr(state, attribute, channel)
+    if channel.engine is None:
+        channel.engine = getattr(state.container, "engine", None)
+    if not channel.config.webhooks_enabled:
+        raise HTTPException(404, "Not Found")
+    return channel

@@ -25,7 +25,7 @@ from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.inbound import MalformedInbound
 from bot.channels.whatsapp.status import record_status
 from webhook.deps import ServiceDep
-from webhook.twilio import signed_fields
+from webhook.twilio import channel_on_state, signed_fields
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +33,7 @@ router = APIRouter()
 
 
 def get_whatsapp(request: Request) -> WhatsAppChannel:
-    """Built on first use from `app.state.settings` and kept on `app.state.whatsapp`
-    (a test may put its own there first)."""
-    state = request.app.state
-    channel: WhatsAppChannel | None = getattr(state, "whatsapp", None)
-    if channel is None:
-        channel = WhatsAppChannel.from_settings(state.settings)
-        state.whatsapp = channel
-    if channel.engine is None:
-        channel.engine = getattr(state.container, "engine", None)
-    if not channel.config.webhooks_enabled:
-        raise HTTPException(404, "Not Found")
-    return channel
+    return channel_on_state(request, "whatsapp", WhatsAppChannel.from_settings)
 
 
 WhatsAppDep = Annotated[WhatsAppChannel, Depends(get_whatsapp)]

@@ -90,7 +90,10 @@ class Channel(Protocol[Rendered_co]):
     payload and answer are the provider's own (a Telegram `Update`, Twilio's form -> TwiML).
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The channel's name in chat keys and the outbox ("telegram", "sms")."""
+        ...
 
     def render(
         self, chat_id: str, replies: Sequence[Reply], language: Language

@@ -24,6 +24,7 @@ from typing import Any
 from bot.photos.engines import TextBox
 from conversations.validators import (
     RegionIndex,
+    Sex,
     check_nik,
     nik_birth_date_mismatch,
     nik_sex_mismatch,
@@ -230,7 +231,7 @@ def birth_parts(text: str) -> tuple[str, str] | None:
     return place, f"{day}-{month}-{year}"
 
 
-def sex_of(text: str) -> str | None:
+def sex_of(text: str) -> Sex | None:
     letters = _letters(re.split(r"(?i)gol", text)[0])
     if not letters:
         return None
@@ -322,7 +323,7 @@ def prefill(text: CardText, *, regions: RegionIndex, today: date) -> Prefill:
 def _check_nik(
     printed: str,
     born: date | None,
-    sex: str | None,
+    sex: Sex | None,
     regions: RegionIndex,
     today: date,
     values: dict[str, Any],
@@ -342,12 +343,11 @@ def _check_nik(
     if born is None or sex is None:
         refused["nik"] = "unconfirmed"
         return
-    if nik_birth_date_mismatch(info, born) or nik_sex_mismatch(info, sex):  # type: ignore[arg-type]
+    if nik_birth_date_mismatch(info, born) or nik_sex_mismatch(info, sex):
         refused["nik"] = "disagrees_with_card"
         return
+    # Its birth date and sex are derived again by the NIK question's own parser.
     values["nik"] = info.normalized
-    values["nik_birth_date"] = info.birth_date.isoformat()
-    values["nik_sex"] = info.sex
 
 
 def _village(fields: Mapping[str, str], nik: str, regions: RegionIndex) -> tuple[str, str] | None:

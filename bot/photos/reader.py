@@ -6,7 +6,6 @@ KTP, the answers read (not yet confirmed). The reader never logs what it read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,32 +29,23 @@ class Reading:
 
 
 class PhotoReader:
-    def __init__(
-        self,
-        engine: OcrEngine | Callable[[], OcrEngine],
-        regions: RegionIndex,
-    ) -> None:
+    def __init__(self, engine: OcrEngine | None, regions: RegionIndex) -> None:
+        """`engine` None: check photos, read nothing."""
         self._engine = engine
         self._regions = regions
 
-    def engine(self) -> OcrEngine:
-        if callable(self._engine) and not hasattr(self._engine, "read"):
-            self._engine = self._engine()
-        assert not callable(self._engine) or hasattr(self._engine, "read")
-        return self._engine  # type: ignore[return-value]
-
-    def read(self, data: bytes, subject: Subject, *, today: date) -> Reading:
+    def read(self, data: bytes, subject: Subject, *, today: date, ocr: bool = True) -> Reading:
         image = decode(data)
         if image is None:
             return Reading("not_image")
         checked = check(image, subject)
         if checked.problem is not None:
             return Reading(checked.problem)
-        if subject != "ktp" or checked.card is None:
+        if subject != "ktp" or checked.card is None or not ocr or self._engine is None:
             return Reading()
         # The photo and signature on the right hold nothing to read: leave them out.
         text_column = np.ascontiguousarray(checked.card[:, : int(TEXT_COLUMN * CARD_WIDTH)])
-        boxes = self.engine().read(text_column)
+        boxes = self._engine.read(text_column)
         text = fields_from_boxes(boxes, CARD_WIDTH)
         found: Prefill = prefill(text, regions=self._regions, today=today)
         return Reading(None, dict(found.values), text, dict(found.refused))

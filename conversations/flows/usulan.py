@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any, assert_never
 
-from conversations import parsers
+from conversations import parsers, prefill
 from conversations.catalogue import catalogue
 from conversations.effects import (
     AlreadyFiled,
@@ -18,6 +19,10 @@ from conversations.effects import (
     OpenUsulan,
     OthersOpenUsulan,
     OwnOpenUsulan,
+    PhotoCheck,
+    PhotoRead,
+    PhotoRefused,
+    ReadPhoto,
     Submission,
     UsulanFiling,
 )
@@ -32,6 +37,7 @@ from conversations.flow import (
     Repeat,
     Section,
     Step,
+    Verifier,
     check,
     ending,
 )
@@ -136,6 +142,55 @@ MEMBER_STEPS = (
     Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
 )
 
+
+def _photo_check(subject: str) -> Verifier:
+    """The service checks the photo (and reads a KTP) before it is taken."""
+
+    def ask(value: Any, answers: Answers) -> ReadPhoto:
+        return ReadPhoto(str(value["ref"]), subject)
+
+    def judge(result: PhotoCheck, value: Any, answers: Answers) -> Parsed:
+        problem_key = f"photo_{subject}_problem"
+        match result:
+            case PhotoRefused(problem=problem):
+                # Kept with the photo if the retakes run out: staff then know why.
+                return Parsed(
+                    errors=(Problem(f"{subject}_{problem}"),), extra={problem_key: problem}
+                )
+            case PhotoRead(values=values):
+                if subject != "ktp":
+                    return Parsed(value, extra={problem_key: None})
+                # A new card replaces what an earlier one said; nothing of it is confirmed.
+                read = {prefill.CARD: dict(values), prefill.DECLINED: []}
+                return Parsed(value, extra={problem_key: None, **read})
+            case _:
+                assert_never(result)
+
+    return check(ask, judge)
+
+
+def _card_birth(card: Mapping[str, Any]) -> str | None:
+    """ "Tempat/Tgl Lahir" as the card prints it: "BANDUNG, 17-08-1985"."""
+    if not card.get("birth_place") or not card.get("birth_date"):
+        return None
+    return f"{card['birth_place']}, {prefill.dmy(card['birth_date'])}"
+
+
+def _card_rt_rw(card: Mapping[str, Any]) -> str | None:
+    return f"{card['rt']}/{card['rw']}" if card.get("rt") and card.get("rw") else None
+
+
+def _ktp_photo(when: Callable[[Answers], bool]) -> Step:
+    return Step(
+        "photo_ktp",
+        "photo",
+        when=when,
+        verify=_photo_check("ktp"),
+        retakes=2,
+        summary="summary.photo_ktp",
+    )
+
+
 # "Who else lives here?" answered with nobody, or with "later" (the village staff will ask).
 _ALONE = frozenset({"tidak ada", "tidak", "sendiri", "tinggal sendiri", "saya sendiri", "none"})
 _ALONE_EN = frozenset({"alone", "nobody", "no one", "no", "only me", "just me"})
@@ -190,26 +245,62 @@ def _household(incoming: Incoming, ctx: ParseContext) -> Parsed:
 
 NODES = (
     consent_step("usulan"),
+    # Right after consent when the service reads it: what the card says is then offered for
+    # every question it answers. Otherwise it is asked with the house photo below.
+    _ktp_photo(when=prefill.card_first),
     Step("for_whom", "choice", choices=FOR_WHOM, summary="summary.for_whom"),
     Step(
         "nik",
         "text",
         parse=parsers.nik(unique_among=_other_niks, name_key="name"),
         verify=check(_check_open_usulan, _refuse_if_open),
+        from_card=prefill.field("nik"),
         invalidates=("birth",),
         still_fits=lambda key, a: a.get("birth_date") == a.get("nik_birth_date"),
         summary="summary.nik",
         display=parsers.show_masked,
     ),
     Step("kk", "text", parse=parsers.kk, summary="summary.kk", display=parsers.show_masked),
-    Step("name", "text", parse=parsers.name, summary="summary.name"),
-    Step("birth", "text", parse=parsers.birth(), summary="summary.birth"),
+    Step(
+        "name", "text", parse=parsers.name, from_card=prefill.field("name"), summary="summary.name"
+    ),
+    Step(
+        "birth",
+        "text",
+        parse=parsers.birth(),
+        from_card=_card_birth,
+        summary="summary.birth",
+    ),
     Step("mother_name", "text", parse=parsers.name, summary="summary.mother_name"),
-    Step("marital", "choice", choices=MARITAL, summary="summary.marital"),
-    Step("occupation", "choice", choices=OCCUPATION, summary="summary.occupation"),
-    Step("village", "village", summary="summary.village"),
-    Step("address", "text", parse=parsers.address, summary="summary.street"),
-    Step("rt_rw", "text", parse=parsers.rt_and_rw, summary="summary.rt_rw"),
+    Step(
+        "marital",
+        "choice",
+        choices=MARITAL,
+        from_card=prefill.field("marital"),
+        summary="summary.marital",
+    ),
+    Step(
+        "occupation",
+        "choice",
+        choices=OCCUPATION,
+        from_card=prefill.field("occupation"),
+        summary="summary.occupation",
+    ),
+    Step("village", "village", from_card=prefill.field("village"), summary="summary.village"),
+    Step(
+        "address",
+        "text",
+        parse=parsers.address,
+        from_card=prefill.field("street"),
+        summary="summary.street",
+    ),
+    Step(
+        "rt_rw",
+        "text",
+        parse=parsers.rt_and_rw,
+        from_card=_card_rt_rw,
+        summary="summary.rt_rw",
+    ),
     Step("members_list", "text", parse=_household),
     Step(
         "household_size",
@@ -242,11 +333,13 @@ NODES = (
     Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
     Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
     Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
-    Step("photo_ktp", "photo", summary="summary.photo_ktp"),
+    _ktp_photo(when=prefill.card_last),
     Step(
         "photo_house",
         "photo",
         optional=True,
+        verify=_photo_check("house"),
+        retakes=2,
         summary="summary.photo_house",
         # No photo of the house now: no location either (the village staff visit anyway).
         skips_also=("location",),
@@ -275,6 +368,10 @@ def _flags(answers: Answers, ctx: FlowContext) -> list[str]:
         extra.append("member_nik_missing")
     if answers.get("photo_house") is None:
         extra.append("house_photo_missing")
+    if answers.get("photo_ktp_problem"):
+        extra.append("ktp_photo_unclear")
+    if answers.get("photo_house_problem"):
+        extra.append("house_photo_unclear")
     return flags_from(answers, ctx, extra)
 
 
@@ -287,7 +384,12 @@ def _attachments(answers: Answers, purposes: dict[str, str]) -> tuple[Attachment
 
 
 def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
-    plain = {k: v for k, v in answers.items() if not k.startswith("members.")}
+    # What the card said but the citizen did not confirm is never filed.
+    plain = {
+        k: v
+        for k, v in answers.items()
+        if not k.startswith("members.") and k not in prefill.NOT_FILED
+    }
     return FileUsulan(
         Submission(
             kind="usulan",
@@ -352,4 +454,18 @@ SECTIONS = (
     Section("lampiran", ("photo_ktp", "photo_house", "location")),
 )
 
-FLOW = Flow("usulan", NODES, finish=ending(submit, close), sections=SECTIONS)
+# What the KTP answers, confirmed a group at a time (one message each).
+CARD_GROUPS = (
+    ("nik",),
+    ("name", "birth"),
+    ("marital", "occupation"),
+    ("village", "address", "rt_rw"),
+)
+
+FLOW = Flow(
+    "usulan",
+    NODES,
+    finish=ending(submit, close),
+    sections=SECTIONS,
+    card_groups=CARD_GROUPS,
+)

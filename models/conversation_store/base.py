@@ -36,6 +36,11 @@ class ConversationStore(Protocol):
     once, so with Redis save the state after the caller's commit.
     """
 
+    @property
+    def joins_transaction(self) -> bool:
+        """Whether `save(..., session=)` writes inside the caller's transaction."""
+        ...
+
     def load(self, key: str, *, session: Session | None = None) -> dict[str, Any] | None: ...
 
     def save(self, key: str, data: dict[str, Any], *, session: Session | None = None) -> None: ...

@@ -35,6 +35,9 @@ class RedisConversationStore:
     """`<prefix>conv:<key>` holds `{"updated_at": iso, "data": {...}}` with TTL = retention,
     renewed on every save, so abandoned chats vanish without a purge job."""
 
+    # Redis writes at once, outside any SQL transaction.
+    joins_transaction = False
+
     def __init__(
         self,
         client: redis.Redis,

@@ -40,6 +40,9 @@ class SqlConversationStore:
     """Rows of the `conversation` table. Locks: PostgreSQL session-level advisory locks
     (safe across web workers and hosts); SQLite: in-process locks (one process per file)."""
 
+    # Rows of the caller's own database.
+    joins_transaction = True
+
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self._engine = engine
         self._clock = clock

@@ -39,7 +39,9 @@ from conversations.effects import (
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
+    PhotoRead,
     RateLimited,
+    ReadPhoto,
     Submission,
     Verified,
     WithdrawConsent,
@@ -206,3 +208,11 @@ def test_withdrawing_consent_counts_this_chats_requests_once(register: Register)
     # Cek status says so: each of chat-a's requests is withdrawn, chat-b's is not.
     assert [v.withdrawn for v in register.ask("chat-a", ListMyRequests()).requests] == [True] * 2
     assert [v.withdrawn for v in register.ask("chat-b", ListMyRequests()).requests] == [False]
+
+
+def test_without_a_photo_checker_a_photo_is_taken_as_sent_and_nothing_is_read(
+    register: Register,
+) -> None:
+    # Checks and reading are the inspector's (tests/bot/test_ktp_usulan.py); unconfigured,
+    # both registers accept the photo and offer nothing, so flows ask every field.
+    assert register.ask("chat-a", ReadPhoto("some-ref", "ktp")) == PhotoRead({})

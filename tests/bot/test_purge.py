@@ -18,9 +18,21 @@ def test_purge_forgets_what_is_past_its_time_and_keeps_the_rest(tmp_path: Path) 
         service = container.service
         service.handle(InboundMessage("test", "old", message_id="m1", text="menu"))
         service.handle(InboundMessage("test", "new", message_id="m2", text="menu"))
-        assert container.purge(now) == {"conversations": 0, "deliveries": 0, "lookups": 0}
+        assert container.purge(now) == {
+            "conversations": 0,
+            "deliveries": 0,
+            "lookups": 0,
+            "unfiled_photos": 0,
+            "anonymised_requests": 0,
+        }
         later = now + timedelta(days=15)
-        assert container.purge(later) == {"conversations": 2, "deliveries": 2, "lookups": 0}
+        assert container.purge(later) == {
+            "conversations": 2,
+            "deliveries": 2,
+            "lookups": 0,
+            "unfiled_photos": 0,
+            "anonymised_requests": 0,
+        }
         assert container.store.load("test:old") is None
     finally:
         container.close()

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from conversations.catalogue import Language
+from conversations.effects import PhotoRead
+from conversations.flow import EngineConfig
 from conversations.types import Incoming, Location, PhotoRef, Reply
 from tests.conversations.transcript import (
     KK,
+    KTP_READ,
     NIK_CHILD,
     NIK_MAN,
     NIK_WOMAN,
@@ -201,15 +204,56 @@ def usulan_sendiri(r: Recorder) -> None:
     r.press("__summary__=send")
 
 
+def usulan_ktp(r: Recorder) -> None:
+    """A household of four whose KTP photo was read (issue 13): each group read from the
+    card confirmed with one tap, multiple choices typed as numbers."""
+    r.chat = Chat(
+        FakeRegister(photos={"ktp-1": PhotoRead(KTP_READ)}), EngineConfig(reads_photos=True)
+    )
+    r.start()
+    r.begin_count()
+    r.press("menu=usulan")
+    r.press("consent=yes")
+    r.photo("ktp-1")
+    r.press("for_whom=self")
+    r.press("nik=card_yes")
+    r.say(KK)
+    r.press("name=card_yes")
+    r.say("Siti Aminah")
+    r.press("marital=card_yes")
+    r.press("village=card_yes")
+    r.say(f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Rina\n{NIK_SON} Andi")
+    r.press("relationship=kepala_keluarga")
+    r.press("members.0.relationship=istri_suami")
+    r.press("members.1.relationship=anak")
+    r.press("members.2.relationship=anak")
+    for key, value in (
+        ("floor", "semen"),
+        ("wall", "tembok_kasar"),
+        ("roof", "seng"),
+        ("water", "sumur_terlindung"),
+        ("lighting", "pln_450"),
+        ("fuel", "lpg_3kg"),
+        ("toilet", "sendiri"),
+    ):
+        r.press(f"{key}={value}")
+    r.say("2")
+    r.say("1 2")
+    r.photo("rumah-1")
+    r.location()
+    r.say("0812 3456 7890")
+    r.press("__summary__=send")
+
+
 def usulan_mistakes(r: Recorder) -> None:
     """What made citizens give up (issue 12), and what they are answered now."""
     words = WORDS[r.language]
     _usulan_start(r, name_with_nik=False)
     r.say(KK)
     r.say("Budi Santoso")  # the name, asked because only the NIK was typed
-    r.say("Bandung")  # the date left out
-    r.say("Bandung, 18-08-1985")  # a date that is not the NIK's
-    r.say("Bandung, 17 Agustus 1985")
+    r.say("Bandung")  # the date left out: the place is kept, the date asked alone
+    r.say("18-08-1985")  # a date that is not the NIK's
+    r.say("17 Agustus 1985")
     # A form is never lost: the menu offers to continue first, "1" continues it...
     r.say("menu")
     r.say("1")
@@ -223,8 +267,8 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say("buruh")
     r.say("Cinunuk, Kec. Cileunyi, Kabupaten Bandung")  # a listed village, typed in full
     r.say("Jl. Melati Gg. 2")
-    r.say("3/0")  # RW 0 does not exist: said for that part only
-    r.say("3/7")
+    r.say("3/0")  # RW 0 does not exist: the RT is kept, the RW asked alone
+    r.say("7")
     r.say(f"{NIK_WOMAN} Sri Wahyuni\nRina")
     r.say("1")
     r.say("istri")
@@ -348,6 +392,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "usulan": usulan,
     "usulan_sendiri": usulan_sendiri,
     "usulan_kesalahan": usulan_mistakes,
+    "usulan_ktp": usulan_ktp,
     "sanggahan_penerima": _sanggahan("recipient_not_eligible"),
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),

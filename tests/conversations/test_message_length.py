@@ -74,6 +74,15 @@ def longest_values(language: Language) -> dict[str, str]:
         "month": "September",
         "last": "30",
         "earliest": "1900",
+        # The longest group read from a KTP (prefill.py): the address, as the card prints it.
+        "fields": "\n".join(
+            (
+                f"Kel/Desa: {village}",
+                "RT: 003",
+                "RW: 005",
+                "Alamat: JL. KH. AHMAD DAHLAN GG. MAWAR MERAH NO. 117 BLOK C-12 KOMPLEK PERUMAHAN",
+            )
+        ),
         "nik": "3204********0001",
         "nik_date": "30-09-1985",
         "typed_date": "30-09-1958",

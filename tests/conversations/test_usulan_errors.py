@@ -15,16 +15,11 @@ WRONG_ANSWERS = [
     (4, "3204053208850001", "tanggal"),  # NIK with day 32
     (5, "3204050101200", "16 angka"),  # KK
     (6, "Budi 123", "huruf"),  # name
-    (7, "B, 17-08-1985", "terlalu pendek"),  # birth place
-    (7, "Bandung, 31-02-1985", "tanggal"),  # birth date that does not exist
-    (7, "Bandung, 17-08-1986", "17-08-1985"),  # birth date that does not match the NIK
-    (7, "17-08-1985", "tempat lahirnya"),  # the place left out
     (8, "S", "huruf"),  # mother's name
     (11, "zzzqqq", "tidak ditemukan"),  # village
     (11, "x", "3 huruf"),  # village, too short to search
     (12, "Jl", "terlalu pendek"),  # street
-    (13, "abc/5", "RT/RW"),  # RT/RW without two numbers
-    (13, "3/0", "RW:"),  # RW zero
+    (13, "abc/def", "RT/RW"),  # RT/RW without numbers
     (15, "raja", '"raja" tidak ada di pilihan'),  # relationship
     (17, "123", "16 angka"),  # member NIK
     (26, "9", "1 sampai 5"),  # special conditions
@@ -51,6 +46,42 @@ def test_a_wrong_answer_is_explained_and_the_same_question_asked_again(
     # And the right answer is then taken as usual.
     said, expected = USULAN_TYPED[index]
     assert expected in chat.say(said)
+
+
+# A grouped answer partly right: (index, wrong, explained, the part kept, the rest alone)
+PARTLY_WRONG = [
+    (7, "B, 17-08-1985", "terlalu pendek", "Tanggal lahir: 17-08-1985", "Bandung"),
+    (7, "Bandung, 31-02-1985", "tidak ada", "Tempat lahir: Bandung", "17-08-1985"),
+    (7, "Bandung, 17-08-1986", "17-08-1985", "Tempat lahir: Bandung", "17 Agustus 1985"),
+    (7, "17-08-1985", "tempat lahirnya saja", "Tanggal lahir: 17-08-1985", "Bandung"),
+    (7, "Bandung", "tanggal lahirnya saja", "Tempat lahir: Bandung", "17-08-1985"),
+    (13, "3/0", "tidak mungkin 0", "RT: 003", "5"),
+    (13, "abc/5", "RT-nya saja", "RW: 005", "3"),
+    (13, "rt 3", "RW-nya saja", "RT: 003", "rw 5"),
+]
+WHOLE = {7: ("birth", "Bandung, 17-08-1985"), 13: ("rt_rw", "003/005")}
+
+
+@pytest.mark.parametrize(
+    ("index", "wrong", "explained", "kept", "rest"),
+    PARTLY_WRONG,
+    ids=[f"{USULAN_TYPED[i][0][:12]}->{w}" for i, w, *_ in PARTLY_WRONG],
+)
+def test_the_right_part_of_a_grouped_answer_is_kept_and_only_the_rest_asked(
+    index: int, wrong: str, explained: str, kept: str, rest: str
+) -> None:
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:index])
+    before = dict(chat.state.answers)
+    answer = chat.say(wrong)
+    # One message: the part kept, what is wrong with the other, and only that one asked.
+    assert len(chat.replies) == 1
+    assert f"{kept} (sudah dicatat)." in answer and explained.lower() in answer.lower()
+    assert answer.splitlines()[-1].startswith("Sekarang ketik")
+    assert chat.state.answers == before
+    assert USULAN_TYPED[index][1] in chat.say(rest)
+    key, whole = WHOLE[index]
+    assert chat.state.answers[key] == whole
 
 
 def test_programmes_refuse_not_sure_together_with_a_programme() -> None:

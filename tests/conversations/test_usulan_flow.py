@@ -121,14 +121,14 @@ def test_invalid_answers_are_explained_and_asked_again_without_losing_anything()
     assert "Kartu Keluarga" in chat.say("3204.0517.0885.0001")  # dots are fine
     transcript(chat, [(KK, "nama lengkap"), ("B4di", "nama"), ("Budi", "lahir")])
     # Each part of "Tempat/Tgl lahir" is checked and explained on its own.
-    short = chat.say("X, 17-08-1985")
+    short = chat.say("X, 18-08-1985")
     assert "Tempat lahir:\nJawaban terlalu pendek" in short
-    assert "Tanggal lahir:" not in short
-    assert "tanggal lahirnya" in chat.say("Bandung")
-    mismatch = chat.say("Bandung, 18-08-1985")
-    assert "Tanggal lahir:\nTanggal lahir di NIK adalah 17-08-1985" in mismatch
-    assert "Tempat/Tgl lahir" in chat.last.text
-    assert "ibu kandung" in chat.say("Bandung 17 Agustus 1985")
+    assert "Tanggal lahir:\nTanggal lahir di NIK adalah 17-08-1985" in short
+    assert "Tempat/Tgl lahir" in chat.last.text  # nothing was right: asked whole again
+    # The right part is kept and only the other asked, "Bandung" alone or with a wrong date.
+    assert "Sekarang ketik tanggal lahirnya saja" in chat.say("Bandung")
+    assert "Tempat lahir: Bandung (sudah dicatat)" in chat.say("18-08-1985")
+    assert "ibu kandung" in chat.say("17 Agustus 1985")
     assert chat.state.answers["birth_place"] == "Bandung"
     assert chat.state.answers["birth_date"] == "1985-08-17"
     assert chat.state.answers["nik"] == NIK_MAN and chat.state.answers["name"] == "Budi"
@@ -235,9 +235,11 @@ def test_an_address_written_as_on_the_ktp_fills_the_dusun_and_the_rt_rw():
 def test_rt_and_rw_are_checked_one_by_one():
     chat = Chat()
     transcript(chat, until("RT/RW"))
-    assert "RW:\n" in chat.say("3/0") and "RT/RW" in chat.last.text
-    assert "dipisah garis miring" in chat.say("3")
-    assert "Siapa saja" in chat.say("RT 3 RW 5")
+    assert "RW:\n" in chat.say("3/0") and "RW-nya saja" in chat.last.text
+    assert "RT: 003 (sudah dicatat)" in chat.last.text
+    assert "dipisah garis miring" in chat.say("tiga")
+    assert "Siapa saja" in chat.say("RT 3 RW 5")  # the whole answer again is fine too
+    assert chat.state.answers["rt_rw"] == "003/005"
 
 
 def test_a_nik_with_an_open_usulan_cannot_file_a_second_one():
@@ -424,3 +426,14 @@ def test_a_village_search_with_one_result_asks_yes_or_no_instead_of_a_list_of_on
     chat.say("wancimekar karawang")
     assert "Alamat" in chat.say("ya")
     assert chat.state.answers["village_label"].startswith("Wancimekar, Kec. Kota Baru")
+
+
+def test_a_right_name_next_to_a_wrong_nik_is_kept_and_only_the_nik_asked():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:4])
+    answer = chat.say("3204 0517 0885 001 Budi Santoso")  # a digit left out
+    assert answer.startswith("Nama: Budi Santoso (sudah dicatat).\nNIK:\nNIK harus 16 angka")
+    assert answer.endswith("Sekarang ketik NIK-nya saja, 16 angka.")
+    assert "Kartu Keluarga" in chat.say(NIK_MAN)  # the name is not asked again
+    assert chat.state.answers["name"] == "Budi Santoso"
+    assert "Tempat/Tgl lahir" in chat.say(KK)

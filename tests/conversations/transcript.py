@@ -33,8 +33,11 @@ from conversations.effects import (
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
+    PhotoCheck,
+    PhotoRead,
     PublicStatus,
     RateLimited,
+    ReadPhoto,
     RequestView,
     StatusStep,
     Submission,
@@ -63,6 +66,22 @@ NIK_WOMAN = "3204055708850002"  # born 17-08-1985, day + 40
 NIK_CHILD = "3204050203150003"  # born 02-03-2015
 KK = "3204050101200003"  # issued 01-01-2020
 
+# What a readable card of NIK_MAN says (answer keys, as the inspector returns them).
+KTP_READ = {
+    "nik": NIK_MAN,
+    "name": "Budi Santoso",
+    "birth_place": "Bandung",
+    "birth_date": "1985-08-17",
+    "sex": "L",
+    "marital": "kawin",
+    "occupation": "buruh",
+    "village": "32.04.05.2004",
+    "village_label": "Cinunuk, Kec. Cileunyi, Kabupaten Bandung",
+    "rt": "003",
+    "rw": "005",
+    "street": "JL. MELATI GG. 2",
+}
+
 
 @dataclass
 class FakeRequest:
@@ -88,6 +107,8 @@ class FakeRegister:
     failed_lookups: dict[str, int] = field(default_factory=dict)
     failures_per_hour: int = 5
     now: datetime = START  # the moment of the message the effects belong to
+    # What the service's photo check says of each photo ref; unknown refs pass, read nothing.
+    photos: dict[str, PhotoCheck] = field(default_factory=dict)
 
     def run(self, effect: Effect) -> EffectResult:
         self.seen.append(effect)
@@ -114,6 +135,9 @@ class FakeRegister:
         people = {submission.nik, *(m.nik for m in submission.members if m.nik)}
         in_others = any(people & _people(r.submission) for r in self.requests)
         return self._file(submission, ["member_in_other_request"] if in_others else [])
+
+    def read_photo(self, request: ReadPhoto) -> PhotoCheck:
+        return self.photos.get(request.ref, PhotoRead({}))
 
     def file_request(self, request: FileRequest) -> Filed:
         return self._file(request.submission, [])

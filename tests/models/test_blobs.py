@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models.attachments import get_attachment
+from models.attachments import get_attachment, purge_unfiled_photos
 from models.blobs import BlobNotFound, BlobRejected, FileBlobStore, save_attachment
-from tests.models.factories import GIF, JPEG, NOW, PDF, PNG, WEBP
+from models.requests import create_request
+from models.tables import Attachment
+from tests.images import tiny_png
+from tests.models.factories import GIF, JPEG, NOW, PDF, PNG, WEBP, new_usulan
 
 
 @pytest.fixture
@@ -126,3 +130,28 @@ def test_save_attachment_records_an_unlinked_row(db_engine: Engine, tmp_path: Pa
             len(JPEG),
         )
         assert stored.created_at == NOW
+
+
+def test_photos_of_abandoned_drafts_and_orphan_files_are_purged_filed_ones_kept(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    store = FileBlobStore(tmp_path / "attachments")
+    old, fresh = NOW - timedelta(days=30), NOW
+    blobs = {name: store.put(tiny_png()) for name in ("abandoned", "filed", "recent", "orphan")}
+    with Session(db_engine) as session, session.begin():
+        for name, at in (("abandoned", old), ("filed", old), ("recent", fresh)):
+            save_attachment(session, blobs[name], channel="telegram", chat_id="1001", now=at)
+        create_request(session, new_usulan(attachments=[(blobs["filed"].ref, "ktp")]), now=old)
+    # The orphan: its message failed before the commit, so only the file exists.
+    stamp = (old - timedelta(days=1)).timestamp()
+    for blob in blobs.values():
+        os.utime(store._path(blob.ref), (stamp, stamp))
+
+    with Session(db_engine) as session, session.begin():
+        assert purge_unfiled_photos(session, store, before=NOW - timedelta(days=14)) == 2
+
+    kept = {name for name, blob in blobs.items() if store._path(blob.ref).exists()}
+    assert kept == {"filed", "recent"}
+    with Session(db_engine) as session:
+        refs = {a.ref for a in session.exec(select(Attachment))}
+        assert refs == {blobs["filed"].ref, blobs["recent"].ref}

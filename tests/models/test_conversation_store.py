@@ -361,3 +361,16 @@ def test_redis_state_expires_after_retention(redis_client: redis.Redis) -> None:
     assert store.load(KEY) == {"n": 1}
     time.sleep(0.4)
     assert store.load(KEY) is None
+
+
+def test_a_store_says_whether_a_save_joins_the_callers_transaction(
+    conversation_store: ConversationStore, sqlite_engine: Engine
+) -> None:
+    # The SQL store's own session is the one that counts; Redis ignores any session.
+    engine = getattr(conversation_store, "_engine", sqlite_engine)
+    with Session(engine) as session:
+        session.begin()
+        conversation_store.save("telegram:tx", {"step": 1}, session=session)
+        session.rollback()  # the caller's transaction fails after the save
+    kept = conversation_store.load("telegram:tx")
+    assert (kept is None) is conversation_store.joins_transaction

@@ -14,7 +14,17 @@ from sqlmodel import Session, select
 from bot.channels.notify import Notification, Path
 from bot.worker import Worker
 from models.tables import OutboxNotification
-from staff.outbox import claim, enqueue, mark_failed, mark_sent
+from staff.outbox import (
+    Settled,
+    claim,
+    claim_replies,
+    enqueue,
+    enqueue_replies,
+    forget_answered,
+    mark_failed,
+    mark_sent,
+    settle,
+)
 from tests.bot.test_worker import NOW, FakeNotifier, add, row
 
 LEASE = timedelta(minutes=5)
@@ -233,3 +243,31 @@ def test_a_later_message_of_a_chat_waits_for_an_earlier_one_in_flight(db_engine:
     assert [r.id for r in claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)] == [other]
     assert mark_sent(factory(db_engine), first, path="free_form", at=NOW)
     assert [r.id for r in claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)] == [second]
+
+
+def test_replies_handed_over_in_a_webhook_answer_are_forgotten_once_no_retry_can_come(
+    db_engine: Engine,
+) -> None:
+    with Session(db_engine) as session, session.begin():
+        [claimed] = enqueue_replies(
+            session,
+            channel="whatsapp",
+            chat_id="628123",
+            delivery="SM1",
+            replies=[{"text": "Ringkasan: Budi Santoso", "choices": []}],
+            language="id",
+            at=NOW,
+            lease=LEASE,
+        )
+        settle(session, [Settled(claimed.id, claimed.attempt, "answered")], at=NOW)
+    with Session(db_engine) as session, session.begin():
+        # A retry of SM1 still gets it (the answer may not have reached Twilio)...
+        [again] = claim_replies(
+            session, channel="whatsapp", chat_id="628123", delivery="SM1", at=NOW, lease=LEASE
+        )
+        assert again.text == "Ringkasan: Budi Santoso"
+        settle(session, [Settled(again.id, again.attempt, "answered")], at=NOW)
+    with Session(db_engine) as session, session.begin():
+        assert forget_answered(session, before=NOW + timedelta(days=3)) == 1
+    forgotten = row(db_engine, claimed.id)
+    assert (forgotten.status, forgotten.text, forgotten.reply) == ("sent", "", None)

@@ -673,6 +673,18 @@ def test_the_detail_shows_numbers_photos_and_answers_to_staff_of_the_area(dash: 
     assert client.get("/staff/attachments/" + "0" * 32).status_code == 404
 
 
+def test_the_detail_marks_the_answers_read_from_the_ktp_and_confirmed(dash: Dashboard) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    confirmed = ["nik", "name", "rt", "street"]
+    answers = {"rt": "003", "street": "Jl. Melati", "floor": "tanah", "card_confirmed": confirmed}
+    ticket = dash.file(answers=answers)
+    page = dash.login("sri").get(f"/staff/requests/{ticket}").text
+    assert "Dibaca dari foto KTP dan dibenarkan warga: NIK, Nama, RT, Alamat." in page
+    # Marked where they are listed (NIK and name sit in the headline); typed ones are not.
+    assert page.count(">dari KTP</span>") == 2
+    assert "card_confirmed" not in page
+
+
 def test_photos_are_not_stored_by_browsers_or_proxies(dash: Dashboard) -> None:
     dash.staff("sri", "village_operator", [VILLAGE])
     _ticket, ref = dash.file_with_photo()
@@ -1043,6 +1055,38 @@ def test_the_export_page_gives_the_bnba_of_the_area(dash: Dashboard) -> None:
         (sri, VILLAGE, "xlsx", 0),
     ]
     assert client.get("/staff/export/bnba?area=abc&fmt=csv").status_code == 400
+
+
+def test_the_export_page_gives_each_kinds_list_and_withdrawn_requests_only_when_asked(
+    dash: Dashboard,
+) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    kept = dash.file("sanggahan", chat_id="warga-1")
+    gone = dash.file("sanggahan", chat_id="warga-2", subject_name="Sudah Ditarik")
+    with Session(dash.engine) as session, session.begin():
+        request = session.exec(select(Request).where(Request.ticket == gone)).one()
+        request.flags = ["consent_withdrawn"]
+        session.add(request)
+    client = dash.login("sri")
+    page = client.get("/staff/export").text
+    assert 'value="sanggahan"' in page and 'name="ditarik"' in page
+
+    default = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=sanggahan")
+    assert default.status_code == 200
+    assert default.headers["content-disposition"].find("sanggahan-") > 0
+    rows = list(csv.reader(io.StringIO(default.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [views.ticket_text(kept)]
+    assert rows[1][1:3] == ["Sanggahan", "Diterima"] and "Pelapor" not in default.text
+    asked = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=sanggahan&ditarik=1")
+    rows = list(csv.reader(io.StringIO(asked.content.decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted(views.ticket_text(t) for t in (kept, gone))
+    with Session(dash.engine) as session:
+        exports = session.exec(select(ExportLog).order_by(col(ExportLog.id))).all()
+    assert [(e.list_name, e.withdrawn_included, e.rows) for e in exports] == [
+        ("sanggahan", False, 1),
+        ("sanggahan", True, 2),
+    ]
+    assert client.get(f"/staff/export/bnba?area={VILLAGE}&daftar=lain").status_code == 400
 
 
 def test_a_staff_member_sees_the_message_that_links_their_own_chat(dash: Dashboard) -> None:

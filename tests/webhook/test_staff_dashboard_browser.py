@@ -301,8 +301,8 @@ def test_a_village_operator_runs_a_musyawarah_in_the_browser(browser: Any, serve
     assert {row[4] for row in rows[1:]} == {"Cinunuk"}
 
     # The area export form, and the queue on a wide screen, for people to look at.
-    page.get_by_role("link", name="Ekspor BNBA").click()
-    expect(page.get_by_role("button", name="Unduh BNBA")).to_be_visible()
+    page.get_by_role("link", name="Ekspor daftar").click()
+    expect(page.get_by_role("button", name="Unduh")).to_be_visible()
     snapshot(page, "staff-export.png")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(server.url + "/staff?closed=1")

@@ -54,10 +54,11 @@ def double() -> Iterator[TelegramBotApiDouble]:
 
 @pytest.fixture
 def start(double: TelegramBotApiDouble, tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
-    """`start(database_url=None)` -> the app, with its container built by the lifespan."""
+    """`start(database_url=None, **settings)` -> the app, with its container built by the
+    lifespan."""
     clients: list[TestClient] = []
 
-    def make(database_url: str | None = None) -> TestClient:
+    def make(database_url: str | None = None, **overrides: Any) -> TestClient:
         settings = Settings(
             database_url=database_url or f"sqlite:///{tmp_path / 'dtsen.db'}",
             data_dir=tmp_path / "var",
@@ -68,6 +69,7 @@ def start(double: TelegramBotApiDouble, tmp_path: Path) -> Iterator[Callable[...
             telegram_webhook_secret=SECRET,
             telegram_api_base_url=double.base_url,
             telegram_file_base_url=double.file_base_url,
+            **overrides,
         )
         client = TestClient(create_app(settings))
         client.__enter__()

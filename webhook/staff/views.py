@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import Any, Final
 
@@ -120,7 +120,9 @@ _MONTHS: Final = (
 )
 _CATALOGUE: Final = catalogue("id")
 # Answers shown elsewhere on the page, or not meant for reading.
-_HIDDEN_ANSWERS: Final = frozenset({"consent", "members_now", "consent_given_at"})
+_HIDDEN_ANSWERS: Final = frozenset(
+    {"consent", "members_now", "consent_given_at", "card_confirmed", "card_first"}
+)
 OBJECTOR_ANSWERS: Final = frozenset({"objector_nik", "objector_name"})
 _NUMBERS: Final = frozenset({"nik", "kk", "subject_nik", "objector_nik"})
 # What the chat worked out and stored next to an answer: a NIK's birth date and sex, a
@@ -372,6 +374,8 @@ class Answer:
     value: str
     link: str | None = None
     number: bool = False
+    # Read from the KTP photo and confirmed by the citizen (not typed).
+    from_card: bool = False
 
 
 def _choice(sets: Sequence[str], value: Any) -> str:
@@ -437,6 +441,7 @@ def answer_list(
     A sanggahan's objector (NIK, name) stays masked unless `reveal`.
     """
     answers = dict(request.answers or {})
+    from_card = set(card_fields(request))
     confidential = request_kind(request.kind).about_someone_else
     shown: list[Answer] = []
     order = [k for k in FIELDS if k in answers] + [
@@ -458,8 +463,23 @@ def answer_list(
             masked = mask_nik(str(value)) if key == "objector_nik" else "(dirahasiakan)"
             shown.append(Answer(FIELDS[key].label, masked, number=key == "objector_nik"))
             continue
-        shown.append(_show(key, FIELDS.get(key), value, regions))
+        answer = _show(key, FIELDS.get(key), value, regions)
+        shown.append(replace(answer, from_card=True) if key in from_card else answer)
     return shown
+
+
+def card_fields(request: Request) -> list[str]:
+    """Answers read from the KTP photo and confirmed by the citizen, in the order asked."""
+    confirmed = (request.answers or {}).get("card_confirmed") or []
+    return [str(key) for key in confirmed]
+
+
+def card_field_labels(request: Request) -> list[str]:
+    """The fields confirmed from the card, named as the chat named them to the citizen."""
+    return [
+        _CATALOGUE.text(f"card.label.{k}") if _CATALOGUE.has(f"card.label.{k}") else k
+        for k in card_fields(request)
+    ]
 
 
 def relationship_label(value: str) -> str:

@@ -27,7 +27,8 @@ from bot.channels.sms import CHANNEL
 from bot.channels.sms.config import SmsConfig
 from bot.channels.sms.inbound import parse_sms
 from bot.channels.sms.replies import render, texts
-from bot.channels.whatsapp.client import RetryPolicy, make_client
+from bot.channels.whatsapp.account import media_fetcher, rest_sender
+from bot.channels.whatsapp.client import RetryPolicy
 from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
 from bot.channels.whatsapp.outbound import SendError, WhatsAppSender
 from bot.channels.whatsapp.replies import twiml
@@ -99,15 +100,7 @@ class SmsChannel:
 
     @cached_property
     def media(self) -> MediaFetcher:
-        config = self.config
-        auth = (
-            (config.account_sid, config.auth_token)
-            if config.account_sid and config.auth_token
-            else None
-        )
-        return MediaFetcher(
-            auth=auth, max_bytes=config.max_media_bytes, api_base_url=config.api_base_url
-        )
+        return media_fetcher(self.config)
 
     def _opted_out(self, chat_id: str) -> None:
         if self.engine is None:
@@ -119,17 +112,7 @@ class SmsChannel:
 
     @cached_property
     def sender(self) -> WhatsAppSender | None:
-        config = self.config
-        if not config.can_send:
-            return None
-        assert config.account_sid and config.auth_token and config.sender
-        client = make_client(
-            config.account_sid,
-            config.auth_token,
-            api_base_url=config.api_base_url,
-            retry=self._retry,
-        )
-        return WhatsAppSender(client, sender=config.sender, status_callback=None, to=_e164)
+        return rest_sender(self.config, retry=self._retry, status_callback=None, to=_e164)
 
     async def notify(self, chat_id: str, notification: Notification) -> Path:
         return await asyncio.to_thread(self.notify_sync, chat_id, notification)

@@ -24,7 +24,8 @@ from bot.channels.base import MessageHandler, Report
 from bot.channels.notify import Notification, Path
 from bot.channels.records import Outbound, record
 from bot.channels.whatsapp import CHANNEL
-from bot.channels.whatsapp.client import RetryPolicy, make_client
+from bot.channels.whatsapp.account import media_fetcher, rest_sender
+from bot.channels.whatsapp.client import RetryPolicy
 from bot.channels.whatsapp.config import WhatsAppConfig
 from bot.channels.whatsapp.inbound import WhatsAppInbound, parse_inbound
 from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
@@ -70,15 +71,7 @@ class WhatsAppChannel:
 
     @cached_property
     def media(self) -> MediaFetcher:
-        config = self.config
-        auth = (
-            (config.account_sid, config.auth_token)
-            if config.account_sid and config.auth_token
-            else None
-        )
-        return MediaFetcher(
-            auth=auth, max_bytes=config.max_media_bytes, api_base_url=config.api_base_url
-        )
+        return media_fetcher(self.config)
 
     async def receive(self, fields: Mapping[str, str], service: MessageHandler) -> str:
         """The TwiML answer. Raises `MalformedInbound` for a signed form that is not a
@@ -123,17 +116,9 @@ class WhatsAppChannel:
     def sender(self) -> WhatsAppSender | None:
         """None without an account and a sender number: replies then go as TwiML only and
         notifications cannot be sent."""
-        config = self.config
-        if not config.can_send:
-            return None
-        assert config.account_sid and config.auth_token and config.sender
-        client = make_client(
-            config.account_sid,
-            config.auth_token,
-            api_base_url=config.api_base_url,
-            retry=self._retry,
+        return rest_sender(
+            self.config, retry=self._retry, status_callback=self.config.status_callback
         )
-        return WhatsAppSender(client, sender=config.sender, status_callback=config.status_callback)
 
     def notifier(self, engine: Engine) -> WhatsAppNotifier:
         """For the outbox worker (issue 5)."""
@@ -175,22 +160,23 @@ class WhatsAppChannel:
         sent: list[Outbound] = []
         failure: SendError | None = None
         for group, ref in zip(groups, refs, strict=True):
-            if rest and failure is None:
+            left = list(group)
+            while rest and failure is None and left:
                 assert sender is not None
                 try:
-                    for message in group:
-                        result = _send(sender, chat_id, message)
-                        sent.append(
-                            Outbound(
-                                "reply", "reply", result.status, result.sid, message.content_sid
-                            )
-                        )
+                    result = _send(sender, chat_id, left[0])
                 except SendError as error:
                     failure = error
-                else:
-                    report.sent(ref)
-                    continue
-            bodies.extend(body for message in group for body in message.plain)
+                    break
+                sent.append(
+                    Outbound("reply", "reply", result.status, result.sid, left[0].content_sid)
+                )
+                left.pop(0)
+            if not left:
+                report.sent(ref)
+                continue
+            # What did not go through REST, from where it stopped, as TwiML text.
+            bodies.extend(body for message in left for body in message.plain)
             report.answered(ref)
         if engine is not None and (sent or failure is not None):
             self._record_replies(engine, chat_id, sent, failure)
