@@ -886,8 +886,8 @@ class _Run:
                 self.ask_current()
                 return
             picked = match.value
-        elif offered and (incoming.text or "").strip().isdigit():
-            index = int((incoming.text or "").strip()) - 1
+        elif offered and (number := _small_number(incoming.text or "")) is not None:
+            index = number - 1
             if not 0 <= index < len(offered):
                 self.say("problem.choice_invalid", count=len(offered))
                 self.offer_villages(key, offered)
@@ -1030,8 +1030,7 @@ class _Run:
             name = incoming.choice.removeprefix(head)
             return name if incoming.choice.startswith(head) and name in sections else None
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
-        if len(said) == 1 and said[0].isdigit():
-            number = int(said[0])
+        if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return sections[number - 1] if 1 <= number <= len(sections) else None
         names = {n: " ".join(render.section_label(n, lang) for lang in LANGUAGES) for n in sections}
         fitting = [n for n, label in names.items() if said and _all_fit(said, _words_of(label, n))]
@@ -1042,12 +1041,12 @@ class _Run:
         if incoming.choice is not None:
             head = choice_id(SUMMARY, render.EDIT_FIELD)
             index = incoming.choice.removeprefix(head)
-            if incoming.choice.startswith(head) and index.isdigit() and int(index) < len(items):
-                return items[int(index)]
+            position = _small_number(index)
+            if incoming.choice.startswith(head) and position is not None and position < len(items):
+                return items[position]
             return None
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
-        if len(said) == 1 and said[0].isdigit():
-            number = int(said[0])
+        if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return items[number - 1] if 1 <= number <= len(items) else None
         fitting = [i for i in items if said and _all_fit(said, normalize(i.label).split())]
         return fitting[0] if len(fitting) == 1 else None
@@ -1215,3 +1214,10 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
+
+
+def _small_number(text: str) -> int | None:
+    """A typed position ("3"): ASCII digits, at most six. A 5,000-digit answer is not a
+    position (and `int` refuses more than 4,300 digits with a ValueError)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
