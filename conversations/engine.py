@@ -26,6 +26,7 @@ from conversations.choices import (
     match_many,
     match_text,
 )
+from conversations.cleantext import MAX_TEXT, clean_text
 from conversations.effects import Effect, EffectResult
 from conversations.flow import (
     ChoiceSet,
@@ -62,6 +63,10 @@ RESTART_CHOICE = choice_id("draft", "restart")
 # "Bukan" to the one village a search found.
 NOT_THIS = "__not_this__"
 
+# Set in `state.scratch` by the service when it restored a conversation that its store had
+# lost (Redis flushed or restarted): the citizen is told before their next answer is read.
+INTERRUPTED = "interrupted"
+
 
 @dataclass(frozen=True)
 class Script:
@@ -86,10 +91,28 @@ class Turn:
 
 
 def advance(script: Script, state: ConversationState, incoming: Incoming) -> Turn:
-    run = _Run(script, state.model_copy(deep=True), incoming)
+    if incoming.text is not None and len(incoming.text) > MAX_TEXT:
+        # Channels cut at the edge already; a caller that does not still gets no text that
+        # no question needs (and no 5,000-digit number for `int` to refuse).
+        incoming = replace(incoming, text=clean_text(incoming.text))
+    run = _Run(script, _own_copy(state), incoming)
     run.handle()
     run.state.updated_at = incoming.now
     return Turn(run.state, tuple(run.replies), tuple(run.effects))
+
+
+def _own_copy(state: ConversationState) -> ConversationState:
+    """A copy the run may change without touching the caller's state. The engine assigns
+    answer values and edits only these containers in place, so copying them is enough (a
+    deep copy of every answer on every turn was the engine's largest cost)."""
+    return state.model_copy(
+        update={
+            "answers": dict(state.answers),
+            "history": list(state.history),
+            "flags": list(state.flags),
+            "scratch": dict(state.scratch),
+        }
+    )
 
 
 @dataclass
@@ -198,6 +221,11 @@ class _Run:
             self.state = self.state.idle()
             self.say("session.expired", days=days)
             self.show_menu()
+            return True
+        if self.state.scratch.pop(INTERRUPTED, None):
+            self.state.mode = "resume"
+            self.say("session.interrupted")
+            self.ask_resume()
             return True
         if idle_for > config.resume_prompt_after and self.state.mode != "resume":
             self.state.mode = "resume"
