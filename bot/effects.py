@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Final, Protocol
 
 from sqlmodel import Session
 
+from conversations import tickets
 from conversations.catalogue import LANGUAGES
 from conversations.effects import (
     AlreadyFiled,
@@ -45,6 +47,7 @@ from conversations.effects import (
     StatusStep,
     StatusWords,
     Submission,
+    TicketAmbiguous,
     UsulanFiling,
     Verified,
     WithdrawConsent,
@@ -209,15 +212,19 @@ class _ChatEffects:
         failures = failed_lookups_since(session, chat_key, ctx.now - timedelta(hours=1))
         if failures >= self.runner.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        found = get_request_by_ticket(session, request.ticket)
-        if found is None:
+        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        matches = [r for r in map(partial(get_request_by_ticket, session), codes) if r]
+        if not matches:
             record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
             return NotFound()
+        if len(matches) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in matches))
+        [found] = matches
         if self._is_ours(found):
             record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
             return OwnRequest(self._view(found))
         if request.nik is None:
-            return NeedNik()
+            return NeedNik(found.ticket)
         if request.nik != found.nik:
             record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
             return NikMismatch()

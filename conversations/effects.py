@@ -122,7 +122,12 @@ class OwnRequest:
 
 @dataclass(frozen=True)
 class NeedNik:
-    """Another chat's ticket: the applicant's NIK must be given to see its status."""
+    """Another chat's ticket: the applicant's NIK must be given to see its status.
+
+    `ticket` is the whole code (the one typed, or found for a code typed without its
+    letter): the NIK is checked against that ticket."""
+
+    ticket: str
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,15 @@ class RateLimited:
     retry_after_minutes: int
 
 
-Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited
+@dataclass(frozen=True)
+class TicketAmbiguous:
+    """A code typed without its U-/S- letter is the body of a ticket of several kinds
+    (U-95YDAG and S-95YDAG): the citizen is asked which. Nothing else is said of them."""
+
+    tickets: tuple[str, ...]
+
+
+Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited | TicketAmbiguous
 
 
 @dataclass(frozen=True)
@@ -273,6 +286,10 @@ class ListMyRequests(EffectRequest[MyRequests]):
 
 @dataclass(frozen=True)
 class LookupStatus(EffectRequest[Lookup]):
+    """A ticket's status. `ticket` is a whole code, or its 6 characters without the kind
+    letter (`tickets.candidates`): found when one kind has it, `TicketAmbiguous` when
+    several do; one look-up either way (a failed one counts once against the limit)."""
+
     ticket: str
     nik: str | None = None
 

@@ -62,6 +62,10 @@ RESTART_CHOICE = choice_id("draft", "restart")
 # "Bukan" to the one village a search found.
 NOT_THIS = "__not_this__"
 
+# Set in `state.scratch` by the service when it restored a conversation that its store had
+# lost (Redis flushed or restarted): the citizen is told before their next answer is read.
+INTERRUPTED = "interrupted"
+
 
 @dataclass(frozen=True)
 class Script:
@@ -86,10 +90,24 @@ class Turn:
 
 
 def advance(script: Script, state: ConversationState, incoming: Incoming) -> Turn:
-    run = _Run(script, state.model_copy(deep=True), incoming)
+    run = _Run(script, _own_copy(state), incoming)
     run.handle()
     run.state.updated_at = incoming.now
     return Turn(run.state, tuple(run.replies), tuple(run.effects))
+
+
+def _own_copy(state: ConversationState) -> ConversationState:
+    """A copy the run may change without touching the caller's state. The engine assigns
+    answer values and edits only these containers in place, so copying them is enough (a
+    deep copy of every answer on every turn was the engine's largest cost)."""
+    return state.model_copy(
+        update={
+            "answers": dict(state.answers),
+            "history": list(state.history),
+            "flags": list(state.flags),
+            "scratch": dict(state.scratch),
+        }
+    )
 
 
 @dataclass
@@ -198,6 +216,11 @@ class _Run:
             self.state = self.state.idle()
             self.say("session.expired", days=days)
             self.show_menu()
+            return True
+        if self.state.scratch.pop(INTERRUPTED, None):
+            self.state.mode = "resume"
+            self.say("session.interrupted")
+            self.ask_resume()
             return True
         if idle_for > config.resume_prompt_after and self.state.mode != "resume":
             self.state.mode = "resume"
@@ -886,8 +909,8 @@ class _Run:
                 self.ask_current()
                 return
             picked = match.value
-        elif offered and (incoming.text or "").strip().isdigit():
-            index = int((incoming.text or "").strip()) - 1
+        elif offered and (number := _small_number(incoming.text or "")) is not None:
+            index = number - 1
             if not 0 <= index < len(offered):
                 self.say("problem.choice_invalid", count=len(offered))
                 self.offer_villages(key, offered)
@@ -1030,8 +1053,7 @@ class _Run:
             name = incoming.choice.removeprefix(head)
             return name if incoming.choice.startswith(head) and name in sections else None
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
-        if len(said) == 1 and said[0].isdigit():
-            number = int(said[0])
+        if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return sections[number - 1] if 1 <= number <= len(sections) else None
         names = {n: " ".join(render.section_label(n, lang) for lang in LANGUAGES) for n in sections}
         fitting = [n for n, label in names.items() if said and _all_fit(said, _words_of(label, n))]
@@ -1042,12 +1064,12 @@ class _Run:
         if incoming.choice is not None:
             head = choice_id(SUMMARY, render.EDIT_FIELD)
             index = incoming.choice.removeprefix(head)
-            if incoming.choice.startswith(head) and index.isdigit() and int(index) < len(items):
-                return items[int(index)]
+            position = _small_number(index)
+            if incoming.choice.startswith(head) and position is not None and position < len(items):
+                return items[position]
             return None
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
-        if len(said) == 1 and said[0].isdigit():
-            number = int(said[0])
+        if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return items[number - 1] if 1 <= number <= len(items) else None
         fitting = [i for i in items if said and _all_fit(said, normalize(i.label).split())]
         return fitting[0] if len(fitting) == 1 else None
@@ -1215,3 +1237,10 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
+
+
+def _small_number(text: str) -> int | None:
+    """A typed position ("3"): ASCII digits, at most six. A 5,000-digit answer is not a
+    position (and `int` refuses more than 4,300 digits with a ValueError)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None

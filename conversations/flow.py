@@ -8,6 +8,7 @@ all follow from the same rule.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -285,17 +286,28 @@ def positions(flow: Flow, answers: Answers) -> list[Position]:
         if isinstance(node, Step):
             out.append(Position(node.key, node, node))
             continue
-        for i in range(node.count(answers)):
-            scoped = _scoped(answers, node.key, i)
+        count = node.count(answers)
+        if count <= 0:
+            continue
+        groups = _repetitions(answers, node.key)
+        for i in range(count):
+            scoped = ChainMap(groups.get(i, {}), answers)  # type: ignore[arg-type]
             for step in node.steps:
                 if step.applies(scoped):
                     out.append(Position(f"{node.key}.{i}.{step.key}", step, node, i))
     return out
 
 
-def _scoped(answers: Answers, prefix: str, index: int) -> dict[str, Any]:
-    """The answers as seen from inside repetition `index` (its own keys unprefixed)."""
-    head = f"{prefix}.{index}."
-    scoped = dict(answers)
-    scoped.update({k[len(head) :]: v for k, v in answers.items() if k.startswith(head)})
-    return scoped
+def _repetitions(answers: Answers, prefix: str) -> dict[int, dict[str, Any]]:
+    """The answers of each repetition of `prefix`, their own keys unprefixed: one pass over
+    the answers for all repetitions (copying every answer per repetition was the engine's
+    top cost), seen through a ChainMap over the whole answers."""
+    head = f"{prefix}."
+    groups: dict[int, dict[str, Any]] = {}
+    for k, v in answers.items():
+        if not k.startswith(head):
+            continue
+        index, _, own = k[len(head) :].partition(".")
+        if own and index.isdigit():
+            groups.setdefault(int(index), {})[own] = v
+    return groups

@@ -51,7 +51,7 @@ from sqlmodel import Session, col, select
 
 from conversations.flows.common import cutoff_date
 from conversations.kinds import NAMES as KIND_NAMES
-from conversations.languages import Label
+from conversations.labels import Label
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, default_regions
 from models.tables import (

@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from conversations.languages import Label
+from conversations.labels import Label
 from staff.holidays import Holidays
 from staff.working_days import DayCount, add_days, days_between, first_entry_on_time
 

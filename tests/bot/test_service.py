@@ -165,19 +165,19 @@ def test_a_failure_before_the_commit_loses_nothing_and_the_retry_files_once(
     citizen.say("lewati")
     citizen.say("081234567890")
 
-    real_record = bot.service.record_processed
+    real_record = bot.service.record_delivery
 
     def database_blip(*args: object, **kwargs: object) -> None:
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr(bot.service, "record_processed", database_blip)
+    monkeypatch.setattr(bot.service, "record_delivery", database_blip)
     citizen.counter += 1
     submit = InboundMessage(channel="test", sender=citizen.sender, message_id="submit-1", text="ya")
     with pytest.raises(ConnectionError):
         service.handle(submit)
     assert count(db_engine, Request) == 0
 
-    monkeypatch.setattr(bot.service, "record_processed", real_record)
+    monkeypatch.setattr(bot.service, "record_delivery", real_record)
     replies = service.handle(submit).replies
     assert "Kode tiket" in replies[0].text
     assert service.handle(submit).replies == replies

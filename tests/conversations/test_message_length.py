@@ -54,6 +54,7 @@ def longest_values(language: Language) -> dict[str, str]:
         "hint": _longest(_labels("problem_hint.", language)),
         "code": "32.04.99",
         "ticket": "U-7KQ4M9",
+        "tickets": "U-7KQ4M9 / S-7KQ4M9",
         "flow": _longest(_labels("flow_name.", language)),
         "next": _longest(_labels("flow_name.", language)),
         "kind": _longest(_labels("kind.", language)),

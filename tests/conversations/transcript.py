@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from conversations import tickets
 from conversations.effects import (
     AlreadyFiled,
     ConsentWithdrawn,
@@ -40,6 +41,7 @@ from conversations.effects import (
     RequestView,
     StatusStep,
     Submission,
+    TicketAmbiguous,
     UsulanFiling,
     Verified,
     WithdrawConsent,
@@ -161,13 +163,17 @@ class FakeRegister:
     def lookup_status(self, request: LookupStatus) -> Lookup:
         if self.failed_lookups.get(self.chat, 0) >= self.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        found = next((r for r in self.requests if r.ticket == request.ticket), None)
-        if found is None:
+        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        matches = [r for code in codes for r in self.requests if r.ticket == code]
+        if not matches:
             return self._failed(NotFound())
+        if len(matches) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in matches))
+        [found] = matches
         if found.chat == self.chat:
             return OwnRequest(self.describe(found))
         if request.nik is None:
-            return NeedNik()
+            return NeedNik(found.ticket)
         if request.nik != found.submission.nik:
             return self._failed(NikMismatch())
         return Verified(
