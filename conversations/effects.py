@@ -23,7 +23,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from conversations.catalogue import Language
@@ -62,6 +62,9 @@ class Filed:
     ticket: str
     status: str
     flags: tuple[str, ...]
+    # The first day of the earliest month whose penetapan can decide it, going the region's
+    # way with the SOP's time limits (None: not known).
+    earliest_penetapan: date | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class RequestView:
     village: str
     status_text: StatusWords = None
     history: tuple[StatusStep, ...] = ()
+    # What the current stage means: who works on it, by when, what next, whom to ask.
+    explain: StatusWords = None
     # The citizen withdrew consent: staff stop processing it, whatever its stage says.
     withdrawn: bool = False
 

@@ -26,6 +26,7 @@ from conversations.choices import (
     match_many,
     match_text,
 )
+from conversations.cleantext import MAX_TEXT, clean_text
 from conversations.effects import Effect, EffectResult
 from conversations.flow import (
     ChoiceSet,
@@ -90,6 +91,10 @@ class Turn:
 
 
 def advance(script: Script, state: ConversationState, incoming: Incoming) -> Turn:
+    if incoming.text is not None and len(incoming.text) > MAX_TEXT:
+        # Channels cut at the edge already; a caller that does not still gets no text that
+        # no question needs (and no 5,000-digit number for `int` to refuse).
+        incoming = replace(incoming, text=clean_text(incoming.text))
     run = _Run(script, _own_copy(state), incoming)
     run.handle()
     run.state.updated_at = incoming.now

@@ -45,7 +45,6 @@ from conversations.flows.common import (
     RELATIONSHIP,
     consent_of,
     consent_step,
-    cutoff_date,
     flags_from,
     long_date,
 )
@@ -412,12 +411,16 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
 def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Closing:
     cat = catalogue(ctx.language)
     match result:
-        case Filed(ticket=ticket):
-            cutoff = cutoff_date(ctx.today, ctx.config.cutoff_day)
+        case Filed(ticket=ticket, earliest_penetapan=earliest):
+            steps = [cat.text("done.next_steps")]
+            if earliest is not None:
+                month = long_date(earliest, ctx.language).split(" ", 1)[1]
+                steps.append(cat.text("done.earliest", month=month))
+            steps.append(cat.text("done.news"))
             return Closing(
                 (
                     cat.text("done.usulan", ticket=format_ticket(ticket)),
-                    cat.text("done.next_steps", cutoff=long_date(cutoff, ctx.language)),
+                    "\n\n".join(steps),
                 )
             )
         case AlreadyFiled():
