@@ -113,6 +113,7 @@ class Container:
                 self.regions,
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+                cutoff_day=settings.cutoff_day,
                 photos=photos,
             ),
             staff_commands=StaffCommands(

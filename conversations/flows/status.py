@@ -186,13 +186,13 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
     if result is None:
         own, public = _views()
         if answers["lookup"] == "own":
-            return Closing((timeline(own.validate_python(answers["request"]), ctx),))
+            return Closing(with_explanation(own.validate_python(answers["request"]), ctx))
         return Closing((status_only(public.validate_python(answers["request"]), ctx),))
     requests = result.requests
     if not requests:
         return Closing((cat.text("status.none_here"),))
     if len(requests) == 1:
-        return Closing((timeline(requests[0], ctx),))
+        return Closing(with_explanation(requests[0], ctx))
     lines = [cat.text("status.list_header", count=len(requests))]
     for number, request in enumerate(requests, start=1):
         lines.append(
@@ -207,6 +207,14 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
         )
     lines += ["", cat.text("status.list_footer")]
     return Closing(("\n".join(lines),))
+
+
+def with_explanation(request: RequestView, ctx: FlowContext) -> tuple[str, ...]:
+    """The timeline, then (its own message) what the current stage means in the region:
+    who works on it, by when, what comes next, whom to ask."""
+    words = {} if request.withdrawn else request.explain or {}
+    explain = words.get(ctx.language) or words.get("id")
+    return (timeline(request, ctx), explain) if explain else (timeline(request, ctx),)
 
 
 def current_status(request: RequestView | PublicStatus, ctx: FlowContext) -> str:
@@ -236,10 +244,8 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
         if change.note:
             line += f" ({change.note})"
         changes.append(line)
-    explain = f"status.explain.{request.status}"
-    tail = ["", cat.text(explain)] if cat.has(explain) else []
     # The newest changes that fit in one message; older ones are counted, not shown.
-    room = MAX_MESSAGE - len("\n".join([*lines, *tail])) - 60
+    room = MAX_MESSAGE - len("\n".join(lines)) - 60
     shown: list[str] = []
     for line in reversed(changes):
         if len(line) + 1 > room:
@@ -248,7 +254,7 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
         room -= len(line) + 1
     if len(shown) < len(changes):
         lines.append(cat.text("status.earlier", count=len(changes) - len(shown)))
-    return "\n".join([*lines, *shown, *tail])
+    return "\n".join([*lines, *shown])
 
 
 def status_only(request: PublicStatus, ctx: FlowContext) -> str:

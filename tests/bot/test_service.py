@@ -307,6 +307,13 @@ def test_cek_status_speaks_the_regions_words_for_a_later_stage(
     timeline = owner.say("status") and owner.say("1")
     assert "Status sekarang: Permohonan Anda akan dibahas di musyawarah desa/kelurahan" in timeline
     assert "Diterima, menunggu pemeriksaan petugas desa/kelurahan" in timeline  # history
+    # What the stage means: who, no time limit in Permensos, what next, whom to ask.
+    assert "Yang mengerjakan: Kepala desa/lurah bersama peserta musyawarah." in timeline
+    assert "SOP daerah tidak menetapkan batas waktu untuk tahap ini." in timeline
+    assert "Sesudah itu: Permohonan Anda disetujui musyawarah dan sedang diperiksa kecamatan." in (
+        timeline
+    )
+    assert "Ada pertanyaan? Tanyakan ke Kantor desa/kelurahan" in timeline
 
 
 def test_a_replayed_delivery_keeps_every_detail_of_the_replies(service: ChatService) -> None:

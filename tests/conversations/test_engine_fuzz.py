@@ -68,3 +68,12 @@ def test_a_five_thousand_digit_answer_where_a_position_is_asked_is_answered() ->
         chat.say(said)
     assert "Pilih" in chat.say("sukamaju")  # many villages: a numbered list
     assert chat.say(many)
+
+
+def test_a_huge_number_at_the_rt_rw_question_is_answered() -> None:
+    """Found by the second long run (RT/RW): whatever a caller passes, the engine cuts."""
+    chat = Chat()
+    for said, expected in USULAN_TYPED:
+        if expected == "Siapa saja":  # the RT/RW question was just asked
+            assert chat.say("9" * 5000)
+        chat.say(said)
