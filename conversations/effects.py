@@ -201,6 +201,8 @@ class Member:
     nik: str | None
     name: str
     relationship: str
+    sex: str | None = None  # "L" | "P"
+    birth_date: str | None = None  # ISO date
 
 
 @dataclass(frozen=True)
