@@ -43,6 +43,8 @@ from conversations.effects import (
     PublicStatus,
     RateLimited,
     ReadPhoto,
+    RecallAnswers,
+    Recollection,
     RequestView,
     StatusStep,
     StatusWords,
@@ -51,6 +53,8 @@ from conversations.effects import (
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    facts_of,
+    recollect,
 )
 from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
@@ -286,6 +290,17 @@ class _ChatEffects:
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())
+
+    def recall_answers(self, request: RecallAnswers) -> Recollection:
+        mine = list_requests_for_chat(self._session, self.ctx.channel, self.ctx.chat_id)
+        return recollect(
+            request.facts,
+            (
+                facts_of(filed.kind, filed.subtype, filed.nik, filed.name, filed.answers)
+                for filed in mine  # newest first
+                if WITHDRAWN not in filed.flags  # consent taken back: not used again
+            ),
+        )
 
     def _view(self, request: Request) -> RequestView:
         assert request.id is not None

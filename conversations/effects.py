@@ -21,10 +21,10 @@ carry no ticket, `Verified` no name or village.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from conversations.catalogue import Language
 from conversations.kinds import request_kind
@@ -191,7 +191,30 @@ class PhotoRefused:
 
 PhotoCheck = PhotoRead | PhotoRefused
 
-EffectResult = OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn | PhotoCheck
+# What a chat told in its own earlier requests: its phone number, and its own NIK and name
+# (taken together from one request: an usulan for oneself, a sanggahan's reporter).
+Fact = Literal["phone", "own_nik", "own_name"]
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """The facts asked for that this chat's newest requests hold, in clear. The engine
+    shows them masked and uses them only when the citizen taps them ("Pakai ..."), by
+    asking again: nothing of them is kept in the conversation."""
+
+    values: Mapping[Fact, str]
+
+
+@dataclass(frozen=True)
+class NothingRecalled:
+    pass
+
+
+Recollection = Recalled | NothingRecalled
+
+EffectResult = (
+    OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn | PhotoCheck | Recollection
+)
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -321,6 +344,41 @@ class ReadPhoto(EffectRequest[PhotoCheck]):
         return effects.read_photo(self)
 
 
+@dataclass(frozen=True)
+class RecallAnswers(EffectRequest[Recollection]):
+    """What this chat already told in its own filed requests (`Fact`), newest first: never
+    another chat's, never from a request whose consent was withdrawn or that retention
+    anonymised."""
+
+    facts: tuple[Fact, ...]
+
+    def carry_out(self, effects: Effects) -> Recollection:
+        return effects.recall_answers(self)
+
+
+def facts_of(
+    kind: str, subtype: str, nik: str | None, name: str | None, answers: Mapping[str, Any]
+) -> dict[Fact, str]:
+    """What one filed request tells of the person who filed it (both runners read it so)."""
+    facts: dict[Fact, str] = {}
+    if answers.get("phone"):
+        facts["phone"] = str(answers["phone"])
+    if nik and name and subtype in request_kind(kind).filed_by_the_person:
+        facts["own_nik"], facts["own_name"] = nik, name
+    return facts
+
+
+def recollect(wanted: tuple[Fact, ...], newest_first: Iterable[Mapping[Fact, str]]) -> Recollection:
+    """Each wanted fact from the newest request that has it (own NIK and name come from
+    one request, as `facts_of` gives them together)."""
+    found: dict[Fact, str] = {}
+    for facts in newest_first:
+        for fact in wanted:
+            if fact in facts and fact not in found:
+                found[fact] = facts[fact]
+    return Recalled(found) if found else NothingRecalled()
+
+
 Effect = EffectRequest[EffectResult]
 
 
@@ -340,3 +398,5 @@ class Effects(Protocol):
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck: ...
+
+    def recall_answers(self, request: RecallAnswers) -> Recollection: ...

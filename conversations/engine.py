@@ -27,7 +27,7 @@ from conversations.choices import (
     match_text,
 )
 from conversations.cleantext import MAX_TEXT, clean_text
-from conversations.effects import Effect, EffectResult
+from conversations.effects import Effect, EffectResult, RecallAnswers, Recalled
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -62,6 +62,9 @@ MAX_SUGGESTED_VILLAGES = 20
 RESTART_CHOICE = choice_id("draft", "restart")
 # "Bukan" to the one village a search found.
 NOT_THIS = "__not_this__"
+# The button that takes an answer this chat gave before, and the scratch key of its words.
+REUSE = "__reuse__"
+REUSED = "reused"
 
 # Set in `state.scratch` by the service when it restored a conversation that its store had
 # lost (Redis flushed or restarted): the citizen is told before their next answer is read.
@@ -552,6 +555,8 @@ class _Run:
             flow, answers = self.flow(), self.state.answers
             self.replies.append(prefill.question(flow, key, offered, answers, self.lang))
             return
+        if not offer_restart and self.recall_first(position):
+            return  # asked once this chat's earlier answers are known (on_effect_result)
         reply = render.question(
             position,
             self.state.answers,
@@ -561,10 +566,62 @@ class _Run:
         )
         if position.step.kind == "village" and "villages" not in self.state.scratch:
             reply = self.suggest_villages(position.key, reply)
+        if self.state.scratch.get(REUSED):
+            shown = self.cat.text("choice.reuse", value=self.state.scratch[REUSED])
+            reply = replace(reply, choices=(Choice(choice_id(key, REUSE), shown), *reply.choices))
         if offer_restart:
             restart = Choice(RESTART_CHOICE, self.cat.text("choice.restart"))
             reply = replace(reply, choices=(*reply.choices, restart))
         self.replies.append(reply)
+
+    # -- answers this chat gave in its earlier requests (Step.reuse) ---------------------------
+
+    def recall_first(self, position: Position) -> bool:
+        """Ask the service what this chat answered before, once per question; True when the
+        question waits for it. Only the masked words of the offer are kept (scratch)."""
+        reuse = position.step.reuse
+        if reuse is None or REUSED in self.state.scratch or self.effects:
+            return False
+        if reuse.when is not None and not reuse.when(self.state.answers):
+            return False
+        if position.step.asks_phone and self.state.known_phone:
+            return False  # the channel's own number is offered already
+        self.await_effect("reuse", RecallAnswers(reuse.facts))
+        return True
+
+    def takes_reused(self, key: str) -> bool:
+        """Did the citizen tap "Pakai ..." (or type "ya", or its number 1)?"""
+        if not self.state.scratch.get(REUSED):
+            return False
+        incoming = self.incoming
+        if incoming.choice is not None:
+            return incoming.choice == choice_id(key, REUSE)
+        said = incoming.text or ""
+        return normalize(said) == "1" or parse_yes_no(said) is True
+
+    def on_recalled(self, awaiting: str, result: EffectResult) -> None:
+        position = self.position_of(self.state.position or "")
+        reuse = position.step.reuse if position else None
+        values = result.values if isinstance(result, Recalled) else {}
+        complete = reuse is not None and all(values.get(fact) for fact in reuse.facts)
+        if reuse is None or not complete:
+            self.state.scratch[REUSED] = ""
+            if awaiting == "reuse_take":
+                self.say("reuse.gone")  # deleted or withdrawn since it was offered
+            self.ask_current()
+            return
+        if awaiting == "reuse":
+            self.state.scratch[REUSED] = reuse.shown(values)
+            self.ask_current()
+            return
+        # Tapped: the answer as if the citizen had typed it, through the same checks.
+        self.incoming = Incoming(now=self.incoming.now, text=reuse.typed(values))
+        self.on_answer()
+
+    def await_effect(self, awaiting: str, effect: Effect) -> None:
+        self.state.mode = "await_effect"
+        self.state.scratch["awaiting"] = awaiting
+        self.effects.append(effect)
 
     def suggest_villages(self, key: str, reply: Reply) -> Reply:
         """The villages of the NIK's kecamatan as choices: most people live where they are
@@ -599,6 +656,9 @@ class _Run:
         incoming = self.incoming
         offered = prefill.offer(self.flow(), self.state.answers, key)
         if offered and self.on_card_answer(key, offered):
+            return
+        if step.reuse is not None and self.takes_reused(key):
+            self.await_effect("reuse_take", RecallAnswers(step.reuse.facts))
             return
         dont_know = incoming.choice is None and is_dont_know(incoming.text)
         skipping = command_of(incoming.text) == "skip" or (incoming.choice == choice_id(key, SKIP))
@@ -785,9 +845,7 @@ class _Run:
         self.state.pending = PendingAnswer(
             key=position.key, value=parsed.value, extra=dict(parsed.extra)
         )
-        self.state.mode = "await_effect"
-        self.state.scratch["awaiting"] = "verify"
-        self.effects.append(effect)
+        self.await_effect("verify", effect)
 
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         position = self.store(key, value, extra)
@@ -1097,9 +1155,7 @@ class _Run:
         if effect is None:
             self.close(None)
             return
-        self.state.mode = "await_effect"
-        self.state.scratch["awaiting"] = "finish"
-        self.effects.append(effect)
+        self.await_effect("finish", effect)
 
     def close(self, result: EffectResult | None) -> None:
         closing: Closing = self.flow().finish.closing(
@@ -1120,6 +1176,9 @@ class _Run:
             return
         if awaiting == "finish":
             self.close(result)
+            return
+        if awaiting in ("reuse", "reuse_take"):
+            self.on_recalled(awaiting, result)
             return
         pending = self.state.pending
         self.state.pending = None

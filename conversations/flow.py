@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from conversations.catalogue import Language
-from conversations.effects import Effect, EffectRequest, EffectResult
+from conversations.effects import Effect, EffectRequest, EffectResult, Fact
 from conversations.timezones import NATIONAL
 from conversations.types import Incoming
 from conversations.validators import Problem, RegionIndex
@@ -113,6 +113,21 @@ class ChoiceSet:
 
 
 @dataclass(frozen=True)
+class Reuse:
+    """An answer this chat gave in one of its earlier requests, offered as one tap when the
+    question is asked ("Pakai 3204********0001 Budi S."): fetched with `RecallAnswers`,
+    shown masked, and fetched again and taken exactly as if typed only when tapped, so the
+    citizen confirms it and nothing of it waits in the conversation."""
+
+    facts: tuple[Fact, ...]
+    # The button's words for the values (masked: a NIK or phone is never shown whole).
+    shown: Callable[[Mapping[Fact, str]], str]
+    # The answer the values make, as the citizen would type it.
+    typed: Callable[[Mapping[Fact, str]], str]
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     kind: StepKind
@@ -137,6 +152,8 @@ class Step:
     asks_phone: bool = False
     # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.
     stop_if: Callable[[Any], str | None] | None = None
+    # What this chat answered before, offered as one tap (None: nothing is offered).
+    reuse: Reuse | None = None
     # The answer as the citizen would type it, from the values read off the KTP photo;
     # None when the card does not answer this question (prefill.py).
     from_card: Callable[[Mapping[str, Any]], Any] | None = None

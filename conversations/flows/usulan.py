@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, assert_never
 
 from conversations import parsers, prefill
@@ -42,7 +43,10 @@ from conversations.flow import (
     ending,
 )
 from conversations.flows.common import (
+    EARLIER_PHONE,
+    OWN_IDENTITY,
     RELATIONSHIP,
+    answer_is,
     consent_of,
     consent_step,
     flags_from,
@@ -254,6 +258,8 @@ NODES = (
         "text",
         parse=parsers.nik(unique_among=_other_niks, name_key="name"),
         verify=check(_check_open_usulan, _refuse_if_open),
+        # Proposing oneself again (after a rejection, or after a sanggahan as reporter).
+        reuse=replace(OWN_IDENTITY, when=answer_is("for_whom", "self")),
         from_card=prefill.field("nik"),
         invalidates=("birth",),
         still_fits=lambda key, a: a.get("birth_date") == a.get("nik_birth_date"),
@@ -345,7 +351,14 @@ NODES = (
         skips_also=("location",),
     ),
     Step("location", "location", optional=True, summary="summary.location"),
-    Step("phone", "text", parse=parsers.phone, asks_phone=True, summary="summary.phone"),
+    Step(
+        "phone",
+        "text",
+        parse=parsers.phone,
+        asks_phone=True,
+        summary="summary.phone",
+        reuse=EARLIER_PHONE,
+    ),
 )
 
 

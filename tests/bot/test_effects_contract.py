@@ -36,12 +36,15 @@ from conversations.effects import (
     NikMismatch,
     NoOpenUsulan,
     NotFound,
+    NothingRecalled,
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
     PhotoRead,
     RateLimited,
     ReadPhoto,
+    RecallAnswers,
+    Recalled,
     Submission,
     TicketAmbiguous,
     Verified,
@@ -226,6 +229,30 @@ def test_a_code_without_its_letter_that_both_kinds_have_is_ambiguous(
     assert register.ask("chat-c", LookupStatus(usulan.ticket[1:], nik=NIK_MAN)) == both
     # With its letter, each is its own ticket again.
     assert isinstance(register.ask("chat-b", LookupStatus(twin)), OwnRequest)
+
+
+def test_what_a_chat_told_before_is_recalled_for_that_chat_only(register: Register) -> None:
+    everything = RecallAnswers(("phone", "own_nik", "own_name"))
+    file_usulan(register, "chat-a", answers={"rt": "003", "phone": "+6281234567890"})
+    assert register.ask("chat-a", everything) == Recalled(
+        {"phone": "+6281234567890", "own_nik": NIK_MAN, "own_name": "Budi Santoso"}
+    )
+    assert register.ask("chat-b", everything) == NothingRecalled()
+    # A sanggahan's reporter is the person too: the newest request's NIK and name, together.
+    reported = submission("sanggahan", nik=NIK_WOMAN, name="Sri Wahyuni", subject_name="X")
+    register.ask("chat-a", FileRequest(reported))
+    assert register.ask("chat-a", everything) == Recalled(
+        {"phone": "+6281234567890", "own_nik": NIK_WOMAN, "own_name": "Sri Wahyuni"}
+    )
+    assert register.ask("chat-a", RecallAnswers(("phone",))) == Recalled(
+        {"phone": "+6281234567890"}
+    )
+    # An usulan for another household says nothing of who filed it.
+    file_usulan(register, "chat-c", nik=NIK_CHILD, subtype="other_household")
+    assert register.ask("chat-c", everything) == NothingRecalled()
+    # Consent taken back: nothing of those requests is offered again.
+    register.ask("chat-a", WithdrawConsent())
+    assert register.ask("chat-a", everything) == NothingRecalled()
 
 
 def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(

@@ -298,9 +298,13 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say(words["send"])  # "kirim", the word on the button
 
 
-def _sanggahan(objection: str) -> Callable[[Recorder], None]:
+def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recorder], None]:
     def scenario(r: Recorder) -> None:
         words = WORDS[r.language]
+        if filed_before:
+            # This chat proposed itself earlier (not shown): its NIK and name are known.
+            file_usulan(r.chat.register)
+            r.chat.state = r.chat.state.idle()
         r.start()
         r.begin_count()
         r.press("menu=sanggahan")
@@ -338,8 +342,11 @@ def _sanggahan(objection: str) -> Callable[[Recorder], None]:
             r.say(words["skip"])
             r.say(words["skip"])
             r.say(words["skip"])
-        r.say(NIK_WOMAN)
-        r.say("Sri Wahyuni")
+        if filed_before:
+            r.press("objector_nik=__reuse__")  # one tap: the NIK and name given before
+        else:
+            r.say(NIK_WOMAN)
+            r.say("Sri Wahyuni")
         r.press("__summary__=send")
 
     return scenario
@@ -404,6 +411,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "sanggahan_penerima": _sanggahan("recipient_not_eligible"),
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
+    "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
     "status": status,
     "privasi": privacy,
 }

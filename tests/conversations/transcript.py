@@ -39,6 +39,8 @@ from conversations.effects import (
     PublicStatus,
     RateLimited,
     ReadPhoto,
+    RecallAnswers,
+    Recollection,
     RequestView,
     StatusStep,
     Submission,
@@ -46,6 +48,8 @@ from conversations.effects import (
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    facts_of,
+    recollect,
 )
 from conversations.engine import Script, advance
 from conversations.flow import EngineConfig
@@ -140,6 +144,16 @@ class FakeRegister:
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.photos.get(request.ref, PhotoRead({}))
+
+    def recall_answers(self, request: RecallAnswers) -> Recollection:
+        mine = [
+            r.submission
+            for r in reversed(self.requests)  # newest first
+            if r.chat == self.chat and not r.consent_withdrawn
+        ]
+        return recollect(
+            request.facts, (facts_of(s.kind, s.subtype, s.nik, s.name, s.answers) for s in mine)
+        )
 
     def file_request(self, request: FileRequest) -> Filed:
         return self._file(request.submission, [])
