@@ -41,7 +41,15 @@ from bot.settings import Settings
 from conversations.languages import as_language
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
-from staff.outbox import REPLY, claim, mark_failed, mark_sent, release, reply_from_json
+from staff.outbox import (
+    REPLY,
+    Partition,
+    claim,
+    mark_failed,
+    mark_sent,
+    release,
+    reply_from_json,
+)
 from staff.workflow import Workflows
 
 if TYPE_CHECKING:
@@ -71,6 +79,7 @@ class Worker:
         max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
         batch: int = DEFAULT_BATCH,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        partition: Partition | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -84,6 +93,7 @@ class Worker:
         self.max_backoff = max_backoff
         self.batch = batch
         self._clock = clock
+        self.partition = partition
 
     @property
     def channels(self) -> list[str]:
@@ -111,6 +121,7 @@ class Worker:
             limit=self.batch,
             lease=self.lease,
             max_attempts=self.max_attempts,
+            partition=self.partition,
         )
         held_up: set[tuple[str, str]] = set()
         for row in rows:
@@ -343,6 +354,7 @@ async def run_worker(
     digest_hour: int | None = DEFAULT_DIGEST_HOUR,
     notifiers: Mapping[str, Notifier] | None = None,
     telegram_bot: Any | None = None,
+    partition: Partition | None = None,
 ) -> None:
     """Send notifications until `stop_event` is set; with `digest_hour`, also write the
     daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
@@ -350,7 +362,7 @@ async def run_worker(
     engine = container.engine
     if notifiers is None:
         notifiers = container.notifiers(telegram_bot=telegram_bot)
-    worker = Worker(engine, notifiers)
+    worker = Worker(engine, notifiers, partition=partition)
     tick = (
         None
         if digest_hour is None

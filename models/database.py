@@ -10,15 +10,17 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: a web worker or the CLI that finds the schema
+# current never needs it at import time (start-up cost).
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
@@ -53,14 +55,25 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_db_engine(url: str) -> Engine:
+# A web worker runs its handlers on anyio's 40 threads; each holds at most one pooled
+# connection for a message (plus the advisory-lock connection without Redis). A pool as large
+# as the concurrency never opens and closes connections under load; several workers or
+# hosts behind one PostgreSQL want pgbouncer (deploy/SCALING.md).
+DEFAULT_POOL_SIZE: Final = 40
+# Idle connections are replaced before servers or proxies reap them, instead of a ping
+# before every checkout; a connection that died anyway fails one request, which the
+# provider retries, and the pool is emptied of its siblings at once.
+POOL_RECYCLE_S: Final = 1800
+
+
+def create_db_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
     """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
-        return _postgres_engine(parsed)
+        return _postgres_engine(parsed, pool_size)
     raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
 
 
@@ -113,14 +126,17 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def _postgres_engine(url: URL) -> Engine:
+def _postgres_engine(url: URL, pool_size: int) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         # Keeps health checks and start-up quick when the server is unreachable.
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
     return create_engine(
         url,
-        pool_pre_ping=True,  # survive server restarts and idle-connection reaping
+        pool_size=pool_size,
+        max_overflow=max(pool_size // 4, 2),
+        pool_recycle=POOL_RECYCLE_S,
+        pool_pre_ping=False,
         connect_args=connect_args,
         json_serializer=_json_serializer,
         hide_parameters=True,  # errors would print names, addresses and NIKs into logs
@@ -128,6 +144,8 @@ def _postgres_engine(url: URL) -> Engine:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     # No alembic.ini needed: the scripts are located relative to this package, so the same
     # call works from the repository and from an installed wheel.
     config = Config()
@@ -138,11 +156,15 @@ def _alembic_config() -> Config:
 @cache
 def head_revision() -> str | None:
     """The newest migration shipped with the code."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def upgrade_database(engine: Engine) -> None:
     """Bring the schema to the newest migration; a no-op when it is already there."""
+    from alembic import command
+
     config = _alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -156,6 +178,8 @@ def upgrade_database(engine: Engine) -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty (unmigrated) database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect().execution_options(**{DEFERRED_BEGIN: True}) as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
     return revision

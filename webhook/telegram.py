@@ -35,6 +35,7 @@ from bot.channels.telegram.config import (
 )
 from bot.channels.telegram.polling import run_polling
 from bot.settings import Settings
+from webhook.errors import UNAVAILABLE, unavailable_response
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ async def receive_update(request: Request) -> Response:
         # Telegram did not take a reply (network, 5xx, a long 429): have it redeliver.
         log.warning("Telegram update %s: sending failed (%s)", update.update_id, error)
         return _error(502, "Telegram API unavailable; redeliver.")
+    except UNAVAILABLE as error:  # the database or Redis is down: Telegram redelivers
+        return unavailable_response(error)
     except Exception:
         log.exception("Telegram update %s failed; Telegram will redeliver it", update.update_id)
         return _error(500, "Internal server error.")

@@ -13,7 +13,7 @@ types, in the language of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from conversations.catalogue import Language
@@ -300,9 +300,13 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say(words["send"])  # "kirim", the word on the button
 
 
-def _sanggahan(objection: str) -> Callable[[Recorder], None]:
+def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recorder], None]:
     def scenario(r: Recorder) -> None:
         words = WORDS[r.language]
+        if filed_before:
+            # This chat proposed itself earlier (not shown): its NIK and name are known.
+            file_usulan(r.chat.register)
+            r.chat.state = r.chat.state.idle()
         r.start()
         r.begin_count()
         r.press("menu=sanggahan")
@@ -340,8 +344,11 @@ def _sanggahan(objection: str) -> Callable[[Recorder], None]:
             r.say(words["skip"])
             r.say(words["skip"])
             r.say(words["skip"])
-        r.say(NIK_WOMAN)
-        r.say("Sri Wahyuni")
+        if filed_before:
+            r.press("objector_nik=__reuse__")  # one tap: the NIK and name given before
+        else:
+            r.say(NIK_WOMAN)
+            r.say("Sri Wahyuni")
         r.press("__summary__=send")
 
     return scenario
@@ -359,12 +366,20 @@ def status(r: Recorder) -> None:
     r.say(f"{ticket[0]}-{ticket[1:6]}0")  # 0 for the last character
     r.say(ticket[1:])  # without its letter: this chat's ticket
     r.say(shown.lower())
-    # Another chat asks about it: the applicant's NIK first, then the status only.
+    # Another chat asks about it, without the letter too: the applicant's NIK first, then
+    # the status only.
     r.chat.register = register.as_chat("chat-2")
     r.say("menu")
-    r.say(shown)
+    r.say(ticket[1:])
     r.say(NIK_WOMAN)
     r.say(NIK_MAN)
+    # A sanggahan with the same six characters: which of the two is asked.
+    [filed] = register.requests
+    twin = replace(filed, submission=replace(filed.submission, kind="sanggahan"), chat="chat-3")
+    register.requests.append(replace(twin, ticket="S" + ticket[1:]))
+    r.say("menu")
+    r.say(ticket[1:])
+    r.say(f"S-{ticket[1:]}")
     # Wrong codes, until the look-ups stop for an hour: no prompt after the lock-out.
     r.say("menu")
     for code in ("U-7KQ4M9", "U-7KQ4MA", "U-7KQ4MB", "U-7KQ4MC", "U-7KQ4MD"):
@@ -398,6 +413,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "sanggahan_penerima": _sanggahan("recipient_not_eligible"),
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
+    "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
     "status": status,
     "privasi": privacy,
 }
