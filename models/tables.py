@@ -91,6 +91,9 @@ class HouseholdMember(SQLModel, table=True):
     nik: str | None = Field(default=None, max_length=16, index=True)
     name: str
     relationship: str = Field(max_length=64)
+    # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
+    sex: str | None = Field(default=None, max_length=1)
+    birth_date: date | None = None
 
 
 class Attachment(SQLModel, table=True):

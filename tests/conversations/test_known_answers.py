@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from conversations.effects import RecallAnswers, WithdrawConsent
 from conversations.types import Incoming
+from tests.conversations.test_sanggahan_flow import TO_THE_REPORTER
 from tests.conversations.transcript import (
     NIK_MAN,
     NIK_WOMAN,
@@ -22,24 +23,6 @@ from tests.conversations.transcript import (
 )
 
 OWN = "Pakai data sebelumnya: 3204********0001 Budi S."
-# A sanggahan up to the reporter's NIK (recipient not eligible, optional steps skipped).
-TO_THE_REPORTER = [
-    ("menu", "Apa yang ingin"),
-    ("2", "Identitas Anda dirahasiakan"),
-    ("setuju", "Sanggahan tentang apa?"),
-    ("1", "desa/kelurahan yang sama"),
-    ("cinunuk", "Pilih desa/kelurahan"),
-    ("1", "Nama lengkap orang yang disanggah"),
-    ("Haji Darmawan", "NIK orang itu"),
-    ("lewati", "Dusun"),
-    ("lewati", "RT"),
-    ("lewati", "RW"),
-    ("lewati", "alasannya"),
-    ("sudah mampu", "Ceritakan singkat"),
-    ("lewati", "foto bukti"),
-    ("lewati", "lokasi"),
-    ("lewati", "NIK Anda"),
-]
 
 
 def _after_own_usulan() -> Chat:

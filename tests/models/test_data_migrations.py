@@ -33,9 +33,18 @@ def test_rows_with_nul_and_control_characters_are_repaired_and_exports_work_agai
     downgrade_to(db_engine, "0004")
     try:
         with Session(db_engine) as session, session.begin():
-            request = create_request(session, new_usulan(name="Siti"), now=NOW)
+            request = create_request(session, new_usulan(name="Siti", members=[]), now=NOW)
             session.add(Conversation(key="telegram:1", data={"a": "b"}, updated_at=NOW))
             request_id = request.id
+        with db_engine.begin() as conn:  # members as that schema held them (no sex column yet)
+            for position, (nik, name) in enumerate(((NIK_B, "Budi"), (None, "Ani"))):
+                conn.execute(
+                    text(
+                        "INSERT INTO household_member (request_id, position, nik, name, "
+                        "relationship) VALUES (:r, :p, :k, :n, 'anak')"
+                    ),
+                    {"r": request_id, "p": position, "k": nik, "n": name},
+                )
         json_type = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
         with db_engine.begin() as conn:
             conn.execute(
@@ -48,7 +57,10 @@ def test_rows_with_nul_and_control_characters_are_repaired_and_exports_work_agai
                 text(f"UPDATE conversation SET data = CAST(:d AS {json_type})"),
                 {"d": '{"answers": {"street": "x\\u0000y"}}'},
             )
-            conn.execute(text("UPDATE household_member SET name = :n"), {"n": "Bu\x07di"})
+            conn.execute(
+                text("UPDATE household_member SET name = :n WHERE nik IS NOT NULL"),
+                {"n": "Bu\x07di"},
+            )
     finally:
         upgrade_database(db_engine)
 
@@ -58,7 +70,7 @@ def test_rows_with_nul_and_control_characters_are_repaired_and_exports_work_agai
         request = session.exec(select(Request)).one()
         assert request.answers == {"street": "Jl. Mawar No. 1", "dusun": "Krajan", "rt": "003"}
         assert request.name == "Siti Aminah"
-        assert {m.name for m in session.exec(select(HouseholdMember))} == {"Budi"}
+        assert {m.name for m in session.exec(select(HouseholdMember))} == {"Budi", "Ani"}
         assert session.exec(select(Conversation)).one().data == {"answers": {"street": "xy"}}
 
 
@@ -70,7 +82,7 @@ def test_duplicate_open_usulan_filed_before_the_index_are_closed_but_the_first(
         with Session(db_engine) as session, session.begin():
             tickets = [
                 create_request(
-                    session, new_usulan(chat_id=chat), now=NOW + timedelta(minutes=i)
+                    session, new_usulan(chat_id=chat, members=[]), now=NOW + timedelta(minutes=i)
                 ).ticket
                 for i, chat in enumerate(("first", "second", "third"))
             ]

@@ -1204,3 +1204,37 @@ def test_dinas_sosial_records_the_monthly_penetapan_by_request_or_by_list(
     assert "p-1" not in texts
     detail = client.get(f"/staff/requests/{views.ticket_text(first)}").text
     assert "Penetapan Menteri Sosial No. Penetapan DTSEN Maret 2026" in detail
+
+
+def test_bungo_staff_read_rio_and_the_field_check_records_its_psks_companions(
+    dash: Dashboard,
+) -> None:
+    """Bungo's SOP: the Rio/Lurah compiles the list (A langkah 2); the field check is
+    accompanied by PSKS (TKSK, Karang Taruna...) on a form (part C)."""
+    village = "15.08.01.2001"
+    dash.staff("rio", "village_head", [village])
+    dash.staff("dinsos", "dinsos_verifier", ["15.08"])
+    ticket = dash.file(chat_id="bungo-1", village_code=village)
+    assert "Rio/Lurah" in dash.login("rio").get("/staff").text
+    with Session(dash.engine) as session, session.begin():
+        row = session.exec(select(Request).where(Request.ticket == ticket)).one()
+        row.status = "validasi_dinsos"
+        session.add(row)
+    client = dash.login("dinsos")
+    page = client.get(f"/staff/requests/{views.ticket_text(ticket)}")
+    assert "Formulir verifikasi lapangan" in page.text
+    moved = client.post(
+        f"/staff/requests/{views.ticket_text(ticket)}/move",
+        data={
+            "csrf": csrf_of(page.text),
+            "action": "valid",
+            "doc_number": "VL/015/2026",
+            "doc_date": "2026-03-02",
+            "doc_note": "didampingi TKSK Sri dan Karang Taruna Desa",
+        },
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    detail = client.get(f"/staff/requests/{views.ticket_text(ticket)}").text
+    assert "VL/015/2026" in detail and "didampingi TKSK Sri dan Karang Taruna Desa" in detail
+    assert dash.request(ticket).status == "unggah_siks"

@@ -314,7 +314,7 @@ def queue(
         actions=views.bulk_actions(board.workflows, found, cast(Role, staff.role)),
         meetings=meetings_in(session, areas, planned_only=True, regions=board.regions),
         areas=[views.area_label(board.regions, a) for a in areas],
-        role=views.ROLE_LABELS.get(staff.role, staff.role),
+        role=views.role_words(board.workflows, staff.role, areas),
     )
 
 
