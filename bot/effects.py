@@ -18,6 +18,7 @@ from conversations import tickets
 from conversations.catalogue import LANGUAGES
 from conversations.effects import (
     AlreadyFiled,
+    Consent,
     ConsentWithdrawn,
     Effect,
     EffectResult,
@@ -26,6 +27,7 @@ from conversations.effects import (
     FileRequest,
     FileUsulan,
     FindOpenUsulan,
+    HeldData,
     ListMyRequests,
     Lookup,
     LookupStatus,
@@ -46,6 +48,7 @@ from conversations.effects import (
     RecallAnswers,
     Recollection,
     RequestView,
+    ShowMyData,
     StatusStep,
     StatusWords,
     Submission,
@@ -54,11 +57,12 @@ from conversations.effects import (
     Verified,
     WithdrawConsent,
     facts_of,
+    held_request,
     recollect,
 )
 from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
-from models.consent import withdraw_consents
+from models.consent import consents_for_chat, withdraw_consents
 from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
@@ -293,6 +297,26 @@ class _ChatEffects:
                 filed.updated_at = ctx.now
                 session.add(filed)
         return ConsentWithdrawn(count)
+
+    def show_my_data(self, request: ShowMyData) -> HeldData:
+        session, ctx = self._session, self.ctx
+        consents = {c.request_id: c for c in consents_for_chat(session, ctx.channel, ctx.chat_id)}
+        held = []
+        for filed in list_requests_for_chat(session, ctx.channel, ctx.chat_id):
+            record = consents.get(filed.id)
+            held.append(
+                held_request(
+                    filed.ticket,
+                    filed.kind,
+                    filed.status,
+                    filed.nik,
+                    filed.kk,
+                    Consent(record.text_version, record.given_at) if record else None,
+                    status_text=self.runner.status_words(filed, filed.status),
+                    withdrawn=WITHDRAWN in filed.flags,
+                )
+            )
+        return HeldData(tuple(held))
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())

@@ -28,6 +28,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from conversations.catalogue import Language
 from conversations.kinds import request_kind
+from conversations.validators.idnumber import mask_nik
 
 # A status in the region's own words, per language (None: a status the workflow no longer
 # has; it is then shown with the catalogue's words).
@@ -172,6 +173,50 @@ class ConsentWithdrawn:
 
 
 @dataclass(frozen=True)
+class HeldRequest:
+    """A request filed from this chat as "data saya" shows it (UU 27/2022): NIK and KK
+    masked, with the consent it was filed under."""
+
+    ticket: str
+    kind: str
+    status: str
+    nik: str
+    kk: str | None
+    consent: Consent | None  # None: no consent record (a row made by hand, not by a chat)
+    status_text: StatusWords = None
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True)
+class HeldData:
+    requests: tuple[HeldRequest, ...]
+
+
+def held_request(
+    ticket: str,
+    kind: str,
+    status: str,
+    nik: str,
+    kk: str | None,
+    consent: Consent | None,
+    *,
+    status_text: StatusWords = None,
+    withdrawn: bool = False,
+) -> HeldRequest:
+    """One filed request for "data saya", masked the one way both runners mask it."""
+    return HeldRequest(
+        ticket,
+        kind,
+        status,
+        mask_nik(nik),
+        mask_nik(kk) if kk else None,
+        consent,
+        status_text,
+        withdrawn,
+    )
+
+
+@dataclass(frozen=True)
 class PhotoRead:
     """The photo passed the checks. For a KTP, `values` holds the answers read from it
     (answer keys of the usulan: nik, name, birth_date, village, ...), each already through
@@ -213,7 +258,14 @@ class NothingRecalled:
 Recollection = Recalled | NothingRecalled
 
 EffectResult = (
-    OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn | PhotoCheck | Recollection
+    OpenUsulan
+    | UsulanFiling
+    | MyRequests
+    | Lookup
+    | ConsentWithdrawn
+    | HeldData
+    | PhotoCheck
+    | Recollection
 )
 
 
@@ -334,6 +386,14 @@ class WithdrawConsent(EffectRequest[ConsentWithdrawn]):
 
 
 @dataclass(frozen=True)
+class ShowMyData(EffectRequest[HeldData]):
+    """What is held for this chat: its filed requests, newest first, masked."""
+
+    def carry_out(self, effects: Effects) -> HeldData:
+        return effects.show_my_data(self)
+
+
+@dataclass(frozen=True)
 class ReadPhoto(EffectRequest[PhotoCheck]):
     """Check a stored photo's quality and, for a KTP, read it.
 
@@ -398,6 +458,8 @@ class Effects(Protocol):
     def lookup_status(self, request: LookupStatus) -> Lookup: ...
 
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...
+
+    def show_my_data(self, request: ShowMyData) -> HeldData: ...
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck: ...
 

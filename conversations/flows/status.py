@@ -15,6 +15,7 @@ from conversations import parsers, tickets
 from conversations.catalogue import catalogue
 from conversations.effects import (
     EffectRequest,
+    HeldRequest,
     ListMyRequests,
     Lookup,
     LookupStatus,
@@ -217,7 +218,7 @@ def with_explanation(request: RequestView, ctx: FlowContext) -> tuple[str, ...]:
     return (timeline(request, ctx), explain) if explain else (timeline(request, ctx),)
 
 
-def current_status(request: RequestView | PublicStatus, ctx: FlowContext) -> str:
+def current_status(request: RequestView | PublicStatus | HeldRequest, ctx: FlowContext) -> str:
     """Where the request is, as the citizen should read it: a withdrawal stops it."""
     if request.withdrawn:
         return catalogue(ctx.language).text("status.withdrawn")

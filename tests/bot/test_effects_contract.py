@@ -28,6 +28,7 @@ from conversations.effects import (
     FileRequest,
     FileUsulan,
     FindOpenUsulan,
+    HeldData,
     ListMyRequests,
     LookupStatus,
     Member,
@@ -45,6 +46,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recalled,
+    ShowMyData,
     Submission,
     TicketAmbiguous,
     Verified,
@@ -264,6 +266,28 @@ def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(
     assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
     assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN)) == RateLimited(60)
     assert isinstance(register.ask("chat-a", LookupStatus(filed.ticket)), OwnRequest)
+
+
+def test_data_saya_is_this_chats_requests_newest_first_masked_with_their_consent(
+    register: Register,
+) -> None:
+    assert register.ask("chat-a", ShowMyData()) == HeldData(())
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
+    file_usulan(register, "chat-b", nik=NIK_WOMAN)
+    register.ask("chat-a", WithdrawConsent())
+
+    held = register.ask("chat-a", ShowMyData()).requests
+    assert [(h.ticket, h.kind, h.status) for h in held] == [
+        (sanggahan.ticket, "sanggahan", sanggahan.status),
+        (usulan.ticket, "usulan", usulan.status),
+    ]
+    masked = f"{NIK_MAN[:4]}********{NIK_MAN[-4:]}"
+    assert [(h.nik, h.kk) for h in held] == [(masked, None), (masked, f"{KK[:4]}********{KK[-4:]}")]
+    consent = Consent("2026-11-v1", datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    assert [(h.consent, h.withdrawn) for h in held] == [(consent, True)] * 2
+    assert [h.ticket for h in register.ask("chat-b", ShowMyData()).requests] != [usulan.ticket]
+    assert len(register.ask("chat-b", ShowMyData()).requests) == 1
 
 
 def test_withdrawing_consent_counts_this_chats_requests_once(register: Register) -> None:

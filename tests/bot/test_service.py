@@ -224,7 +224,7 @@ def test_withdrawing_consent_flags_the_chats_requests_for_staff(
 ) -> None:
     citizen = Citizen(service)
     citizen.file_usulan()
-    citizen.walk([("privasi", "Pilih"), ("2", "Yakin"), ("ya", "3×24 jam")])
+    citizen.walk([("privasi", "Pilih"), ("3", "Yakin"), ("ya", "3×24 jam")])
     with Session(db_engine) as session:
         request = session.exec(select(Request)).one()
         assert "consent_withdrawn" in request.flags

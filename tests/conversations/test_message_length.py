@@ -72,6 +72,8 @@ def longest_values(language: Language) -> dict[str, str]:
         "updated": "30 September 2026 23:59",
         "since": "30 September 2026 23:59",
         "time": "23:59",
+        "at": "30 September 2026 23:59",
+        "version": "sanggahan-2026-11-v12",  # a consent text's version, as "data saya" shows it
         "month": "September",
         "last": "30",
         "earliest": "1900",
@@ -85,6 +87,7 @@ def longest_values(language: Language) -> dict[str, str]:
             )
         ),
         "nik": "3204********0001",
+        "kk": "3204********0001",
         "nik_date": "30-09-1985",
         "typed_date": "30-09-1958",
         "nik_sex": "perempuan",

@@ -22,6 +22,7 @@ from conversations.effects import (
     FileRequest,
     FileUsulan,
     FindOpenUsulan,
+    HeldData,
     ListMyRequests,
     Lookup,
     LookupStatus,
@@ -42,6 +43,7 @@ from conversations.effects import (
     RecallAnswers,
     Recollection,
     RequestView,
+    ShowMyData,
     StatusStep,
     Submission,
     TicketAmbiguous,
@@ -49,6 +51,7 @@ from conversations.effects import (
     Verified,
     WithdrawConsent,
     facts_of,
+    held_request,
     recollect,
 )
 from conversations.engine import Script, advance
@@ -225,6 +228,23 @@ class FakeRegister:
         for filed in mine:
             filed.consent_withdrawn = True
         return ConsentWithdrawn(len(mine))
+
+    def show_my_data(self, request: ShowMyData) -> HeldData:
+        mine = [r for r in reversed(self.requests) if r.chat == self.chat]  # newest first
+        return HeldData(
+            tuple(
+                held_request(
+                    r.ticket,
+                    r.submission.kind,
+                    "diterima",
+                    r.submission.nik,
+                    r.submission.kk,
+                    r.submission.consent,
+                    withdrawn=r.consent_withdrawn,
+                )
+                for r in mine
+            )
+        )
 
 
 def _people(submission: Submission) -> set[str]:
