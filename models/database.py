@@ -20,6 +20,9 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from models.crypto import KeyRing
+from models.sealed import attach_keys
+
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
 # Execution option for read-only work on SQLite (health checks, loads): start the transaction
@@ -53,15 +56,22 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_db_engine(url: str) -> Engine:
-    """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app."""
+def create_db_engine(url: str, keys: KeyRing | None = None) -> Engine:
+    """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app.
+
+    `keys` seal and open personal data (`models.sealed`); without them the engine works
+    for everything but that, which it refuses."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
-    if backend == "postgresql":
-        return _postgres_engine(parsed)
-    raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+        engine = _sqlite_engine(parsed)
+    elif backend == "postgresql":
+        engine = _postgres_engine(parsed)
+    else:
+        raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+    if keys is not None:
+        attach_keys(engine, keys)
+    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -179,7 +180,8 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(Request.nik),
             col(Request.kk),
             col(Request.name),
-            *(answers[key].as_string() for key in _ANSWER_KEYS),
+            # Sealed at rest (models.sealed): the whole object, opened as it is read.
+            answers,
             col(HouseholdMember.position),
             col(HouseholdMember.nik),
             col(HouseholdMember.name),
@@ -216,6 +218,13 @@ _ANSWER_KEYS: Final = (
 )
 
 
+def _text(value: object) -> str | None:
+    # As SQL's JSON-to-text gave it: strings as they are, numbers as text, nothing as None.
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def bnba_rows(
     connection: Connection,
     selection: BnbaSelection,
@@ -231,8 +240,11 @@ def bnba_rows(
     place: tuple[str, ...] = ()
     kk_text = ""
     for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, *answers, position, m_nik, m_name, m_rel) = row
-        if request_id != previous:  # the request's first row: its proposed person
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row
+        if request_id != previous:
+            answers = [
+                _text(stored.get(key)) for key in _ANSWER_KEYS
+            ]  # the request's first row: its proposed person
             previous = request_id
             place = person.address(village, *answers[4:])
             kk_text = kk or ""
