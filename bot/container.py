@@ -30,7 +30,11 @@ from conversations.flows import FLOWS
 from conversations.validators import RegionIndex, default_regions
 from models.attachments import purge_unfiled_photos
 from models.blobs import FileBlobStore
-from models.conversation_store import ConversationStore, make_conversation_store
+from models.conversation_store import (
+    ConversationStore,
+    SqlConversationStore,
+    make_conversation_store,
+)
 from models.crypto import KeyRing, load_keys
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
@@ -60,7 +64,8 @@ class Container:
 
     @cached_property
     def regions(self) -> RegionIndex:
-        return default_regions()
+        # Village search built now, not on the first citizen's village question.
+        return default_regions().warm()
 
     @cached_property
     def workflows(self) -> Workflows:
@@ -109,6 +114,7 @@ class Container:
                 self.regions,
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+                cutoff_day=settings.cutoff_day,
                 photos=photos,
             ),
             staff_commands=StaffCommands(
@@ -138,7 +144,11 @@ class Container:
         told that theirs expired; delivery records only need to outlast provider retries.
         """
         settings = self.settings
-        conversations = self.store.purge(older_than=now - settings.conversation_ttl * 2)
+        older_than = now - settings.conversation_ttl * 2
+        conversations = self.store.purge(older_than=older_than)
+        if not isinstance(self.store, SqlConversationStore):
+            # The durable copies the service keeps beside Redis.
+            SqlConversationStore(self.engine).purge(older_than=older_than)
         with Session(self.engine) as session, session.begin():
             deliveries = purge_processed(session, before=now - settings.delivery_record_ttl)
             # Replies handed over in a webhook answer: no retry comes any more; forget them.
@@ -195,7 +205,9 @@ def build(settings: Settings | None = None, *, clock: Callable[[], datetime] = _
 
     Without `settings`, they are read from the environment and `.env`."""
     settings = settings if settings is not None else Settings()
-    engine = create_db_engine(settings.database_url, personal_data_keys(settings))
+    engine = create_db_engine(
+        settings.database_url, personal_data_keys(settings), pool_size=settings.db_pool_size
+    )
     try:
         upgrade_database(engine)
     except BaseException:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Final, Protocol
 
 from sqlmodel import Session
 
+from conversations import tickets
 from conversations.catalogue import LANGUAGES
 from conversations.effects import (
     AlreadyFiled,
@@ -41,14 +43,20 @@ from conversations.effects import (
     PublicStatus,
     RateLimited,
     ReadPhoto,
+    RecallAnswers,
+    Recollection,
     RequestView,
     StatusStep,
     StatusWords,
     Submission,
+    TicketAmbiguous,
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    facts_of,
+    recollect,
 )
+from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
 from models.consent import withdraw_consents
 from models.lookups import failed_lookups_since, record_lookup_attempt
@@ -64,7 +72,9 @@ from models.requests import (
     status_history,
 )
 from models.tables import Request
+from staff.explain import earliest_penetapan_month, explanations
 from staff.kind_words import citizen_words
+from staff.review import LOCAL_ZONE
 from staff.workflow import TransitionRefused, Workflows
 
 # The flag staff see on a request whose citizen withdrew consent (UU 27/2022).
@@ -92,13 +102,37 @@ class EffectRunner:
         workflows: Workflows,
         *,
         lookup_failures_per_hour: int,
+        cutoff_day: int | None = None,
         photos: PhotoChecker | None = None,
     ) -> None:
         """`photos` None: photos are taken as sent (no checks, nothing read)."""
         self._regions = regions
         self._workflows = workflows
         self._failures_per_hour = lookup_failures_per_hour
+        self._cutoff_day = cutoff_day
         self._photos = photos
+
+    def explanation(self, request: Request) -> StatusWords:
+        """What the request's stage means, in every language (the engine picks one)."""
+        try:
+            workflow = self._workflows.for_village(request.village_code)
+            workflow.stage(request.status)
+        except TransitionRefused:
+            return None  # a status from an older workflow version
+        return explanations(
+            workflow,
+            request.status,
+            entered=request.updated_at.astimezone(LOCAL_ZONE).date(),
+            ticket=format_ticket(request.ticket),
+            kind=request.kind,
+        )
+
+    def earliest_penetapan(self, village_code: str, filed: datetime) -> date | None:
+        if self._cutoff_day is None:
+            return None
+        workflow = self._workflows.for_village(village_code)
+        today = filed.astimezone(LOCAL_ZONE).date()
+        return earliest_penetapan_month(workflow, today, self._cutoff_day)
 
     def run(self, effect: Effect, ctx: EffectContext) -> EffectResult:
         return effect.carry_out(self.for_chat(ctx))
@@ -197,7 +231,12 @@ class _ChatEffects:
             ),
             now=ctx.now,
         )
-        return Filed(created.ticket, created.status, tuple(created.flags))
+        return Filed(
+            created.ticket,
+            created.status,
+            tuple(created.flags),
+            earliest_penetapan=self.runner.earliest_penetapan(created.village_code, ctx.now),
+        )
 
     def list_my_requests(self, request: ListMyRequests) -> MyRequests:
         found = list_requests_for_chat(self._session, self.ctx.channel, self.ctx.chat_id)
@@ -209,15 +248,19 @@ class _ChatEffects:
         failures = failed_lookups_since(session, chat_key, ctx.now - timedelta(hours=1))
         if failures >= self.runner.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        found = get_request_by_ticket(session, request.ticket)
-        if found is None:
+        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        matches = [r for r in map(partial(get_request_by_ticket, session), codes) if r]
+        if not matches:
             record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
             return NotFound()
+        if len(matches) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in matches))
+        [found] = matches
         if self._is_ours(found):
             record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
             return OwnRequest(self._view(found))
         if request.nik is None:
-            return NeedNik()
+            return NeedNik(found.ticket)
         if request.nik != found.nik:
             record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
             return NikMismatch()
@@ -248,6 +291,17 @@ class _ChatEffects:
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())
 
+    def recall_answers(self, request: RecallAnswers) -> Recollection:
+        mine = list_requests_for_chat(self._session, self.ctx.channel, self.ctx.chat_id)
+        return recollect(
+            request.facts,
+            (
+                facts_of(filed.kind, filed.subtype, filed.nik, filed.name, filed.answers)
+                for filed in mine  # newest first
+                if WITHDRAWN not in filed.flags  # consent taken back: not used again
+            ),
+        )
+
     def _view(self, request: Request) -> RequestView:
         assert request.id is not None
         words = self.runner.status_words
@@ -259,6 +313,7 @@ class _ChatEffects:
             created_at=request.created_at,
             updated_at=request.updated_at,
             village=self.runner.village_label(request.village_code),
+            explain=self.runner.explanation(request),
             withdrawn=WITHDRAWN in request.flags,
             history=tuple(
                 StatusStep(

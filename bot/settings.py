@@ -56,12 +56,23 @@ class Settings(BaseSettings):
         default=timedelta(hours=1), description="How often `serve` forgets expired data."
     )
     max_photo_bytes: int = 10 * 1024 * 1024
+    web_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Web worker processes of `serve` (WEB_CONCURRENCY)."
+    )
+    db_pool_size: int = Field(
+        default=40,
+        ge=1,
+        description="PostgreSQL connections kept per process (the web handlers' concurrency).",
+    )
     # What happens to the photos citizens send. "read_ktp": each is checked (blurred, dark,
     # cut off...) and the KTP, asked right after consent, is read to fill the form (the
     # citizen confirms every field); "quality": checked only, the KTP asked with the other
     # photos; "off": taken as sent.
     photo_checks: Literal["read_ktp", "quality", "off"] = "read_ktp"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, with the request id."
+    )
     worker_in_serve: bool = Field(
         default=True,
         description="serve sends outbox notifications itself; false when `worker` runs apart.",

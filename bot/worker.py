@@ -1,25 +1,25 @@
-"""The outbox worker: sends the notifications that status changes and digests left behind.
+"""The outbox worker: sends the notifications that status changes and digests left behind,
+and the replies a webhook could not send (it died mid-send: their lease ran out).
 
-`Worker.run_once` claims due rows (`staff.outbox.claim`), hands each to the notifier of its
-channel, and marks it sent right after the notifier returns, or failed: retried with
-exponential backoff (`backoff`, doubled per attempt, at most `max_backoff`) until
-`max_attempts`, then `dead`. A row for a channel without a notifier is dead at once, with
-an error saying so (configure the channel, then set the row back to pending to resend).
+`Worker.run_once` claims due rows (`staff.outbox.claim`, which keeps each chat's order),
+hands each to the notifier of its channel, and marks it sent right after the notifier
+returns, or failed: retried with exponential backoff (`backoff`, doubled per attempt, at
+most `max_backoff`) until `max_attempts`, then `dead`. When a row does not go out, the
+later rows of its chat in the same claim are put back untried, so they never overtake it.
+A row for a channel without a notifier is dead at once, with an error saying so
+(configure the channel, then set the row back to pending to resend).
 
 Delivery is at-least-once (see `staff.outbox`): a crash between the provider's answer and
 `mark_sent` sends that one message again after its lease. Several workers (processes or
 `serve` instances) may run against the same PostgreSQL database; a row is never claimed
-by two of them at once.
+by two of them at once, and one chat's messages still leave in order.
 
-Notifier paths: "free_form" and "template" went out; "waiting" means the channel holds it
-until the citizen writes again (WhatsApp outside 24 hours without a template, the
-simulator); "unreachable" means the channel recorded that the chat cannot be reached now.
-All four are final for the outbox (status `sent`, with the path): from there on the
-channel owns the message. A notifier that raises is retried.
-
-The simulator and the terminal chat have no push: `SimulatorChannel` stores the message
-as a waiting outbound message (`outbound_message`, path "waiting", with its body), where the
-chat page can pick it up (`models.channels.waiting_messages(session, "simulator", chat_id)`).
+Notifier paths: "free_form" and "template" went out; "unreachable" means the channel
+recorded that the chat cannot be reached: final for the outbox (status `sent`, with the
+path). "waiting" means the channel holds it until the citizen writes again (WhatsApp
+outside 24 hours without a template, a number that sent STOP, the simulator and the
+terminal chat, which have no push): the row's state becomes `waiting`, and it goes out
+after the replies to the citizen's next message. A notifier that raises is retried.
 """
 
 from __future__ import annotations
@@ -41,7 +41,15 @@ from bot.settings import Settings
 from conversations.languages import as_language
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
-from staff.outbox import REPLY, claim, mark_failed, mark_sent, release, reply_from_json
+from staff.outbox import (
+    REPLY,
+    Partition,
+    claim,
+    mark_failed,
+    mark_sent,
+    release,
+    reply_from_json,
+)
 from staff.workflow import Workflows
 
 if TYPE_CHECKING:
@@ -71,6 +79,7 @@ class Worker:
         max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
         batch: int = DEFAULT_BATCH,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        partition: Partition | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -84,6 +93,7 @@ class Worker:
         self.max_backoff = max_backoff
         self.batch = batch
         self._clock = clock
+        self.partition = partition
 
     @property
     def channels(self) -> list[str]:
@@ -111,6 +121,7 @@ class Worker:
             limit=self.batch,
             lease=self.lease,
             max_attempts=self.max_attempts,
+            partition=self.partition,
         )
         held_up: set[tuple[str, str]] = set()
         for row in rows:
@@ -343,6 +354,7 @@ async def run_worker(
     digest_hour: int | None = DEFAULT_DIGEST_HOUR,
     notifiers: Mapping[str, Notifier] | None = None,
     telegram_bot: Any | None = None,
+    partition: Partition | None = None,
 ) -> None:
     """Send notifications until `stop_event` is set; with `digest_hour`, also write the
     daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
@@ -350,7 +362,7 @@ async def run_worker(
     engine = container.engine
     if notifiers is None:
         notifiers = container.notifiers(telegram_bot=telegram_bot)
-    worker = Worker(engine, notifiers)
+    worker = Worker(engine, notifiers, partition=partition)
     tick = (
         None
         if digest_hour is None

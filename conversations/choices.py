@@ -100,6 +100,8 @@ def match_many(choices: ChoiceSet, text: str) -> list[str] | None:
     options = list(choices.values)
     parts = [p for p in re.split(r"\s*(?:,|;|\bdan\b|\band\b|\s)\s*", said) if p]
     if all(p.isdigit() for p in parts):
+        if any(len(p) > 6 for p in parts):
+            return None  # not positions (and `int` refuses over 4,300 digits)
         digits = [int(d) for p in parts for d in (p if len(options) < 10 else [p])]
         if not all(1 <= d <= len(options) for d in digits):
             return None

@@ -21,10 +21,10 @@ carry no ticket, `Verified` no name or village.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from datetime import date, datetime
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from conversations.catalogue import Language
 from conversations.kinds import request_kind
@@ -62,6 +62,9 @@ class Filed:
     ticket: str
     status: str
     flags: tuple[str, ...]
+    # The first day of the earliest month whose penetapan can decide it, going the region's
+    # way with the SOP's time limits (None: not known).
+    earliest_penetapan: date | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class RequestView:
     village: str
     status_text: StatusWords = None
     history: tuple[StatusStep, ...] = ()
+    # What the current stage means: who works on it, by when, what next, whom to ask.
+    explain: StatusWords = None
     # The citizen withdrew consent: staff stop processing it, whatever its stage says.
     withdrawn: bool = False
 
@@ -122,7 +127,12 @@ class OwnRequest:
 
 @dataclass(frozen=True)
 class NeedNik:
-    """Another chat's ticket: the applicant's NIK must be given to see its status."""
+    """Another chat's ticket: the applicant's NIK must be given to see its status.
+
+    `ticket` is the whole code (the one typed, or found for a code typed without its
+    letter): the NIK is checked against that ticket."""
+
+    ticket: str
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,15 @@ class RateLimited:
     retry_after_minutes: int
 
 
-Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited
+@dataclass(frozen=True)
+class TicketAmbiguous:
+    """A code typed without its U-/S- letter is the body of a ticket of several kinds
+    (U-95YDAG and S-95YDAG): the citizen is asked which. Nothing else is said of them."""
+
+    tickets: tuple[str, ...]
+
+
+Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited | TicketAmbiguous
 
 
 @dataclass(frozen=True)
@@ -173,7 +191,30 @@ class PhotoRefused:
 
 PhotoCheck = PhotoRead | PhotoRefused
 
-EffectResult = OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn | PhotoCheck
+# What a chat told in its own earlier requests: its phone number, and its own NIK and name
+# (taken together from one request: an usulan for oneself, a sanggahan's reporter).
+Fact = Literal["phone", "own_nik", "own_name"]
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """The facts asked for that this chat's newest requests hold, in clear. The engine
+    shows them masked and uses them only when the citizen taps them ("Pakai ..."), by
+    asking again: nothing of them is kept in the conversation."""
+
+    values: Mapping[Fact, str]
+
+
+@dataclass(frozen=True)
+class NothingRecalled:
+    pass
+
+
+Recollection = Recalled | NothingRecalled
+
+EffectResult = (
+    OpenUsulan | UsulanFiling | MyRequests | Lookup | ConsentWithdrawn | PhotoCheck | Recollection
+)
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -273,6 +314,10 @@ class ListMyRequests(EffectRequest[MyRequests]):
 
 @dataclass(frozen=True)
 class LookupStatus(EffectRequest[Lookup]):
+    """A ticket's status. `ticket` is a whole code, or its 6 characters without the kind
+    letter (`tickets.candidates`): found when one kind has it, `TicketAmbiguous` when
+    several do; one look-up either way (a failed one counts once against the limit)."""
+
     ticket: str
     nik: str | None = None
 
@@ -299,6 +344,41 @@ class ReadPhoto(EffectRequest[PhotoCheck]):
         return effects.read_photo(self)
 
 
+@dataclass(frozen=True)
+class RecallAnswers(EffectRequest[Recollection]):
+    """What this chat already told in its own filed requests (`Fact`), newest first: never
+    another chat's, never from a request whose consent was withdrawn or that retention
+    anonymised."""
+
+    facts: tuple[Fact, ...]
+
+    def carry_out(self, effects: Effects) -> Recollection:
+        return effects.recall_answers(self)
+
+
+def facts_of(
+    kind: str, subtype: str, nik: str | None, name: str | None, answers: Mapping[str, Any]
+) -> dict[Fact, str]:
+    """What one filed request tells of the person who filed it (both runners read it so)."""
+    facts: dict[Fact, str] = {}
+    if answers.get("phone"):
+        facts["phone"] = str(answers["phone"])
+    if nik and name and subtype in request_kind(kind).filed_by_the_person:
+        facts["own_nik"], facts["own_name"] = nik, name
+    return facts
+
+
+def recollect(wanted: tuple[Fact, ...], newest_first: Iterable[Mapping[Fact, str]]) -> Recollection:
+    """Each wanted fact from the newest request that has it (own NIK and name come from
+    one request, as `facts_of` gives them together)."""
+    found: dict[Fact, str] = {}
+    for facts in newest_first:
+        for fact in wanted:
+            if fact in facts and fact not in found:
+                found[fact] = facts[fact]
+    return Recalled(found) if found else NothingRecalled()
+
+
 Effect = EffectRequest[EffectResult]
 
 
@@ -318,3 +398,5 @@ class Effects(Protocol):
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck: ...
+
+    def recall_answers(self, request: RecallAnswers) -> Recollection: ...

@@ -26,7 +26,8 @@ from conversations.choices import (
     match_many,
     match_text,
 )
-from conversations.effects import Effect, EffectResult
+from conversations.cleantext import MAX_TEXT, clean_text
+from conversations.effects import Effect, EffectResult, RecallAnswers, Recalled
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -61,6 +62,13 @@ MAX_SUGGESTED_VILLAGES = 20
 RESTART_CHOICE = choice_id("draft", "restart")
 # "Bukan" to the one village a search found.
 NOT_THIS = "__not_this__"
+# The button that takes an answer this chat gave before, and the scratch key of its words.
+REUSE = "__reuse__"
+REUSED = "reused"
+
+# Set in `state.scratch` by the service when it restored a conversation that its store had
+# lost (Redis flushed or restarted): the citizen is told before their next answer is read.
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,28 @@ class Turn:
 
 
 def advance(script: Script, state: ConversationState, incoming: Incoming) -> Turn:
-    run = _Run(script, state.model_copy(deep=True), incoming)
+    if incoming.text is not None and len(incoming.text) > MAX_TEXT:
+        # Channels cut at the edge already; a caller that does not still gets no text that
+        # no question needs (and no 5,000-digit number for `int` to refuse).
+        incoming = replace(incoming, text=clean_text(incoming.text))
+    run = _Run(script, _own_copy(state), incoming)
     run.handle()
     run.state.updated_at = incoming.now
     return Turn(run.state, tuple(run.replies), tuple(run.effects))
+
+
+def _own_copy(state: ConversationState) -> ConversationState:
+    """A copy the run may change without touching the caller's state. The engine assigns
+    answer values and edits only these containers in place, so copying them is enough (a
+    deep copy of every answer on every turn was the engine's largest cost)."""
+    return state.model_copy(
+        update={
+            "answers": dict(state.answers),
+            "history": list(state.history),
+            "flags": list(state.flags),
+            "scratch": dict(state.scratch),
+        }
+    )
 
 
 @dataclass
@@ -198,6 +224,11 @@ class _Run:
             self.state = self.state.idle()
             self.say("session.expired", days=days)
             self.show_menu()
+            return True
+        if self.state.scratch.pop(INTERRUPTED, None):
+            self.state.mode = "resume"
+            self.say("session.interrupted")
+            self.ask_resume()
             return True
         if idle_for > config.resume_prompt_after and self.state.mode != "resume":
             self.state.mode = "resume"
@@ -524,6 +555,8 @@ class _Run:
             flow, answers = self.flow(), self.state.answers
             self.replies.append(prefill.question(flow, key, offered, answers, self.lang))
             return
+        if not offer_restart and self.recall_first(position):
+            return  # asked once this chat's earlier answers are known (on_effect_result)
         reply = render.question(
             position,
             self.state.answers,
@@ -533,10 +566,62 @@ class _Run:
         )
         if position.step.kind == "village" and "villages" not in self.state.scratch:
             reply = self.suggest_villages(position.key, reply)
+        if self.state.scratch.get(REUSED):
+            shown = self.cat.text("choice.reuse", value=self.state.scratch[REUSED])
+            reply = replace(reply, choices=(Choice(choice_id(key, REUSE), shown), *reply.choices))
         if offer_restart:
             restart = Choice(RESTART_CHOICE, self.cat.text("choice.restart"))
             reply = replace(reply, choices=(*reply.choices, restart))
         self.replies.append(reply)
+
+    # -- answers this chat gave in its earlier requests (Step.reuse) ---------------------------
+
+    def recall_first(self, position: Position) -> bool:
+        """Ask the service what this chat answered before, once per question; True when the
+        question waits for it. Only the masked words of the offer are kept (scratch)."""
+        reuse = position.step.reuse
+        if reuse is None or REUSED in self.state.scratch or self.effects:
+            return False
+        if reuse.when is not None and not reuse.when(self.state.answers):
+            return False
+        if position.step.asks_phone and self.state.known_phone:
+            return False  # the channel's own number is offered already
+        self.await_effect("reuse", RecallAnswers(reuse.facts))
+        return True
+
+    def takes_reused(self, key: str) -> bool:
+        """Did the citizen tap "Pakai ..." (or type "ya", or its number 1)?"""
+        if not self.state.scratch.get(REUSED):
+            return False
+        incoming = self.incoming
+        if incoming.choice is not None:
+            return incoming.choice == choice_id(key, REUSE)
+        said = incoming.text or ""
+        return normalize(said) == "1" or parse_yes_no(said) is True
+
+    def on_recalled(self, awaiting: str, result: EffectResult) -> None:
+        position = self.position_of(self.state.position or "")
+        reuse = position.step.reuse if position else None
+        values = result.values if isinstance(result, Recalled) else {}
+        complete = reuse is not None and all(values.get(fact) for fact in reuse.facts)
+        if reuse is None or not complete:
+            self.state.scratch[REUSED] = ""
+            if awaiting == "reuse_take":
+                self.say("reuse.gone")  # deleted or withdrawn since it was offered
+            self.ask_current()
+            return
+        if awaiting == "reuse":
+            self.state.scratch[REUSED] = reuse.shown(values)
+            self.ask_current()
+            return
+        # Tapped: the answer as if the citizen had typed it, through the same checks.
+        self.incoming = Incoming(now=self.incoming.now, text=reuse.typed(values))
+        self.on_answer()
+
+    def await_effect(self, awaiting: str, effect: Effect) -> None:
+        self.state.mode = "await_effect"
+        self.state.scratch["awaiting"] = awaiting
+        self.effects.append(effect)
 
     def suggest_villages(self, key: str, reply: Reply) -> Reply:
         """The villages of the NIK's kecamatan as choices: most people live where they are
@@ -571,6 +656,9 @@ class _Run:
         incoming = self.incoming
         offered = prefill.offer(self.flow(), self.state.answers, key)
         if offered and self.on_card_answer(key, offered):
+            return
+        if step.reuse is not None and self.takes_reused(key):
+            self.await_effect("reuse_take", RecallAnswers(step.reuse.facts))
             return
         dont_know = incoming.choice is None and is_dont_know(incoming.text)
         skipping = command_of(incoming.text) == "skip" or (incoming.choice == choice_id(key, SKIP))
@@ -757,9 +845,7 @@ class _Run:
         self.state.pending = PendingAnswer(
             key=position.key, value=parsed.value, extra=dict(parsed.extra)
         )
-        self.state.mode = "await_effect"
-        self.state.scratch["awaiting"] = "verify"
-        self.effects.append(effect)
+        self.await_effect("verify", effect)
 
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         position = self.store(key, value, extra)
@@ -886,8 +972,8 @@ class _Run:
                 self.ask_current()
                 return
             picked = match.value
-        elif offered and (incoming.text or "").strip().isdigit():
-            index = int((incoming.text or "").strip()) - 1
+        elif offered and (number := _small_number(incoming.text or "")) is not None:
+            index = number - 1
             if not 0 <= index < len(offered):
                 self.say("problem.choice_invalid", count=len(offered))
                 self.offer_villages(key, offered)
@@ -1030,8 +1116,7 @@ class _Run:
             name = incoming.choice.removeprefix(head)
             return name if incoming.choice.startswith(head) and name in sections else None
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
-        if len(said) == 1 and said[0].isdigit():
-            number = int(said[0])
+        if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return sections[number - 1] if 1 <= number <= len(sections) else None
         names = {n: " ".join(render.section_label(n, lang) for lang in LANGUAGES) for n in sections}
         fitting = [n for n, label in names.items() if said and _all_fit(said, _words_of(label, n))]
@@ -1042,12 +1127,12 @@ class _Run:
         if incoming.choice is not None:
             head = choice_id(SUMMARY, render.EDIT_FIELD)
             index = incoming.choice.removeprefix(head)
-            if incoming.choice.startswith(head) and index.isdigit() and int(index) < len(items):
-                return items[int(index)]
+            position = _small_number(index)
+            if incoming.choice.startswith(head) and position is not None and position < len(items):
+                return items[position]
             return None
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
-        if len(said) == 1 and said[0].isdigit():
-            number = int(said[0])
+        if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return items[number - 1] if 1 <= number <= len(items) else None
         fitting = [i for i in items if said and _all_fit(said, normalize(i.label).split())]
         return fitting[0] if len(fitting) == 1 else None
@@ -1070,9 +1155,7 @@ class _Run:
         if effect is None:
             self.close(None)
             return
-        self.state.mode = "await_effect"
-        self.state.scratch["awaiting"] = "finish"
-        self.effects.append(effect)
+        self.await_effect("finish", effect)
 
     def close(self, result: EffectResult | None) -> None:
         closing: Closing = self.flow().finish.closing(
@@ -1093,6 +1176,9 @@ class _Run:
             return
         if awaiting == "finish":
             self.close(result)
+            return
+        if awaiting in ("reuse", "reuse_take"):
+            self.on_recalled(awaiting, result)
             return
         pending = self.state.pending
         self.state.pending = None
@@ -1215,3 +1301,10 @@ def _drop_surplus_repeats(flow: Flow, answers: dict[str, Any]) -> None:
                 index = key.split(".")[1]
                 if index.isdigit() and int(index) >= count:
                     del answers[key]
+
+
+def _small_number(text: str) -> int | None:
+    """A typed position ("3"): ASCII digits, at most six. A 5,000-digit answer is not a
+    position (and `int` refuses more than 4,300 digits with a ValueError)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None

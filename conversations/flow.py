@@ -8,13 +8,14 @@ all follow from the same rule.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from conversations.catalogue import Language
-from conversations.effects import Effect, EffectRequest, EffectResult
+from conversations.effects import Effect, EffectRequest, EffectResult, Fact
 from conversations.timezones import NATIONAL
 from conversations.types import Incoming
 from conversations.validators import Problem, RegionIndex
@@ -112,6 +113,21 @@ class ChoiceSet:
 
 
 @dataclass(frozen=True)
+class Reuse:
+    """An answer this chat gave in one of its earlier requests, offered as one tap when the
+    question is asked ("Pakai 3204********0001 Budi S."): fetched with `RecallAnswers`,
+    shown masked, and fetched again and taken exactly as if typed only when tapped, so the
+    citizen confirms it and nothing of it waits in the conversation."""
+
+    facts: tuple[Fact, ...]
+    # The button's words for the values (masked: a NIK or phone is never shown whole).
+    shown: Callable[[Mapping[Fact, str]], str]
+    # The answer the values make, as the citizen would type it.
+    typed: Callable[[Mapping[Fact, str]], str]
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     kind: StepKind
@@ -136,6 +152,8 @@ class Step:
     asks_phone: bool = False
     # Ends the flow on this answer (no consent): returns the catalogue key of the goodbye.
     stop_if: Callable[[Any], str | None] | None = None
+    # What this chat answered before, offered as one tap (None: nothing is offered).
+    reuse: Reuse | None = None
     # The answer as the citizen would type it, from the values read off the KTP photo;
     # None when the card does not answer this question (prefill.py).
     from_card: Callable[[Mapping[str, Any]], Any] | None = None
@@ -285,17 +303,28 @@ def positions(flow: Flow, answers: Answers) -> list[Position]:
         if isinstance(node, Step):
             out.append(Position(node.key, node, node))
             continue
-        for i in range(node.count(answers)):
-            scoped = _scoped(answers, node.key, i)
+        count = node.count(answers)
+        if count <= 0:
+            continue
+        groups = _repetitions(answers, node.key)
+        for i in range(count):
+            scoped = ChainMap(groups.get(i, {}), answers)  # type: ignore[arg-type]
             for step in node.steps:
                 if step.applies(scoped):
                     out.append(Position(f"{node.key}.{i}.{step.key}", step, node, i))
     return out
 
 
-def _scoped(answers: Answers, prefix: str, index: int) -> dict[str, Any]:
-    """The answers as seen from inside repetition `index` (its own keys unprefixed)."""
-    head = f"{prefix}.{index}."
-    scoped = dict(answers)
-    scoped.update({k[len(head) :]: v for k, v in answers.items() if k.startswith(head)})
-    return scoped
+def _repetitions(answers: Answers, prefix: str) -> dict[int, dict[str, Any]]:
+    """The answers of each repetition of `prefix`, their own keys unprefixed: one pass over
+    the answers for all repetitions (copying every answer per repetition was the engine's
+    top cost), seen through a ChainMap over the whole answers."""
+    head = f"{prefix}."
+    groups: dict[int, dict[str, Any]] = {}
+    for k, v in answers.items():
+        if not k.startswith(head):
+            continue
+        index, _, own = k[len(head) :].partition(".")
+        if own and index.isdigit():
+            groups.setdefault(int(index), {})[own] = v
+    return groups

@@ -92,6 +92,9 @@ class RequestKind:
     # About someone else (answers `subject_*`), filed by someone whose identity staff lists
     # keep hidden until revealed and logged (the objector of a sanggahan).
     about_someone_else: bool = False
+    # The subtypes whose main NIK and name are the filer's own (an usulan for oneself, the
+    # reporter of a sanggahan): offered again to the same chat for its own NIK and name.
+    filed_by_the_person: tuple[str, ...] = ()
 
 
 KINDS: Final[tuple[RequestKind, ...]] = (
@@ -102,6 +105,7 @@ KINDS: Final[tuple[RequestKind, ...]] = (
         "Usulan",
         one_open_per_nik=True,
         bnba=True,
+        filed_by_the_person=("self",),
     ),
     RequestKind(
         "sanggahan",
@@ -119,6 +123,11 @@ KINDS: Final[tuple[RequestKind, ...]] = (
             "rejected": "Sanggahan ditolak — data tetap ({who})",
         },
         about_someone_else=True,
+        filed_by_the_person=(
+            "recipient_not_eligible",
+            "wrong_family_member",
+            "excluded_or_wrong_data",
+        ),
     ),
 )
 

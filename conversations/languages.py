@@ -1,4 +1,6 @@
-"""The languages the bot speaks, and `Label`: one text in each of them. Declared once, here.
+"""The languages the bot speaks (`Label`, one text in each of them, is in
+`conversations.labels`: pydantic stays out of what the light CLI commands import).
+Declared once, here.
 
 Bahasa Indonesia is the default and the register's own language: staff read it, and a text
 missing in another language falls back to it.
@@ -25,8 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final, Literal
-
-from pydantic import ConfigDict, RootModel, model_validator
 
 Language = Literal["id", "en"]
 
@@ -62,30 +62,3 @@ def next_language(current: Language) -> Language:
 def as_language(value: str | None) -> Language:
     """A stored language code, or the default for anything unknown."""
     return next((known for known in LANGUAGES if known == value), DEFAULT_LANGUAGE)
-
-
-class Label(RootModel[dict[Language, str]]):
-    """One text in several languages, `{"id": "...", "en": "..."}` (a TOML inline table).
-
-    Indonesian is required; `get` falls back to it for a language without its own text.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    @model_validator(mode="after")
-    def _complete(self) -> Label:
-        if not self.root.get(DEFAULT_LANGUAGE, "").strip():
-            raise ValueError(f"a label needs its text in {DEFAULT_LANGUAGE!r}")
-        if any(not text.strip() for text in self.root.values()):
-            raise ValueError("a label's texts must not be empty")
-        return self
-
-    def get(self, language: str = DEFAULT_LANGUAGE) -> str:
-        """The text in `language`, else in Indonesian (what staff read: `get()`)."""
-        return self.root.get(as_language(language)) or self.root[DEFAULT_LANGUAGE]
-
-    def texts(self) -> dict[str, str]:
-        return {language: text for language, text in self.root.items()}
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.root.items())))

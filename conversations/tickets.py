@@ -76,6 +76,19 @@ def worth_a_look(code: str) -> bool:
     return has_kind_letter(code) or len(code) == BODY_LENGTH
 
 
+def body_only(code: str) -> bool:
+    """A squeezed code that is a ticket's 6 characters without its letter."""
+    return len(code) == BODY_LENGTH and all(c in ALPHABET for c in code)
+
+
+def candidates(code: str) -> tuple[str, ...]:
+    """The whole tickets a squeezed code can stand for: itself, or one per kind letter
+    when it was typed without its letter."""
+    if body_only(code):
+        return tuple(kind.letter + code for kind in KINDS)
+    return (code,) if complete(code) else ()
+
+
 def typed_at_the_menu(text: str) -> bool:
     """A code typed at the menu, even mistyped (0 for O) or without its U-/S- letter."""
     if len(text.strip()) > 12:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models.tables import OUTBOUND_PATHS, OUTBOUND_STATUSES, ChatContact, OutboundMessage
@@ -26,19 +28,34 @@ _STATUS_RANK: Final = {
 
 def _contact(session: Session, channel: str, chat_id: str) -> ChatContact:
     found = session.exec(
-        select(ChatContact).where(ChatContact.channel == channel, ChatContact.chat_id == chat_id)
+        select(ChatContact)
+        .where(ChatContact.channel == channel, ChatContact.chat_id == chat_id)
+        # An upsert (touch_inbound) may have changed the row behind a loaded object.
+        .execution_options(populate_existing=True)
     ).first()
     return found or ChatContact(channel=channel, chat_id=chat_id)
 
 
 def touch_inbound(session: Session, channel: str, chat_id: str, *, at: datetime) -> None:
-    """The citizen wrote: the chat is reachable again, and WhatsApp's 24-hour window opens."""
-    contact = _contact(session, channel, chat_id)
-    contact.last_inbound_at = at
-    contact.unreachable_at = None
-    contact.unreachable_reason = None
-    session.add(contact)
-    session.flush()
+    """The citizen wrote: the chat is reachable again, and WhatsApp's 24-hour window opens.
+
+    One statement (an upsert). The service calls it only when something changes (see
+    `ChatSnapshot.contact_needs_touch`), not on every message."""
+    values = {
+        "channel": channel,
+        "chat_id": chat_id,
+        "last_inbound_at": at,
+        "unreachable_at": None,
+        "unreachable_reason": None,
+    }
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ChatContact).values(values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["channel", "chat_id"],
+            set_={k: statement.excluded[k] for k in values if k not in ("channel", "chat_id")},
+        )
+    )
 
 
 def last_inbound_at(session: Session, channel: str, chat_id: str) -> datetime | None:

@@ -10,18 +10,20 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from models.crypto import KeyRing
 from models.sealed import attach_keys
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: a web worker or the CLI that finds the schema
+# current never needs it at import time (start-up cost).
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
@@ -56,7 +58,20 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_db_engine(url: str, keys: KeyRing | None = None) -> Engine:
+# A web worker runs its handlers on anyio's 40 threads; each holds at most one pooled
+# connection for a message (plus the advisory-lock connection without Redis). A pool as large
+# as the concurrency never opens and closes connections under load; several workers or
+# hosts behind one PostgreSQL want pgbouncer (deploy/SCALING.md).
+DEFAULT_POOL_SIZE: Final = 40
+# Idle connections are replaced before servers or proxies reap them, instead of a ping
+# before every checkout; a connection that died anyway fails one request, which the
+# provider retries, and the pool is emptied of its siblings at once.
+POOL_RECYCLE_S: Final = 1800
+
+
+def create_db_engine(
+    url: str, keys: KeyRing | None = None, *, pool_size: int = DEFAULT_POOL_SIZE
+) -> Engine:
     """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app.
 
     `keys` seal and open personal data (`models.sealed`); without them the engine works
@@ -66,7 +81,7 @@ def create_db_engine(url: str, keys: KeyRing | None = None) -> Engine:
     if backend == "sqlite":
         engine = _sqlite_engine(parsed)
     elif backend == "postgresql":
-        engine = _postgres_engine(parsed)
+        engine = _postgres_engine(parsed, pool_size)
     else:
         raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
     if keys is not None:
@@ -123,14 +138,17 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def _postgres_engine(url: URL) -> Engine:
+def _postgres_engine(url: URL, pool_size: int) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         # Keeps health checks and start-up quick when the server is unreachable.
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
     return create_engine(
         url,
-        pool_pre_ping=True,  # survive server restarts and idle-connection reaping
+        pool_size=pool_size,
+        max_overflow=max(pool_size // 4, 2),
+        pool_recycle=POOL_RECYCLE_S,
+        pool_pre_ping=False,
         connect_args=connect_args,
         json_serializer=_json_serializer,
         hide_parameters=True,  # errors would print names, addresses and NIKs into logs
@@ -138,6 +156,8 @@ def _postgres_engine(url: URL) -> Engine:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     # No alembic.ini needed: the scripts are located relative to this package, so the same
     # call works from the repository and from an installed wheel.
     config = Config()
@@ -148,11 +168,15 @@ def _alembic_config() -> Config:
 @cache
 def head_revision() -> str | None:
     """The newest migration shipped with the code."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def upgrade_database(engine: Engine) -> None:
     """Bring the schema to the newest migration; a no-op when it is already there."""
+    from alembic import command
+
     config = _alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -166,6 +190,8 @@ def upgrade_database(engine: Engine) -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty (unmigrated) database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect().execution_options(**{DEFERRED_BEGIN: True}) as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
     return revision

@@ -431,6 +431,10 @@ class ExportLog(SQLModel, table=True):
     musyawarah_id: int | None = Field(default=None)
     file_format: str = Field(max_length=8)  # xlsx | csv
     rows: int
+    # Whose list (staff/bnba.py LISTS): "bnba" (usulan) or "sanggahan".
+    list_name: str = Field(default="bnba", max_length=16)
+    # Asked to include requests whose citizen withdrew consent (left out by default).
+    withdrawn_included: bool = False
 
 
 class OutboxNotification(SQLModel, table=True):

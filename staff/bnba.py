@@ -29,7 +29,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -41,16 +41,28 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
 from conversations.catalogue import catalogue
-from conversations.kinds import KINDS
+from conversations.kinds import KINDS, NAMES, request_kind
+from conversations.tickets import shown as ticket_shown
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, check_nik, default_regions, dotted_code
 from models.database import DEFERRED_BEGIN
 from models.tables import ExportLog, HouseholdMember, Musyawarah, MusyawarahItem, Request
+from staff.kind_words import stage_label
+from staff.sanggahan_list import (
+    SANGGAHAN_COLUMNS,
+    SANGGAHAN_KIND,
+    SANGGAHAN_TEXT,
+    SANGGAHAN_WIDTHS,
+    sanggahan_query,
+    sanggahan_row,
+)
+from staff.workflow import TransitionRefused, Workflows
 
 BNBA_COLUMNS: Final = (
     "ID DTKS",
@@ -70,6 +82,11 @@ BNBA_COLUMNS: Final = (
     "Jenis Kelamin",
     "Nama Ibu Kandung",
     "Hubungan Keluarga",
+    # Not in the Dinsos import: what staff need to follow each row up (every list has them).
+    "Tiket",
+    "Jenis Permohonan",
+    "Status",
+    "Tanda",
 )
 # Kept as text in the XLSX (number format "@"), whatever a spreadsheet would guess.
 TEXT_COLUMNS: Final = frozenset({"RT", "RW", "Nomor KK", "Nomor NIK", "Tanggal Lahir"})
@@ -91,6 +108,10 @@ _WIDTHS: Final = {
     "Jenis Kelamin": 15,
     "Nama Ibu Kandung": 28,
     "Hubungan Keluarga": 20,
+    "Tiket": 12,
+    "Jenis Permohonan": 16,
+    "Status": 30,
+    "Tanda": 30,
 }
 # The meeting's decision that puts a request in the BNBA by default.
 LAYAK: Final = "layak"
@@ -100,6 +121,9 @@ BNBA_KINDS: Final = tuple(kind.name for kind in KINDS if kind.bnba)
 FETCH_ROWS: Final = 500
 # Values a spreadsheet would run as a formula when the CSV is opened (OWASP).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+# A request whose citizen withdrew consent: in no list unless asked for (and logged).
+WITHDRAWN: Final = "consent_withdrawn"
 
 ExportFormat = Literal["xlsx", "csv"]
 FORMATS: Final[tuple[ExportFormat, ...]] = ("xlsx", "csv")
@@ -112,19 +136,46 @@ class BnbaError(ValueError):
 
 
 @dataclass(frozen=True)
+class ListSpec:
+    """One kind's list: its name (file names, the export log) and its columns."""
+
+    name: str
+    columns: tuple[str, ...]
+    widths: Mapping[str, int]
+    text_columns: frozenset[str]
+
+
+BNBA_LIST: Final = ListSpec("bnba", BNBA_COLUMNS, _WIDTHS, TEXT_COLUMNS)
+SANGGAHAN_LIST: Final = ListSpec(
+    "sanggahan", SANGGAHAN_COLUMNS, {**_WIDTHS, **SANGGAHAN_WIDTHS}, SANGGAHAN_TEXT
+)
+# Each kind's list: the usulan's BNBA, the sanggahan's list.
+LISTS: Final = {**{kind: BNBA_LIST for kind in BNBA_KINDS}, SANGGAHAN_KIND: SANGGAHAN_LIST}
+
+
+@dataclass(frozen=True)
 class BnbaSelection:
-    """Which usulan go into the list.
+    """Which requests go into the list.
 
     `area`: a kabupaten/kota ("32.04"), kecamatan ("32.04.05") or desa ("32.04.05.2004")
-    code; every usulan whose village lies in it. `musyawarah_id`: only the requests on that
+    code; every request whose village lies in it. `musyawarah_id`: only the requests on that
     meeting's agenda, and only those it found "layak" unless `all_decisions`. `statuses`:
-    only requests in one of these statuses (empty: any status, open or closed).
+    only requests in one of these statuses (empty: any status, open or closed). `kind`: whose
+    list (`LISTS`): the usulan's BNBA, or the sanggahan's list. `include_withdrawn`: also
+    requests whose citizen withdrew consent, left out unless asked for (the export log
+    records the asking).
     """
 
     area: str
     musyawarah_id: int | None = None
     all_decisions: bool = False
     statuses: tuple[str, ...] = ()
+    kind: str = "usulan"
+    include_withdrawn: bool = False
+
+    @property
+    def spec(self) -> ListSpec:
+        return LISTS[self.kind]
 
 
 def format_for(path: Path) -> ExportFormat:
@@ -140,6 +191,8 @@ def check_selection(
     connection: Connection, selection: BnbaSelection, regions: RegionIndex
 ) -> BnbaSelection:
     """The selection with its area code normalised, or BnbaError saying what is wrong."""
+    if selection.kind not in LISTS:
+        raise BnbaError(f"tidak ada daftar untuk jenis {selection.kind!r}")
     area = dotted_code(selection.area)
     region = regions.get(area) if area else None
     if area is None or region is None:
@@ -172,7 +225,6 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
     order. `selection.area` must be normalised (see `check_selection`)."""
     answers = col(Request.answers)
     village = col(Request.village_code)
-    area = selection.area
     statement = (
         select(
             col(Request.id),
@@ -186,14 +238,30 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(HouseholdMember.nik),
             col(HouseholdMember.name),
             col(HouseholdMember.relationship),
+            col(Request.ticket),
+            col(Request.kind),
+            col(Request.status),
+            col(Request.flags),
         )
         .select_from(Request)
         .outerjoin(HouseholdMember, col(HouseholdMember.request_id) == col(Request.id))
         .where(col(Request.kind).in_(BNBA_KINDS))
-        # Codes are digits and dots (checked), so LIKE needs no escaping; a desa is exact.
-        .where(village == area if area.count(".") == 3 else village.like(area + ".%"))
         .order_by(village, col(Request.ticket), col(HouseholdMember.position))
     )
+    return narrowed(statement, selection)
+
+
+def narrowed(statement: Select[Any], selection: BnbaSelection) -> Select[Any]:
+    """A list's query narrowed to the selection: area, statuses, agenda, consent."""
+    village = col(Request.village_code)
+    area = selection.area
+    # Codes are digits and dots (checked), so LIKE needs no escaping; a desa is exact.
+    statement = statement.where(
+        village == area if area.count(".") == 3 else village.like(area + ".%")
+    )
+    if not selection.include_withdrawn:
+        # Flags are a JSON list of identifiers stored as written (staff/review.py).
+        statement = statement.where(~sql_cast(col(Request.flags), Text).like(f'%"{WITHDRAWN}"%'))
     if selection.statuses:
         statement = statement.where(col(Request.status).in_(selection.statuses))
     if selection.musyawarah_id is not None:
@@ -232,44 +300,83 @@ def bnba_rows(
     regions: RegionIndex,
     today: date,
     fetch_rows: int = FETCH_ROWS,
+    workflows: Workflows | None = None,
 ) -> Iterator[BnbaRow]:
-    """The BNBA rows, streamed (`fetch_rows` at a time) in export order."""
-    person = _PersonRows(regions, today)
+    """The selection's list rows, streamed (`fetch_rows` at a time) in export order.
+
+    With `workflows`, the Status column holds the stage's name for the request's kind;
+    without, its code."""
+    person = _PersonRows(regions, today, workflows)
+    if selection.spec is SANGGAHAN_LIST:
+        query = sanggahan_query(lambda statement: narrowed(statement, selection))
+        for row in connection.execute(query.execution_options(yield_per=fetch_rows)):
+            yield sanggahan_row(
+                row, region_names=person.region_names, request_columns=person.request_columns
+            )
+        return
     statement = bnba_query(selection).execution_options(yield_per=fetch_rows)
     previous: int | None = None
     place: tuple[str, ...] = ()
     kk_text = ""
+    about: tuple[str, ...] = ()
     for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row
-        if request_id != previous:
-            answers = [
-                _text(stored.get(key)) for key in _ANSWER_KEYS
-            ]  # the request's first row: its proposed person
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-4]
+        if request_id != previous:  # the request's first row: its proposed person
+            answers = [_text(stored.get(key)) for key in _ANSWER_KEYS]
             previous = request_id
             place = person.address(village, *answers[4:])
             kk_text = kk or ""
-            yield person.head(place, kk_text, nik, name, *answers[:4])
+            ticket, kind, status, flags = row[-4:]
+            about = person.request_columns(ticket, kind, status, list(flags or []), village=village)
+            yield (*person.head(place, kk_text, nik, name, *answers[:4]), *about)
         if position is not None:
-            yield person.member(place, kk_text, m_nik, m_name, m_rel)
+            yield (*person.member(place, kk_text, m_nik, m_name, m_rel), *about)
 
 
 class _PersonRows:
     """Builds the rows of one export, memoising the look-ups that repeat."""
 
-    def __init__(self, regions: RegionIndex, today: date) -> None:
+    def __init__(self, regions: RegionIndex, today: date, workflows: Workflows | None) -> None:
         self._regions = regions
         self._today = today
+        self._workflows = workflows
         self._region_names: dict[str, tuple[str, str, str, str]] = {}
         self._relationships: dict[str | None, str] = {}
+        self._statuses: dict[tuple[str, str, str], str] = {}
+
+    def request_columns(
+        self, ticket: str, kind: str, status: str, flags: list[str], *, village: str = ""
+    ) -> tuple[str, str, str, str]:
+        """(Tiket, Jenis Permohonan, Status, Tanda) of a request."""
+        shown = self._status(kind, status, village)
+        label = request_kind(kind).staff_label if kind in NAMES else kind
+        return ticket_shown(ticket), label, shown, ", ".join(flags)
+
+    def _status(self, kind: str, status: str, village: str) -> str:
+        key = (kind, status, village[:5])
+        if key not in self._statuses:
+            shown = status
+            if self._workflows is not None and village:
+                try:
+                    stage = self._workflows.for_village(village).stage(status)
+                    shown = stage_label(kind, stage)
+                except TransitionRefused:
+                    pass  # a status from an older workflow version: shown by its code
+            self._statuses[key] = shown
+        return self._statuses[key]
+
+    def region_names(self, village: str) -> tuple[str, str, str, str]:
+        names = self._region_names.get(village)
+        if names is None:
+            names = self._region_names[village] = self._names(village)
+        return names
 
     def address(
         self, village: str, dusun: str | None, rt: str | None, rw: str | None, street: str | None
     ) -> tuple[str, ...]:
         """(provinsi, kabupaten/kota, kecamatan, desa/kelurahan, alamat, dusun, rt, rw)."""
-        names = self._region_names.get(village)
-        if names is None:  # a handful of villages per export
-            names = self._region_names[village] = self._names(village)
-        return (*names, street or "", dusun or "", rt or "", rw or "")
+        # A handful of villages per export: their names are looked up once.
+        return (*self.region_names(village), street or "", dusun or "", rt or "", rw or "")
 
     def _names(self, village: str) -> tuple[str, str, str, str]:
         # The current list wins; a retired code resolves from the retired list.
@@ -338,18 +445,19 @@ def _dmy(iso: str) -> str:
 # --- writers ---------------------------------------------------------------------------------
 
 
-def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path) -> int:
+def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path, spec: ListSpec = BNBA_LIST) -> int:
     """Write the rows as a one-sheet workbook in write-only mode; returns the row count."""
+    columns = spec.columns
     workbook = Workbook(write_only=True)
     # A WriteOnlyWorksheet; its stubs lack column_dimensions and auto_filter, so it stays Any.
-    sheet = workbook.create_sheet("BNBA")
+    sheet = workbook.create_sheet(spec.name.upper())
     # Widths, frozen header: before the first row (write-only writes the top first).
-    for index, title in enumerate(BNBA_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[title]
+    for index, title in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = spec.widths.get(title, 14)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
-    for title in BNBA_COLUMNS:
+    for title in columns:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = bold
         header.append(cell)
@@ -357,13 +465,13 @@ def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path) -> int:
     # Text columns get a styled cell ("@"), and so does any value openpyxl would take for a
     # formula; the rest go in as plain strings (the fast path). One reusable cell per
     # column: append writes the row out before it returns.
-    cells = [WriteOnlyCell(sheet) for _ in BNBA_COLUMNS]
-    styled = [title in TEXT_COLUMNS for title in BNBA_COLUMNS]
+    cells = [WriteOnlyCell(sheet) for _ in columns]
+    styled = [title in spec.text_columns for title in columns]
     for cell, text in zip(cells, styled, strict=True):
         if text:
             cell.number_format = "@"
     count = 0
-    line: list[Cell | str | None] = [None] * len(BNBA_COLUMNS)
+    line: list[Cell | str | None] = [None] * len(columns)
     for row in rows:
         if ILLEGAL_CHARACTERS_RE.search("".join(row)):  # control characters XML cannot hold
             row = tuple(ILLEGAL_CHARACTERS_RE.sub("", value) for value in row)
@@ -379,18 +487,18 @@ def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path) -> int:
                 line[i] = value
         sheet.append(line)
         count += 1
-    last = get_column_letter(len(BNBA_COLUMNS))
+    last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"  # written at the end of the sheet
     workbook.save(out)
     return count
 
 
-def write_csv(rows: Iterable[BnbaRow], out: BinaryIO) -> int:
+def write_csv(rows: Iterable[BnbaRow], out: BinaryIO, spec: ListSpec = BNBA_LIST) -> int:
     """Write the rows as CSV (UTF-8 with BOM, comma, all quoted); returns the row count."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(BNBA_COLUMNS)
+        writer.writerow(spec.columns)
         count = 0
         for row in rows:
             writer.writerow(["'" + v if v.startswith(_FORMULA_START) else v for v in row])
@@ -401,8 +509,10 @@ def write_csv(rows: Iterable[BnbaRow], out: BinaryIO) -> int:
     return count
 
 
-def write_rows(rows: Iterable[BnbaRow], out: BinaryIO, fmt: ExportFormat) -> int:
-    return write_xlsx(rows, out) if fmt == "xlsx" else write_csv(rows, out)
+def write_rows(
+    rows: Iterable[BnbaRow], out: BinaryIO, fmt: ExportFormat, spec: ListSpec = BNBA_LIST
+) -> int:
+    return write_xlsx(rows, out, spec) if fmt == "xlsx" else write_csv(rows, out, spec)
 
 
 # --- the library entry points ------------------------------------------------------------------
@@ -417,8 +527,10 @@ def write_bnba(
     regions: RegionIndex | None = None,
     today: date | None = None,
     fetch_rows: int = FETCH_ROWS,
+    workflows: Workflows | None = None,
 ) -> int:
-    """Write the BNBA of `selection` to `out`; returns how many people (rows) it holds.
+    """Write the list of `selection` to `out`; returns how many rows it holds (people in
+    the BNBA, requests in the sanggahan list).
 
     Raises BnbaError before anything is written when the selection is wrong. A Path is
     written to a private temporary file (mode 0600) next to it and renamed into place once
@@ -430,10 +542,17 @@ def write_bnba(
     day = today if today is not None else datetime.now(NATIONAL).date()
     with _reading(source) as connection:
         checked = check_selection(connection, selection, index)
-        rows = bnba_rows(connection, checked, regions=index, today=day, fetch_rows=fetch_rows)
+        rows = bnba_rows(
+            connection,
+            checked,
+            regions=index,
+            today=day,
+            fetch_rows=fetch_rows,
+            workflows=workflows,
+        )
         if isinstance(out, Path):
-            return _write_file(rows, out, fmt)
-        return write_rows(rows, out, fmt)
+            return _write_file(rows, out, fmt, checked.spec)
+        return write_rows(rows, out, fmt, checked.spec)
 
 
 @contextmanager
@@ -446,11 +565,11 @@ def _reading(source: Engine | Session) -> Iterator[Connection]:
         yield connection
 
 
-def _write_file(rows: Iterable[BnbaRow], path: Path, fmt: ExportFormat) -> int:
+def _write_file(rows: Iterable[BnbaRow], path: Path, fmt: ExportFormat, spec: ListSpec) -> int:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            count = write_rows(rows, handle, fmt)
+            count = write_rows(rows, handle, fmt, spec)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -477,6 +596,8 @@ def log_export(
         musyawarah_id=selection.musyawarah_id,
         file_format=fmt,
         rows=rows,
+        list_name=selection.spec.name if selection.kind in LISTS else selection.kind,
+        withdrawn_included=selection.include_withdrawn,
     )
     with Session(engine) as session, session.begin():
         session.add(entry)
@@ -494,11 +615,18 @@ def export_bnba(
     staff_id: int | None,
     regions: RegionIndex | None = None,
     now: datetime | None = None,
+    workflows: Workflows | None = None,
 ) -> int:
     """`write_bnba`, then `log_export` once the file is complete; returns the row count."""
     moment = now or datetime.now(UTC)
     count = write_bnba(
-        engine, selection, out, fmt, regions=regions, today=moment.astimezone(NATIONAL).date()
+        engine,
+        selection,
+        out,
+        fmt,
+        regions=regions,
+        today=moment.astimezone(NATIONAL).date(),
+        workflows=workflows,
     )
     log_export(engine, selection, fmt, count, staff_id=staff_id, at=moment)
     return count

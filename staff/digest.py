@@ -51,7 +51,7 @@ from sqlmodel import Session, col, select
 
 from conversations.flows.common import cutoff_date
 from conversations.kinds import NAMES as KIND_NAMES
-from conversations.languages import Label
+from conversations.labels import Label
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, default_regions
 from models.tables import (
@@ -142,6 +142,9 @@ class Digest:
     by_status: dict[str, int] = field(default_factory=dict)
     # Open requests in a stage whose SOP sets no time limit: never counted as late.
     no_deadline: int = 0
+    # A village whose region holds the musyawarah periodically (Kapuas Hulu) with none
+    # planned: the source of the rule, for the reminder; None otherwise.
+    periodic_rule: str | None = None
 
     @property
     def new_total(self) -> int:
@@ -589,7 +592,15 @@ def _assemble(
         cutoff_days=(cutoff - today).days,
         by_status=dict(base.by_status),
         no_deadline=base.no_deadline,
+        periodic_rule=_periodic_rule(workflows, area, meetings),
     )
+
+
+def _periodic_rule(workflows: Workflows, area: str, meetings: Sequence[MeetingInfo]) -> str | None:
+    if level_of(area) != "village" or meetings:
+        return None
+    schedule = workflows.for_village(area).meeting.schedule
+    return schedule.source if schedule is not None else None
 
 
 def _group_name(regions: RegionIndex, key: str, level: Level) -> str:

@@ -75,6 +75,8 @@ def render(digest: Digest, language: Language = "id") -> str:
         )
     else:
         waiting.append(cat.text("digest.no_meeting"))
+        if digest.periodic_rule:
+            waiting.append(cat.text("digest.periodic"))
     if digest.unclosed_meetings:
         waiting.append(cat.text("digest.unclosed", count=digest.unclosed_meetings))
     late: list[str]

@@ -20,7 +20,7 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
-from conversations.languages import Label
+from conversations.labels import Label
 from models.tables import RequestDocument, StaffAccount, TransitionDocument
 from staff.workflow import Workflow
 

@@ -56,10 +56,7 @@ def status_notice(
     ticket = format_ticket(request.ticket)
     words = citizen_words(request.kind, target, language)
     lines = [cat.text("notify.header", kind=cat.text(f"kind.{request.kind}"), ticket=ticket)]
-    returned = source.kind in ("verification", "submitted") and target.kind in (
-        "received",
-        "deliberation",
-    )
+    returned = workflow.returns(source.id, target.id)
     if returned:
         lines.append(cat.text("notify.returned"))
     decided = decision_line(request.kind, workflow, source.id, action, language) if action else None

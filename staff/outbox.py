@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import and_, exists, insert, or_, update
+from sqlalchemy import and_, exists, func, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -135,6 +135,24 @@ def enqueue_many(
         ],
     )
     return len(notifications)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Worker process `index` of `count` (`dtsen-bot worker --processes N`): each chat's
+    notifications all go to one process, which sends them in order (PostgreSQL only)."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"partition {self.index} of {self.count}")
+
+
+def _in_partition(partition: Partition) -> Any:
+    chat = func.concat(col(OutboxNotification.channel), ":", col(OutboxNotification.chat_id))
+    return func.abs(func.hashtext(chat)) % partition.count == partition.index
 
 
 @dataclass(frozen=True)
@@ -337,6 +355,7 @@ def claim(
     limit: int,
     lease: timedelta,
     max_attempts: int | None = None,
+    partition: Partition | None = None,
 ) -> list[OutboxNotification]:
     """Take up to `limit` due rows for sending, oldest first (one transaction), keeping
     each chat's order (see the module's docstring).
@@ -373,7 +392,14 @@ def claim(
         )
         due = or_(and_(col(table.status) == PENDING, col(table.due_at) <= now), stale)
         statement = select(table).where(due, ~held_back).order_by(col(table.id)).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        if partition is not None and partition.count > 1:
+            if not postgresql:
+                raise ValueError("several worker processes need PostgreSQL")
+            # Two processes claiming at once could each take a row of one chat (neither
+            # sees the other's claim yet): a chat belongs to one process.
+            statement = statement.where(_in_partition(partition))
+        if postgresql:
             statement = statement.with_for_update(skip_locked=True)
         rows = _in_chat_order(session, list(session.exec(statement)))
         for row in rows:

@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from conversations.languages import Label
+from conversations.labels import Label
 from staff.holidays import Holidays
 from staff.working_days import DayCount, add_days, days_between, first_entry_on_time
 
@@ -247,15 +247,26 @@ class Workflow(_Strict):
     def next_stage(self, stage_id: str) -> Stage | None:
         """Where a request normally goes from here: the first action that neither rejects
         nor sends it back (None from a final stage)."""
-        here = self.stage(stage_id)
         for t in self.transitions:
             if t.origin != stage_id:
                 continue
             target = self.stage(t.target)
-            if target.kind == "rejected" or _returns(here, target):
+            if target.kind == "rejected" or self.returns(stage_id, t.target):
                 continue
             return target
         return None
+
+    def returns(self, origin: str, target: str) -> bool:
+        """Is this move a return to the village for re-verification? It goes back to a stage
+        a request meets earlier on its way (fewer moves from "diterima") in the village.
+        Bekasi's kecamatan passing a request on to the kelurahan's meeting is no return."""
+        depth = _depths(self)
+        stage = self.stage(target)
+        return (
+            stage.kind in ("deliberation", "received")
+            and depth.get(target, 0) < depth.get(origin, 0)
+            and self.stage(origin).kind in ("verification", "submitted")
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -398,7 +409,7 @@ def _shape_problems(workflow: Workflow) -> Iterable[str]:
                 yield f"stage '{stage.id}' cannot be reached from '{INITIAL_STAGE}'"
         if not _passes_in_order(workflow, stages):
             yield ("no path received -> deliberation -> verification -> submitted -> accepted")
-    if not any(_returns(stages[t.origin], stages[t.target]) for t in workflow.transitions):
+    if not any(workflow.returns(t.origin, t.target) for t in workflow.transitions):
         yield "no action returns a request from verification or SIKS-NG to the village"
     submitted = [s.id for s in workflow.stages if s.kind == "submitted"]
     if submitted and not any(
@@ -407,12 +418,17 @@ def _shape_problems(workflow: Workflow) -> Iterable[str]:
         yield f"no penetapan: no action '{DECIDED}' from a submitted stage"
 
 
-def _returns(origin: Stage, target: Stage) -> bool:
-    """A move back to the village for re-verification."""
-    return origin.kind in ("verification", "submitted") and target.kind in (
-        "deliberation",
-        "received",
-    )
+def _depths(workflow: Workflow) -> dict[str, int]:
+    """How many moves each stage is from "diterima" at the fewest (breadth first)."""
+    depth = {INITIAL_STAGE: 0}
+    queue = deque([INITIAL_STAGE])
+    while queue:
+        here = queue.popleft()
+        for t in workflow.transitions:
+            if t.origin == here and t.target not in depth:
+                depth[t.target] = depth[here] + 1
+                queue.append(t.target)
+    return depth
 
 
 def _meeting_problems(workflow: Workflow) -> Iterable[str]:

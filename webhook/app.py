@@ -14,11 +14,13 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
+from bot.log_format import RequestId, configure_json_logging
 from bot.logs import install_masking
 from bot.settings import Settings
 from webhook import health, simulator, sms, telegram, whatsapp
 from webhook.errors import install_error_handlers
 from webhook.housekeeping import purge_forever
+from webhook.metrics import install_metrics
 from webhook.middleware import BodySizeLimit, SecurityHeaders
 from webhook.staff.routes import router as staff_router
 
@@ -123,10 +125,14 @@ def create_app(
     app.state.container = container
     app.state.service = service if service is not None else getattr(container, "service", None)
 
+    if settings.log_format == "json":
+        configure_json_logging(settings.log_level)
     install_error_handlers(app)
+    install_metrics(app)  # inside the request id: its timing includes the other layers
     app.add_middleware(BodySizeLimit, max_bytes=body_limit(settings))
     public = (settings.public_base_url or "").lower().startswith("https://")
     app.add_middleware(SecurityHeaders, hsts=public)
+    app.add_middleware(RequestId)
 
     app.include_router(health.router)
     app.include_router(telegram.router)

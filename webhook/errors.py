@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
+
+from models.conversation_store.base import LockTimeout
+
+log = logging.getLogger(__name__)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    # A database or Redis that cannot be reached, or a chat still locked by a message in
+    # progress: the provider should retry later, not count a failure. Nothing was
+    # committed (the service writes in one transaction), so the retry starts clean.
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, _unavailable)
     # Registered for Exception, Starlette runs this in its outermost middleware, so even a
     # failure inside other middleware gets a JSON body instead of a plain-text trace.
     app.add_exception_handler(Exception, _unexpected_error)
@@ -38,6 +51,30 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(
         {"detail": exc.detail}, status_code=exc.status_code, headers=dict(exc.headers or {})
     )
+
+
+RETRY_AFTER_S = 5
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    LockTimeout,
+)
+
+
+def unavailable_response(exc: Exception) -> Response:
+    """503 with Retry-After: what a webhook answers when a backing service is down."""
+    log.warning("answered 503: %s", type(exc).__name__)
+    return JSONResponse(
+        {"detail": "Temporarily unavailable, please retry."},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    return unavailable_response(exc)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,7 @@
-"""`GET /healthz`: database and conversation-store reachability for load balancers."""
+"""Probes. `GET /healthz` (liveness): the process answers; it stays 200 while a database is
+down, so an orchestrator does not restart a worker that cannot help it. `GET /readyz`
+(readiness): the database (at the code's migration) and the conversation store are
+reachable; 503 takes the worker out of the load balancer until they are back."""
 
 from __future__ import annotations
 
@@ -14,9 +17,14 @@ router = APIRouter()
 NOT_CONFIGURED = {"ok": False, "error": "not configured"}
 
 
-# A plain `def`: the probe queries the database, so FastAPI runs it in its thread pool.
 @router.get("/healthz")
-def healthz(source: HealthDep) -> JSONResponse:
+async def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+# A plain `def`: the probe queries the database, so FastAPI runs it in its thread pool.
+@router.get("/readyz")
+def readyz(source: HealthDep) -> JSONResponse:
     if source is None:
         # An app given only a service (tests) cannot vouch for any database.
         return _respond(False, dict(NOT_CONFIGURED), dict(NOT_CONFIGURED))

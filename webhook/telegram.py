@@ -7,7 +7,7 @@ The route answers:
 - 200 once the update's effects are stored and its replies were accepted by Telegram (or
   the chat blocked the bot), optionally with the last reply as a Bot API method in the body;
 - 5xx when storing or sending failed: Telegram redelivers the update, the service knows its
-  update_id, and the recorded replies are sent again without applying anything twice.
+  update_id, applies nothing twice, and only the replies not yet sent go out.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from bot.channels.telegram.config import (
 )
 from bot.channels.telegram.polling import run_polling
 from bot.settings import Settings
+from webhook.errors import UNAVAILABLE, unavailable_response
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ async def receive_update(request: Request) -> Response:
         # Telegram did not take a reply (network, 5xx, a long 429): have it redeliver.
         log.warning("Telegram update %s: sending failed (%s)", update.update_id, error)
         return _error(502, "Telegram API unavailable; redeliver.")
+    except UNAVAILABLE as error:  # the database or Redis is down: Telegram redelivers
+        return unavailable_response(error)
     except Exception:
         log.exception("Telegram update %s failed; Telegram will redeliver it", update.update_id)
         return _error(500, "Internal server error.")

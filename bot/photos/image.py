@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image as PilImage
 
 # OpenCV's stubs type most results loosely; one alias keeps the signatures readable.
 Image = NDArray[Any]
 
 
+# No phone camera makes more than this (a 200 MP sensor bins to 50 MP): a small file that
+# claims more is a decompression bomb, not a photo, and is refused before it is decoded.
+MAX_PIXELS = 60_000_000
+
+
 def decode(data: bytes) -> Image | None:
     """The photo as a BGR array; None when the bytes are not an image OpenCV can read."""
     buffer = np.frombuffer(data, dtype=np.uint8)
-    if buffer.size == 0:
+    if buffer.size == 0 or not _plausible_size(data):
         return None
     image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     return image if image is not None and image.size else None
@@ -38,3 +45,13 @@ def scaled(image: Image, longest: int) -> tuple[Image, float]:
 def sharpness(image: Image) -> float:
     """Variance of the Laplacian: low for a blurred picture."""
     return float(cv2.Laplacian(grey(image), cv2.CV_64F).var())
+
+
+def _plausible_size(data: bytes) -> bool:
+    """Reads only the header (Pillow opens lazily) to check the size the file claims."""
+    try:
+        with PilImage.open(io.BytesIO(data)) as header:
+            width, height = header.size
+    except (OSError, ValueError, PilImage.DecompressionBombError):
+        return False
+    return 0 < width * height <= MAX_PIXELS

@@ -44,6 +44,10 @@ class PhotoInspector:
             log.warning("OCR engine %s unavailable; KTP fields will be typed", self._engine_name)
             self._engine_failed = True
             reading = self._reader.read(data, kind, today=today, ocr=False)
+        except Exception as error:  # a reading that fails must not lose the message
+            # Only the kind of error: its text could quote what was on the card.
+            log.warning("KTP reading failed (%s); the fields will be typed", type(error).__name__)
+            reading = self._reader.read(data, kind, today=today, ocr=False)
         if reading.problem is not None:
             return PhotoRefused(reading.problem)
         return PhotoRead(dict(reading.values))

@@ -9,8 +9,17 @@ from zoneinfo import ZoneInfo
 
 from conversations.catalogue import Language, catalogue
 from conversations.effects import Consent
-from conversations.flow import Answers, ChoiceSet, FlowContext, ParseContext, Parsed, Step
+from conversations.flow import (
+    Answers,
+    ChoiceSet,
+    FlowContext,
+    ParseContext,
+    Parsed,
+    Reuse,
+    Step,
+)
 from conversations.types import Incoming
+from conversations.validators import mask_nik
 
 CONSENT = ChoiceSet("consent", ("yes", "no"))
 RELATIONSHIP = ChoiceSet(
@@ -44,6 +53,30 @@ def consent_step(purpose: str) -> Step:
         parse=_consent,
         stop_if=lambda value: "consent.refused" if value == "no" else None,
     )
+
+
+def _short_name(name: str) -> str:
+    """ "Budi Santoso" -> "Budi S.": enough to recognise one's own, little to read over a
+    shoulder."""
+    first, *rest = name.split()
+    return " ".join([first, *(f"{word[0]}." for word in rest)])
+
+
+def _masked_phone(phone: str) -> str:
+    """ "+6281234567890" -> "+62812*****890"."""
+    return phone[:6] + "*" * max(0, len(phone) - 9) + phone[-3:]
+
+
+# The citizen's own NIK and name, as an earlier request of this chat has them.
+OWN_IDENTITY = Reuse(
+    ("own_nik", "own_name"),
+    shown=lambda v: f"{mask_nik(v['own_nik'])} {_short_name(v['own_name'])}",
+    typed=lambda v: f"{v['own_nik']} {v['own_name']}",
+)
+# The phone number given in an earlier request of this chat.
+EARLIER_PHONE = Reuse(
+    ("phone",), shown=lambda v: _masked_phone(v["phone"]), typed=lambda v: v["phone"]
+)
 
 
 def consent_of(answers: Answers, ctx: FlowContext) -> Consent:

@@ -19,7 +19,13 @@ from conversations.flow import (
     Step,
     ending,
 )
-from conversations.flows.common import answer_is, consent_of, consent_step, flags_from
+from conversations.flows.common import (
+    OWN_IDENTITY,
+    answer_is,
+    consent_of,
+    consent_step,
+    flags_from,
+)
 from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
 
@@ -124,7 +130,9 @@ NODES = (
     Step(
         "objector_nik",
         "text",
-        parse=parsers.nik(),
+        # "NIK name" in one line is taken too (the name is then not asked).
+        parse=parsers.nik(name_key="objector_name"),
+        reuse=OWN_IDENTITY,
         summary="summary.objector_nik",
         display=parsers.show_masked,
     ),

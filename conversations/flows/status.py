@@ -26,6 +26,7 @@ from conversations.effects import (
     PublicStatus,
     RateLimited,
     RequestView,
+    TicketAmbiguous,
     Verified,
 )
 from conversations.flow import (
@@ -59,9 +60,9 @@ def _views() -> tuple[TypeAdapter[RequestView], TypeAdapter[PublicStatus]]:
 
 
 def _lookup(value: Any, answers: Answers) -> EffectRequest[Lookup | MyRequests]:
-    if tickets.complete(str(value)):
-        return LookupStatus(str(value))
-    # A look-alike or no U-/S- letter: compare with the tickets of this chat.
+    if tickets.candidates(str(value)):
+        return LookupStatus(str(value))  # whole, or without its letter (any chat's)
+    # A look-alike (0 for O): compare with the tickets of this chat.
     return ListMyRequests()
 
 
@@ -93,8 +94,14 @@ def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> 
             return _among_mine(str(value), mine)
         case OwnRequest(request=request):
             return _own(request)
-        case NeedNik():
-            return Parsed(value, extra={"lookup": "need_nik", "request": None})
+        case NeedNik(ticket=ticket):
+            # The whole code (typed without its letter, it is found): the NIK is checked
+            # against that ticket.
+            return Parsed(ticket, extra={"lookup": "need_nik", "request": None})
+        case TicketAmbiguous(tickets=found):
+            shown = " / ".join(format_ticket(t) for t in found)
+            code = str(value)[-tickets.BODY_LENGTH :]
+            return Parsed(errors=(Problem("ticket_which", {"code": code, "tickets": shown}),))
         case Verified():
             # Never the answer to a look-up without a NIK: treated as not found, unshown.
             return Parsed(errors=(Problem("ticket_not_found"),))
@@ -105,17 +112,12 @@ def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> 
 
 
 def _among_mine(code: str, mine: tuple[RequestView, ...]) -> Parsed:
-    """A code with a look-alike or without its letter, against this chat's tickets."""
-    if any(c in tickets.LOOKALIKES for c in code[-tickets.BODY_LENGTH :]):
-        problems = [Problem("ticket_lookalike")]
-        closest = _closest(code, [r.ticket for r in mine])
-        if closest is not None:
-            problems.append(Problem("ticket_suggest", {"ticket": format_ticket(closest)}))
-        return Parsed(errors=tuple(problems))
-    same = [r for r in mine if r.ticket[1:] == code[-6:]]
-    if len(same) == 1:
-        return _own(same[0])
-    return Parsed(errors=(Problem("ticket_letter", {"code": code[-6:]}),))
+    """A code with a look-alike (0 for O): said, with this chat's closest ticket."""
+    problems = [Problem("ticket_lookalike")]
+    closest = _closest(code, [r.ticket for r in mine])
+    if closest is not None:
+        problems.append(Problem("ticket_suggest", {"ticket": format_ticket(closest)}))
+    return Parsed(errors=tuple(problems))
 
 
 def _closest(code: str, tickets: list[str]) -> str | None:
@@ -139,7 +141,7 @@ def _judge_nik(result: Lookup, value: Any, answers: Answers) -> Parsed:
         case Verified(request=request):
             shown = _views()[1].dump_python(request, mode="json")
             return Parsed(value, extra={"lookup": "verified", "request": shown})
-        case OwnRequest() | NeedNik():
+        case OwnRequest() | NeedNik() | TicketAmbiguous():
             # The ticket was this chat's after all, or vanished: ask for it again.
             return Parsed(errors=(Problem("ticket_not_found"),))
         case NotFound() | NikMismatch() | RateLimited():
@@ -184,13 +186,13 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
     if result is None:
         own, public = _views()
         if answers["lookup"] == "own":
-            return Closing((timeline(own.validate_python(answers["request"]), ctx),))
+            return Closing(with_explanation(own.validate_python(answers["request"]), ctx))
         return Closing((status_only(public.validate_python(answers["request"]), ctx),))
     requests = result.requests
     if not requests:
         return Closing((cat.text("status.none_here"),))
     if len(requests) == 1:
-        return Closing((timeline(requests[0], ctx),))
+        return Closing(with_explanation(requests[0], ctx))
     lines = [cat.text("status.list_header", count=len(requests))]
     for number, request in enumerate(requests, start=1):
         lines.append(
@@ -205,6 +207,14 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
         )
     lines += ["", cat.text("status.list_footer")]
     return Closing(("\n".join(lines),))
+
+
+def with_explanation(request: RequestView, ctx: FlowContext) -> tuple[str, ...]:
+    """The timeline, then (its own message) what the current stage means in the region:
+    who works on it, by when, what comes next, whom to ask."""
+    words = {} if request.withdrawn else request.explain or {}
+    explain = words.get(ctx.language) or words.get("id")
+    return (timeline(request, ctx), explain) if explain else (timeline(request, ctx),)
 
 
 def current_status(request: RequestView | PublicStatus, ctx: FlowContext) -> str:
@@ -234,10 +244,8 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
         if change.note:
             line += f" ({change.note})"
         changes.append(line)
-    explain = f"status.explain.{request.status}"
-    tail = ["", cat.text(explain)] if cat.has(explain) else []
     # The newest changes that fit in one message; older ones are counted, not shown.
-    room = MAX_MESSAGE - len("\n".join([*lines, *tail])) - 60
+    room = MAX_MESSAGE - len("\n".join(lines)) - 60
     shown: list[str] = []
     for line in reversed(changes):
         if len(line) + 1 > room:
@@ -246,7 +254,7 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
         room -= len(line) + 1
     if len(shown) < len(changes):
         lines.append(cat.text("status.earlier", count=len(changes) - len(shown)))
-    return "\n".join([*lines, *shown, *tail])
+    return "\n".join([*lines, *shown])
 
 
 def status_only(request: PublicStatus, ctx: FlowContext) -> str:

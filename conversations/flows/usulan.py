@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, assert_never
 
 from conversations import parsers, prefill
@@ -42,10 +43,12 @@ from conversations.flow import (
     ending,
 )
 from conversations.flows.common import (
+    EARLIER_PHONE,
+    OWN_IDENTITY,
     RELATIONSHIP,
+    answer_is,
     consent_of,
     consent_step,
-    cutoff_date,
     flags_from,
     long_date,
 )
@@ -255,6 +258,8 @@ NODES = (
         "text",
         parse=parsers.nik(unique_among=_other_niks, name_key="name"),
         verify=check(_check_open_usulan, _refuse_if_open),
+        # Proposing oneself again (after a rejection, or after a sanggahan as reporter).
+        reuse=replace(OWN_IDENTITY, when=answer_is("for_whom", "self")),
         from_card=prefill.field("nik"),
         invalidates=("birth",),
         still_fits=lambda key, a: a.get("birth_date") == a.get("nik_birth_date"),
@@ -346,7 +351,14 @@ NODES = (
         skips_also=("location",),
     ),
     Step("location", "location", optional=True, summary="summary.location"),
-    Step("phone", "text", parse=parsers.phone, asks_phone=True, summary="summary.phone"),
+    Step(
+        "phone",
+        "text",
+        parse=parsers.phone,
+        asks_phone=True,
+        summary="summary.phone",
+        reuse=EARLIER_PHONE,
+    ),
 )
 
 
@@ -412,12 +424,16 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
 def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Closing:
     cat = catalogue(ctx.language)
     match result:
-        case Filed(ticket=ticket):
-            cutoff = cutoff_date(ctx.today, ctx.config.cutoff_day)
+        case Filed(ticket=ticket, earliest_penetapan=earliest):
+            steps = [cat.text("done.next_steps")]
+            if earliest is not None:
+                month = long_date(earliest, ctx.language).split(" ", 1)[1]
+                steps.append(cat.text("done.earliest", month=month))
+            steps.append(cat.text("done.news"))
             return Closing(
                 (
                     cat.text("done.usulan", ticket=format_ticket(ticket)),
-                    cat.text("done.next_steps", cutoff=long_date(cutoff, ctx.language)),
+                    "\n\n".join(steps),
                 )
             )
         case AlreadyFiled():

@@ -19,6 +19,7 @@ from conversations.validators.idnumber import mask_nik, normalize_number
 from conversations.validators.kk import KkInfo, check_kk
 from conversations.validators.nik import (
     NikInfo,
+    NikScreen,
     Sex,
     check_nik,
     nik_birth_date_mismatch,
@@ -31,6 +32,7 @@ from conversations.validators.regions import (
     RegionIndex,
     Village,
     default_regions,
+    district_regions,
     dotted_code,
 )
 
@@ -39,6 +41,7 @@ __all__ = [
     "KkInfo",
     "Level",
     "NikInfo",
+    "NikScreen",
     "Problem",
     "Region",
     "RegionIndex",
@@ -49,6 +52,7 @@ __all__ = [
     "check_kk",
     "check_nik",
     "default_regions",
+    "district_regions",
     "dotted_code",
     "mask_nik",
     "nik_birth_date_mismatch",

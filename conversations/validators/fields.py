@@ -59,12 +59,14 @@ def parse_rt_rw(raw: str) -> Checked[str]:
         return Checked.bad(problem("rt_rw_invalid"))
     if len(numbers) > 1:
         return Checked.bad(problem("rt_rw_two_numbers"))
-    value = int(numbers[0])
-    if value == 0:
+    # Counted as digits, not converted first: thousands of them are someone's paste.
+    digits = numbers[0].lstrip("0")
+    if not digits:
         return Checked.bad(problem("rt_rw_zero"))
-    if value > 999:
-        return Checked.bad(problem("rt_rw_too_long", got=numbers[0]))
-    return Checked.good(f"{value:03d}")
+    if len(digits) > 3:
+        got = numbers[0] if len(numbers[0]) <= 12 else numbers[0][:11] + "…"
+        return Checked.bad(problem("rt_rw_too_long", got=got))
+    return Checked.good(f"{int(digits):03d}")
 
 
 # --- phone -------------------------------------------------------------------------------

@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 import redis
-from redis.exceptions import LockError
 from sqlmodel import Session
 
 from models.conversation_store.base import Clock, LockTimeout, describe_error, encode_state, utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOCK_EXPIRY: Final = timedelta(seconds=60)
+# A short lease, renewed while the holder works: a holder killed mid-message (SIGKILL, OOM)
+# stops renewing, so the provider's retry gets the chat after at most this long.
+DEFAULT_LOCK_EXPIRY: Final = timedelta(seconds=1)
 _LOCK_POLL_S: Final = 0.01
 
 # Delete only if the value is still the one purge decided on: a save that happened in
@@ -29,6 +34,64 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+# Fencing: only the lock's current holder (its token) may save and release. A holder whose
+# lease ran out while it was stalled finds another token there and changes nothing.
+# KEYS: lock, state; ARGV: token, payload ("" = nothing to save), state ttl in ms.
+_SAVE_AND_RELEASE: Final = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return 0
+end
+if ARGV[2] ~= '' then
+    redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+_RENEW: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+@dataclass
+class _Held:
+    """A lock this process holds: its token, the state read with it, a save held back."""
+
+    token: str
+    thread: int
+    taken: float
+    loaded: bytes | None
+    pending: str | None = None
+
+
+class _Renewer:
+    """One daemon thread per store extends the leases of held locks while their holders
+    work. A message shorter than a quarter of the lease never costs a renewal."""
+
+    def __init__(self, store: RedisConversationStore) -> None:
+        self._store = store
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = threading.Lock()
+
+    def ensure_running(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._started:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="redis-lock-renewer", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        interval = self._store.lock_expiry_s / 4
+        while not self._wake.wait(interval):
+            self._store.renew_held(older_than=interval)
 
 
 class RedisConversationStore:
@@ -55,6 +118,20 @@ class RedisConversationStore:
         self._lock_expiry_s = lock_expiry.total_seconds()
         self._clock = clock
         self._delete_if_unchanged = client.register_script(_DELETE_IF_UNCHANGED)
+        self._save_and_release = client.register_script(_SAVE_AND_RELEASE)
+        self._renew = client.register_script(_RENEW)
+        self._held: dict[str, _Held] = {}
+        self._held_mutex = threading.Lock()
+        self._renewer = _Renewer(self)
+        self.lock_waits = 0  # times a lock was found taken (read by the metrics)
+
+    @property
+    def lock_expiry_s(self) -> float:
+        return self._lock_expiry_s
+
+    @property
+    def redis_client(self) -> redis.Redis:
+        return self._client
 
     def _state_key(self, key: str) -> str:
         return f"{self._prefix}conv:{key}"
@@ -62,8 +139,17 @@ class RedisConversationStore:
     def lock_name(self, key: str) -> str:
         return f"{self._prefix}lock:{key}"
 
+    def _mine(self, key: str) -> _Held | None:
+        held = self._held.get(key)
+        return held if held is not None and held.thread == threading.get_ident() else None
+
     def load(self, key: str, *, session: Session | None = None) -> dict[str, Any] | None:
-        raw = self._client.get(self._state_key(key))
+        held = self._mine(key)
+        if held is not None:
+            # Read in the same round trip as the lock was taken (or saved since, unsent).
+            raw: Any = held.pending if held.pending is not None else held.loaded
+        else:
+            raw = self._client.get(self._state_key(key))
         if raw is None:
             return None
         data: dict[str, Any] = json.loads(raw)["data"]
@@ -73,36 +159,77 @@ class RedisConversationStore:
         encode_state(data)
         envelope = {"updated_at": self._clock().isoformat(), "data": data}
         payload = json.dumps(envelope, ensure_ascii=False, allow_nan=False)
+        held = self._mine(key)
+        if held is not None:
+            # Sent with the release, in one round trip, and only if the lock is still ours.
+            held.pending = payload
+            return
         self._client.set(self._state_key(key), payload, px=self._retention_ms)
 
     def delete(self, key: str, *, session: Session | None = None) -> None:
+        held = self._mine(key)
+        if held is not None:
+            held.pending = None
+            held.loaded = None
         self._client.delete(self._state_key(key))
 
     @contextmanager
     def lock(self, key: str, *, timeout: float = 10.0) -> Iterator[None]:
-        # The lock expires by itself after `lock_expiry`: a worker that crashed mid-message
-        # cannot keep the chat locked. Handling one message must stay well below that.
-        lock = self._client.lock(
-            self.lock_name(key),
-            timeout=self._lock_expiry_s,
-            sleep=_LOCK_POLL_S,
-            blocking=True,
-            blocking_timeout=max(timeout, 0.0),
-        )
-        if not lock.acquire():
-            raise LockTimeout(key, timeout)
+        """Taken together with a read of the state (one round trip); a save made while it is
+        held goes out with the release (one more). The lease is short and renewed while the
+        holder works, so a killed holder frees the chat within `lock_expiry`."""
+        lock_name, state_key = self.lock_name(key), self._state_key(key)
+        token = uuid.uuid4().hex
+        lease_ms = max(1, int(self._lock_expiry_s * 1000))
+        deadline = time.monotonic() + max(timeout, 0.0)
+        waited = False
+        while True:
+            pipe = self._client.pipeline(transaction=False)
+            pipe.set(lock_name, token, nx=True, px=lease_ms)
+            pipe.get(state_key)
+            taken, loaded = pipe.execute()
+            if taken:
+                break
+            if not waited:
+                waited = True
+                self.lock_waits += 1
+            if time.monotonic() >= deadline:
+                raise LockTimeout(key, timeout)
+            time.sleep(_LOCK_POLL_S)
+        held = _Held(token, threading.get_ident(), time.monotonic(), loaded)
+        with self._held_mutex:
+            self._held[key] = held
+        self._renewer.ensure_running()
+        ok = False
         try:
             yield
+            ok = True
         finally:
-            try:
-                lock.release()
-            except LockError:
+            with self._held_mutex:
+                self._held.pop(key, None)
+            payload = held.pending if ok and held.pending is not None else ""
+            kept = self._save_and_release(
+                keys=[lock_name, state_key], args=[token, payload, self._retention_ms]
+            )
+            if not kept:
                 log.warning(
-                    "conversation lock for %r expired before release: handling took longer "
-                    "than %.0fs, another worker may have run concurrently",
+                    "conversation lock for %r was lost before release (the holder stalled "
+                    "past its %.1fs lease); its state save was dropped",
                     key,
                     self._lock_expiry_s,
                 )
+
+    def renew_held(self, *, older_than: float) -> None:
+        """Extend the leases of locks held longer than `older_than` seconds."""
+        now = time.monotonic()
+        with self._held_mutex:
+            due = [(k, h.token) for k, h in self._held.items() if now - h.taken >= older_than]
+        lease_ms = max(1, int(self._lock_expiry_s * 1000))
+        for key, token in due:
+            try:
+                self._renew(keys=[self.lock_name(key)], args=[token, lease_ms])
+            except redis.RedisError as exc:
+                log.warning("could not renew a conversation lock: %s", describe_error(exc))
 
     def purge(self, *, older_than: datetime) -> int:
         removed = 0

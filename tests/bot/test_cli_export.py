@@ -6,6 +6,7 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ from models.database import create_db_engine, upgrade_database
 from models.requests import create_request
 from models.tables import ExportLog, Musyawarah
 from tests.conftest import TEST_KEYS
-from tests.models.factories import NIK_A, NIK_B, NOW, new_usulan
+from tests.models.factories import NIK_A, NIK_B, NOW, new_sanggahan, new_usulan
 
 CINUNUK = "32.04.05.2004"
 Run = Callable[..., Result]
@@ -42,7 +43,7 @@ def run() -> Run:
     runner = CliRunner()
     # The command is registered on `main` by the CLI root; invoke the group directly when
     # it is not (yet), so these tests do not depend on that one line.
-    registered = "export" in main.commands
+    registered = main.get_command(click.Context(main), "export") is not None
 
     def invoke(*args: str) -> Result:
         if registered:
@@ -136,3 +137,34 @@ def test_an_unwritable_place_is_an_error_not_a_traceback(
 
     assert result.exit_code == 1
     assert "cannot write" in result.output
+
+
+def test_the_sanggahan_list_and_withdrawn_requests_on_request_only(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with Session(engine) as session, session.begin():
+        create_request(session, new_sanggahan(village_code=CINUNUK), now=NOW)
+        withdrawn = create_request(
+            session, new_sanggahan(village_code=CINUNUK, subject_name="Sudah Ditarik"), now=NOW
+        )
+        withdrawn.flags = ["consent_withdrawn"]
+        session.add(withdrawn)
+    runner = CliRunner()
+    default = tmp_path / "sanggahan.csv"
+    result = runner.invoke(main, ["export", "sanggahan", "--area", CINUNUK, "--out", str(default)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote {default}: 1 sanggahan, one per row.\n"
+    with default.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:4] == ["Tiket", "Jenis Permohonan", "Status", "Tanda"]
+    assert [row[12] for row in rows[1:]] == ["Orang Mampu"]
+
+    every = tmp_path / "semua.csv"
+    asked = ["export", "sanggahan", "--area", CINUNUK, "--include-withdrawn", "--out", str(every)]
+    assert runner.invoke(main, asked).output == f"Wrote {every}: 2 sanggahan, one per row.\n"
+    with Session(engine) as session:
+        logs = session.exec(select(ExportLog)).all()
+    assert [(e.list_name, e.withdrawn_included, e.rows) for e in logs] == [
+        ("sanggahan", False, 1),
+        ("sanggahan", True, 2),
+    ]

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, update
 
 from bot.effects import EffectContext, EffectRunner
 from conversations.effects import (
@@ -36,17 +36,22 @@ from conversations.effects import (
     NikMismatch,
     NoOpenUsulan,
     NotFound,
+    NothingRecalled,
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
     PhotoRead,
     RateLimited,
     ReadPhoto,
+    RecallAnswers,
+    Recalled,
     Submission,
+    TicketAmbiguous,
     Verified,
     WithdrawConsent,
 )
 from conversations.validators import default_regions
+from models.tables import Request
 from staff.workflow import Workflows
 from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, FakeRegister
 
@@ -60,6 +65,8 @@ class Register:
     """Carries out an effect for one chat, each in a transaction of its own."""
 
     carry_out: Callable[[str, EffectRequest[object]], object]
+    # Test set-up only: give a filed request another ticket (a collision the RNG may make).
+    retick: Callable[[str, str], None]
 
     def ask(self, chat: str, request: EffectRequest[R]) -> R:
         return self.carry_out(chat, request)  # type: ignore[return-value]
@@ -67,7 +74,12 @@ class Register:
 
 def _fake() -> Register:
     fake = FakeRegister(failures_per_hour=FAILURES_PER_HOUR)
-    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)))
+
+    def retick(old: str, new: str) -> None:
+        [filed] = [r for r in fake.requests if r.ticket == old]
+        filed.ticket = new
+
+    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)), retick)
 
 
 def _real(engine: Engine) -> Register:
@@ -81,7 +93,11 @@ def _real(engine: Engine) -> Register:
             effects: Effects = runner.for_chat(EffectContext(session, "test", chat, clock[0]))
             return request.carry_out(effects)
 
-    return Register(carry_out)
+    def retick(old: str, new: str) -> None:
+        with Session(engine) as session, session.begin():
+            session.exec(update(Request).where(col(Request.ticket) == old).values(ticket=new))
+
+    return Register(carry_out, retick)
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgresql"])
@@ -179,12 +195,64 @@ def test_a_ticket_shows_everything_to_its_chat_and_only_the_status_to_the_nik_ho
     assert own.request.ticket == filed.ticket and own.request.village.startswith("Cinunuk")
     assert [step.status for step in own.request.history] == ["diterima"]
 
-    assert register.ask("chat-b", LookupStatus(filed.ticket)) == NeedNik()
+    assert register.ask("chat-b", LookupStatus(filed.ticket)) == NeedNik(filed.ticket)
     assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
     verified = register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN))
     assert isinstance(verified, Verified)
     public = verified.request
     assert (public.ticket, public.kind, public.status) == (filed.ticket, "usulan", "diterima")
+
+
+def test_a_ticket_typed_without_its_letter_is_found_in_any_chat_when_one_kind_has_it(
+    register: Register,
+) -> None:
+    filed = file_usulan(register, "chat-a")
+    body = filed.ticket[1:]
+    own = register.ask("chat-a", LookupStatus(body))
+    assert isinstance(own, OwnRequest) and own.request.ticket == filed.ticket
+    # Another chat's: the whole ticket comes back, for the NIK check against it.
+    assert register.ask("chat-b", LookupStatus(body)) == NeedNik(filed.ticket)
+    verified = register.ask("chat-b", LookupStatus(body, nik=NIK_MAN))
+    assert isinstance(verified, Verified) and verified.request.ticket == filed.ticket
+    assert register.ask("chat-b", LookupStatus("7KQ4M9")) == NotFound()
+
+
+def test_a_code_without_its_letter_that_both_kinds_have_is_ambiguous(
+    register: Register,
+) -> None:
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-b", FileRequest(submission("sanggahan", subject_name="X")))
+    twin = "S" + usulan.ticket[1:]
+    register.retick(sanggahan.ticket, twin)
+    both = TicketAmbiguous((usulan.ticket, twin))  # in the order of the kinds
+    assert register.ask("chat-a", LookupStatus(usulan.ticket[1:])) == both
+    assert register.ask("chat-c", LookupStatus(usulan.ticket[1:], nik=NIK_MAN)) == both
+    # With its letter, each is its own ticket again.
+    assert isinstance(register.ask("chat-b", LookupStatus(twin)), OwnRequest)
+
+
+def test_what_a_chat_told_before_is_recalled_for_that_chat_only(register: Register) -> None:
+    everything = RecallAnswers(("phone", "own_nik", "own_name"))
+    file_usulan(register, "chat-a", answers={"rt": "003", "phone": "+6281234567890"})
+    assert register.ask("chat-a", everything) == Recalled(
+        {"phone": "+6281234567890", "own_nik": NIK_MAN, "own_name": "Budi Santoso"}
+    )
+    assert register.ask("chat-b", everything) == NothingRecalled()
+    # A sanggahan's reporter is the person too: the newest request's NIK and name, together.
+    reported = submission("sanggahan", nik=NIK_WOMAN, name="Sri Wahyuni", subject_name="X")
+    register.ask("chat-a", FileRequest(reported))
+    assert register.ask("chat-a", everything) == Recalled(
+        {"phone": "+6281234567890", "own_nik": NIK_WOMAN, "own_name": "Sri Wahyuni"}
+    )
+    assert register.ask("chat-a", RecallAnswers(("phone",))) == Recalled(
+        {"phone": "+6281234567890"}
+    )
+    # An usulan for another household says nothing of who filed it.
+    file_usulan(register, "chat-c", nik=NIK_CHILD, subtype="other_household")
+    assert register.ask("chat-c", everything) == NothingRecalled()
+    # Consent taken back: nothing of those requests is offered again.
+    register.ask("chat-a", WithdrawConsent())
+    assert register.ask("chat-a", everything) == NothingRecalled()
 
 
 def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(

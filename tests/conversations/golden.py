@@ -13,13 +13,16 @@ types, in the language of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from conversations.catalogue import Language
+from conversations.effects import PhotoRead
+from conversations.flow import EngineConfig
 from conversations.types import Incoming, Location, PhotoRef, Reply
 from tests.conversations.transcript import (
     KK,
+    KTP_READ,
     NIK_CHILD,
     NIK_MAN,
     NIK_WOMAN,
@@ -201,6 +204,47 @@ def usulan_sendiri(r: Recorder) -> None:
     r.press("__summary__=send")
 
 
+def usulan_ktp(r: Recorder) -> None:
+    """A household of four whose KTP photo was read (issue 13): each group read from the
+    card confirmed with one tap, multiple choices typed as numbers."""
+    r.chat = Chat(
+        FakeRegister(photos={"ktp-1": PhotoRead(KTP_READ)}), EngineConfig(reads_photos=True)
+    )
+    r.start()
+    r.begin_count()
+    r.press("menu=usulan")
+    r.press("consent=yes")
+    r.photo("ktp-1")
+    r.press("for_whom=self")
+    r.press("nik=card_yes")
+    r.say(KK)
+    r.press("name=card_yes")
+    r.say("Siti Aminah")
+    r.press("marital=card_yes")
+    r.press("village=card_yes")
+    r.say(f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Rina\n{NIK_SON} Andi")
+    r.press("relationship=kepala_keluarga")
+    r.press("members.0.relationship=istri_suami")
+    r.press("members.1.relationship=anak")
+    r.press("members.2.relationship=anak")
+    for key, value in (
+        ("floor", "semen"),
+        ("wall", "tembok_kasar"),
+        ("roof", "seng"),
+        ("water", "sumur_terlindung"),
+        ("lighting", "pln_450"),
+        ("fuel", "lpg_3kg"),
+        ("toilet", "sendiri"),
+    ):
+        r.press(f"{key}={value}")
+    r.say("2")
+    r.say("1 2")
+    r.photo("rumah-1")
+    r.location()
+    r.say("0812 3456 7890")
+    r.press("__summary__=send")
+
+
 def usulan_mistakes(r: Recorder) -> None:
     """What made citizens give up (issue 12), and what they are answered now."""
     words = WORDS[r.language]
@@ -254,9 +298,13 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say(words["send"])  # "kirim", the word on the button
 
 
-def _sanggahan(objection: str) -> Callable[[Recorder], None]:
+def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recorder], None]:
     def scenario(r: Recorder) -> None:
         words = WORDS[r.language]
+        if filed_before:
+            # This chat proposed itself earlier (not shown): its NIK and name are known.
+            file_usulan(r.chat.register)
+            r.chat.state = r.chat.state.idle()
         r.start()
         r.begin_count()
         r.press("menu=sanggahan")
@@ -294,8 +342,11 @@ def _sanggahan(objection: str) -> Callable[[Recorder], None]:
             r.say(words["skip"])
             r.say(words["skip"])
             r.say(words["skip"])
-        r.say(NIK_WOMAN)
-        r.say("Sri Wahyuni")
+        if filed_before:
+            r.press("objector_nik=__reuse__")  # one tap: the NIK and name given before
+        else:
+            r.say(NIK_WOMAN)
+            r.say("Sri Wahyuni")
         r.press("__summary__=send")
 
     return scenario
@@ -313,12 +364,20 @@ def status(r: Recorder) -> None:
     r.say(f"{ticket[0]}-{ticket[1:6]}0")  # 0 for the last character
     r.say(ticket[1:])  # without its letter: this chat's ticket
     r.say(shown.lower())
-    # Another chat asks about it: the applicant's NIK first, then the status only.
+    # Another chat asks about it, without the letter too: the applicant's NIK first, then
+    # the status only.
     r.chat.register = register.as_chat("chat-2")
     r.say("menu")
-    r.say(shown)
+    r.say(ticket[1:])
     r.say(NIK_WOMAN)
     r.say(NIK_MAN)
+    # A sanggahan with the same six characters: which of the two is asked.
+    [filed] = register.requests
+    twin = replace(filed, submission=replace(filed.submission, kind="sanggahan"), chat="chat-3")
+    register.requests.append(replace(twin, ticket="S" + ticket[1:]))
+    r.say("menu")
+    r.say(ticket[1:])
+    r.say(f"S-{ticket[1:]}")
     # Wrong codes, until the look-ups stop for an hour: no prompt after the lock-out.
     r.say("menu")
     for code in ("U-7KQ4M9", "U-7KQ4MA", "U-7KQ4MB", "U-7KQ4MC", "U-7KQ4MD"):
@@ -348,9 +407,11 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "usulan": usulan,
     "usulan_sendiri": usulan_sendiri,
     "usulan_kesalahan": usulan_mistakes,
+    "usulan_ktp": usulan_ktp,
     "sanggahan_penerima": _sanggahan("recipient_not_eligible"),
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
+    "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
     "status": status,
     "privasi": privacy,
 }

@@ -53,3 +53,27 @@ def test_hostile_input_at_any_step_is_answered_and_loses_nothing(
             continue  # batal, kembali, menu...: the citizen asked for it
         lost = {k for k in before if k not in chat.state.answers}
         assert not lost, (kind, value, lost)
+
+
+def test_a_five_thousand_digit_answer_where_a_position_is_asked_is_answered() -> None:
+    """Found by the long run: `int()` refuses more than 4,300 digits with a ValueError."""
+    many = "9" * 5000
+    chat = Chat()
+    for said, expected in USULAN_TYPED:
+        if expected in ("Alamat", "foto KTP"):  # at the village and the multi-choice question
+            assert chat.say(many)
+        chat.say(said)
+    chat = Chat()
+    for said, _ in USULAN_TYPED[:11]:
+        chat.say(said)
+    assert "Pilih" in chat.say("sukamaju")  # many villages: a numbered list
+    assert chat.say(many)
+
+
+def test_a_huge_number_at_the_rt_rw_question_is_answered() -> None:
+    """Found by the second long run (RT/RW): whatever a caller passes, the engine cuts."""
+    chat = Chat()
+    for said, expected in USULAN_TYPED:
+        if expected == "Siapa saja":  # the RT/RW question was just asked
+            assert chat.say("9" * 5000)
+        chat.say(said)

@@ -22,10 +22,10 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 LIMIT = 600
 # Citizen messages from choosing the flow in the menu to the one that sends it (inclusive).
-TARGETS = {"usulan": 34, "usulan_sendiri": 26}
+TARGETS = {"usulan": 34, "usulan_sendiri": 26, "usulan_ktp": 28}
 # The same, counted as issue 12 did (the answers to the form's questions: neither the menu
 # choice nor the confirmation of the summary): 41 and 31 before.
-TARGETS_FORM_ANSWERS = {"usulan": 34, "usulan_sendiri": 24}
+TARGETS_FORM_ANSWERS = {"usulan": 34, "usulan_sendiri": 24, "usulan_ktp": 26}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

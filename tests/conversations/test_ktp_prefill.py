@@ -5,36 +5,25 @@ reads real generated photos."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conversations.effects import PhotoRead, PhotoRefused
 from conversations.flow import EngineConfig
+from conversations.types import Incoming
+from conversations.words import command_of
 from tests.conversations.transcript import (
     KK,
-    NIK_MAN,
+    KTP_READ,
     NIK_WOMAN,
     Chat,
     FakeRegister,
     reach_photos,
 )
 
-# What a readable card of NIK_MAN says (answer keys, as the inspector returns them).
-CARD = {
-    "nik": NIK_MAN,
-    "name": "Budi Santoso",
-    "birth_place": "Bandung",
-    "birth_date": "1985-08-17",
-    "sex": "L",
-    "marital": "kawin",
-    "occupation": "buruh",
-    "village": "32.04.05.2004",
-    "village_label": "Cinunuk, Kec. Cileunyi, Kabupaten Bandung",
-    "rt": "003",
-    "rw": "005",
-    "street": "JL. MELATI GG. 2",
-}
-
 
 def reading_chat(**photos: PhotoRead | PhotoRefused) -> Chat:
-    register = FakeRegister(photos={"ktp-1": PhotoRead(CARD), **photos})
+    register = FakeRegister(photos={"ktp-1": PhotoRead(KTP_READ), **photos})
     chat = Chat(register, EngineConfig(reads_photos=True))
     chat.say("menu")
     chat.say("1")
@@ -63,7 +52,7 @@ def test_a_nik_typed_instead_of_confirmed_is_checked_and_kept() -> None:
 
 
 def test_a_confirmed_value_that_fails_its_question_is_asked_with_the_reason() -> None:
-    card = {**CARD, "birth_date": "1985-08-18"}  # read wrong, and not the NIK's date
+    card = {**KTP_READ, "birth_date": "1985-08-18"}  # read wrong, and not the NIK's date
     chat = reading_chat(**{"ktp-1": PhotoRead(card)})
     chat.photo("ktp-1")
     chat.say("1")
@@ -94,3 +83,43 @@ def test_a_house_photo_refused_twice_is_kept_flagged_and_the_flow_goes_on() -> N
     assert "Foto rumah terlalu gelap" in second and "tetap kami simpan" in second
     assert "lokasi" in second
     assert chat.state.answers["photo_house_problem"] == "too_dark"
+
+
+# At every question the card answers, hostile input is answered and loses nothing.
+CARD_STEPS = (
+    [("1", "NIK:")],
+    [("1", "NIK:"), ("ya", "Kartu Keluarga"), (KK, "Nama:")],
+    [("1", "NIK:"), ("ya", "Kartu Keluarga"), (KK, "Nama:"), ("ya", "ibu"), ("Siti", "Status")],
+)
+
+
+@given(
+    path=st.sampled_from(CARD_STEPS),
+    hostile=st.lists(
+        st.text(max_size=80)
+        | st.sampled_from(["1", "2", "ya", "bukan", "\x00", "nik=card_yes", "village=card_no"]),
+        min_size=1,
+        max_size=3,
+    ),
+    as_choice=st.booleans(),
+)
+def test_hostile_input_at_a_card_question_is_answered_and_loses_nothing(
+    path: list[tuple[str, str]], hostile: list[str], as_choice: bool
+) -> None:
+    chat = reading_chat()
+    chat.photo("ktp-1")
+    for said, expected in path:
+        assert expected in chat.say(said)
+    for value in hostile:
+        before = dict(chat.state.answers)
+        incoming = (
+            Incoming(now=chat.now, choice=value)
+            if as_choice
+            else Incoming(now=chat.now, text=value)
+        )
+        replies = chat.send(incoming)
+        assert replies and all(r.text.strip() for r in replies), value
+        if not as_choice and command_of(value) is not None:
+            continue  # batal, kembali, menu...: the citizen asked for it
+        lost = {k for k in before if k not in chat.state.answers}
+        assert not lost, (value, lost)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from conversations.languages import LANGUAGES, Label, as_language, language_named, next_language
+from conversations.labels import Label
+from conversations.languages import LANGUAGES, as_language, language_named, next_language
 from tests.conversations.transcript import Chat, transcript
 
 

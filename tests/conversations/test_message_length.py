@@ -19,8 +19,9 @@ from conversations.catalogue import LANGUAGES, Language, catalogue
 from conversations.effects import RequestView, StatusStep
 from conversations.flow import EngineConfig, FlowContext, Repeat, Step, positions
 from conversations.flows import FLOWS
-from conversations.flows.status import timeline
+from conversations.flows.status import with_explanation
 from conversations.validators import default_regions
+from staff.workflow import shipped_workflows
 
 LIMIT = 600
 
@@ -54,6 +55,7 @@ def longest_values(language: Language) -> dict[str, str]:
         "hint": _longest(_labels("problem_hint.", language)),
         "code": "32.04.99",
         "ticket": "U-7KQ4M9",
+        "tickets": "U-7KQ4M9 / S-7KQ4M9",
         "flow": _longest(_labels("flow_name.", language)),
         "next": _longest(_labels("flow_name.", language)),
         "kind": _longest(_labels("kind.", language)),
@@ -107,8 +109,9 @@ def longest_values(language: Language) -> dict[str, str]:
         "part": _longest(_labels("summary.", language)),
         "answer": "x" * 40,
         "member": long_name,
-        # A stage's `who` in the regional workflows (staff/kind_words.py).
-        "who": "Kepala desa/lurah bersama peserta musyawarah",
+        # Words of the shipped regional workflows (cek status explains each stage).
+        "who": _longest([s.who.get(language) for w in shipped_workflows() for s in w.stages]),
+        "ask": _longest([s.ask.get(language) for w in shipped_workflows() for s in w.stages]),
     }
 
 
@@ -202,6 +205,20 @@ def test_every_question_shown_again_with_its_longest_earlier_answer_fits(languag
     print(f"\n[{language}] longest question: {longest} characters")
 
 
+def longest_explanation(language: Language) -> str:
+    """The longest stage explanation of any shipped workflow (cek status shows one)."""
+    from staff.explain import explain_stage
+
+    return max(
+        (
+            explain_stage(w, s.id, entered=date(2026, 3, 17), ticket="U-7KQ4M9", language=language)
+            for w in shipped_workflows()
+            for s in w.stages
+        ),
+        key=len,
+    )
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_status_timeline_with_every_stage_fits(language: Language):
     ctx = FlowContext(date(2026, 11, 23), language, default_regions(), EngineConfig(), ())
@@ -216,6 +233,7 @@ def test_a_status_timeline_with_every_stage_fits(language: Language):
         village=longest_answers()["village_label"],
         status_text=words,
         history=tuple(StatusStep(at, "x", words, note="x" * 60) for _ in range(12)),
+        explain={language: longest_explanation(language)},
     )
-    text = timeline(request, ctx)
-    assert len(text) <= LIMIT, len(text)
+    for text in with_explanation(request, ctx):
+        assert len(text) <= LIMIT, len(text)

@@ -10,6 +10,17 @@ OBJECTION_START = [
     ("2", "Identitas Anda dirahasiakan"),
     ("setuju", "Sanggahan tentang apa?"),
 ]
+# An objection to a recipient in Cinunuk, every optional step skipped, up to the reporter.
+TO_THE_REPORTER = [
+    *OBJECTION_START,
+    ("1", "desa/kelurahan yang sama"),
+    ("cinunuk", "Pilih desa/kelurahan"),
+    ("1", "Nama lengkap orang yang disanggah"),
+    ("Haji Darmawan", "NIK orang itu"),
+    *[("lewati", question) for question in ("Dusun", "RT", "RW", "alasannya")],
+    ("sudah mampu", "Ceritakan singkat"),
+    *[("lewati", question) for question in ("foto bukti", "lokasi", "NIK Anda")],
+]
 
 
 def test_an_objection_to_a_recipient_is_filed_with_the_objector_kept_confidential():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.conversations.transcript import (
     NIK_MAN,
     NIK_WOMAN,
@@ -88,7 +90,29 @@ def test_a_code_without_its_letter_is_found_among_this_chats_tickets():
     assert f"Tiket {ticket[0]}-{ticket[1:]}" in answer and "Riwayat" in answer
 
 
-def test_a_code_without_its_letter_that_is_not_this_chats_asks_for_the_letter():
+def test_a_code_without_its_letter_from_another_chat_asks_for_the_applicants_nik():
+    register = FakeRegister()
+    ticket = file_usulan(register)
+    chat = Chat(register.as_chat("chat-2"))
+    transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "dikirim dari chat lain" in chat.say(ticket[1:])
+    assert chat.state.answers["ticket"] == ticket  # the whole code, for the NIK check
+    assert f"Tiket {ticket[0]}-{ticket[1:]}" in chat.say(NIK_MAN)
+
+
+def test_a_code_without_its_letter_that_two_kinds_have_asks_which():
+    register = FakeRegister()
+    ticket = file_usulan(register)
+    [filed] = register.requests
+    register.requests.append(replace(filed, ticket="S" + ticket[1:], chat="chat-3"))
+    chat = Chat(register)
+    chat.say("menu")
+    answer = chat.say(ticket[1:])
+    assert f"Ada dua tiket dengan kode {ticket[1:]}: U-{ticket[1:]} / S-{ticket[1:]}" in answer
+    assert "Riwayat" in chat.say(f"U-{ticket[1:]}")
+
+
+def test_a_code_without_its_letter_that_nobody_has_is_not_found():
     chat = Chat()
     transcript(chat, [("status", "Permohonan mana"), ("2", "kode tiket")])
-    assert "U untuk usulan, S untuk sanggahan" in chat.say("95YDAG")
+    assert "tidak ditemukan" in chat.say("95YDAG")

@@ -327,8 +327,8 @@ def test_today_is_the_citizens_day_not_the_servers():
     chat.now = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)  # already the 18th in Jakarta
     reach_photos(chat)
     finish_after_photos(chat)
-    # The 17 November cut-off has passed for this citizen: the next one is in December.
-    assert "17 Desember 2026" in chat.say("ya")
+    # The 17 November cut-off has passed for this citizen: December's penetapan at the earliest.
+    assert "penetapan bulan Desember 2026" in chat.say("ya")
 
 
 def test_villages_of_the_niks_kecamatan_are_offered_first():

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from conversations import tickets
 from conversations.effects import (
     AlreadyFiled,
     ConsentWithdrawn,
@@ -37,27 +39,54 @@ from conversations.effects import (
     PublicStatus,
     RateLimited,
     ReadPhoto,
+    RecallAnswers,
+    Recollection,
     RequestView,
     StatusStep,
     Submission,
+    TicketAmbiguous,
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    facts_of,
+    recollect,
 )
 from conversations.engine import Script, advance
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
 from conversations.state import ConversationState
+from conversations.tickets import format_ticket
 from conversations.types import Incoming, Location, PhotoRef, Reply
 from conversations.validators import default_regions
+from staff.explain import earliest_penetapan_month, explanations
+from staff.workflow import shipped_workflows
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 in Jakarta
+# The chat's requests are in Kab. Bandung: the national default workflow.
+_NATIONAL = next(w for w in shipped_workflows() if w.region is None)
+_JAKARTA = ZoneInfo("Asia/Jakarta")
 
 # Real-shaped numbers built on kecamatan 32.04.05 (Cileunyi, Kabupaten Bandung).
 NIK_MAN = "3204051708850001"  # born 17-08-1985
 NIK_WOMAN = "3204055708850002"  # born 17-08-1985, day + 40
 NIK_CHILD = "3204050203150003"  # born 02-03-2015
 KK = "3204050101200003"  # issued 01-01-2020
+
+# What a readable card of NIK_MAN says (answer keys, as the inspector returns them).
+KTP_READ = {
+    "nik": NIK_MAN,
+    "name": "Budi Santoso",
+    "birth_place": "Bandung",
+    "birth_date": "1985-08-17",
+    "sex": "L",
+    "marital": "kawin",
+    "occupation": "buruh",
+    "village": "32.04.05.2004",
+    "village_label": "Cinunuk, Kec. Cileunyi, Kabupaten Bandung",
+    "rt": "003",
+    "rw": "005",
+    "street": "JL. MELATI GG. 2",
+}
 
 
 @dataclass
@@ -83,6 +112,7 @@ class FakeRegister:
     chat: str = "chat-1"
     failed_lookups: dict[str, int] = field(default_factory=dict)
     failures_per_hour: int = 5
+    now: datetime = START  # the moment of the message the effects belong to
     # What the service's photo check says of each photo ref; unknown refs pass, read nothing.
     photos: dict[str, PhotoCheck] = field(default_factory=dict)
 
@@ -115,6 +145,16 @@ class FakeRegister:
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.photos.get(request.ref, PhotoRead({}))
 
+    def recall_answers(self, request: RecallAnswers) -> Recollection:
+        mine = [
+            r.submission
+            for r in reversed(self.requests)  # newest first
+            if r.chat == self.chat and not r.consent_withdrawn
+        ]
+        return recollect(
+            request.facts, (facts_of(s.kind, s.subtype, s.nik, s.name, s.answers) for s in mine)
+        )
+
     def file_request(self, request: FileRequest) -> Filed:
         return self._file(request.submission, [])
 
@@ -124,7 +164,9 @@ class FakeRegister:
         flags = tuple(sorted({*submission.flags, *extra_flags}))
         stored = replace(submission, flags=flags)
         self.requests.append(FakeRequest(stored, ticket, self.chat, START))
-        return Filed(ticket, "diterima", flags)
+        today = self.now.astimezone(_JAKARTA).date()
+        earliest = earliest_penetapan_month(_NATIONAL, today, EngineConfig().cutoff_day)
+        return Filed(ticket, "diterima", flags, earliest_penetapan=earliest)
 
     def list_my_requests(self, request: ListMyRequests) -> MyRequests:
         return MyRequests(tuple(self.describe(r) for r in self.requests if r.chat == self.chat))
@@ -139,19 +181,29 @@ class FakeRegister:
             updated_at=request.created_at,
             village=village.label() if village else request.submission.village_code,
             history=(StatusStep(at=request.created_at, status="diterima"),),
+            explain=explanations(
+                _NATIONAL,
+                "diterima",
+                entered=request.created_at.date(),
+                ticket=format_ticket(request.ticket),
+            ),
             withdrawn=request.consent_withdrawn,
         )
 
     def lookup_status(self, request: LookupStatus) -> Lookup:
         if self.failed_lookups.get(self.chat, 0) >= self.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        found = next((r for r in self.requests if r.ticket == request.ticket), None)
-        if found is None:
+        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        matches = [r for code in codes for r in self.requests if r.ticket == code]
+        if not matches:
             return self._failed(NotFound())
+        if len(matches) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in matches))
+        [found] = matches
         if found.chat == self.chat:
             return OwnRequest(self.describe(found))
         if request.nik is None:
-            return NeedNik()
+            return NeedNik(found.ticket)
         if request.nik != found.submission.nik:
             return self._failed(NikMismatch())
         return Verified(
@@ -196,6 +248,7 @@ class Chat:
         turn = advance(self.script, self.state, incoming)
         replies = list(turn.replies)
         while turn.effects:
+            self.register.now = self.now
             result = self.register.run(turn.effects[0])
             turn = advance(self.script, turn.state, Incoming(now=self.now, effect_result=result))
             replies.extend(turn.replies)

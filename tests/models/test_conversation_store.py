@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -210,19 +210,13 @@ def redis_or_sql_crash(
     conversation_store: ConversationStore, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[str], None]]:
     """Backend-specific: make a holder take the lock, check it really blocks, let it die."""
-    abandoned: list[AbstractContextManager[None]] = []
     cleanup: list[Callable[[], None]] = []
 
     def crash_redis(key: str) -> None:
-        # Another worker whose lock expires after 0.5 s; it never exits the block.
+        # Another worker took the lock with a 0.5 s lease and was killed: nobody renews it.
         assert isinstance(conversation_store, RedisConversationStore)
         client: redis.Redis = request.getfixturevalue("redis_client")
-        other = RedisConversationStore(
-            client, retention=timedelta(days=1), lock_expiry=timedelta(milliseconds=500)
-        )
-        held = other.lock(key, timeout=1)
-        held.__enter__()
-        abandoned.append(held)  # kept referenced: garbage collection would release it
+        client.set(conversation_store.lock_name(key), "killed-worker", px=500)
         with pytest.raises(LockTimeout), conversation_store.lock(key, timeout=0.1):
             pass
 
@@ -254,8 +248,6 @@ def redis_or_sql_crash(
         yield crash_postgresql
     else:
         pytest.skip("SQLite locks live in the process: they die with it, nothing to expire")
-    for release in abandoned:
-        release.__exit__(None, None, None)  # logs "expired before release", must not raise
     for step in cleanup:
         step()
 
@@ -374,3 +366,49 @@ def test_a_store_says_whether_a_save_joins_the_callers_transaction(
         session.rollback()  # the caller's transaction fails after the save
     kept = conversation_store.load("telegram:tx")
     assert (kept is None) is conversation_store.joins_transaction
+
+
+# --- Redis only: leases and fencing --------------------------------------------------------
+
+
+def test_a_redis_lock_is_renewed_while_its_holder_works(redis_client: redis.Redis) -> None:
+    store = RedisConversationStore(
+        redis_client, retention=timedelta(days=1), lock_expiry=timedelta(milliseconds=200)
+    )
+    other = RedisConversationStore(redis_client, retention=timedelta(days=1))
+    with store.lock(KEY):
+        time.sleep(0.6)  # three leases long: only the renewals keep the chat ours
+        with pytest.raises(LockTimeout), other.lock(KEY, timeout=0.05):
+            pass
+        store.save(KEY, {"n": 1})
+    assert other.load(KEY) == {"n": 1}
+
+
+def test_a_redis_holder_that_lost_its_lock_cannot_overwrite_the_next_holder(
+    redis_client: redis.Redis,
+) -> None:
+    store = RedisConversationStore(redis_client, retention=timedelta(days=1))
+    with store.lock(KEY):
+        store.save(KEY, {"by": "stalled holder"})
+        # The lease ran out while the holder stalled, and another worker took the chat.
+        redis_client.set(store.lock_name(KEY), "next-holder", px=10_000)
+        redis_client.set("dtsen:conv:" + KEY, '{"updated_at": "x", "data": {"by": "next"}}')
+    assert store.load(KEY) == {"by": "next"}
+    assert redis_client.get(store.lock_name(KEY)) == b"next-holder"
+
+
+def test_a_redis_lock_reads_the_state_and_saves_on_release_in_two_round_trips(
+    redis_client: redis.Redis,
+) -> None:
+    from tests.costs import counting_redis
+
+    store = RedisConversationStore(redis_client, retention=timedelta(days=1))
+    store.save(KEY, {"n": 1})
+    with store.lock(KEY):
+        pass  # the first release loads the script into Redis (SCRIPT LOAD): once per server
+    trips = counting_redis(store)
+    with store.lock(KEY):
+        assert store.load(KEY) == {"n": 1}
+        store.save(KEY, {"n": 2})
+    assert trips.count == 2
+    assert store.load(KEY) == {"n": 2}

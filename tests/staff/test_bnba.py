@@ -17,6 +17,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from conversations.tickets import format_ticket
+from conversations.timezones import NATIONAL
 from models.requests import NewMember, create_request
 from models.tables import ExportLog, HouseholdMember, Musyawarah, MusyawarahItem, Request
 from staff.bnba import (
@@ -30,7 +32,11 @@ from staff.bnba import (
     write_csv,
     write_xlsx,
 )
-from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
+from staff.sanggahan_list import SANGGAHAN_COLUMNS
+from staff.workflow import Workflows
+from tests.models.factories import NIK_C, NIK_D, NOW, fresh_nik, new_sanggahan, new_usulan
+
+WORKFLOWS = Workflows.load()
 
 TODAY = date(2026, 11, 23)
 CINUNUK = "32.04.05.2004"  # Desa Cinunuk, Kec. Cileunyi, Kabupaten Bandung, Jawa Barat
@@ -62,6 +68,10 @@ EXPECTED_HEADER = [
     "Jenis Kelamin",
     "Nama Ibu Kandung",
     "Hubungan Keluarga",
+    "Tiket",
+    "Jenis Permohonan",
+    "Status",
+    "Tanda",
 ]
 
 
@@ -124,7 +134,12 @@ def names(rows: list[list[Any]]) -> list[str]:
 
 
 def test_one_row_per_person_in_the_dinsos_column_order(db_engine: Engine, out: Path) -> None:
-    file_usulan(db_engine)
+    request_id = file_usulan(db_engine)
+    with Session(db_engine) as session:
+        request = session.get(Request, request_id)
+        assert request is not None
+        # Every row says which request it comes from, its kind, stage and flags.
+        about = [format_ticket(request.ticket), "Usulan", "diterima", None]
     path = out / "bnba.xlsx"
     assert write_bnba(db_engine, BnbaSelection(CINUNUK), path, "xlsx", today=TODAY) == 4
 
@@ -138,11 +153,11 @@ def test_one_row_per_person_in_the_dinsos_column_order(db_engine: Engine, out: P
     head = ["P", "Enok Suminar", "Kepala keluarga"]
     husband = [None, "L", None, "Istri atau suami"]
     assert rows[1:] == [
-        [None, *place, *address, HEAD_NIK, "Siti Aminah", "01-01-1990", "Bandung", *head],
-        [None, *place, *address, HUSBAND_NIK, "Budi Santoso", "12-03-1985", *husband],
-        [None, *place, *address, CHILD_NIK, "Rina", "12-08-2015", None, "P", None, "Anak"],
+        [None, *place, *address, HEAD_NIK, "Siti Aminah", "01-01-1990", "Bandung", *head, *about],
+        [None, *place, *address, HUSBAND_NIK, "Budi Santoso", "12-03-1985", *husband, *about],
+        [None, *place, *address, CHILD_NIK, "Rina", "12-08-2015", None, "P", None, "Anak", *about],
         # No NIK: no birth date or sex to derive; the rest of the household's data is there.
-        [None, *place, *address, None, "Ujang", None, None, None, None, "Anak"],
+        [None, *place, *address, None, "Ujang", None, None, None, None, "Anak", *about],
     ]
 
 
@@ -163,7 +178,7 @@ def test_numbers_stay_16_digit_text_and_the_sheet_is_ready_to_filter(
     assert head["Nomor KK"].value == "3204050101200001"  # all digits, none rounded away
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:Q5"
+    assert sheet.auto_filter.ref == "A1:U5"
     assert sheet.column_dimensions["K"].width >= 18  # a NIK fits
 
 
@@ -479,3 +494,99 @@ def test_rows_stream_in_a_stable_order(sqlite_engine: Engine) -> None:
     assert keys == sorted(keys)
     assert [row[11] for row in rows[:3]] == ["Kepala Keluarga 1", "Anggota 1-1", "Anggota 1-2"]
     json.dumps(rows)  # plain strings only
+
+
+# -- every list: the request's columns, withdrawn consent, one list per kind ----------------------
+
+
+def withdraw(engine: Engine, request_id: int) -> None:
+    with Session(engine) as session, session.begin():
+        request = session.get(Request, request_id)
+        assert request is not None
+        request.flags = [*request.flags, "consent_withdrawn"]
+        session.add(request)
+
+
+def test_a_withdrawn_request_is_in_no_list_unless_asked_for_and_the_asking_is_logged(
+    db_engine: Engine, out: Path
+) -> None:
+    kept = file_usulan(db_engine, name="Tetap Diproses", members=[])
+    gone = file_usulan(db_engine, name="Menarik Persetujuan", nik=fresh_nik(), members=[])
+    withdraw(db_engine, gone)
+    with Session(db_engine) as session, session.begin():
+        objection = create_request(session, new_sanggahan(village_code=CINUNUK), now=NOW)
+        objection.flags = ["consent_withdrawn"]
+        session.add(objection)
+
+    assert names(xlsx(db_engine, out, BnbaSelection(CINUNUK))) == ["Tetap Diproses"]
+    sanggahan = xlsx(db_engine, out, BnbaSelection(CINUNUK, kind="sanggahan"), name="s.xlsx")
+    assert len(sanggahan) == 1  # the header only
+    both = BnbaSelection(CINUNUK, include_withdrawn=True)
+    assert sorted(names(xlsx(db_engine, out, both, name="all.xlsx"))) == [
+        "Menarik Persetujuan",
+        "Tetap Diproses",
+    ]
+    rows = xlsx(db_engine, out, both, name="all2.xlsx")
+    withdrawn_row = next(row for row in rows if row[11] == "Menarik Persetujuan")
+    assert withdrawn_row[-1] == "consent_withdrawn"  # the Tanda column says why
+
+    export_bnba(db_engine, BnbaSelection(CINUNUK), out / "a.csv", "csv", staff_id=3)
+    export_bnba(db_engine, both, out / "b.csv", "csv", staff_id=3)
+    with Session(db_engine) as session:
+        logged = session.exec(select(ExportLog).order_by(col(ExportLog.id))).all()
+    assert [(e.list_name, e.withdrawn_included, e.rows) for e in logged] == [
+        ("bnba", False, 1),
+        ("bnba", True, 2),
+    ]
+    assert kept != gone
+
+
+def test_the_sanggahan_list_has_one_row_per_objection_and_never_the_objector(
+    db_engine: Engine, out: Path
+) -> None:
+    file_usulan(db_engine, members=[])
+    with Session(db_engine) as session, session.begin():
+        objection = create_request(
+            session,
+            new_sanggahan(
+                village_code=CINUNUK,
+                name="Pelapor Rahasia",
+                answers={
+                    "subject_dusun": "Sukamaju",
+                    "subject_rt": "002",
+                    "subject_rw": "005",
+                    "reason": "meninggal",
+                    "reason_detail": "Meninggal bulan lalu",
+                },
+            ),
+            now=NOW,
+        )
+        ticket = objection.ticket
+
+    path = out / "sanggahan.xlsx"
+    selection = BnbaSelection(CINUNUK, kind="sanggahan")
+    assert write_bnba(db_engine, selection, path, "xlsx", today=TODAY, workflows=WORKFLOWS) == 1
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == list(SANGGAHAN_COLUMNS)
+    assert rows[1] == [
+        format_ticket(ticket),
+        "Sanggahan",
+        "Diterima",  # the national workflow's first stage, by name
+        None,
+        NOW.astimezone(NATIONAL).strftime("%d-%m-%Y"),
+        "Jawa Barat",
+        "Kabupaten Bandung",
+        "Cileunyi",
+        "Cinunuk",
+        "Sukamaju",
+        "002",
+        "005",
+        "Orang Mampu",
+        NIK_D,
+        "Ada penerima bantuan yang tidak layak",
+        "Sudah meninggal",
+        "Meninggal bulan lalu",
+    ]
+    assert not any("Pelapor" in str(value) or value == NIK_C for row in rows for value in row)

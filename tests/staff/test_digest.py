@@ -321,3 +321,16 @@ def test_ringkasan_on_demand_counts_since_the_last_summary(
 def test_an_area_code_is_checked(db_engine: Engine) -> None:
     with Session(db_engine) as session, pytest.raises(ValueError):
         digest(session, area_code="32.4", workflows=WORKFLOWS, now=NOW, cutoff_day=17)
+
+
+def test_a_kapuas_hulu_village_is_reminded_of_its_periodic_musdes(db_engine: Engine) -> None:
+    kapuas = "61.06.01.2004"
+    with Session(db_engine) as session, session.begin():
+        file(session, kapuas, at("2025-12-09"))
+    with Session(db_engine) as session:
+        result = digest(session, area_code=kapuas, workflows=WORKFLOWS, now=NOW, cutoff_day=17)
+        bandung = digest(session, area_code=CINUNUK, workflows=WORKFLOWS, now=NOW, cutoff_day=17)
+    assert result.periodic_rule is not None and "secara berkala" in result.periodic_rule
+    assert "diadakan berkala: jadwalkan" in render(result)
+    assert result.no_deadline == 1 and "Tanpa batas waktu di SOP" in render(result)
+    assert bandung.periodic_rule is None

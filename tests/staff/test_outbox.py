@@ -15,6 +15,7 @@ from bot.channels.notify import Notification, Path
 from bot.worker import Worker
 from models.tables import OutboxNotification
 from staff.outbox import (
+    Partition,
     Settled,
     claim,
     claim_replies,
@@ -271,3 +272,61 @@ def test_replies_handed_over_in_a_webhook_answer_are_forgotten_once_no_retry_can
         assert forget_answered(session, before=NOW + timedelta(days=3)) == 1
     forgotten = row(db_engine, claimed.id)
     assert (forgotten.status, forgotten.text, forgotten.reply) == ("sent", "", None)
+
+
+def test_worker_processes_each_keep_whole_chats_so_every_chat_is_sent_in_order(
+    postgresql_engine: Engine,
+) -> None:
+    # Three notices for each of 12 chats, interleaved as staff decisions come in.
+    with Session(postgresql_engine) as session, session.begin():
+        for n in range(3):
+            for chat in range(12):
+                enqueue(
+                    session,
+                    channel="telegram",
+                    chat_id=f"c{chat}",
+                    kind="k",
+                    text=f"c{chat} notice {n}",
+                    at=NOW + timedelta(seconds=n),
+                )
+    fakes = [FakeNotifier(delay=0.001), FakeNotifier(delay=0.001)]
+    start = threading.Barrier(2)
+
+    def run(index: int) -> None:
+        worker = Worker(
+            postgresql_engine,
+            {"telegram": fakes[index]},
+            batch=4,
+            partition=Partition(index, 2),
+        )
+        start.wait()
+
+        async def drain() -> None:
+            while await worker.run_once(NOW + timedelta(minutes=1)):
+                pass
+
+        asyncio.run(drain())
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    chats = [{chat for chat, _ in fake.sent} for fake in fakes]
+    assert chats[0] and chats[1] and not chats[0] & chats[1]  # each chat in one process
+    assert len(chats[0] | chats[1]) == 12
+    for fake in fakes:
+        for chat in {chat for chat, _ in fake.sent}:
+            texts = [t for t in fake.texts() if t.startswith(f"{chat} ")]
+            assert texts == [f"{chat} notice {n}" for n in range(3)]
+
+
+def test_several_worker_processes_are_refused_on_sqlite(sqlite_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        claim(
+            factory(sqlite_engine),
+            now=NOW,
+            limit=5,
+            lease=timedelta(minutes=5),
+            partition=Partition(0, 2),
+        )

@@ -177,6 +177,8 @@ def test_each_workflow_walks_to_accepted_and_tells_the_citizen_at_every_move(
         assert stage.citizen.get(language) in latest.text
         assert format_ticket(request.ticket) in latest.text
         assert request.nik not in latest.text
+        # Going forward is never told as "returned" (Bekasi: kecamatan -> kelurahan meeting).
+        assert catalogue(language).text("notify.returned") not in latest.text
         assert latest.variables == {
             "1": format_ticket(request.ticket),
             "2": stage.citizen.get(language),

@@ -138,3 +138,10 @@ def test_each_deadline_quotes_the_sops_words_for_its_time() -> None:
             assert days == deadline["days"], (path.stem, stage["id"])
             working = "kerja" in quote.lower()
             assert (deadline["count"] == "working") == working, (path.stem, stage["id"])
+
+
+def test_docs_workflows_md_holds_the_tables_of_the_shipped_files() -> None:
+    from staff.workflow_docs import tables
+
+    docs = (Path(__file__).parents[2] / "docs" / "workflows.md").read_text(encoding="utf-8")
+    assert tables() in docs, "docs/workflows.md is out of date: python -m staff.workflow_docs"

@@ -8,7 +8,7 @@ from tests.webhook.support import FakeContainer, FakeService
 
 
 def test_healthy_container_answers_200(make_client: Callable[..., TestClient]) -> None:
-    response = make_client(container=FakeContainer(ok=True)).get("/healthz")
+    response = make_client(container=FakeContainer(ok=True)).get("/readyz")
 
     assert response.status_code == 200
     body = response.json()
@@ -20,7 +20,7 @@ def test_healthy_container_answers_200(make_client: Callable[..., TestClient]) -
 def test_unhealthy_container_answers_503_with_the_same_shape(
     make_client: Callable[..., TestClient],
 ) -> None:
-    response = make_client(container=FakeContainer(ok=False)).get("/healthz")
+    response = make_client(container=FakeContainer(ok=False)).get("/readyz")
 
     assert response.status_code == 503
     body = response.json()
@@ -32,7 +32,7 @@ def test_unhealthy_container_answers_503_with_the_same_shape(
 def test_a_failing_probe_is_503_and_does_not_leak_its_message(
     make_client: Callable[..., TestClient],
 ) -> None:
-    response = make_client(container=FakeContainer(raises=True)).get("/healthz")
+    response = make_client(container=FakeContainer(raises=True)).get("/readyz")
 
     assert response.status_code == 503
     assert response.json()["database"] == {"ok": False, "error": "ConnectionError"}
@@ -42,7 +42,7 @@ def test_a_failing_probe_is_503_and_does_not_leak_its_message(
 def test_service_only_app_cannot_vouch_for_a_database(
     make_client: Callable[..., TestClient],
 ) -> None:
-    response = make_client(service=FakeService()).get("/healthz")
+    response = make_client(service=FakeService()).get("/readyz")
 
     assert response.status_code == 503
     assert response.json()["database"]["error"] == "not configured"
@@ -57,3 +57,11 @@ def test_health_stays_on_when_the_simulator_is_off(
         settings=settings_for_test(simulator_enabled=False), container=FakeContainer()
     )
     assert client.get("/healthz").status_code == 200
+
+
+def test_liveness_stays_up_while_the_database_is_down(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(container=FakeContainer(ok=False))
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 503

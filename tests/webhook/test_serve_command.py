@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
-from fastapi import FastAPI
 
+import bot.cli.serve
 from bot.cli.serve import (
     browser_url,
     describe_database,
@@ -56,11 +55,11 @@ def test_serve_prints_where_things_are_then_runs_uvicorn(
     monkeypatch.chdir(tmp_path)
     calls: list[dict[str, Any]] = []
 
-    def fake_run(app: Any, **kwargs: Any) -> None:
-        calls.append({"app": app, **kwargs})
+    def fake_run(settings: Settings, host: str, port: int, workers: int) -> None:
+        calls.append({"host": host, "port": port, "workers": workers})
         print("UVICORN STARTED")
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(bot.cli.serve, "_run_uvicorn", fake_run)
     env = {
         "DATABASE_URL": "postgresql://dtsen:s3cret@db.example/dtsen",
         "REDIS_URL": "",
@@ -78,17 +77,14 @@ def test_serve_prints_where_things_are_then_runs_uvicorn(
     assert "conversation states" in out
     # Printed before starting, stopped message after.
     assert out.index("Chat page") < out.index("UVICORN STARTED") < out.index("stopped")
-    (call,) = calls
-    assert isinstance(call["app"], FastAPI)
-    assert call["port"] == 8123
-    assert call["host"] == "127.0.0.1"
+    assert calls == [{"host": "127.0.0.1", "port": 8123, "workers": 1}]
 
 
 def test_serve_says_when_the_chat_page_is_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setattr(bot.cli.serve, "_run_uvicorn", lambda *args: None)
 
     result = CliRunner().invoke(
         serve, [], env={"SIMULATOR_ENABLED": "false", "DATABASE_URL": "sqlite://"}

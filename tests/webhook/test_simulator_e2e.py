@@ -46,7 +46,7 @@ def choice_id(replies: list[dict[str, Any]], label_start: str) -> str:
 
 
 def test_fresh_database_is_healthy(real_client: TestClient) -> None:
-    response = real_client.get("/healthz")
+    response = real_client.get("/readyz")
 
     assert response.status_code == 200, response.text
     body = response.json()

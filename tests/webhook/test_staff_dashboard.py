@@ -1057,6 +1057,38 @@ def test_the_export_page_gives_the_bnba_of_the_area(dash: Dashboard) -> None:
     assert client.get("/staff/export/bnba?area=abc&fmt=csv").status_code == 400
 
 
+def test_the_export_page_gives_each_kinds_list_and_withdrawn_requests_only_when_asked(
+    dash: Dashboard,
+) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    kept = dash.file("sanggahan", chat_id="warga-1")
+    gone = dash.file("sanggahan", chat_id="warga-2", subject_name="Sudah Ditarik")
+    with Session(dash.engine) as session, session.begin():
+        request = session.exec(select(Request).where(Request.ticket == gone)).one()
+        request.flags = ["consent_withdrawn"]
+        session.add(request)
+    client = dash.login("sri")
+    page = client.get("/staff/export").text
+    assert 'value="sanggahan"' in page and 'name="ditarik"' in page
+
+    default = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=sanggahan")
+    assert default.status_code == 200
+    assert default.headers["content-disposition"].find("sanggahan-") > 0
+    rows = list(csv.reader(io.StringIO(default.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [views.ticket_text(kept)]
+    assert rows[1][1:3] == ["Sanggahan", "Diterima"] and "Pelapor" not in default.text
+    asked = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=sanggahan&ditarik=1")
+    rows = list(csv.reader(io.StringIO(asked.content.decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted(views.ticket_text(t) for t in (kept, gone))
+    with Session(dash.engine) as session:
+        exports = session.exec(select(ExportLog).order_by(col(ExportLog.id))).all()
+    assert [(e.list_name, e.withdrawn_included, e.rows) for e in exports] == [
+        ("sanggahan", False, 1),
+        ("sanggahan", True, 2),
+    ]
+    assert client.get(f"/staff/export/bnba?area={VILLAGE}&daftar=lain").status_code == 400
+
+
 def test_a_staff_member_sees_the_message_that_links_their_own_chat(dash: Dashboard) -> None:
     import re
 
@@ -1172,3 +1204,37 @@ def test_dinas_sosial_records_the_monthly_penetapan_by_request_or_by_list(
     assert "p-1" not in texts
     detail = client.get(f"/staff/requests/{views.ticket_text(first)}").text
     assert "Penetapan Menteri Sosial No. Penetapan DTSEN Maret 2026" in detail
+
+
+def test_bungo_staff_read_rio_and_the_field_check_records_its_psks_companions(
+    dash: Dashboard,
+) -> None:
+    """Bungo's SOP: the Rio/Lurah compiles the list (A langkah 2); the field check is
+    accompanied by PSKS (TKSK, Karang Taruna...) on a form (part C)."""
+    village = "15.08.01.2001"
+    dash.staff("rio", "village_head", [village])
+    dash.staff("dinsos", "dinsos_verifier", ["15.08"])
+    ticket = dash.file(chat_id="bungo-1", village_code=village)
+    assert "Rio/Lurah" in dash.login("rio").get("/staff").text
+    with Session(dash.engine) as session, session.begin():
+        row = session.exec(select(Request).where(Request.ticket == ticket)).one()
+        row.status = "validasi_dinsos"
+        session.add(row)
+    client = dash.login("dinsos")
+    page = client.get(f"/staff/requests/{views.ticket_text(ticket)}")
+    assert "Formulir verifikasi lapangan" in page.text
+    moved = client.post(
+        f"/staff/requests/{views.ticket_text(ticket)}/move",
+        data={
+            "csrf": csrf_of(page.text),
+            "action": "valid",
+            "doc_number": "VL/015/2026",
+            "doc_date": "2026-03-02",
+            "doc_note": "didampingi TKSK Sri dan Karang Taruna Desa",
+        },
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    detail = client.get(f"/staff/requests/{views.ticket_text(ticket)}").text
+    assert "VL/015/2026" in detail and "didampingi TKSK Sri dan Karang Taruna Desa" in detail
+    assert dash.request(ticket).status == "unggah_siks"

@@ -301,8 +301,8 @@ def test_a_village_operator_runs_a_musyawarah_in_the_browser(browser: Any, serve
     assert {row[4] for row in rows[1:]} == {"Cinunuk"}
 
     # The area export form, and the queue on a wide screen, for people to look at.
-    page.get_by_role("link", name="Ekspor BNBA").click()
-    expect(page.get_by_role("button", name="Unduh BNBA")).to_be_visible()
+    page.get_by_role("link", name="Ekspor daftar").click()
+    expect(page.get_by_role("button", name="Unduh")).to_be_visible()
     snapshot(page, "staff-export.png")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(server.url + "/staff?closed=1")
@@ -431,3 +431,94 @@ def test_a_kapuas_hulu_musdes_needs_its_roles_and_prints_them_in_the_berita_acar
     with Session(container.engine) as session:
         moved = session.exec(select(Request)).one()
     assert moved.status == "input_siks_desa"
+
+
+def test_a_sanggahan_goes_through_a_musyawarah_in_its_own_words(
+    browser: Any, server: Server
+) -> None:
+    """A sanggahan filed over the chat, found in the queue by the dusun of the person
+    objected to, decided at a musyawarah as "Sanggahan ditolak — data tetap" and closed:
+    the citizen's notice says the objection was rejected, never "mengusulkan lagi"."""
+    from playwright.sync_api import expect
+
+    from tests.staff.test_sanggahan_outcome import OBJECTION, REJECTED
+
+    container = server.app.state.container
+    citizen = Citizen(container.service, "6283333333333")
+    for said, expected in OBJECTION["id"]:
+        answer = citizen.send(text=said)
+        assert expected in answer, f"after {said!r} expected {expected!r} in:\n{answer}"
+    found = re.search(r"Kode tiket: (S-\w+)", citizen.send(text="ya"))
+    assert found
+    ticket = found.group(1)
+    with Session(container.engine) as session, session.begin():
+        add_staff(
+            session,
+            username="sri",
+            display_name="Sri Mulyani",
+            role="village_operator",
+            areas=[VILLAGE],
+            password_hash=PasswordHasher().hash(PASSWORD),
+            at=datetime.now(UTC),
+        )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(server.url + "/staff/login")
+    page.get_by_label("Nama pengguna").first.fill("sri")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+
+    # The queue narrowed to the dusun of the person objected to finds it.
+    page.goto(server.url + "/staff?kind=sanggahan&dusun=sukamaju")
+    expect(page.locator("a.ticket")).to_have_count(1)
+    expect(page.locator("a.ticket")).to_have_text(ticket)
+    expect(page.locator("tbody")).to_contain_text("Haji Darmawan")
+
+    # A musyawarah with the sanggahan on its agenda, decided in a sanggahan's words.
+    page.get_by_role("link", name="Musyawarah").click()
+    page.get_by_label("Tanggal dan jam").fill("2026-12-01T09:00")
+    page.get_by_label("Tempat").fill("Balai Desa Cinunuk")
+    page.get_by_role("button", name="Rencanakan").click()
+    page.locator('ul.candidates input[name="ticket"]').first.check()
+    page.get_by_role("button", name="Masukkan agenda").click()
+    item = page.locator("ol.agenda > li").filter(has_text=ticket)
+    upheld = "Sanggahan diterima — usulkan dikeluarkan/diperbaiki"
+    expect(item.get_by_role("radio", name=upheld)).to_be_visible()
+    expect(item.get_by_label("Layak", exact=True)).to_have_count(0)
+    item.get_by_role("radio", name="Sanggahan ditolak — data tetap").check()
+    item.get_by_role("button", name="Simpan keputusan").click()
+    expect(page.locator(".alert.error")).to_contain_text("tulis alasannya")
+    item = page.locator("ol.agenda > li").filter(has_text=ticket)
+    item.get_by_role("radio", name="Sanggahan ditolak — data tetap").check()
+    item.get_by_role("textbox", name=re.compile("Catatan")).fill(
+        "Penerima masih tinggal di alamat itu dan belum mampu"
+    )
+    item.get_by_role("button", name="Simpan keputusan").click()
+    expect(page.locator(".saved")).to_contain_text("Sanggahan ditolak — data tetap")
+    snapshot(page, "staff-musyawarah-sanggahan.png")
+
+    page.get_by_label("Nomor berita acara").fill("02/BA/MUSDES/XII/2026")
+    page.get_by_label("Nama peserta 1", exact=True).fill("Kepala Desa Cinunuk")
+    page.get_by_label("Peran peserta 1", exact=True).select_option(label="Kepala desa/lurah")
+    page.get_by_role("button", name="Tutup musyawarah").click()
+    expect(page.locator(".alert.ok")).to_contain_text("Musyawarah ditutup")
+    expect(page.locator("main")).to_contain_text("Keputusan: Sanggahan ditolak — data tetap")
+    snapshot(page, "staff-musyawarah-sanggahan-closed.png")
+    page.get_by_role("link", name=ticket).click()
+    expect(page.locator("main")).to_contain_text("Sanggahan ditolak — data tetap")
+    expect(page.locator("main")).not_to_contain_text("Tidak layak menurut musyawarah")
+    snapshot(page, "staff-request-sanggahan.png")
+    context.close()
+    assert problems == [], f"errors in the browser: {problems}"
+
+    with Session(container.engine) as session:
+        notice = session.exec(
+            select(OutboxNotification)
+            .where(OutboxNotification.kind == "status_changed")
+            .order_by(col(OutboxNotification.id).desc())
+        ).first()
+    assert notice is not None
+    assert notice.text == REJECTED["id"].format(ticket=ticket)

@@ -21,13 +21,13 @@ from sqlmodel import Session, col, select
 from bot.channels.telegram import client as telegram_client
 from bot.channels.telegram.config import SECRET_HEADER
 from bot.channels.telegram.ratelimit import TelegramRateLimiter
-from bot.settings import Settings
 from models.staff import add_staff
 from models.tables import AccessLog
 from staff.sign_in import ADDRESS_FAILURES, LOGIN_FAILURES, WRONG
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
 from tests.webhook.support import live_server
 from tests.webhook.test_staff_dashboard import PASSWORD, csrf_of
+from tests.webhook.test_telegram_e2e import telegram_settings
 from webhook.app import create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -56,19 +56,9 @@ def server(db_engine: Engine, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
                 at=datetime.now(UTC),
             )
     with TelegramBotApiDouble() as double:
-        settings = Settings(
-            _env_file=None,
-            database_url=db_engine.url.render_as_string(hide_password=False),
-            data_dir=tmp_path / "var",
-            redis_url=None,
-            simulator_enabled=False,
-            public_base_url="https://bot.example.go.id",
-            telegram_bot_token=double.token,
-            telegram_webhook_secret=SECRET,
-            telegram_api_base_url=double.base_url,
-            telegram_file_base_url=double.file_base_url,
-            secret_key="flood-test-secret",
-            worker_in_serve=False,
+        url = db_engine.url.render_as_string(hide_password=False)
+        settings = telegram_settings(
+            double, url, tmp_path, SECRET, secret_key="flood-test-secret", worker_in_serve=False
         )
         with live_server(create_app(settings)) as base:
             yield base.rstrip("/"), db_engine
@@ -141,8 +131,10 @@ def test_sixty_wrong_logins_at_once_neither_starve_the_webhook_nor_beat_the_limi
     for name in USERNAMES:
         assert checked.count(name) <= LOGIN_FAILURES
     assert statuses.count(429) >= ATTEMPTS - ADDRESS_FAILURES
-    # The webhook kept answering: generous bound, the figures are printed above.
-    assert len(busy) >= 3 and max(busy) < 5.0
+    # The webhook kept answering. A generous bound on the median (the issue measured 8-10 s
+    # before; a loaded CI machine stretches single requests, so not the maximum): the
+    # figures are printed above.
+    assert len(busy) >= 3 and statistics.median(busy) < 2.0
 
 
 def _cookie_header(*responses: httpx.Response) -> dict[str, str]:

@@ -52,6 +52,24 @@ def double() -> Iterator[TelegramBotApiDouble]:
         yield running
 
 
+def telegram_settings(
+    double: TelegramBotApiDouble, database_url: str, tmp_path: Path, secret: str, **overrides: Any
+) -> Settings:
+    """The app with Telegram by webhook, pointed at the Bot API double."""
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "var",
+        redis_url=None,
+        simulator_enabled=False,
+        public_base_url="https://bot.example.go.id",
+        telegram_bot_token=double.token,
+        telegram_webhook_secret=secret,
+        telegram_api_base_url=double.base_url,
+        telegram_file_base_url=double.file_base_url,
+        **overrides,
+    )
+
+
 @pytest.fixture
 def start(double: TelegramBotApiDouble, tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     """`start(database_url=None, **settings)` -> the app, with its container built by the
@@ -59,18 +77,8 @@ def start(double: TelegramBotApiDouble, tmp_path: Path) -> Iterator[Callable[...
     clients: list[TestClient] = []
 
     def make(database_url: str | None = None, **overrides: Any) -> TestClient:
-        settings = Settings(
-            database_url=database_url or f"sqlite:///{tmp_path / 'dtsen.db'}",
-            data_dir=tmp_path / "var",
-            redis_url=None,
-            simulator_enabled=False,
-            public_base_url="https://bot.example.go.id",
-            telegram_bot_token=double.token,
-            telegram_webhook_secret=SECRET,
-            telegram_api_base_url=double.base_url,
-            telegram_file_base_url=double.file_base_url,
-            **overrides,
-        )
+        url = database_url or f"sqlite:///{tmp_path / 'dtsen.db'}"
+        settings = telegram_settings(double, url, tmp_path, SECRET, **overrides)
         client = TestClient(create_app(settings))
         client.__enter__()
         clients.append(client)
@@ -250,7 +258,7 @@ def test_a_storage_failure_answers_5xx_and_the_redelivery_completes_the_step_onc
     kk_answer = citizen.updates.text(USULAN_TYPED[5][0])
     with monkeypatch.context() as patch:
         # Inside the service's transaction, after the engine ran: the whole step rolls back.
-        patch.setattr(bot.service, "record_processed", database_blip)
+        patch.setattr(bot.service, "record_delivery", database_blip)
         assert citizen.post(kk_answer, status=500) == ""  # nothing sent...
     assert count(client, ProcessedMessage) == processed  # ...and nothing stored
 

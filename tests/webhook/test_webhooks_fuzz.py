@@ -19,10 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.telegram.config import SECRET_HEADER
-from bot.settings import Settings
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble
 from tests.doubles.twilio_api import inbound_form, running_twilio_api
-from tests.webhook.test_telegram_e2e import quick_chats  # noqa: F401  (fixture)
+from tests.webhook.test_telegram_e2e import (
+    quick_chats,  # noqa: F401  (fixture)
+    telegram_settings,
+)
 from tests.webhook.test_whatsapp_e2e import running_app, signed_post
 from tests.webhook.test_whatsapp_e2e import settings_for as whatsapp_settings
 from webhook.app import create_app
@@ -92,19 +94,8 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
 @pytest.fixture
 def telegram_app(tmp_path: Path) -> Iterator[TestClient]:
     with TelegramBotApiDouble() as double:
-        settings_ = Settings(
-            _env_file=None,
-            database_url=f"sqlite:///{tmp_path / 'dtsen.db'}",
-            data_dir=tmp_path / "var",
-            redis_url=None,
-            simulator_enabled=False,
-            public_base_url="https://bot.example.go.id",
-            telegram_bot_token=double.token,
-            telegram_webhook_secret=SECRET,
-            telegram_api_base_url=double.base_url,
-            telegram_file_base_url=double.file_base_url,
-            worker_in_serve=False,
-        )
+        url = f"sqlite:///{tmp_path / 'dtsen.db'}"
+        settings_ = telegram_settings(double, url, tmp_path, SECRET, worker_in_serve=False)
         with TestClient(create_app(settings_), raise_server_exceptions=False) as client:
             yield client
 

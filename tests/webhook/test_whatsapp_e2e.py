@@ -265,7 +265,7 @@ def test_a_storage_failure_answers_5xx_and_twilios_retry_files_once(
         def database_blip(*args: object, **kwargs: object) -> None:
             raise ConnectionError("database went away")
 
-        monkeypatch.setattr("bot.service.record_processed", database_blip)
+        monkeypatch.setattr("bot.service.record_delivery", database_blip)
         assert signed_post(client, INBOUND, submit).status_code == 500
         assert count(engine_of(client), Request) == 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import secrets
@@ -43,8 +44,13 @@ LINK_LIFETIME = timedelta(minutes=15)
 # of a small server's cores while it runs).
 PASSWORD_CHECKS = 1
 __all__ = ["StaffAuth", "secret_key", "verify_password"]
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong username as slow as a wrong password. Made on
+    the first sign-in, not at import (an argon2 hash costs every worker's start-up)."""
+    return PasswordHasher().hash("not a real password, only for timing")
 
 
 def _fingerprint(account: StaffAccount) -> str:
@@ -57,7 +63,7 @@ def verify_password(account: StaffAccount | None, password: str) -> bool:
     hasher = PasswordHasher()
     if account is None or account.password_hash is None or account.disabled_at is not None:
         with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY_HASH, password)
+            hasher.verify(_dummy_hash(), password)
         return False
     try:
         return hasher.verify(account.password_hash, password)

@@ -26,7 +26,7 @@ from models.tables import Request as Citizen
 from models.tables import StaffAccount, StaffChat
 from staff import kind_words
 from staff.access import EVERYWHERE, covers
-from staff.bnba import BnbaSelection, ExportFormat
+from staff.bnba import LISTS, BnbaSelection, ExportFormat
 from staff.chat_link import link_code
 from staff.documents import document_label
 from staff.review import (
@@ -314,7 +314,7 @@ def queue(
         actions=views.bulk_actions(board.workflows, found, cast(Role, staff.role)),
         meetings=meetings_in(session, areas, planned_only=True, regions=board.regions),
         areas=[views.area_label(board.regions, a) for a in areas],
-        role=views.ROLE_LABELS.get(staff.role, staff.role),
+        role=views.role_words(board.workflows, staff.role, areas),
     )
 
 
@@ -641,7 +641,7 @@ def export_form(
         request,
         "export.html",
         staff=staff,
-        title="Ekspor BNBA",
+        title="Ekspor daftar",
         areas=[(a, views.area_label(board.regions, a)) for a in areas if a != EVERYWHERE],
         everywhere=EVERYWHERE in areas,
         statuses=views.status_options(board.workflows, areas),
@@ -659,14 +659,20 @@ def export_area(
     other: str = "",
     fmt: str = "xlsx",
     status: str = "",
+    daftar: str = "usulan",
+    ditarik: str = "",
 ) -> Response:
-    """The BNBA of an area the staff member covers (or a part of it)."""
+    """A kind's list (the usulan's BNBA, the sanggahan's list) of an area the staff member
+    covers, or a part of it. Requests whose citizen withdrew consent only with `ditarik`
+    (recorded in the export log)."""
     assert staff.id is not None
     wanted = dotted_code(other.strip() or area.strip())
     if wanted is None:
         raise PageError(400, "Kode wilayah salah", "Pilih wilayah, atau tulis kode wilayah.")
     if fmt not in ("xlsx", "csv"):
         raise PageError(400, "Format salah", "Pilih XLSX atau CSV.")
+    if daftar not in LISTS:
+        raise PageError(400, "Daftar tidak dikenal", "Pilih daftar usulan atau sanggahan.")
     areas = staff_areas(session, staff.id)
     if not covers(areas, wanted):
         log_refusal(
@@ -679,7 +685,9 @@ def export_area(
         )
         raise PageError(403, "Di luar wilayah", "Wilayah ini di luar wilayah kerja Anda.")
     statuses = (status.strip()[:64],) if status.strip() else ()
-    selection = BnbaSelection(area=wanted, statuses=statuses)
+    selection = BnbaSelection(
+        area=wanted, statuses=statuses, kind=daftar, include_withdrawn=bool(ditarik)
+    )
     day = now.astimezone(views.LOCAL_ZONE).strftime("%Y%m%d")
     return bnba_download(
         work,
@@ -687,7 +695,8 @@ def export_area(
         cast(ExportFormat, fmt),
         staff=staff,
         now=now,
-        filename=f"bnba-{wanted}-{day}.{fmt}",
+        filename=f"{selection.spec.name}-{wanted}-{day}.{fmt}",
+        workflows=board.workflows,
     )
 
 

@@ -22,6 +22,7 @@ from models.tables import Musyawarah, MusyawarahItem, Request, StaffAccount
 from models.unit_of_work import UnitOfWork
 from staff.bnba import BnbaError, BnbaSelection, ExportFormat, export_bnba
 from staff.review import AccessRefused, area_condition, check_access, log_refusal, request_target
+from staff.workflow import Workflows
 from webhook.staff import views
 from webhook.staff.deps import PageError, not_found
 
@@ -133,8 +134,9 @@ def bnba_download(
     staff: StaffAccount,
     now: datetime,
     filename: str,
+    workflows: Workflows | None = None,
 ) -> Response:
-    """Write the BNBA to a private temporary file (logged in ExportLog) and send it."""
+    """Write the list to a private temporary file (logged in ExportLog) and send it."""
     staff_id = staff.id
     # The export reads and logs on connections of its own: end this request's transaction
     # first (on SQLite it holds the one write lock), and touch no loaded row afterwards.
@@ -142,7 +144,13 @@ def bnba_download(
     folder = Path(tempfile.mkdtemp(prefix="dtsen-bnba-"))
     try:
         rows = export_bnba(
-            work.engine, selection, folder / filename, fmt, staff_id=staff_id, now=now
+            work.engine,
+            selection,
+            folder / filename,
+            fmt,
+            staff_id=staff_id,
+            now=now,
+            workflows=workflows,
         )
     except BnbaError as error:
         shutil.rmtree(folder, ignore_errors=True)

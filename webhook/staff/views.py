@@ -146,6 +146,15 @@ def flag_label(flag: str) -> str:
     return flag.replace("_", " ")
 
 
+def role_words(workflows: Workflows, role: str, areas: Sequence[str]) -> str:
+    """The region's name for the role (Bungo's village head is the "Rio/Lurah"), when all
+    the staff member's areas lie in one region that names it; else the common name."""
+    regional = {workflows.for_village(a).role_label(role) for a in areas if a.count(".") >= 1}
+    if len(regional) == 1 and None not in regional and "*" not in areas:
+        return str(regional.pop())
+    return ROLE_LABELS.get(role, role)
+
+
 def reason_text(reason: str) -> str:
     return REFUSAL_REASONS.get(reason, reason.replace("_", " "))
 
@@ -561,6 +570,7 @@ def document_text(workflow: Workflow, document: ShownDocument) -> str:
     """ "SK Wali Kota No. 400/12/2026, 3 Maret 2026" for a timeline."""
     label = document_label(workflow, document.kind).get()
     text = f"{label} No. {document.number}, {local_day(document.issued_on)}"
+    text += f" — {document.note}" if document.note else ""
     return text + ("" if document.file_ref else " (berkas belum diunggah)")
 
 

@@ -3,15 +3,18 @@
 Order of work for an update the engine reads:
 1. a button press is answered at once (the spinner stops) and its keyboard taken away, so
    the same button cannot be pressed twice;
-2. a photo is downloaded (getFile, then the file), unless Telegram says it is too large;
-3. the service applies the message and stores its effects (a repeated update_id gets the
-   recorded replies and changes nothing);
-4. the replies are sent in the engine's order.
+2. a photo is downloaded (getFile, then the file), unless Telegram says it is too large
+   (then the message carries `rejected="photo_too_large"` and no bytes);
+3. the service applies the message, stores its effects and writes the replies to the
+   outbox (a repeated update_id changes nothing and is handed only the replies not yet
+   confirmed sent);
+4. the replies are sent in the engine's order, and each outbox row is reported.
 
 Failures decide what Telegram sees. Anything that may work later (the database, Telegram's
 network, a long 429) propagates, so the webhook answers 5xx and Telegram redelivers the
-update: effects are stored once, replies are sent at least once. A chat that blocked the bot
-(403) is marked unreachable and the rest of the replies are dropped: retrying cannot help.
+update: effects are stored once, and the redelivery sends only the replies that had not
+gone out. A chat that blocked the bot (403) is marked unreachable and the rest of the
+replies are dropped: retrying cannot help.
 """
 
 from __future__ import annotations

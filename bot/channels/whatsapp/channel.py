@@ -160,22 +160,23 @@ class WhatsAppChannel:
         sent: list[Outbound] = []
         failure: SendError | None = None
         for group, ref in zip(groups, refs, strict=True):
-            if rest and failure is None:
+            left = list(group)
+            while rest and failure is None and left:
                 assert sender is not None
                 try:
-                    for message in group:
-                        result = _send(sender, chat_id, message)
-                        sent.append(
-                            Outbound(
-                                "reply", "reply", result.status, result.sid, message.content_sid
-                            )
-                        )
+                    result = _send(sender, chat_id, left[0])
                 except SendError as error:
                     failure = error
-                else:
-                    report.sent(ref)
-                    continue
-            bodies.extend(body for message in group for body in message.plain)
+                    break
+                sent.append(
+                    Outbound("reply", "reply", result.status, result.sid, left[0].content_sid)
+                )
+                left.pop(0)
+            if not left:
+                report.sent(ref)
+                continue
+            # What did not go through REST, from where it stopped, as TwiML text.
+            bodies.extend(body for message in left for body in message.plain)
             report.answered(ref)
         if engine is not None and (sent or failure is not None):
             self._record_replies(engine, chat_id, sent, failure)

@@ -4,14 +4,18 @@ the fields come out as the usulan's answers, checked by the typed-input validato
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from benchmarks import ktp_cards
 from bot.photos.engines import RapidOcrEngine, TextBox
+from bot.photos.inspector import PhotoInspector
 from bot.photos.ktp import CardText, fields_from_boxes, prefill
 from bot.photos.reader import PhotoReader
+from conversations.effects import PhotoRead
 from conversations.validators import default_regions
+from models.blobs import FileBlobStore
 
 TODAY = date(2026, 12, 1)
 
@@ -81,3 +85,23 @@ def test_ocr_lookalikes_in_the_nik_are_repaired_and_then_checked() -> None:
     assert found.values["nik"] == "3204051708850001"
     assert found.values["name"] == "Budi Santoso"
     assert found.values["sex"] == "L"
+
+
+class _BrokenEngine:
+    name = "broken"
+
+    def read(self, image: object) -> list[TextBox]:
+        raise RuntimeError("ONNX Runtime failed: BUDI SANTOSO 3204051708850001")
+
+
+def test_an_engine_failure_keeps_the_photo_and_the_fields_are_typed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blobs = FileBlobStore(tmp_path / "blobs")
+    inspector = PhotoInspector(blobs, default_regions(), engine="rapidocr")
+    inspector._reader = PhotoReader(_BrokenEngine(), default_regions())
+    _person, photo = ktp_cards.readable_photo()
+    ref = blobs.put(photo).ref
+    assert inspector.inspect(ref, "ktp", TODAY) == PhotoRead({})
+    # Said in the log by the kind of error only: its text could quote the card.
+    assert "RuntimeError" in caplog.text and "3204" not in caplog.text

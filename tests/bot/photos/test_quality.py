@@ -4,6 +4,8 @@ ordinary damaged photos (tilt, uneven light, a finger on a corner, JPEG 30-70) p
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 
 import pytest
 
@@ -62,3 +64,15 @@ def test_a_house_photo_is_checked_for_light_and_blur_but_not_for_a_card() -> Non
 def test_bytes_that_are_not_an_image_are_not_decoded() -> None:
     assert decode(b"%PDF-1.4 not a photo") is None
     assert decode(b"") is None
+
+
+def test_a_small_file_claiming_a_huge_picture_is_refused_before_decoding() -> None:
+    # A PNG header for 30,000 x 30,000 pixels (2.7 GB decoded) in a few dozen bytes.
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 30_000, 30_000, 8, 2, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00"))
+    assert decode(bomb) is None

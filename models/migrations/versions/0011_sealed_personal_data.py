@@ -7,8 +7,8 @@ the new keyed-hash (HMAC) columns. Existing rows are sealed here with the keys t
 engine carries (`create_db_engine(url, keys)`): a database with rows cannot be upgraded
 without them.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -22,8 +22,8 @@ from alembic import op
 
 from models.sealed import SEALED_KEY, keys_of
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,152 @@
+"""What the service reads before handling a message, in one statement: a delivery already
+handled (a provider's retry), the durable copy of the conversation, the chat's contact
+record and whether notifications wait for the chat. Read outside any write transaction, so
+on SQLite it never waits for the writer. And what it writes after: the delivery's record
+with the durable copy, one statement on PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import and_, exists, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from models.conversation_store.base import encode_state
+from models.conversation_store.sql_store import SqlConversationStore
+from models.dedup import record_processed
+from models.tables import ChatContact, Conversation, OutboxNotification, ProcessedMessage
+
+# staff.outbox.WAITING (models may not import staff): held until the citizen writes.
+WAITING: Final = "waiting"
+
+# The contact's last-inbound time is rewritten at most this often: WhatsApp's 24-hour
+# window then closes up to this much early, never late, and most messages write nothing.
+CONTACT_TOUCH_EVERY: Final = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ChatSnapshot:
+    # The delivery was handled before: what it answered and the state it left.
+    recorded_replies: list[Any] | None
+    recorded_state: dict[str, Any] | None
+    # The conversation as last committed with a message (None: no conversation).
+    durable_state: dict[str, Any] | None
+    contact_known: bool
+    last_inbound_at: datetime | None
+    unreachable: bool
+    # Notifications held back for this chat until the citizen writes (staff.outbox WAITING).
+    waiting: bool = False
+
+    @property
+    def already_handled(self) -> bool:
+        return self.recorded_replies is not None
+
+    def contact_needs_touch(self, now: datetime) -> bool:
+        last = self.last_inbound_at
+        return (
+            not self.contact_known
+            or self.unreachable
+            or last is None
+            or now - last >= CONTACT_TOUCH_EVERY
+            or now < last  # a clock set back: write the truth
+        )
+
+
+def read_snapshot(
+    engine: Engine, *, key: str, channel: str, chat_id: str, message_id: str | None
+) -> ChatSnapshot:
+    anchor = select(literal(1).label("one")).subquery()
+    waiting = exists().where(
+        col(OutboxNotification.channel) == channel,
+        col(OutboxNotification.chat_id) == chat_id,
+        col(OutboxNotification.status) == WAITING,
+    )
+    statement = (
+        select(
+            col(Conversation.data),
+            col(ChatContact.id),
+            col(ChatContact.last_inbound_at),
+            col(ChatContact.unreachable_at),
+            waiting.label("waiting"),
+        )
+        .select_from(anchor)
+        .outerjoin(Conversation, col(Conversation.key) == key)
+        .outerjoin(
+            ChatContact,
+            and_(col(ChatContact.channel) == channel, col(ChatContact.chat_id) == chat_id),
+        )
+    )
+    if message_id is not None:
+        statement = statement.add_columns(
+            col(ProcessedMessage.id), col(ProcessedMessage.replies), col(ProcessedMessage.state)
+        ).outerjoin(
+            ProcessedMessage,
+            and_(
+                col(ProcessedMessage.channel) == channel,
+                col(ProcessedMessage.chat_id) == chat_id,
+                col(ProcessedMessage.message_id) == message_id,
+            ),
+        )
+    # Autocommit: one round trip on PostgreSQL (no BEGIN/ROLLBACK), no lock on SQLite.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(statement).one()
+    handled = message_id is not None and row[5] is not None
+    return ChatSnapshot(
+        recorded_replies=list(row[6]) if handled else None,
+        recorded_state=dict(row[7]) if handled and row[7] is not None else None,
+        durable_state=dict(row[0]) if row[0] is not None else None,
+        contact_known=row[1] is not None,
+        last_inbound_at=row[2],
+        unreachable=row[3] is not None,
+        waiting=bool(row[4]),
+    )
+
+
+def record_delivery(
+    session: Session,
+    *,
+    key: str,
+    state: dict[str, Any],
+    channel: str,
+    chat_id: str,
+    message_id: str | None,
+    replies: list[Any],
+    at: datetime,
+) -> None:
+    """The handled delivery (when numbered) and the durable copy of the conversation, in
+    the caller's transaction. Raises IntegrityError when the same delivery was recorded
+    meanwhile, like `models.dedup.record_processed`."""
+    encode_state(state)
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        if message_id is not None:
+            record_processed(session, channel, message_id, chat_id, replies, state, at=at)
+        SqlConversationStore(bind).save(key, state, session=session)  # type: ignore[arg-type]
+        return
+    values = {"key": key, "data": state, "updated_at": at}
+    upsert = postgresql_insert(Conversation).values(values)
+    statement = upsert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"data": upsert.excluded.data, "updated_at": upsert.excluded.updated_at},
+    )
+    if message_id is not None:
+        # One round trip: the delivery's record rides along as a data-modifying CTE.
+        processed = (
+            postgresql_insert(ProcessedMessage)
+            .values(
+                channel=channel,
+                message_id=message_id,
+                chat_id=chat_id,
+                processed_at=at,
+                replies=list(replies),
+                state=dict(state),
+            )
+            .returning(col(ProcessedMessage.id))
+            .cte("processed")
+        )
+        statement = statement.add_cte(processed)
+    session.execute(statement)
