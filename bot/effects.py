@@ -222,7 +222,13 @@ class _ChatEffects:
                 flags=sorted(set(flags)),
                 language=submission.language,
                 members=[
-                    NewMember(nik=m.nik, name=m.name, relationship=m.relationship)
+                    NewMember(
+                        nik=m.nik,
+                        name=m.name,
+                        relationship=m.relationship,
+                        sex=m.sex,
+                        birth_date=date.fromisoformat(m.birth_date) if m.birth_date else None,
+                    )
                     for m in submission.members
                 ],
                 attachments=[(a.ref, a.purpose) for a in submission.attachments],

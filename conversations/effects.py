@@ -242,6 +242,8 @@ class Member:
     nik: str | None
     name: str
     relationship: str
+    sex: str | None = None  # "L" | "P"
+    birth_date: str | None = None  # ISO date
 
 
 @dataclass(frozen=True)

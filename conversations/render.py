@@ -34,7 +34,8 @@ def question(
     step, cat = position.step, catalogue(language)
     total = position.node.count(answers) if isinstance(position.node, Repeat) else 1
     n = (position.index or 0) + 1
-    member = answers.get(f"{position.node.key}.{n - 1}.name") if total > 1 else None
+    repeated = isinstance(position.node, Repeat)
+    member = answers.get(f"{position.node.key}.{n - 1}.name") if repeated else None
     text = cat.text(step.prompt_key, n=n, total=total, name=member or "")
     previous = scratch.get("previous", {})
     if position.key in answers or position.key in previous:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
@@ -63,6 +63,8 @@ class NewMember:
     nik: str | None
     name: str
     relationship: str
+    sex: str | None = None  # "L" | "P": from the NIK, or asked when there is none
+    birth_date: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +115,8 @@ def create_request(
                 nik=member.nik,
                 name=member.name,
                 relationship=member.relationship,
+                sex=member.sex,
+                birth_date=member.birth_date,
             )
         )
     link_attachments(session, request, new.attachments)

@@ -121,6 +121,9 @@ class HouseholdMember(SQLModel, table=True):
     )
     name: str = Field(sa_type=SealedText("household_member.name"))
     relationship: str = Field(max_length=64)
+    # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
+    sex: str | None = Field(default=None, max_length=1)
+    birth_date: date | None = None
 
 
 def _set_lookups(target: Request | HouseholdMember) -> None:

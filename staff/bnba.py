@@ -238,6 +238,8 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(HouseholdMember.nik),
             col(HouseholdMember.name),
             col(HouseholdMember.relationship),
+            col(HouseholdMember.sex),
+            col(HouseholdMember.birth_date),
             col(Request.ticket),
             col(Request.kind),
             col(Request.status),
@@ -320,7 +322,8 @@ def bnba_rows(
     kk_text = ""
     about: tuple[str, ...] = ()
     for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-4]
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-6]
+        m_sex, m_born = row[-6:-4]
         if request_id != previous:  # the request's first row: its proposed person
             answers = [_text(stored.get(key)) for key in _ANSWER_KEYS]
             previous = request_id
@@ -330,7 +333,8 @@ def bnba_rows(
             about = person.request_columns(ticket, kind, status, list(flags or []), village=village)
             yield (*person.head(place, kk_text, nik, name, *answers[:4]), *about)
         if position is not None:
-            yield (*person.member(place, kk_text, m_nik, m_name, m_rel), *about)
+            member = person.member(place, kk_text, m_nik, m_name, m_rel, m_sex, m_born)
+            yield (*member, *about)
 
 
 class _PersonRows:
@@ -422,12 +426,32 @@ class _PersonRows:
         )
 
     def member(
-        self, place: tuple[str, ...], kk: str, nik: str | None, name: str, relationship: str
+        self,
+        place: tuple[str, ...],
+        kk: str,
+        nik: str | None,
+        name: str,
+        relationship: str,
+        sex: str | None = None,
+        birth_date: date | None = None,
     ) -> BnbaRow:
-        # Members were asked only NIK, name and relationship: birth date and sex come from
-        # the NIK when there is one, and stay empty otherwise.
-        born, sex = self.nik_birth_and_sex(nik) if nik else ("", "")
-        return ("", *place, kk, nik or "", name, born, "", sex, "", self.relationship(relationship))
+        # Birth date and sex: what the NIK says, else what the citizen said for a member
+        # without one (members filed before that was asked have neither).
+        born, nik_sex = self.nik_birth_and_sex(nik) if nik else ("", "")
+        if not born and birth_date:
+            born = birth_date.strftime("%d-%m-%Y")
+        return (
+            "",
+            *place,
+            kk,
+            nik or "",
+            name,
+            born,
+            "",
+            nik_sex or sex or "",
+            "",
+            self.relationship(relationship),
+        )
 
     def nik_birth_and_sex(self, nik: str) -> tuple[str, str]:
         """("DD-MM-YYYY", "L"|"P") from the NIK, or ("", "") when check_nik refuses it."""

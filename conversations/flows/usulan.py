@@ -99,6 +99,9 @@ PROGRAMMES = ChoiceSet(
 )
 
 
+MEMBER_SEX = ChoiceSet("member_sex", ("L", "P"))
+
+
 def _size(answers: Answers) -> int:
     return int(answers.get("household_size") or 1)
 
@@ -143,6 +146,21 @@ MEMBER_STEPS = (
         display=parsers.show_masked,
     ),
     Step("name", "text", prompt="ask.member_name", parse=parsers.name),
+    # Sex and birth date come from a valid NIK; only a member without one is asked them.
+    Step(
+        "sex",
+        "choice",
+        prompt="ask.member_sex",
+        choices=MEMBER_SEX,
+        when=lambda member: not member.get("nik"),
+    ),
+    Step(
+        "birth_date",
+        "text",
+        prompt="ask.member_birth_date",
+        parse=parsers.birth_date(nik_key="members.no_nik"),
+        when=lambda member: not member.get("nik"),
+    ),
     Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
 )
 
@@ -363,14 +381,22 @@ NODES = (
 
 
 def members(answers: Answers) -> list[Member]:
-    return [
-        Member(
-            nik=answers.get(f"members.{i}.nik"),
-            name=answers[f"members.{i}.name"],
-            relationship=answers[f"members.{i}.relationship"],
+    """Each member as filed: sex and birth date from the NIK when there is one, else as
+    the citizen said them."""
+    found = []
+    for i in range(_members_to_ask(answers)):
+        head = f"members.{i}."
+        nik = answers.get(head + "nik")
+        found.append(
+            Member(
+                nik=nik,
+                name=answers[head + "name"],
+                relationship=answers[head + "relationship"],
+                sex=answers.get(head + ("nik_sex" if nik else "sex")),
+                birth_date=answers.get(head + ("nik_birth_date" if nik else "birth_date")),
+            )
         )
-        for i in range(_members_to_ask(answers))
-    ]
+    return found
 
 
 def _flags(answers: Answers, ctx: FlowContext) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,6 +118,11 @@ def test_a_usulan_over_the_service_is_stored_with_everything_staff_need(
         assert f"{request.ticket[0]}-{request.ticket[1:]}" in done
         members = session.exec(select(HouseholdMember)).all()
         assert [m.name for m in members] == ["Sri Wahyuni", "Rina"]
+        # Sex and birth date: from Sri's NIK, as said for Rina (who has none yet).
+        assert [(m.sex, m.birth_date) for m in members] == [
+            ("P", date(1985, 8, 17)),
+            ("P", date(2015, 3, 2)),
+        ]
         photos = session.exec(select(Attachment).where(Attachment.request_id == request.id)).all()
         assert sorted(p.purpose or "" for p in photos) == ["house_front", "ktp"]
         assert all(p.content_type == "image/png" for p in photos)

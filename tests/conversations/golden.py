@@ -273,6 +273,8 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say("1")
     r.say("istri")
     r.say(words["dont_know"])  # "ketik lewati jika belum tahu": a don't-know skips
+    r.say("perempuan" if r.language == "id" else "female")  # no NIK: sex and birth date
+    r.say("02-03-2015")
     r.say("anak")
     r.say("3")
     r.say("tembok")  # two walls fit: asked again with only those two

@@ -65,7 +65,7 @@ def test_typing_a_listed_village_selects_it():
 def test_dont_know_skips_a_question_that_says_skip_if_unknown(word: str):
     chat = Chat()
     transcript(chat, until("NIK Rina"))  # "NIK Rina? Ketik lewati jika belum tahu"
-    assert "hubungan Rina" in chat.say(word)
+    assert "Jenis kelamin Rina" in chat.say(word)
     assert chat.state.answers["members.1.nik"] is None
 
 

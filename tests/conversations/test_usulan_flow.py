@@ -40,8 +40,8 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
     assert filed.nik == NIK_MAN and filed.kk == KK
     assert filed.village_code == "32.04.05.2004"
     assert filed.members == (
-        Member(NIK_WOMAN, "Sri Wahyuni", "istri_suami"),
-        Member(None, "Rina", "anak"),
+        Member(NIK_WOMAN, "Sri Wahyuni", "istri_suami", sex="P", birth_date="1985-08-17"),
+        Member(None, "Rina", "anak", sex="P", birth_date="2015-03-02"),
     )
     assert filed.answers["rt"] == "003" and filed.answers["rw"] == "005"
     assert filed.answers["conditions"] == ["lansia", "penyakit_kronis"]
@@ -187,7 +187,9 @@ def test_members_come_in_one_message_and_only_what_is_missing_is_asked():
     assert "members.1.nik" not in answers and "members.2.name" not in answers
     assert "hubungan Sri Wahyuni" in chat.press("Kepala keluarga")
     assert "NIK Rina" in chat.say("istri")
-    assert "hubungan Rina" in chat.say("lewati")
+    assert "Jenis kelamin Rina" in chat.say("lewati")
+    assert "Tanggal lahir Rina" in chat.say("perempuan")
+    assert "hubungan Rina" in chat.say("02-03-2015")
     assert "nama lengkap" in chat.say("anak")  # the third line had a NIK but no name
 
 

@@ -317,7 +317,9 @@ USULAN_TYPED = [
     (f"{NIK_WOMAN} Sri Wahyuni\nRina", "hubungannya dengan kepala keluarga"),
     ("1", "hubungan Sri Wahyuni"),
     ("istri", "NIK Rina"),
-    ("lewati", "hubungan Rina"),
+    ("lewati", "Jenis kelamin Rina"),  # no NIK: her sex and birth date are asked
+    ("perempuan", "Tanggal lahir Rina"),
+    ("02-03-2015", "hubungan Rina"),
     ("3", "Lantai"),
     ("1", "Dinding"),
     ("bambu", "Atap"),

@@ -42,7 +42,7 @@ def old_usulan(
     created_at: datetime = NOW,
     members: bool = True,
 ) -> tuple[int, str]:
-    """An usulan as code before the sealing (0011) stored it, in clear: (id, ticket)."""
+    """An usulan as code before the sealing (0012) stored it, in clear: (id, ticket)."""
     ticket = f"U{secrets.token_hex(3).upper()}"
     with engine.begin() as conn:
         request_id = conn.execute(
@@ -92,7 +92,10 @@ def test_rows_with_nul_and_control_characters_are_repaired_and_exports_work_agai
                 text(f"UPDATE conversation SET data = CAST(:d AS {json_type})"),
                 {"d": '{"answers": {"street": "x\\u0000y"}}'},
             )
-            conn.execute(text("UPDATE household_member SET name = :n"), {"n": "Bu\x07di"})
+            conn.execute(
+                text("UPDATE household_member SET name = :n WHERE nik IS NOT NULL"),
+                {"n": "Bu\x07di"},
+            )
     finally:
         upgrade_database(db_engine)
 
@@ -102,7 +105,7 @@ def test_rows_with_nul_and_control_characters_are_repaired_and_exports_work_agai
         request = session.exec(select(Request)).one()
         assert request.answers == {"street": "Jl. Mawar No. 1", "dusun": "Krajan", "rt": "003"}
         assert request.name == "Siti Aminah"
-        assert {m.name for m in session.exec(select(HouseholdMember))} == {"Budi"}
+        assert {m.name for m in session.exec(select(HouseholdMember))} == {"Budi", "Ani"}
         assert session.exec(select(Conversation)).one().data == {"answers": {"street": "xy"}}
 
 
@@ -136,7 +139,7 @@ def test_duplicate_open_usulan_filed_before_the_index_are_closed_but_the_first(
 
 
 def test_personal_data_filed_in_clear_is_sealed_and_still_found_by_nik(db_engine: Engine) -> None:
-    downgrade_to(db_engine, "0010")
+    downgrade_to(db_engine, "0011")
     try:
         old_usulan(db_engine)
     finally:

@@ -590,3 +590,45 @@ def test_the_sanggahan_list_has_one_row_per_objection_and_never_the_objector(
         "Meninggal bulan lalu",
     ]
     assert not any("Pelapor" in str(value) or value == NIK_C for row in rows for value in row)
+
+
+def test_the_bnba_of_a_four_person_household_has_four_complete_rows(
+    db_engine: Engine, out: Path
+) -> None:
+    file_usulan(
+        db_engine,
+        members=[
+            NewMember(
+                nik=HUSBAND_NIK,
+                name="Budi Santoso",
+                relationship="istri_suami",
+                sex="L",
+                birth_date=date(1985, 3, 12),
+            ),
+            NewMember(
+                nik=CHILD_NIK,
+                name="Rina",
+                relationship="anak",
+                sex="P",
+                birth_date=date(2015, 8, 12),
+            ),
+            # No NIK yet: the chat asked her sex and birth date.
+            NewMember(
+                nik=None, name="Ujang", relationship="anak", sex="L", birth_date=date(2019, 1, 5)
+            ),
+        ],
+    )
+    rows = xlsx(db_engine, out, BnbaSelection(CINUNUK))[1:]
+    column = {title: i for i, title in enumerate(BNBA_COLUMNS)}
+    assert len(rows) == 4
+    for row in rows:
+        for title in ("Nama", "Tanggal Lahir", "Jenis Kelamin", "Hubungan Keluarga", "Tiket"):
+            assert row[column[title]], (title, row)
+    assert [(row[column["Tanggal Lahir"]], row[column["Jenis Kelamin"]]) for row in rows] == [
+        ("01-01-1990", "P"),
+        ("12-03-1985", "L"),
+        ("12-08-2015", "P"),
+        ("05-01-2019", "L"),
+    ]
+    head = rows[0]
+    assert head[column["Tempat Lahir"]] == "Bandung" and head[column["Nama Ibu Kandung"]]

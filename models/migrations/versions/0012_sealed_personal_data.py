@@ -7,8 +7,8 @@ the new keyed-hash (HMAC) columns. Existing rows are sealed here with the keys t
 engine carries (`create_db_engine(url, keys)`): a database with rows cannot be upgraded
 without them.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -22,8 +22,8 @@ from alembic import op
 
 from models.sealed import SEALED_KEY, keys_of
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -92,15 +92,14 @@ def _seal_rows(connection: sa.Connection) -> None:
                 break
             keys = keys_of(connection.dialect)
             for row in rows:
+                # An empty value stays as it is ("" in NOT NULL columns of anonymised rows).
                 values: dict[str, Any] = {
-                    c: keys.seal(getattr(row, c), f"{table}.{c}") if getattr(row, c) else None
+                    c: keys.seal(v, f"{table}.{c}") if (v := getattr(row, c)) else v
                     for c in columns
                 }
                 nik = row.nik
                 values["nik_lookup"] = keys.lookup(nik) if nik else ("" if with_answers else None)
                 if with_answers:
-                    for c in ("nik", "name"):  # NOT NULL: anonymised rows keep ""
-                        values[c] = values[c] or ""
                     subject = row.subject_nik
                     values["subject_nik_lookup"] = keys.lookup(subject) if subject else None
                     answers = row.answers if row.answers is not None else {}
