@@ -20,11 +20,11 @@ def create_app() -> FastAPI:
     from sqlalchemy import create_engine, text
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    # The same driver and pool size as the app (models.database), no pre-ping.
+    # The same driver and pool as the app (models.database), no pre-ping.
     engine = create_engine(
         os.environ["BARE_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1),
-        pool_size=40,
-        max_overflow=10,
+        pool_size=10,  # as load.py gives the app (DB_POOL_SIZE)
+        max_overflow=2,
     )
     insert = text("INSERT INTO bare_event (chat, body) VALUES (:chat, :body)")
     cache = redis.Redis.from_url(os.environ["BARE_REDIS_URL"])

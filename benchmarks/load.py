@@ -33,7 +33,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from typing import Any
 import httpx
 
 from benchmarks.throwaway_db import create_database, drop_database
+from tests.faults.servers import free_port
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 PUBLIC = "https://bot.example.go.id"
@@ -55,12 +55,6 @@ START_TIMEOUT_S = 120.0
 
 
 # --- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Process:
@@ -150,7 +144,9 @@ def app_process(
         "TWILIO_AUTH_TOKEN": "test-auth-token-0123456789abcdef",
         "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
         "TWILIO_API_BASE_URL": twilio_api,
-        "DB_POOL_SIZE": "40",
+        # Small pools: app and bare workers together stay far below the shared server's
+        # max_connections (100), which the defaults (40 + 10 a process) would exhaust.
+        "DB_POOL_SIZE": "10",
         # Photos taken as sent: reading a KTP is measured by benchmarks/ktp_ocr.py, and the
         # journeys' tiny images would not pass the quality checks.
         "PHOTO_CHECKS": "off",
@@ -478,6 +474,7 @@ def run_setup(
                             bare, label, lambda r, s=sender, c=citizens: closed_loop(r, c, steps, s)
                         )
                 rows.append((f"closed, {citizens} citizens", found["app"], found["bare"]))
+                print_row(setup.name, *rows[-1])
             found = {}
             for which in ("bare", "app"):
                 if which == "app":
@@ -501,6 +498,7 @@ def run_setup(
                     found["bare"],
                 )
             )
+            print_row(setup.name, *rows[-1])
             finished = sum(row[1].journeys for row in rows)
         filed_before = check_filed(database, finished)
         print(
@@ -552,6 +550,27 @@ def bare_database() -> str:
     return url
 
 
+HEADER = (
+    "| set-up | load | msg/s (x bare) | p50 / p95 / p99 ms | bare p50 / p99 ms | "
+    "CPU ms/msg (x bare) | errors |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def print_row(setup_name: str, name: str, app: Result, bare: Result) -> None:
+    """One line of the table (also printed as each load finishes: a long run keeps them)."""
+    ratio = app.throughput / bare.throughput if bare.throughput else float("nan")
+    cpu_ratio = app.cpu_ms / bare.cpu_ms if bare.messages else float("nan")
+    print(
+        f"| {setup_name} | {name} | {app.throughput:,.0f} ({ratio:.2f}x) | "
+        f"{app.pct(50):.0f} / {app.pct(95):.0f} / {app.pct(99):.0f} | "
+        f"{bare.pct(50):.0f} / {bare.pct(99):.0f} | "
+        f"{app.cpu_ms:.2f} ({cpu_ratio:.1f}x) | {app.errors} / {app.messages} |",
+        flush=True,
+    )
+    if app.first_error:
+        print(f"|  | first error: {app.first_error} | | | | | |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--setups", default="sqlite-1,pg-1,pg-2")
@@ -580,22 +599,9 @@ def main() -> None:
     finally:
         drop_database(bare_url)
     print()
-    print(
-        "| set-up | load | msg/s (x bare) | p50 / p95 / p99 ms | bare p50 / p99 ms | "
-        "CPU ms/msg (x bare) | errors |"
-    )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    for setup_name, name, app, bare in table:
-        ratio = app.throughput / bare.throughput if bare.throughput else float("nan")
-        cpu_ratio = app.cpu_ms / bare.cpu_ms if bare.messages else float("nan")
-        print(
-            f"| {setup_name} | {name} | {app.throughput:,.0f} ({ratio:.2f}x) | "
-            f"{app.pct(50):.0f} / {app.pct(95):.0f} / {app.pct(99):.0f} | "
-            f"{bare.pct(50):.0f} / {bare.pct(99):.0f} | "
-            f"{app.cpu_ms:.2f} ({cpu_ratio:.1f}x) | {app.errors} / {app.messages} |"
-        )
-        if app.first_error:
-            print(f"|  | first error: {app.first_error} | | | | | |")
+    print(HEADER)
+    for row in table:
+        print_row(*row)
 
 
 if __name__ == "__main__":
