@@ -1,14 +1,17 @@
 """Photo storage (KTP, house front, evidence) behind a small interface.
 
-Only images are accepted, recognised by their first bytes: the type a chat provider declares
-is whatever the sender's phone claimed. `FileBlobStore` writes each photo to a temporary file
-and renames it into place, so a crash never leaves a half-written photo under a valid ref.
+Only images are accepted, recognised by their first bytes (the type a chat provider declares
+is whatever the sender's phone claimed) and then decoded: magic bytes followed by junk, or a
+photo cut off in transit, is refused before it is stored. `FileBlobStore` writes each photo
+to a temporary file and renames it into place, so a crash never leaves a half-written photo
+under a valid ref.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -24,6 +27,7 @@ from models.attachments import save_attachment
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "MAX_PIXELS",
     "BlobNotFound",
     "BlobRejected",
     "BlobStore",
@@ -36,7 +40,11 @@ __all__ = [
 
 DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
 
-RejectionCode = Literal["photo_empty", "photo_not_image", "photo_too_large"]
+# No phone camera makes more than this (a 200 MP sensor bins to 50 MP): a small file that
+# claims more is a decompression bomb, not a photo, and is refused before it is decoded.
+MAX_PIXELS: Final = 60_000_000
+
+RejectionCode = Literal["photo_empty", "photo_not_image", "photo_too_large", "photo_unreadable"]
 
 _REF_RE: Final = re.compile(r"[0-9a-f]{32}")
 
@@ -93,7 +101,27 @@ def check_image(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     content_type = sniff_image_type(data)
     if content_type is None:
         raise BlobRejected("photo_not_image")
+    if not _decodes(data):
+        raise BlobRejected("photo_unreadable")
     return content_type
+
+
+def _decodes(data: bytes) -> bool:
+    """Whether the whole picture decodes; JPEGs at 1/8 scale, which reads every block."""
+    from PIL import Image  # imported here: the CLI and start-up need no imaging library
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if not 0 < width * height <= MAX_PIXELS:
+                return False
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    # Pillow's decoders signal a broken file with many exception types (OSError, SyntaxError,
+    # struct.error, EOFError, ...): any of them means the citizen must send the photo again.
+    except Exception:
+        return False
+    return True
 
 
 class FileBlobStore:

@@ -10,13 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image as PilImage
 
+from models.blobs import MAX_PIXELS
+
 # OpenCV's stubs type most results loosely; one alias keeps the signatures readable.
 Image = NDArray[Any]
-
-
-# No phone camera makes more than this (a 200 MP sensor bins to 50 MP): a small file that
-# claims more is a decompression bomb, not a photo, and is refused before it is decoded.
-MAX_PIXELS = 60_000_000
 
 
 def decode(data: bytes) -> Image | None:

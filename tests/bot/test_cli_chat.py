@@ -14,8 +14,9 @@ from bot.inbound import Handled, InboundMessage
 from conversations.catalogue import Language
 from conversations.types import Choice, Location, Reply
 from staff.outbox import Settled
+from tests.images import tiny_png
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+PNG_BYTES = tiny_png()
 
 
 @pytest.fixture

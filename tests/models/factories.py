@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import UTC, datetime
 from typing import Any
+
+from PIL import Image
 
 from models.requests import NewMember, NewRequest
 
@@ -70,9 +73,15 @@ def new_sanggahan(**overrides: Any) -> NewRequest:
     return NewRequest(**values)
 
 
-# Smallest byte strings each image sniffer accepts, padded a little.
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
-GIF = b"GIF89a" + b"\x00" * 64
+def _tiny_image(format: str) -> bytes:
+    """A small picture that decodes: the blob store refuses magic bytes followed by junk."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (150, 200, 235)).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+JPEG = _tiny_image("JPEG")
+PNG = _tiny_image("PNG")
+WEBP = _tiny_image("WEBP")
+GIF = _tiny_image("GIF")
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"\x00" * 64

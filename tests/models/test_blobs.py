@@ -50,6 +50,11 @@ def test_images_are_stored_and_read_back(
         (PDF, "photo_not_image"),
         (b"Halo, ini bukan foto", "photo_not_image"),
         (JPEG + b"\x00" * 1024, "photo_too_large"),
+        # Magic bytes followed by junk, and a real photo cut off in transit.
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64, "photo_unreadable"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64, "photo_unreadable"),
+        (b"GIF89a" + b"junk" * 16, "photo_unreadable"),
+        (tiny_png()[:-40], "photo_unreadable"),
     ],
 )
 def test_rejected_uploads(store: FileBlobStore, data: bytes, code: str) -> None:

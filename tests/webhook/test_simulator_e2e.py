@@ -84,6 +84,12 @@ def test_a_photo_reaches_the_flow_and_a_non_image_is_refused_kindly(
     assert refused[-1]["expects"] == "photo"
     assert "bukan foto" in refused[0]["text"]
 
+    # JPEG magic bytes followed by junk look like a photo but do not decode.
+    junk = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"junk" * 64
+    refused = send(real_client, photo="data:image/jpeg;base64," + base64.b64encode(junk).decode())
+    assert refused[-1]["expects"] == "photo"
+    assert "tidak bisa dibuka" in refused[0]["text"]
+
     png = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
     accepted = send(real_client, photo=png)
     assert accepted[-1]["expects"] == "location"

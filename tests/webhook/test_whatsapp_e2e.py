@@ -309,6 +309,8 @@ def test_media_the_bot_cannot_use_gets_a_kind_answer(
     assert twilio_api.media_calls() == []
     not_a_photo = citizen.photo(b"just text pretending", "image/jpeg")
     assert "bukan foto" in not_a_photo and "foto KTP" in not_a_photo
+    cut_off = citizen.photo(tiny_png()[:-40], "image/png")
+    assert "tidak bisa dibuka" in cut_off and "foto KTP" in cut_off
 
 
 def test_an_oversized_photo_is_refused_kindly(twilio_api: TwilioApiDouble, tmp_path: Path) -> None:
