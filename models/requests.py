@@ -65,6 +65,8 @@ class NewMember:
     relationship: str
     sex: str | None = None  # "L" | "P": from the NIK, or asked when there is none
     birth_date: date | None = None
+    occupation: str | None = None  # optional: asked only when the citizen chose to give it
+    disability: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +119,8 @@ def create_request(
                 relationship=member.relationship,
                 sex=member.sex,
                 birth_date=member.birth_date,
+                occupation=member.occupation,
+                disability=member.disability,
             )
         )
     link_attachments(session, request, new.attachments)

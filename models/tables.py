@@ -124,6 +124,9 @@ class HouseholdMember(SQLModel, table=True):
     # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
     sex: str | None = Field(default=None, max_length=1)
     birth_date: date | None = None
+    # Optional (the citizen said there is something to tell): empty means not given.
+    occupation: str | None = Field(default=None, max_length=32)
+    disability: bool | None = None
 
 
 def _set_lookups(target: Request | HouseholdMember) -> None:

@@ -42,7 +42,7 @@ def old_usulan(
     created_at: datetime = NOW,
     members: bool = True,
 ) -> tuple[int, str]:
-    """An usulan as code before the sealing (0012) stored it, in clear: (id, ticket)."""
+    """An usulan as code before the sealing (0013) stored it, in clear: (id, ticket)."""
     ticket = f"U{secrets.token_hex(3).upper()}"
     with engine.begin() as conn:
         request_id = conn.execute(
@@ -139,7 +139,7 @@ def test_duplicate_open_usulan_filed_before_the_index_are_closed_but_the_first(
 
 
 def test_personal_data_filed_in_clear_is_sealed_and_still_found_by_nik(db_engine: Engine) -> None:
-    downgrade_to(db_engine, "0011")
+    downgrade_to(db_engine, "0012")
     try:
         old_usulan(db_engine)
     finally:

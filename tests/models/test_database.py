@@ -53,7 +53,7 @@ EXPECTED_TABLES = {
 
 
 def _affinity(diff: Any) -> bool:
-    """A sealed column still typed VARCHAR(16) on SQLite (migration 0012 leaves it): SQLite
+    """A sealed column still typed VARCHAR(16) on SQLite (migration 0013 leaves it): SQLite
     types are affinities, and VARCHAR(n) and TEXT are both TEXT, with no length limit."""
     return (
         isinstance(diff, list)
@@ -247,7 +247,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert migrations.parent == Path(database.__file__).resolve().parent
-    assert head_revision() == "0012"
+    assert head_revision() == "0013"
 
 
 def test_request_table_defaults(db_engine: Engine) -> None:

@@ -7,8 +7,8 @@ the new keyed-hash (HMAC) columns. Existing rows are sealed here with the keys t
 engine carries (`create_db_engine(url, keys)`): a database with rows cannot be upgraded
 without them.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -22,8 +22,8 @@ from alembic import op
 
 from models.sealed import SEALED_KEY, keys_of
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
