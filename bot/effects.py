@@ -232,6 +232,8 @@ class _ChatEffects:
                         relationship=m.relationship,
                         sex=m.sex,
                         birth_date=date.fromisoformat(m.birth_date) if m.birth_date else None,
+                        occupation=m.occupation,
+                        disability=m.disability,
                     )
                     for m in submission.members
                 ],

@@ -296,6 +296,8 @@ class Member:
     relationship: str
     sex: str | None = None  # "L" | "P"
     birth_date: str | None = None  # ISO date
+    occupation: str | None = None  # an OCCUPATION choice, when the citizen gave it
+    disability: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -662,7 +662,7 @@ class _Run:
             return
         dont_know = incoming.choice is None and is_dont_know(incoming.text)
         skipping = command_of(incoming.text) == "skip" or (incoming.choice == choice_id(key, SKIP))
-        if dont_know and step.optional and not step.choices:
+        if dont_know and step.optional and not _offers_dont_know(step):
             skipping = True  # "ketik lewati jika tidak tahu": "ga tau" says the same
         if dont_know and not step.optional and not _offers_dont_know(step):
             self.say(f"help.{step.key}" if self.cat.has(f"help.{step.key}") else "help.step")

@@ -183,6 +183,8 @@ class Repeat:
     summary: str | None = None
     # Other answers that belong to this group in the summary (changing it asks them again).
     also_clears: tuple[str, ...] = ()
+    # Steps whose answers the summary shows after each name: "Sri (Petani, disabilitas)".
+    details: tuple[str, ...] = ()
 
     def applies(self, answers: Answers) -> bool:
         return self.when is None or self.when(answers)

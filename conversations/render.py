@@ -165,7 +165,7 @@ def _repeat_value(node: Repeat, answers: Mapping[str, Any], lang: Language) -> s
     count = node.count(answers) if node.applies(answers) else 0
     if count == 0:
         return cat.text("summary.members_later")
-    names = [str(answers.get(f"{node.key}.{i}.name", "?")) for i in range(count)]
+    names = [_member_shown(node, answers, i, lang) for i in range(count)]
     shown: list[str] = []
     for name in names:
         if len(", ".join([*shown, name])) > _NAMES_SHOWN:
@@ -175,6 +175,24 @@ def _repeat_value(node: Repeat, answers: Mapping[str, Any], lang: Language) -> s
     if len(shown) < len(names):
         listed += " " + cat.text("summary.and_more", count=len(names) - len(shown))
     return cat.text("summary.members_value", count=count, names=listed)
+
+
+def _member_shown(node: Repeat, answers: Mapping[str, Any], i: int, lang: Language) -> str:
+    """A member's name, with the details given for them: "Sri (Petani, disabilitas)"."""
+    cat = catalogue(lang)
+    head = f"{node.key}.{i}."
+    told = []
+    for step in node.steps:
+        value = answers.get(head + step.key) if step.key in node.details else None
+        if value is None:
+            continue
+        # A detail's own summary word when it has one ("disabilitas"; nothing for "no").
+        own = f"summary.{node.key}_{step.key}.{value}"
+        shown = cat.text(own) if cat.has(own) else display(step, value, answers, head, lang)
+        if shown:
+            told.append(shown)
+    name = str(answers.get(head + "name", "?"))
+    return f"{name} ({', '.join(told)})" if told else name
 
 
 def section_label(name: str, lang: Language) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -81,7 +82,10 @@ BNBA_COLUMNS: Final = (
     "Jenis Kelamin",
     "Nama Ibu Kandung",
     "Hubungan Keluarga",
-    # Not in the Dinsos import: what staff need to follow each row up (every list has them).
+    # Not in the Dinsos import: what the citizen told beyond it (empty when not given)...
+    "Pekerjaan",
+    "Disabilitas",
+    # ...and what staff need to follow each row up (every list has them).
     "Tiket",
     "Jenis Permohonan",
     "Status",
@@ -107,6 +111,8 @@ _WIDTHS: Final = {
     "Jenis Kelamin": 15,
     "Nama Ibu Kandung": 28,
     "Hubungan Keluarga": 20,
+    "Pekerjaan": 20,
+    "Disabilitas": 12,
     "Tiket": 12,
     "Jenis Permohonan": 16,
     "Status": 30,
@@ -231,13 +237,16 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(Request.nik),
             col(Request.kk),
             col(Request.name),
-            *(answers[key].as_string() for key in _ANSWER_KEYS),
+            # Sealed at rest (models.sealed): the whole object, opened as it is read.
+            answers,
             col(HouseholdMember.position),
             col(HouseholdMember.nik),
             col(HouseholdMember.name),
             col(HouseholdMember.relationship),
             col(HouseholdMember.sex),
             col(HouseholdMember.birth_date),
+            col(HouseholdMember.occupation),
+            col(HouseholdMember.disability),
             col(Request.ticket),
             col(Request.kind),
             col(Request.status),
@@ -286,6 +295,13 @@ _ANSWER_KEYS: Final = (
 )
 
 
+def _text(value: object) -> str | None:
+    # As SQL's JSON-to-text gave it: strings as they are, numbers as text, nothing as None.
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def bnba_rows(
     connection: Connection,
     selection: BnbaSelection,
@@ -313,18 +329,21 @@ def bnba_rows(
     kk_text = ""
     about: tuple[str, ...] = ()
     for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, *answers, position, m_nik, m_name, m_rel) = row[:-6]
-        m_sex, m_born = row[-6:-4]
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-8]
+        m_sex, m_born, m_job, m_disabled = row[-8:-4]
         if request_id != previous:  # the request's first row: its proposed person
+            answers = [_text(stored.get(key)) for key in _ANSWER_KEYS]
+            job = _text(stored.get("occupation"))
             previous = request_id
             place = person.address(village, *answers[4:])
             kk_text = kk or ""
             ticket, kind, status, flags = row[-4:]
             about = person.request_columns(ticket, kind, status, list(flags or []), village=village)
-            yield (*person.head(place, kk_text, nik, name, *answers[:4]), *about)
+            head = person.head(place, kk_text, nik, name, *answers[:4])
+            yield (*head, person.label("occupation", job), "", *about)
         if position is not None:
             member = person.member(place, kk_text, m_nik, m_name, m_rel, m_sex, m_born)
-            yield (*member, *about)
+            yield (*member, person.label("occupation", m_job), _disabled(m_disabled), *about)
 
 
 class _PersonRows:
@@ -335,7 +354,7 @@ class _PersonRows:
         self._today = today
         self._workflows = workflows
         self._region_names: dict[str, tuple[str, str, str, str]] = {}
-        self._relationships: dict[str | None, str] = {}
+        self._labels: dict[tuple[str, str | None], str] = {}
         self._statuses: dict[tuple[str, str, str], str] = {}
 
     def request_columns(
@@ -381,11 +400,15 @@ class _PersonRows:
 
     def relationship(self, value: str | None) -> str:
         """The Indonesian label of a relationship choice ("Kepala keluarga"), else as stored."""
-        label = self._relationships.get(value)
+        return self.label("relationship", value)
+
+    def label(self, choices: str, value: str | None) -> str:
+        """The Indonesian label of a chat choice ("Petani atau pekebun"), else as stored."""
+        label = self._labels.get((choices, value))
         if label is None:
-            texts, key = catalogue("id"), f"choice.relationship.{value}"
+            texts, key = catalogue("id"), f"choice.{choices}.{value}"
             label = texts.text(key) if value and texts.has(key) else (value or "")
-            self._relationships[value] = label
+            self._labels[(choices, value)] = label
         return label
 
     def head(
@@ -447,6 +470,10 @@ class _PersonRows:
         """("DD-MM-YYYY", "L"|"P") from the NIK, or ("", "") when check_nik refuses it."""
         info = check_nik(nik, today=self._today, regions=self._regions).value
         return (info.birth_date.strftime("%d-%m-%Y"), info.sex) if info else ("", "")
+
+
+def _disabled(value: bool | None) -> str:
+    return "" if value is None else ("Ya" if value else "Tidak")
 
 
 def _dmy(iso: str) -> str:

@@ -35,6 +35,7 @@ from conversations.flow import (
     FlowContext,
     ParseContext,
     Parsed,
+    Parser,
     Repeat,
     Section,
     Step,
@@ -100,6 +101,18 @@ PROGRAMMES = ChoiceSet(
 
 
 MEMBER_SEX = ChoiceSet("member_sex", ("L", "P"))
+# One question for the whole household: only when the citizen wants to tell them are a
+# member's occupation and disability asked (both skippable).
+MEMBERS_DETAILS = ChoiceSet("members_details", ("yes", "no"))
+MEMBER_DISABILITY = ChoiceSet("member_disability", ("yes", "no"))
+
+
+def _offers_member_details(answers: Answers) -> bool:
+    return _members_to_ask(answers) > 0 and "disabilitas" in (answers.get("conditions") or ())
+
+
+def _details_wanted(member: Answers) -> bool:
+    return member.get("members_details") == "yes"
 
 
 def _size(answers: Answers) -> int:
@@ -136,12 +149,44 @@ def _refuse_if_open(result: OpenUsulan, value: Any, answers: Answers) -> Parsed:
             assert_never(result)
 
 
+# A member without a NIK yet (a young child): said in words, not only with "lewati".
+_NO_NIK_YET = frozenset(
+    {
+        "belum punya",
+        "tidak punya",
+        "belum ada",
+        "tidak ada",
+        "belum punya nik",
+        "tidak punya nik",
+        "belum ada nik",
+        "tidak ada nik",
+        "no nik",
+        "none",
+        "not yet",
+        "has none",
+    }
+)
+
+
+def _member_nik() -> Parser:
+    """A member's NIK, checked like the head's (region, birth date, sex; an unknown
+    kecamatan is confirmed, then flagged), or "belum punya": sex and birth date are asked."""
+    checked = parsers.nik(unique_among=_other_niks)
+
+    def parse(incoming: Incoming, ctx: ParseContext) -> Parsed:
+        if canonical(incoming.text or "") in _NO_NIK_YET:
+            return Parsed(None)
+        return checked(incoming, ctx)
+
+    return parse
+
+
 MEMBER_STEPS = (
     Step(
         "nik",
         "text",
         prompt="ask.member_nik",
-        parse=parsers.nik(unique_among=_other_niks),
+        parse=_member_nik(),
         optional=True,
         display=parsers.show_masked,
     ),
@@ -162,6 +207,22 @@ MEMBER_STEPS = (
         when=lambda member: not member.get("nik"),
     ),
     Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
+    Step(
+        "occupation",
+        "choice",
+        prompt="ask.member_occupation",
+        choices=OCCUPATION,
+        optional=True,
+        when=_details_wanted,
+    ),
+    Step(
+        "disability",
+        "yes_no",
+        prompt="ask.member_disability",
+        choices=MEMBER_DISABILITY,
+        optional=True,
+        when=_details_wanted,
+    ),
 )
 
 
@@ -346,7 +407,8 @@ NODES = (
         count=_members_to_ask,
         when=lambda a: _size(a) > 1,
         summary="summary.members",
-        also_clears=("members_list", "members_now", "household_size"),
+        also_clears=("members_list", "members_now", "household_size", "members_details"),
+        details=("occupation", "disability"),
     ),
     Step("floor", "choice", choices=FLOOR, summary="summary.floor"),
     Step("wall", "choice", choices=WALL, summary="summary.wall"),
@@ -356,6 +418,10 @@ NODES = (
     Step("fuel", "choice", choices=FUEL, summary="summary.fuel"),
     Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
     Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
+    # Only a household that said it has someone with a disability is offered the members'
+    # details (then each member's occupation and disability, both skippable): the usual
+    # usulan stays as short as before.
+    Step("members_details", "yes_no", choices=MEMBERS_DETAILS, when=_offers_member_details),
     Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
     _ktp_photo(when=prefill.card_last),
     Step(
@@ -394,9 +460,15 @@ def members(answers: Answers) -> list[Member]:
                 relationship=answers[head + "relationship"],
                 sex=answers.get(head + ("nik_sex" if nik else "sex")),
                 birth_date=answers.get(head + ("nik_birth_date" if nik else "birth_date")),
+                occupation=answers.get(head + "occupation"),
+                disability=_yes_no(answers.get(head + "disability")),
             )
         )
     return found
+
+
+def _yes_no(value: Any) -> bool | None:
+    return None if value is None else value == "yes"
 
 
 def _flags(answers: Answers, ctx: FlowContext) -> list[str]:

@@ -439,3 +439,66 @@ def test_a_right_name_next_to_a_wrong_nik_is_kept_and_only_the_nik_asked():
     assert "Kartu Keluarga" in chat.say(NIK_MAN)  # the name is not asked again
     assert chat.state.answers["name"] == "Budi Santoso"
     assert "Tempat/Tgl lahir" in chat.say(KK)
+
+
+def test_a_members_nik_is_checked_like_the_heads():
+    chat = Chat()
+    transcript(chat, until("NIK Rina"))
+    assert "16 angka" in chat.say("3204 0502 0315")  # too short: asked again, kindly
+    # A NIK from an unknown kecamatan: confirmed first, then flagged for the village staff.
+    assert "sudah benar" in chat.say("3204994203150003")
+    assert "hubungan Rina" in chat.press("Ya, sudah benar")  # sex and birth date from it
+    answers = chat.state.answers
+    assert (answers["members.1.nik_sex"], answers["members.1.nik_birth_date"]) == (
+        "P",
+        "2015-03-02",
+    )
+    assert any(f.startswith("nik_kecamatan") for f in chat.state.flags)
+
+
+def test_a_member_without_a_nik_says_so_and_is_asked_sex_and_birth_date():
+    for said in ("belum punya", "Tidak punya", "belum ada"):
+        chat = Chat()
+        transcript(chat, until("NIK Rina"))
+        assert "Jenis kelamin Rina" in chat.say(said)
+        assert chat.state.answers["members.1.nik"] is None
+        assert "Tanggal lahir Rina" in chat.say("perempuan")
+
+
+def test_occupation_and_disability_are_asked_per_member_only_when_the_citizen_wants():
+    chat = Chat()
+    transcript(chat, until("kondisi"))
+    lines = [
+        ("1 2", "Mau mengisi pekerjaan dan disabilitas tiap anggota"),  # disabilitas, lansia
+        ("ya", "Pekerjaan utama Sri Wahyuni"),
+        ("petani", "Apakah Sri Wahyuni penyandang disabilitas"),
+        ("ya", "Pekerjaan utama Rina"),
+        ("lewati", "Apakah Rina penyandang disabilitas"),  # a child: nothing to tell
+        ("ga tau", "Bantuan apa"),
+        ("1, 2", "foto KTP"),
+    ]
+    transcript(chat, lines)
+    summary = finish_after_photos(chat)
+    assert "2 orang: Sri Wahyuni (Petani atau pekebun, disabilitas), Rina" in summary
+    chat.say("ya")
+    [filed] = [r.submission for r in chat.register.requests]
+    assert filed.members == (
+        Member(
+            NIK_WOMAN,
+            "Sri Wahyuni",
+            "istri_suami",
+            sex="P",
+            birth_date="1985-08-17",
+            occupation="petani",
+            disability=True,
+        ),
+        Member(None, "Rina", "anak", sex="P", birth_date="2015-03-02"),
+    )
+
+
+def test_declining_the_members_details_asks_nothing_more():
+    chat = Chat()
+    transcript(chat, until("kondisi"))
+    assert "Mau mengisi pekerjaan" in chat.say("disabilitas")
+    assert "Bantuan apa" in chat.press("Tidak perlu")
+    assert not any(k.endswith((".occupation", ".disability")) for k in chat.state.answers)

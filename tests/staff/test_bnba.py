@@ -68,6 +68,8 @@ EXPECTED_HEADER = [
     "Jenis Kelamin",
     "Nama Ibu Kandung",
     "Hubungan Keluarga",
+    "Pekerjaan",
+    "Disabilitas",
     "Tiket",
     "Jenis Permohonan",
     "Status",
@@ -89,6 +91,7 @@ def answers(**overrides: Any) -> dict[str, Any]:
         "birth_date": "1990-01-01",
         "mother_name": "Enok Suminar",
         "relationship": "kepala_keluarga",
+        "occupation": "buruh",
         "dusun": "Dusun Sukamaju",
         "rt": "003",
         "rw": "005",
@@ -150,14 +153,15 @@ def test_one_row_per_person_in_the_dinsos_column_order(db_engine: Engine, out: P
     assert list(BNBA_COLUMNS) == EXPECTED_HEADER
     place = ["Jawa Barat", "Kabupaten Bandung", "Cileunyi", "Cinunuk"]
     address = ["Jl. Melati Gg. 2 No. 4", "Dusun Sukamaju", "003", "005", KK]
-    head = ["P", "Enok Suminar", "Kepala keluarga"]
-    husband = [None, "L", None, "Istri atau suami"]
+    head = ["P", "Enok Suminar", "Kepala keluarga", "Buruh harian lepas", None]
+    husband = [None, "L", None, "Istri atau suami", None, None]
+    child = [None, "P", None, "Anak", None, None]
     assert rows[1:] == [
         [None, *place, *address, HEAD_NIK, "Siti Aminah", "01-01-1990", "Bandung", *head, *about],
         [None, *place, *address, HUSBAND_NIK, "Budi Santoso", "12-03-1985", *husband, *about],
-        [None, *place, *address, CHILD_NIK, "Rina", "12-08-2015", None, "P", None, "Anak", *about],
+        [None, *place, *address, CHILD_NIK, "Rina", "12-08-2015", *child, *about],
         # No NIK: no birth date or sex to derive; the rest of the household's data is there.
-        [None, *place, *address, None, "Ujang", None, None, None, None, "Anak", *about],
+        [None, *place, *address, None, "Ujang", None, None, None, None, "Anak", None, None, *about],
     ]
 
 
@@ -178,7 +182,7 @@ def test_numbers_stay_16_digit_text_and_the_sheet_is_ready_to_filter(
     assert head["Nomor KK"].value == "3204050101200001"  # all digits, none rounded away
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:U5"
+    assert sheet.auto_filter.ref == "A1:W5"
     assert sheet.column_dimensions["K"].width >= 18  # a NIK fits
 
 
@@ -611,6 +615,8 @@ def test_the_bnba_of_a_four_person_household_has_four_complete_rows(
                 relationship="anak",
                 sex="P",
                 birth_date=date(2015, 8, 12),
+                occupation="pelajar",
+                disability=True,
             ),
             # No NIK yet: the chat asked her sex and birth date.
             NewMember(
@@ -632,3 +638,10 @@ def test_the_bnba_of_a_four_person_household_has_four_complete_rows(
     ]
     head = rows[0]
     assert head[column["Tempat Lahir"]] == "Bandung" and head[column["Nama Ibu Kandung"]]
+    # Occupation and disability where the citizen gave them, empty (not "no") where not.
+    assert [(row[column["Pekerjaan"]], row[column["Disabilitas"]]) for row in rows] == [
+        ("Buruh harian lepas", None),
+        (None, None),
+        ("Pelajar atau mahasiswa", "Ya"),
+        (None, None),
+    ]
