@@ -97,6 +97,8 @@ class HouseholdMember(SQLModel, table=True):
     # Optional (the citizen said there is something to tell): empty means not given.
     occupation: str | None = Field(default=None, max_length=32)
     disability: bool | None = None
+    birth_place: str | None = Field(default=None, max_length=60)
+    mother_name: str | None = None
 
 
 class Attachment(SQLModel, table=True):
