@@ -35,6 +35,7 @@ from models.conversation_store import (
     SqlConversationStore,
     make_conversation_store,
 )
+from models.crypto import KeyRing, load_keys
 from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
@@ -194,12 +195,19 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
+def personal_data_keys(settings: Settings) -> KeyRing:
+    """The keys sealing personal data at rest: configured, or kept in DATA_DIR."""
+    return load_keys(settings.data_keys, settings.lookup_key, settings.data_dir)
+
+
 def build(settings: Settings | None = None, *, clock: Callable[[], datetime] = _now) -> Container:
     """Connects to the database (upgrading an empty one); the rest is made when used.
 
     Without `settings`, they are read from the environment and `.env`."""
     settings = settings if settings is not None else Settings()
-    engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = create_db_engine(
+        settings.database_url, personal_data_keys(settings), pool_size=settings.db_pool_size
+    )
     try:
         upgrade_database(engine)
     except BaseException:

@@ -81,6 +81,15 @@ class Settings(BaseSettings):
         default=None,
         description="Signs staff sessions and login links; made and kept in DATA_DIR if unset.",
     )
+    data_keys: str | None = Field(
+        default=None,
+        description='Keys sealing personal data at rest, "1:<base64>,2:<base64>" (the '
+        "highest seals, all open); with LOOKUP_KEY. Unset: made and kept in "
+        "DATA_DIR/data_keys.",
+    )
+    lookup_key: str | None = Field(
+        default=None, description="Base64 key of the keyed hash (HMAC) used to find NIKs."
+    )
     workflows_dir: Path | None = Field(
         default=None,
         description="A folder of regional workflow files replacing the shipped ones.",

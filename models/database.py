@@ -16,6 +16,9 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from models.crypto import KeyRing
+from models.sealed import attach_keys
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -66,15 +69,24 @@ DEFAULT_POOL_SIZE: Final = 40
 POOL_RECYCLE_S: Final = 1800
 
 
-def create_db_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
-    """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app."""
+def create_db_engine(
+    url: str, keys: KeyRing | None = None, *, pool_size: int = DEFAULT_POOL_SIZE
+) -> Engine:
+    """An Engine for a `sqlite:///path` or `postgresql://…` URL, configured for this app.
+
+    `keys` seal and open personal data (`models.sealed`); without them the engine works
+    for everything but that, which it refuses."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
-    if backend == "postgresql":
-        return _postgres_engine(parsed, pool_size)
-    raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+        engine = _sqlite_engine(parsed)
+    elif backend == "postgresql":
+        engine = _postgres_engine(parsed, pool_size)
+    else:
+        raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+    if keys is not None:
+        attach_keys(engine, keys)
+    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -199,7 +199,7 @@ def find_open_usulan_by_nik(session: Session, nik: str) -> Request | None:
     """The newest open usulan for this person as the main (proposed) person."""
     statement = (
         select(Request)
-        .where(col(Request.nik) == nik, *_open_usulan())
+        .where(col(Request.nik_lookup) == nik, *_open_usulan())
         .order_by(col(Request.created_at).desc(), col(Request.id).desc())
         .limit(1)
     )
@@ -218,12 +218,12 @@ def find_members_in_open_usulan(
     if exclude_request_id is not None:
         conditions.append(col(Request.id) != exclude_request_id)
     as_main = select(Request.nik, Request.ticket, Request.created_at).where(
-        col(Request.nik).in_(wanted), *conditions
+        col(Request.nik_lookup).in_(wanted), *conditions
     )
     as_member = (
         select(HouseholdMember.nik, Request.ticket, Request.created_at)
         .join(Request, col(HouseholdMember.request_id) == col(Request.id))
-        .where(col(HouseholdMember.nik).in_(wanted), *conditions)
+        .where(col(HouseholdMember.nik_lookup).in_(wanted), *conditions)
     )
     oldest: dict[str, tuple[datetime, str]] = {}
     for rows in (session.exec(as_main).all(), session.exec(as_member).all()):

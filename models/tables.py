@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Index, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from models.coltypes import UTCDateTime
+from models.sealed import LookupDigest, SealedJSON, SealedText
 
 # Deterministic constraint names, identical on SQLite and PostgreSQL, so later migrations can
 # name what they alter (SQLite batch mode needs names to drop a constraint).
@@ -28,6 +29,18 @@ SQLModel.metadata.naming_convention = {
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
+# Answers the staff queue and digests filter on in SQL, kept readable beside the sealed
+# whole: a place inside a village (dusun, RT, RW), which names no one.
+CLEAR_ANSWERS: Final = ("dusun", "rt", "rw", "subject_dusun", "subject_rt", "subject_rw")
+
+
+def _nik_of(context: Any) -> Any:
+    # A Core INSERT that leaves the keyed hash out (bulk loads): hash the NIK it inserts.
+    return context.get_current_parameters().get("nik")
+
+
+def _subject_nik_of(context: Any) -> Any:
+    return context.get_current_parameters().get("subject_nik")
 
 
 class Request(SQLModel, table=True):
@@ -35,6 +48,9 @@ class Request(SQLModel, table=True):
 
     `nik` is the proposed person (usulan) or the objector (sanggahan); `subject_*` is the
     person objected to. Status names beyond the first belong to the regional workflow.
+    NIK, KK, names and answers are sealed at rest (`models.sealed`); the `*_lookup` columns
+    hold the NIKs' keyed hashes, set on every write from the NIK (`_set_lookups`): compare
+    them with a NIK in clear (`Request.nik_lookup == nik`).
     """
 
     __tablename__ = "request"
@@ -51,7 +67,7 @@ class Request(SQLModel, table=True):
         # the same NIK at the same moment both pass the flow's check (migration 0006).
         Index(
             "uq_request_open_usulan_nik",
-            "nik",
+            "nik_lookup",
             unique=True,
             sqlite_where=text(OPEN_USULAN),
             postgresql_where=text(OPEN_USULAN),
@@ -66,12 +82,23 @@ class Request(SQLModel, table=True):
     channel: str = Field(max_length=32)
     chat_id: str = Field(max_length=128)
     village_code: str = Field(max_length=32, index=True)  # dotted desa code "32.04.01.2001"
-    nik: str = Field(max_length=16, index=True)
-    kk: str | None = Field(default=None, max_length=16)
-    name: str
-    subject_nik: str | None = Field(default=None, max_length=16, index=True)
-    subject_name: str | None = None
-    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    nik: str = Field(sa_type=SealedText("request.nik"))
+    nik_lookup: str = Field(
+        default="", sa_type=LookupDigest(), index=True, sa_column_kwargs={"default": _nik_of}
+    )
+    kk: str | None = Field(default=None, sa_type=SealedText("request.kk"))
+    name: str = Field(sa_type=SealedText("request.name"))
+    subject_nik: str | None = Field(default=None, sa_type=SealedText("request.subject_nik"))
+    subject_nik_lookup: str | None = Field(
+        default=None,
+        sa_type=LookupDigest(),
+        index=True,
+        sa_column_kwargs={"default": _subject_nik_of},
+    )
+    subject_name: str | None = Field(default=None, sa_type=SealedText("request.subject_name"))
+    answers: dict[str, Any] = Field(
+        default_factory=dict, sa_type=SealedJSON("request.answers", clear=CLEAR_ANSWERS)
+    )
     flags: list[str] = Field(default_factory=list, sa_type=JSON)
     language: str = Field(max_length=8)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -88,8 +115,11 @@ class HouseholdMember(SQLModel, table=True):
     # request_id: the unique (request_id, position) index already starts with it.
     request_id: int = Field(foreign_key="request.id", ondelete="CASCADE")
     position: int
-    nik: str | None = Field(default=None, max_length=16, index=True)
-    name: str
+    nik: str | None = Field(default=None, sa_type=SealedText("household_member.nik"))
+    nik_lookup: str | None = Field(
+        default=None, sa_type=LookupDigest(), index=True, sa_column_kwargs={"default": _nik_of}
+    )
+    name: str = Field(sa_type=SealedText("household_member.name"))
     relationship: str = Field(max_length=64)
     # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
     sex: str | None = Field(default=None, max_length=1)
@@ -97,8 +127,28 @@ class HouseholdMember(SQLModel, table=True):
     # Optional (the citizen said there is something to tell): empty means not given.
     occupation: str | None = Field(default=None, max_length=32)
     disability: bool | None = None
-    birth_place: str | None = Field(default=None, max_length=60)
-    mother_name: str | None = None
+    birth_place: str | None = Field(
+        default=None, sa_type=SealedText("household_member.birth_place")
+    )
+    mother_name: str | None = Field(
+        default=None, sa_type=SealedText("household_member.mother_name")
+    )
+
+
+def _set_lookups(target: Request | HouseholdMember) -> None:
+    """The keyed hash follows the NIK it stands for (hashed by `LookupDigest` on write)."""
+    changed = inspect(target).attrs
+    if changed.nik.history.has_changes() or not target.nik_lookup:
+        target.nik_lookup = target.nik or ("" if isinstance(target, Request) else None)
+    if isinstance(target, Request) and (
+        changed.subject_nik.history.has_changes() or not target.subject_nik_lookup
+    ):
+        target.subject_nik_lookup = target.subject_nik or None
+
+
+for _table in (Request, HouseholdMember):
+    event.listen(_table, "before_insert", lambda _m, _c, target: _set_lookups(target))
+    event.listen(_table, "before_update", lambda _m, _c, target: _set_lookups(target))
 
 
 class Attachment(SQLModel, table=True):

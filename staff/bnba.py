@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -236,8 +237,8 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(Request.nik),
             col(Request.kk),
             col(Request.name),
-            *(answers[key].as_string() for key in _ANSWER_KEYS),
-            answers["occupation"].as_string(),
+            # Sealed at rest (models.sealed): the whole object, opened as it is read.
+            answers,
             col(HouseholdMember.position),
             col(HouseholdMember.nik),
             col(HouseholdMember.name),
@@ -296,6 +297,13 @@ _ANSWER_KEYS: Final = (
 )
 
 
+def _text(value: object) -> str | None:
+    # As SQL's JSON-to-text gave it: strings as they are, numbers as text, nothing as None.
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def bnba_rows(
     connection: Connection,
     selection: BnbaSelection,
@@ -323,11 +331,11 @@ def bnba_rows(
     kk_text = ""
     about: tuple[str, ...] = ()
     for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, *answers, job, position, m_nik, m_name, m_rel) = row[
-            :-10
-        ]
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-10]
         m_sex, m_born, m_job, m_disabled, m_place, m_mother = row[-10:-4]
         if request_id != previous:  # the request's first row: its proposed person
+            answers = [_text(stored.get(key)) for key in _ANSWER_KEYS]
+            job = _text(stored.get("occupation"))
             previous = request_id
             place = person.address(village, *answers[4:])
             kk_text = kk or ""

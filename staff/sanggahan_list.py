@@ -9,6 +9,7 @@ the dashboard, revealed one request at a time and logged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -65,7 +66,7 @@ def sanggahan_query(where: Callable[[Select[Any]], Select[Any]]) -> Select[Any]:
             col(Request.subtype),
             col(Request.subject_name),
             col(Request.subject_nik),
-            *(answers[key].as_string() for key in _ANSWERS),
+            answers,  # sealed at rest (models.sealed): the whole object, opened when read
         )
         .where(col(Request.kind) == SANGGAHAN_KIND)
         .order_by(col(Request.village_code), col(Request.ticket))
@@ -79,8 +80,8 @@ def sanggahan_row(
     region_names: Callable[[str], tuple[str, str, str, str]],
     request_columns: Callable[..., tuple[str, str, str, str]],
 ) -> tuple[str, ...]:
-    (village, ticket, kind, status, flags, created, subtype, name, nik, *answers) = row
-    dusun, rt, rw, reason, detail = (a or "" for a in answers)
+    (village, ticket, kind, status, flags, created, subtype, name, nik, stored) = row
+    dusun, rt, rw, reason, detail = (_text((stored or {}).get(key)) for key in _ANSWERS)
     texts = catalogue("id")
     objection = _choice(texts, "objection", subtype)
     reasons = ("reason_recipient", "reason_family", "reason_excluded")
@@ -100,6 +101,13 @@ def sanggahan_row(
         why,
         detail,
     )
+
+
+def _text(value: object) -> str:
+    # As SQL's JSON-to-text gave it: strings as they are, numbers as text, nothing as "".
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _choice(texts: Any, choice_set: str, value: str | None) -> str:

@@ -8,6 +8,7 @@ the tests that need it, except under CI=true, where it fails them.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -33,6 +34,7 @@ from models.conversation_store import (
     RedisConversationStore,
     SqlConversationStore,
 )
+from models.crypto import KeyRing
 from models.database import create_db_engine, normalise_url, upgrade_database
 
 # Hostile-input fuzzing (tests/*/test_*_fuzz.py): a bounded budget by default and in CI;
@@ -45,6 +47,14 @@ hypothesis_settings.register_profile(
     "long", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The keys every test database is sealed with (two versions: values under the older one
+# still open, as after a rotation that has not run yet).
+TEST_KEYS = KeyRing({1: b"\x01" * 32, 2: b"\x02" * 32}, b"\x03" * 32)
+# Every process a test starts (serve, the CLI) and every Settings() opens them the same way.
+_B64 = {v: base64.urlsafe_b64encode(bytes([v]) * 32).decode() for v in (1, 2, 3)}
+os.environ.setdefault("DATA_KEYS", f"1:{_B64[1]},2:{_B64[2]}")
+os.environ.setdefault("LOOKUP_KEY", _B64[3])
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -74,7 +84,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One database file migrated by `upgrade_database`; each test gets a copy (a copy
     takes a millisecond, a migration about fifty)."""
     path = tmp_path_factory.mktemp("sqlite-template") / "dtsen.db"
-    engine = create_db_engine(f"sqlite:///{path}")
+    engine = create_db_engine(f"sqlite:///{path}", TEST_KEYS)
     upgrade_database(engine)
     engine.dispose()
     # Everything into the main file, so copying that one file copies the database.
@@ -89,7 +99,7 @@ def sqlite_engine(_sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     path = tmp_path / "db" / "dtsen.db"
     path.parent.mkdir()
     shutil.copyfile(_sqlite_template, path)
-    engine = create_db_engine(f"sqlite:///{path}")
+    engine = create_db_engine(f"sqlite:///{path}", TEST_KEYS)
     yield engine
     engine.dispose()
 
@@ -110,7 +120,9 @@ def _postgresql_database() -> Iterator[Engine]:
     name = f"dtsen_test_{secrets.token_hex(4)}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = create_db_engine(admin_url.set(database=name).render_as_string(hide_password=False))
+    engine = create_db_engine(
+        admin_url.set(database=name).render_as_string(hide_password=False), TEST_KEYS
+    )
     try:
         upgrade_database(engine)
         yield engine

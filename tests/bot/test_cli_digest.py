@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.cli.digest import digest
 from models.database import create_db_engine, upgrade_database
 from models.requests import change_status, create_request
+from tests.conftest import TEST_KEYS
 from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
 from tests.staff.regional import own_region_dir
 
@@ -20,10 +21,12 @@ from tests.staff.regional import own_region_dir
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path}/digest.db"
     monkeypatch.setenv("DATABASE_URL", url)
+    # Keys: DATA_KEYS and LOOKUP_KEY are the test keys (conftest).
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CUTOFF_DAY", "17")
     # Kab. Bandung with time standards of its own (the national default has none).
     monkeypatch.setenv("WORKFLOWS_DIR", str(own_region_dir(tmp_path / "workflows")))
-    engine = create_db_engine(url)
+    engine = create_db_engine(url, TEST_KEYS)
     upgrade_database(engine)
     now = datetime.now(UTC)
     with Session(engine) as session, session.begin():

@@ -18,6 +18,7 @@ from bot.cli.export import export
 from models.database import create_db_engine, upgrade_database
 from models.requests import create_request
 from models.tables import ExportLog, Musyawarah
+from tests.conftest import TEST_KEYS
 from tests.models.factories import NIK_A, NIK_B, NOW, new_sanggahan, new_usulan
 
 CINUNUK = "32.04.05.2004"
@@ -28,7 +29,9 @@ Run = Callable[..., Result]
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     url = f"sqlite:///{tmp_path}/export.db"
     monkeypatch.setenv("DATABASE_URL", url)
-    engine = create_db_engine(url)
+    # Keys: DATA_KEYS and LOOKUP_KEY are the test keys (conftest).
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    engine = create_db_engine(url, TEST_KEYS)
     upgrade_database(engine)
     with Session(engine) as session, session.begin():
         create_request(session, new_usulan(village_code=CINUNUK), now=NOW)  # 1 + 2 members

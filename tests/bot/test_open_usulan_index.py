@@ -85,7 +85,7 @@ def test_a_submit_racing_an_uncommitted_usulan_for_the_same_nik_is_refused_kindl
     assert "sudah kami terima" not in refused and "Kode tiket" not in refused
     assert "kantor desa/kelurahan" in refused
     with Session(db_engine) as session:
-        filed = session.exec(select(Request).where(col(Request.nik) == NIK_MAN)).all()
+        filed = session.exec(select(Request).where(col(Request.nik_lookup) == NIK_MAN)).all()
         assert [r.chat_id for r in filed] == ["other"]
 
 
@@ -119,5 +119,5 @@ def test_chats_submitting_one_nik_at_the_same_moment_file_it_once(
         if sender not in filed:
             assert "kantor desa/kelurahan" in said and "Kode tiket" not in said
     with Session(db_engine) as session:
-        stored = session.exec(select(Request).where(col(Request.nik) == NIK_MAN)).all()
+        stored = session.exec(select(Request).where(col(Request.nik_lookup) == NIK_MAN)).all()
         assert [r.chat_id for r in stored] == filed

@@ -255,9 +255,9 @@ def test_someone_already_in_another_open_household_is_flagged_for_staff(
     ]
     assert "Kode tiket" in Citizen(service, sender="6285555555555").file_usulan(alone)
     with Session(db_engine) as session:
-        second = session.exec(select(Request).where(Request.nik == NIK_WOMAN)).one()
+        second = session.exec(select(Request).where(Request.nik_lookup == NIK_WOMAN)).one()
         assert "member_in_other_request" in second.flags
-        first = session.exec(select(Request).where(Request.nik == NIK_MAN)).one()
+        first = session.exec(select(Request).where(Request.nik_lookup == NIK_MAN)).one()
         assert "member_in_other_request" not in first.flags
 
 

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 import models.database as database
 from models.database import upgrade_database
-from models.requests import create_request
+from models.requests import (
+    NikHasOpenUsulan,
+    create_request,
+    find_members_in_open_usulan,
+    find_open_usulan_by_nik,
+)
 from models.tables import Conversation, HouseholdMember, Request, StatusChange
 from staff.bnba import BnbaSelection, write_bnba
-from tests.models.factories import NIK_B, NOW, new_usulan
+from tests.models.factories import KK_A, NIK_A, NIK_B, NOW, new_usulan
 
 # As the old code stored it: the JSON text holds the escape, the text column a control char.
 BROKEN_ANSWERS = '{"street": "Jl. Mawar\\u0000 No. 1", "dusun": "Krajan\\u0000", "rt": "003"}'
@@ -27,24 +34,52 @@ def downgrade_to(engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
+def old_usulan(
+    engine: Engine,
+    *,
+    nik: str = NIK_A,
+    chat_id: str = "1001",
+    created_at: datetime = NOW,
+    members: bool = True,
+) -> tuple[int, str]:
+    """An usulan as code before the sealing (0013) stored it, in clear: (id, ticket)."""
+    ticket = f"U{secrets.token_hex(3).upper()}"
+    with engine.begin() as conn:
+        request_id = conn.execute(
+            text(
+                "INSERT INTO request (ticket, kind, subtype, status, channel, chat_id,"
+                " village_code, nik, kk, name, answers, flags, language, created_at, updated_at)"
+                " VALUES (:t, 'usulan', 'family', 'diterima', 'telegram', :c, '32.04.01.2001',"
+                " :nik, :kk, 'Siti Aminah', :a, '[]', 'id', :at, :at) RETURNING id"
+            ),
+            {
+                "t": ticket,
+                "c": chat_id,
+                "nik": nik,
+                "kk": KK_A,
+                "a": '{"rt": "003"}',
+                "at": created_at.replace(tzinfo=None),
+            },
+        ).scalar_one()
+        if members:
+            conn.execute(
+                text(
+                    "INSERT INTO household_member (request_id, position, nik, name, relationship)"
+                    " VALUES (:r, 1, :nik, 'Budi Santoso', 'suami'), (:r, 2, NULL, 'Ani', 'anak')"
+                ),
+                {"r": request_id, "nik": NIK_B},
+            )
+    return request_id, ticket
+
+
 def test_rows_with_nul_and_control_characters_are_repaired_and_exports_work_again(
     db_engine: Engine,
 ) -> None:
     downgrade_to(db_engine, "0004")
     try:
+        request_id, _ = old_usulan(db_engine)
         with Session(db_engine) as session, session.begin():
-            request = create_request(session, new_usulan(name="Siti", members=[]), now=NOW)
             session.add(Conversation(key="telegram:1", data={"a": "b"}, updated_at=NOW))
-            request_id = request.id
-        with db_engine.begin() as conn:  # members as that schema held them (no sex column yet)
-            for position, (nik, name) in enumerate(((NIK_B, "Budi"), (None, "Ani"))):
-                conn.execute(
-                    text(
-                        "INSERT INTO household_member (request_id, position, nik, name, "
-                        "relationship) VALUES (:r, :p, :k, :n, 'anak')"
-                    ),
-                    {"r": request_id, "p": position, "k": nik, "n": name},
-                )
         json_type = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
         with db_engine.begin() as conn:
             conn.execute(
@@ -79,14 +114,11 @@ def test_duplicate_open_usulan_filed_before_the_index_are_closed_but_the_first(
 ) -> None:
     downgrade_to(db_engine, "0005")
     try:
-        with Session(db_engine) as session, session.begin():
-            tickets = [
-                create_request(
-                    session, new_usulan(chat_id=chat, members=[]), now=NOW + timedelta(minutes=i)
-                ).ticket
-                for i, chat in enumerate(("first", "second", "third"))
-            ]
-            create_request(session, new_usulan(nik=NIK_B, members=[]), now=NOW)
+        tickets = [
+            old_usulan(db_engine, chat_id=chat, created_at=NOW + timedelta(minutes=i))[1]
+            for i, chat in enumerate(("first", "second", "third"))
+        ]
+        old_usulan(db_engine, nik=NIK_B, members=False)
     finally:
         upgrade_database(db_engine)
 
@@ -104,3 +136,32 @@ def test_duplicate_open_usulan_filed_before_the_index_are_closed_but_the_first(
             ).first()
             assert note is not None and first.ticket in note
         assert sum(r.closed_at is None for r in requests.values()) == 2  # NIK_B's stays open
+
+
+def test_personal_data_filed_in_clear_is_sealed_and_still_found_by_nik(db_engine: Engine) -> None:
+    downgrade_to(db_engine, "0012")
+    try:
+        old_usulan(db_engine)
+    finally:
+        upgrade_database(db_engine)
+
+    with db_engine.connect() as conn:
+        raw = [
+            str(row)
+            for t in ("request", "household_member")
+            for row in conn.execute(text(f"SELECT * FROM {t}"))
+        ]
+    for secret in (NIK_A, NIK_B, KK_A, "Siti", "Budi"):
+        assert not any(secret in row for row in raw), secret
+    with Session(db_engine) as session:
+        found = find_open_usulan_by_nik(session, NIK_A)
+        assert found is not None and (found.nik, found.kk, found.name) == (
+            NIK_A,
+            KK_A,
+            "Siti Aminah",
+        )
+        assert found.answers == {"rt": "003"}
+        assert find_members_in_open_usulan(session, [NIK_B]) == {NIK_B: found.ticket}
+        # The index moved with the NIK: a second open usulan for it is still refused.
+        with pytest.raises(NikHasOpenUsulan):
+            create_request(session, new_usulan(chat_id="other"), now=NOW)

@@ -2,10 +2,10 @@
 
 The BNBA's Tempat Lahir and Nama Ibu Kandung for members: optional in the chat, asked with
 a member's occupation and disability when the citizen chooses to give them; empty means not
-given.
+given. Both are personal data: sealed like the member's name (models/sealed.py).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -16,16 +16,16 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0012"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("household_member") as batch:
-        batch.add_column(sa.Column("birth_place", sa.String(length=60), nullable=True))
-        batch.add_column(sa.Column("mother_name", sa.String(), nullable=True))
+        batch.add_column(sa.Column("birth_place", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("mother_name", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:

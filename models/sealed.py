@@ -1,0 +1,100 @@
+"""Column types that keep personal data sealed at rest (see `models.crypto`).
+
+The keys belong to the engine (`attach_keys`, done by `create_db_engine`): a column type is
+made at import, long before the settings are read, and every statement knows its dialect.
+An empty string stays empty (nothing to hide; anonymised rows are found by it); None stays
+NULL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.types import TypeDecorator
+
+from models.crypto import KeyRing, SealError
+
+_ATTRIBUTE: Final = "dtsen_keys"
+# The key in a sealed JSON column's stored object holding the sealed whole.
+SEALED_KEY: Final = "~sealed"
+
+
+def attach_keys(engine: Engine, keys: KeyRing) -> None:
+    setattr(engine.dialect, _ATTRIBUTE, keys)
+
+
+def keys_of(dialect: Dialect) -> KeyRing:
+    keys = getattr(dialect, _ATTRIBUTE, None)
+    if keys is None:
+        raise SealError("this database engine has no keys for personal data (create_db_engine)")
+    assert isinstance(keys, KeyRing)
+    return keys
+
+
+class SealedText(TypeDecorator[str]):
+    """Text sealed with the engine's newest key, bound to `context` ("request.nik")."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if not value:
+            return value
+        return keys_of(dialect).seal(value, self.context)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> str | None:
+        if not value:
+            return value
+        return keys_of(dialect).open(str(value), self.context)
+
+
+class LookupDigest(TypeDecorator[str]):
+    """The keyed hash (HMAC) of what is bound: set or compare it with the value in clear
+    (`Request.nik_lookup == nik`). An empty value stays empty."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if not value:
+            return value
+        return keys_of(dialect).lookup(value)
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """A JSON object stored as `{"~sealed": "<sealed whole>", <clear keys>...}`.
+
+    `clear` names the keys that stay readable beside the sealed whole because SQL filters
+    on them (the dusun, RT and RW of the staff queue and digests: a place inside a village,
+    no one's identity); a read returns the whole object from the sealed part.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, context: str, clear: tuple[str, ...] = (), none_as_null: bool = False):
+        super().__init__(none_as_null=none_as_null)
+        self.context = context
+        self.clear = clear
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> Any | None:
+        if value is None:
+            return None
+        stored: dict[str, Any] = {}
+        if isinstance(value, dict):
+            stored = {key: value[key] for key in self.clear if key in value}
+        stored[SEALED_KEY] = keys_of(dialect).seal_json(value, self.context)
+        return stored
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> Any | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or SEALED_KEY not in value:
+            raise SealError(f"a value in {self.context} is not sealed")
+        return keys_of(dialect).open_json(value[SEALED_KEY], self.context)
