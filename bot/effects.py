@@ -234,6 +234,8 @@ class _ChatEffects:
                         birth_date=date.fromisoformat(m.birth_date) if m.birth_date else None,
                         occupation=m.occupation,
                         disability=m.disability,
+                        birth_place=m.birth_place,
+                        mother_name=m.mother_name,
                     )
                     for m in submission.members
                 ],

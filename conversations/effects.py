@@ -298,6 +298,8 @@ class Member:
     birth_date: str | None = None  # ISO date
     occupation: str | None = None  # an OCCUPATION choice, when the citizen gave it
     disability: bool | None = None
+    birth_place: str | None = None
+    mother_name: str | None = None
 
 
 @dataclass(frozen=True)

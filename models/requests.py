@@ -67,6 +67,8 @@ class NewMember:
     birth_date: date | None = None
     occupation: str | None = None  # optional: asked only when the citizen chose to give it
     disability: bool | None = None
+    birth_place: str | None = None
+    mother_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +123,8 @@ def create_request(
                 birth_date=member.birth_date,
                 occupation=member.occupation,
                 disability=member.disability,
+                birth_place=member.birth_place,
+                mother_name=member.mother_name,
             )
         )
     link_attachments(session, request, new.attachments)

@@ -127,6 +127,12 @@ class HouseholdMember(SQLModel, table=True):
     # Optional (the citizen said there is something to tell): empty means not given.
     occupation: str | None = Field(default=None, max_length=32)
     disability: bool | None = None
+    birth_place: str | None = Field(
+        default=None, sa_type=SealedText("household_member.birth_place")
+    )
+    mother_name: str | None = Field(
+        default=None, sa_type=SealedText("household_member.mother_name")
+    )
 
 
 def _set_lookups(target: Request | HouseholdMember) -> None:

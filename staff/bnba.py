@@ -247,6 +247,8 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(HouseholdMember.birth_date),
             col(HouseholdMember.occupation),
             col(HouseholdMember.disability),
+            col(HouseholdMember.birth_place),
+            col(HouseholdMember.mother_name),
             col(Request.ticket),
             col(Request.kind),
             col(Request.status),
@@ -329,8 +331,8 @@ def bnba_rows(
     kk_text = ""
     about: tuple[str, ...] = ()
     for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-8]
-        m_sex, m_born, m_job, m_disabled = row[-8:-4]
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-10]
+        m_sex, m_born, m_job, m_disabled, m_place, m_mother = row[-10:-4]
         if request_id != previous:  # the request's first row: its proposed person
             answers = [_text(stored.get(key)) for key in _ANSWER_KEYS]
             job = _text(stored.get("occupation"))
@@ -342,7 +344,9 @@ def bnba_rows(
             head = person.head(place, kk_text, nik, name, *answers[:4])
             yield (*head, person.label("occupation", job), "", *about)
         if position is not None:
-            member = person.member(place, kk_text, m_nik, m_name, m_rel, m_sex, m_born)
+            member = person.member(
+                place, kk_text, m_nik, m_name, m_rel, m_sex, m_born, m_place, m_mother
+            )
             yield (*member, person.label("occupation", m_job), _disabled(m_disabled), *about)
 
 
@@ -447,6 +451,8 @@ class _PersonRows:
         relationship: str,
         sex: str | None = None,
         birth_date: date | None = None,
+        birth_place: str | None = None,
+        mother_name: str | None = None,
     ) -> BnbaRow:
         # Birth date and sex: what the NIK says, else what the citizen said for a member
         # without one (members filed before that was asked have neither).
@@ -460,9 +466,9 @@ class _PersonRows:
             nik or "",
             name,
             born,
-            "",
+            birth_place or "",
             nik_sex or sex or "",
-            "",
+            mother_name or "",
             self.relationship(relationship),
         )
 

@@ -223,6 +223,23 @@ MEMBER_STEPS = (
         optional=True,
         when=_details_wanted,
     ),
+    # The BNBA's Tempat Lahir and Nama Ibu Kandung, in the same optional branch.
+    Step(
+        "birth_place",
+        "text",
+        prompt="ask.member_birth_place",
+        parse=parsers.free_text(2, 60),
+        optional=True,
+        when=_details_wanted,
+    ),
+    Step(
+        "mother_name",
+        "text",
+        prompt="ask.member_mother_name",
+        parse=parsers.name,
+        optional=True,
+        when=_details_wanted,
+    ),
 )
 
 
@@ -462,6 +479,8 @@ def members(answers: Answers) -> list[Member]:
                 birth_date=answers.get(head + ("nik_birth_date" if nik else "birth_date")),
                 occupation=answers.get(head + "occupation"),
                 disability=_yes_no(answers.get(head + "disability")),
+                birth_place=answers.get(head + "birth_place"),
+                mother_name=answers.get(head + "mother_name"),
             )
         )
     return found

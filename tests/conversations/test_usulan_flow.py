@@ -469,12 +469,16 @@ def test_occupation_and_disability_are_asked_per_member_only_when_the_citizen_wa
     chat = Chat()
     transcript(chat, until("kondisi"))
     lines = [
-        ("1 2", "Mau mengisi pekerjaan dan disabilitas tiap anggota"),  # disabilitas, lansia
+        ("1 2", "Mau mengisi pekerjaan, disabilitas, tempat lahir"),  # disabilitas, lansia
         ("ya", "Pekerjaan utama Sri Wahyuni"),
         ("petani", "Apakah Sri Wahyuni penyandang disabilitas"),
-        ("ya", "Pekerjaan utama Rina"),
+        ("ya", "Tempat lahir Sri Wahyuni"),
+        ("Garut", "Nama ibu kandung Sri Wahyuni"),
+        ("lewati", "Pekerjaan utama Rina"),
         ("lewati", "Apakah Rina penyandang disabilitas"),  # a child: nothing to tell
-        ("ga tau", "Bantuan apa"),
+        ("ga tau", "Tempat lahir Rina"),
+        ("Bandung", "Nama ibu kandung Rina"),
+        ("lilis", "Bantuan apa"),
         ("1, 2", "foto KTP"),
     ]
     transcript(chat, lines)
@@ -491,8 +495,17 @@ def test_occupation_and_disability_are_asked_per_member_only_when_the_citizen_wa
             birth_date="1985-08-17",
             occupation="petani",
             disability=True,
+            birth_place="Garut",
         ),
-        Member(None, "Rina", "anak", sex="P", birth_date="2015-03-02"),
+        Member(
+            None,
+            "Rina",
+            "anak",
+            sex="P",
+            birth_date="2015-03-02",
+            birth_place="Bandung",
+            mother_name="Lilis",
+        ),
     )
 
 

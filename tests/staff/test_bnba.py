@@ -617,6 +617,8 @@ def test_the_bnba_of_a_four_person_household_has_four_complete_rows(
                 birth_date=date(2015, 8, 12),
                 occupation="pelajar",
                 disability=True,
+                birth_place="Bandung",
+                mother_name="Siti Aminah",
             ),
             # No NIK yet: the chat asked her sex and birth date.
             NewMember(
@@ -636,8 +638,13 @@ def test_the_bnba_of_a_four_person_household_has_four_complete_rows(
         ("12-08-2015", "P"),
         ("05-01-2019", "L"),
     ]
-    head = rows[0]
-    assert head[column["Tempat Lahir"]] == "Bandung" and head[column["Nama Ibu Kandung"]]
+    # Place of birth and mother's name wherever the citizen gave them, head and members.
+    assert [(row[column["Tempat Lahir"]], row[column["Nama Ibu Kandung"]]) for row in rows] == [
+        ("Bandung", "Enok Suminar"),
+        (None, None),
+        ("Bandung", "Siti Aminah"),
+        (None, None),
+    ]
     # Occupation and disability where the citizen gave them, empty (not "no") where not.
     assert [(row[column["Pekerjaan"]], row[column["Disabilitas"]]) for row in rows] == [
         ("Buruh harian lepas", None),
