@@ -65,3 +65,9 @@ def test_changing_ones_mind_keeps_consent():
     chat = Chat()
     transcript(chat, [("privasi", "Pilih"), ("3", "Yakin"), ("tidak", "tetap berlaku")])
     assert not chat.register.seen
+
+
+def test_data_saya_typed_twice_from_the_menu_shows_the_data():
+    chat = Chat()
+    ticket = file_usulan(chat.register)
+    transcript(chat, [("data saya", "Pilih"), ("data saya", format_ticket(ticket))])
