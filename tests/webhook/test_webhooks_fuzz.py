@@ -113,6 +113,21 @@ def test_an_authentic_odd_telegram_update_is_never_a_500(
     assert response.status_code in (200, 400), (response.status_code, response.text, update)
 
 
+def test_a_button_press_whose_id_cannot_be_encoded_is_acknowledged_not_redelivered(
+    telegram_app: TestClient,
+) -> None:
+    # Found by the fuzz run: a lone surrogate as callback id made answering the press fail
+    # to encode, so the webhook answered 502 and Telegram would redeliver it forever.
+    chat = {"id": 4242, "type": "private"}
+    person = {"id": 4242, "is_bot": False, "first_name": "Siti"}
+    message = {"message_id": 7, "date": 1_760_000_000, "chat": chat, "from": person}
+    press = {"id": "\ud800", "from": person, "message": message, "data": "1", "chat_instance": "1"}
+    body = json.dumps({"update_id": next(_IDS), "callback_query": press})
+    headers = {SECRET_HEADER: SECRET, "content-type": "application/json"}
+    response = telegram_app.post("/webhook/telegram", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 def whatsapp_app(tmp_path: Path) -> Iterator[TestClient]:
     with running_twilio_api() as twilio:

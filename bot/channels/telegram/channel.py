@@ -176,6 +176,11 @@ class TelegramChannel:
         return kept
 
     async def _answer_press(self, press: ButtonPress) -> None:
+        if not (press.query_id.isascii() and press.query_id.isprintable()):
+            # Telegram's callback ids are plain ASCII; anything else (a lone surrogate) could
+            # not even be encoded for the API, so the answer would fail and loop redeliveries.
+            log.info("button press with an impossible id not answered")
+            return
         try:
             await self.bot.answer_callback_query(press.query_id)
         except BadRequest as error:
