@@ -93,6 +93,10 @@ def test_set_webhook_reports_telegrams_refusal(
     assert code != 0 and "https url must be provided" in output.lower()
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_the_polling_command_answers_citizens_and_stops_on_ctrl_c(
     double: TelegramBotApiDouble, tmp_path: Path
 ) -> None:
@@ -105,6 +109,9 @@ def test_the_polling_command_answers_citizens_and_stops_on_ctrl_c(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # A shell's background job ignores SIGINT and children inherit that; Ctrl-C is what
+        # is tested here, so the child gets the default disposition back.
+        preexec_fn=_default_ctrl_c,
     )
     try:
         double.wait_for(lambda: len(double.texts(4242)) >= 2, timeout=30, what="the menu")
