@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from models.conversation_store.base import Clock, LockTimeout, describe_error, encode_state, utcnow
 from models.crypto import KeyRing, SealError
+from models.sealed import SEALED_KEY
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class _Renewer:
 
 
 class RedisConversationStore:
-    """`<prefix>conv:<key>` holds `{"updated_at": iso, "sealed": "v<n>:…"}` (the state,
+    """`<prefix>conv:<key>` holds `{"updated_at": iso, "~sealed": "v<n>:…"}` (the state,
     sealed) with TTL = retention, renewed on every save, so abandoned chats vanish without
     a purge job. The save time stays readable for `purge`."""
 
@@ -166,7 +167,7 @@ class RedisConversationStore:
             envelope = json.loads(raw)
         except ValueError as exc:
             raise SealError("a conversation state in Redis is not a sealed envelope") from exc
-        sealed = envelope.get("sealed") if isinstance(envelope, dict) else None
+        sealed = envelope.get(SEALED_KEY) if isinstance(envelope, dict) else None
         if sealed is None and isinstance(envelope, dict) and isinstance(envelope.get("data"), dict):
             # Saved in clear before states were sealed: read, then sealed at the next save
             # (or by `reseal`); such values expire within the retention anyway.
@@ -184,7 +185,7 @@ class RedisConversationStore:
 
     def _envelope(self, key: str, data: dict[str, Any]) -> str:
         sealed = self._keys.seal(encode_state(data), self._context(key))
-        return json.dumps({"updated_at": self._clock().isoformat(), "sealed": sealed})
+        return json.dumps({"updated_at": self._clock().isoformat(), SEALED_KEY: sealed})
 
     def lock_name(self, key: str) -> str:
         return f"{self._prefix}lock:{key}"
@@ -308,10 +309,10 @@ class RedisConversationStore:
                 unreadable += 1
                 continue
             envelope = json.loads(raw)
-            if str(envelope.get("sealed", "")).startswith(self._keys.current_prefix):
+            if str(envelope.get(SEALED_KEY, "")).startswith(self._keys.current_prefix):
                 continue
             sealed = self._keys.seal(encode_state(data), self._context(key))
-            payload = json.dumps({"updated_at": envelope["updated_at"], "sealed": sealed})
+            payload = json.dumps({"updated_at": envelope["updated_at"], SEALED_KEY: sealed})
             resealed += int(self._replace_if_unchanged(keys=[state_key], args=[raw, payload]))
         return resealed, unreadable
 

@@ -160,7 +160,7 @@ def test_a_state_still_opens_after_a_newer_key_version_and_is_saved_under_it(
     with db_engine.connect() as conn:
         stored = conn.execute(text("SELECT data FROM conversation")).scalar_one()
     assert "v3:" in str(stored) and NIK_MAN not in str(stored)
-    assert b'"sealed": "v3:' in (redis_client.get("dtsen:conv:" + KEY) or b"")
+    assert b'"~sealed": "v3:' in (redis_client.get("dtsen:conv:" + KEY) or b"")
 
 
 def test_redis_states_are_resealed_under_the_newest_key_and_clear_ones_sealed(
@@ -215,7 +215,7 @@ def tamper_durable_copy(engine: Engine, key: str) -> None:
 
 def tamper_redis(client: redis.Redis, key: str) -> None:
     envelope = json.loads(client.get("dtsen:conv:" + key) or b"{}")
-    envelope["sealed"] = tampered(envelope["sealed"])
+    envelope[SEALED_KEY] = tampered(envelope[SEALED_KEY])
     client.set("dtsen:conv:" + key, json.dumps(envelope), keepttl=True)
 
 
@@ -262,7 +262,7 @@ def test_a_retried_delivery_whose_record_was_tampered_with_is_answered_without_a
     citizen = Citizen(service, sender=SENDER)
     citizen.walk(until("NIK"))
     with db_engine.begin() as conn:
-        stored = conn.execute(text("SELECT id, replies FROM processed_message")).all()
+        stored = conn.execute(text("SELECT id, replies FROM processed_message ORDER BY id")).all()
         row_id, replies = stored[-1]
         if isinstance(replies, str):
             replies = json.loads(replies)
