@@ -13,6 +13,7 @@ from typing import Any, Final
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.types import TypeDecorator
 
@@ -51,13 +52,24 @@ _ALLOWED: Final = frozenset(
 )
 
 
+def _a_value(other: Any, *, empty_ok: bool) -> bool:
+    """Whether `other` is a value from Python (bound as a parameter) rather than SQL: SQL
+    expressions (another column, as SQLAlchemy itself compares them) pass; so do NULL and
+    "" where they are compared for (in)equality (stored as they are)."""
+    if isinstance(other, BindParameter):
+        other = other.value
+    elif isinstance(other, ClauseElement):
+        return False
+    return not (empty_ok and (other is None or (isinstance(other, str) and other == "")))
+
+
 class _SealedComparator(TypeDecorator.Comparator[str]):
     """Refuses `Request.nik == "3204…"` and its kin: every seal has a fresh nonce, so the
     stored text never equals the bound value sealed again, and the query silently finds
     nothing. Exact look-ups go through the keyed-hash column (`Request.nik_lookup == nik`)."""
 
     def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
-        if op in _ALLOWED or (op in _EMPTY_ONLY and all(v is None or v == "" for v in other)):
+        if op in _ALLOWED or not any(_a_value(v, empty_ok=op in _EMPTY_ONLY) for v in other):
             return super().operate(op, *other, **kwargs)
         context = getattr(self.type, "context", "a sealed column")
         raise SealedComparisonError(
