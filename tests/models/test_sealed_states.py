@@ -30,6 +30,7 @@ from models.conversation_store import (
 from models.crypto import KeyRing, SealError
 from models.database import upgrade_database
 from models.sealed import SEALED_KEY, attach_keys
+from models.sealed_registry import KEY_SPACES
 from models.tables import Conversation, OutboundMessage, OutboxNotification, ProcessedMessage
 from tests.bot.test_service import Citizen, Clock, make_service
 from tests.conftest import TEST_KEYS
@@ -333,3 +334,15 @@ def test_states_and_deliveries_stored_in_clear_are_sealed_by_the_migration(
         assert NIK_MAN in stored_rows(db_engine)
     finally:
         upgrade_database(db_engine)
+
+
+def test_the_rotation_registry_opens_redis_states_as_the_store_sealed_them(
+    redis_client: redis.Redis,
+) -> None:
+    [space] = [s for s in KEY_SPACES if s.name == "conversation states"]
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
+    store.save(KEY, STATE)
+    [name] = [n.decode() for n in redis_client.scan_iter(match="dtsen:" + space.pattern)]
+    envelope = json.loads(redis_client.get(name) or b"{}")
+    context = space.context_of(name.removeprefix("dtsen:"))
+    assert TEST_KEYS.open_json(envelope[SEALED_KEY], context) == STATE
