@@ -122,10 +122,10 @@ class HouseholdMember(SQLModel, table=True):
     name: str = Field(sa_type=SealedText("household_member.name"))
     relationship: str = Field(max_length=64)
     # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
-    sex: str | None = Field(default=None, max_length=1)
+    sex: str | None = Field(default=None, sa_type=SealedText("household_member.sex"))
     birth_date: date | None = None
     # Optional (the citizen said there is something to tell): empty means not given.
-    occupation: str | None = Field(default=None, max_length=32)
+    occupation: str | None = Field(default=None, sa_type=SealedText("household_member.occupation"))
     disability: bool | None = None
     birth_place: str | None = Field(
         default=None, sa_type=SealedText("household_member.birth_place")
@@ -179,7 +179,8 @@ class StatusChange(SQLModel, table=True):
     actor: str = Field(max_length=128)  # "citizen:telegram", "staff:<id>", "system"
     from_status: str | None = Field(default=None, max_length=64)
     to_status: str = Field(max_length=64)
-    note: str | None = None
+    # Staff's words on the move (a rejection's reason, the citizen's circumstances): sealed.
+    note: str | None = Field(default=None, sa_type=SealedText("status_change.note"))
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -405,7 +406,8 @@ class MusyawarahItem(SQLModel, table=True):
     request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
     position: int
     decision: str | None = Field(default=None, max_length=16)  # layak | tidak_layak
-    note: str | None = None
+    # The meeting's reason, read by the citizen (it may describe the household): sealed.
+    note: str | None = Field(default=None, sa_type=SealedText("musyawarah_item.note"))
 
 
 class TransitionDocument(SQLModel, table=True):
