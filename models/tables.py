@@ -214,7 +214,9 @@ class ProcessedMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
     message_id: str = Field(max_length=255)
-    chat_id: str = Field(max_length=128)
+    # Only ever compared (a WhatsApp or SMS chat id is a phone number): its keyed hash,
+    # bound from the chat id in clear (`ProcessedMessage.chat_id == chat_id`).
+    chat_id: str = Field(sa_type=LookupDigest())
     processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # Sealed (the replies repeat the summary: names, address, phone; the state the draft).
     replies: list[Any] = Field(
@@ -234,7 +236,7 @@ class LookupAttempt(SQLModel, table=True):
     __table_args__ = (Index("ix_lookup_attempt_chat_key_at", "chat_key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_key: str = Field(max_length=255)
+    chat_key: str = Field(sa_type=LookupDigest())  # keyed hash of "channel:chat id"
     at: datetime = Field(sa_type=UTCDateTime)
     succeeded: bool
 
@@ -246,7 +248,9 @@ class Conversation(SQLModel, table=True):
 
     __tablename__ = "conversation"
 
-    key: str = Field(primary_key=True, max_length=255)  # "telegram:12345"
+    # The keyed hash of the chat's key ("whatsapp:+62…" is a phone number), bound from the
+    # key in clear: `Conversation.key == "telegram:12345"` finds it.
+    key: str = Field(primary_key=True, sa_type=LookupDigest())
     data: dict[str, Any] = Field(sa_type=SealedJSON("conversation.data"))
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)  # for purge
 
@@ -260,7 +264,7 @@ class ChatContact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # only compared: its keyed hash
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the provider says the chat cannot be reached (blocked the bot, bad number);
     # cleared when the citizen writes again.
