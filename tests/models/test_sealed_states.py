@@ -124,16 +124,18 @@ def test_a_phone_number_chat_id_is_not_in_redis_names_nor_in_key_columns(
     store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=7))
     service = make_service(postgresql_engine, store, tmp_path, Clock())
     citizen = Citizen(service, sender=PHONE_CHAT)
-    citizen.say("menu")
-    assert "tidak ditemukan" in citizen.say("U-ABCD2345")  # a look-up attempt is kept
     citizen.walk(until("Kartu Keluarga"))
+    asking = Citizen(service, sender="+6281311112222")
+    asking.say("menu")
+    assert "tidak ditemukan" in asking.say("U-7KQ4M9")  # a look-up attempt is kept
     names = [name.decode() for name in redis_client.scan_iter()]
     assert names and not any("81298765432" in name for name in names)
     assert "81298765432" not in stored_in_redis(redis_client)
     with postgresql_engine.connect() as conn:
         for table in KEY_TABLES:
             rows = str(conn.execute(text(f"SELECT * FROM {table}")).all())
-            assert "81298765432" not in rows, f"the chat's phone number in clear in {table}"
+            for phone in ("81298765432", "81311112222"):
+                assert phone not in rows, f"a chat's phone number in clear in {table}"
         assert conn.execute(text("SELECT count(*) FROM lookup_attempt")).scalar_one() == 1
     # And the chat is found again by it: the draft goes on where it was.
     assert "nama lengkap" in citizen.say(KK)
