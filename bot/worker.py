@@ -151,7 +151,7 @@ class Worker:
             await self._failed(row, f"no notifier for channel {row.channel!r}", now, final=True)
             return True
         try:
-            path = await notifier.notify(row.chat_id, _notification(row))
+            path = await notifier.notify(row.recipient, _notification(row))
         except asyncio.CancelledError:
             raise  # shutting down: the lease runs out and another run sends it
         except Exception as error:

@@ -296,7 +296,7 @@ class OutboundMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # only compared: its keyed hash
     kind: str = Field(max_length=64)  # "reply", or a notification kind ("status_changed")
     path: str = Field(max_length=16)  # one of OUTBOUND_PATHS
     status: str = Field(max_length=16)  # one of OUTBOUND_STATUSES
@@ -481,7 +481,11 @@ class OutboxNotification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    # The chat's keyed hash (a WhatsApp or SMS chat id is a phone number): what keeps one
+    # chat's rows in order and finds them (bound in clear, hashed by the type). The id to
+    # send to is `recipient`, sealed, forgotten once sent like the text.
+    chat_id: str = Field(sa_type=LookupDigest())
+    recipient: str = Field(default="", sa_type=SealedText("outbox_notification.recipient"))
     kind: str = Field(max_length=64)  # "reply", or a notification kind ("status_changed")
     # Sealed until sent (then emptied): replies and notices name people, tickets, reasons.
     text: str = Field(sa_type=SealedText("outbox_notification.text"))

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import and_, exists, func, insert, or_, update
+from sqlalchemy import String, and_, exists, func, insert, or_, type_coerce, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -84,6 +84,7 @@ def enqueue(
     row = OutboxNotification(
         channel=channel,
         chat_id=chat_id,
+        recipient=chat_id,
         kind=kind,
         text=text,
         variables=dict(variables or {}),
@@ -122,6 +123,7 @@ def enqueue_many(
             {
                 "channel": n.channel,
                 "chat_id": n.chat_id,
+                "recipient": n.chat_id,
                 "kind": n.kind,
                 "text": n.text,
                 "variables": dict(n.variables),
@@ -185,6 +187,7 @@ def enqueue_replies(
         OutboxNotification(
             channel=channel,
             chat_id=chat_id,
+            recipient=chat_id,
             kind=REPLY,
             text=str(reply["text"]),
             reply={key: value for key, value in reply.items() if key != "text"},
@@ -331,6 +334,7 @@ def _sent_values(at: datetime, path: str) -> dict[str, Any]:
         "claimed_until": None,
         "last_error": None,
         "text": "",
+        "recipient": "",
         "variables": {},
         "reply": None,
     }
@@ -343,7 +347,7 @@ def forget_answered(session: Session, *, before: datetime) -> int:
     result = session.execute(
         update(table)
         .where(col(table.status) == ANSWERED, col(table.sent_at) < before)
-        .values(status=SENT, text="", reply=None, variables={})
+        .values(status=SENT, text="", recipient="", reply=None, variables={})
     )
     return int(getattr(result, "rowcount", 0))
 
@@ -421,10 +425,12 @@ def _in_chat_order(session: Session, rows: list[OutboxNotification]) -> list[Out
         return rows
     table = OutboxNotification
     chats = {(row.channel, row.chat_id) for row in rows}
+    # The rows hold the chats' keyed hashes already: compared as stored, not hashed again.
+    stored_chat = type_coerce(col(table.chat_id), String)
     unsent = session.exec(
         select(table.id, table.channel, table.chat_id)
         .where(
-            or_(*(and_(col(table.channel) == ch, col(table.chat_id) == c) for ch, c in chats)),
+            or_(*(and_(col(table.channel) == ch, stored_chat == c) for ch, c in chats)),
             col(table.status).in_(_IN_FLIGHT),
             col(table.id) <= max(row.id or 0 for row in rows),
         )

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import redis
 from sqlalchemy import Engine, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.inbound import InboundMessage, PhotoUpload
 from bot.service import ChatService
@@ -115,7 +115,14 @@ def test_a_draft_in_redis_and_its_durable_copy_are_sealed(
 
 # A WhatsApp chat id is the citizen's phone number.
 PHONE_CHAT = "+6281298765432"
-KEY_TABLES = ("conversation", "processed_message", "chat_contact", "lookup_attempt")
+KEY_TABLES = (
+    "conversation",
+    "processed_message",
+    "chat_contact",
+    "lookup_attempt",
+    "outbox_notification",
+    "outbound_message",
+)
 
 
 def test_a_phone_number_chat_id_is_not_in_redis_names_nor_in_key_columns(
@@ -418,3 +425,51 @@ def test_chat_ids_stored_in_clear_as_keys_are_hashed_by_the_migration(
         since = datetime(2026, 11, 30, tzinfo=UTC)
         assert failed_lookups_since(session, "whatsapp:" + PHONE_CHAT, since) == 2
         assert last_inbound_at(session, "whatsapp", PHONE_CHAT) == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_outbox_chat_ids_are_hashed_and_the_recipient_sealed_by_the_migration(
+    db_engine: Engine,
+) -> None:
+    downgrade_to(db_engine, "0019")
+    json_type = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
+    at = datetime(2026, 12, 1).isoformat(sep=" ")
+    try:
+        with db_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO outbox_notification (channel, chat_id, kind, text, variables,"
+                    " status, attempts, due_at, created_at, position, language) VALUES"
+                    f" ('whatsapp', :c, 'status_changed', '', CAST(:v AS {json_type}), 'sent', 1,"
+                    " :at, :at, 0, 'id'), ('whatsapp', :c, 'status_changed', '',"
+                    f" CAST(:v AS {json_type}), 'pending', 0, :at, :at, 0, 'id')"
+                ),
+                {
+                    "c": "whatsapp:" + PHONE_CHAT,
+                    "at": at,
+                    "v": json.dumps(
+                        {SEALED_KEY: TEST_KEYS.seal_json({}, "outbox_notification.variables")}
+                    ),
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO outbound_message (channel, chat_id, kind, path, status,"
+                    " created_at, updated_at) VALUES ('whatsapp', :c, 'reply', 'reply', 'sent',"
+                    " :at, :at)"
+                ),
+                {"c": "whatsapp:" + PHONE_CHAT, "at": at},
+            )
+    finally:
+        upgrade_database(db_engine)
+    with db_engine.connect() as conn:
+        for table in ("outbox_notification", "outbound_message"):
+            rows = str(conn.execute(text(f"SELECT * FROM {table}")).all())
+            assert "81298765432" not in rows, f"the chat's phone number in clear in {table}"
+    with Session(db_engine) as session:
+        rows = session.exec(
+            select(OutboxNotification)
+            .where(OutboxNotification.chat_id == "whatsapp:" + PHONE_CHAT)
+            .order_by(col(OutboxNotification.id))
+        ).all()
+        # The row still to send knows where to; the one sent has forgotten it.
+        assert [r.recipient for r in rows] == ["", "whatsapp:" + PHONE_CHAT]

@@ -286,9 +286,9 @@ def test_daily_digests_go_to_linked_chats_at_the_hour_once_a_day(
     assert count == 3
     with Session(db_engine) as session:
         rows = session.exec(select(OutboxNotification)).all()
-        assert sorted(r.chat_id for r in rows) == ["501", "502", "503"]
+        assert sorted(r.recipient for r in rows) == ["501", "502", "503"]
         assert {r.kind for r in rows} == {"digest"}
-        by_chat = {r.chat_id: r.text for r in rows}
+        by_chat = {r.recipient: r.text for r in rows}
         assert by_chat["501"].startswith("Ringkasan DTSEN · Cinunuk")
         assert by_chat["502"].startswith("Ringkasan DTSEN · Cileunyi")
         assert "Kota Bima" in by_chat["503"]

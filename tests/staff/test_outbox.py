@@ -95,7 +95,7 @@ def test_a_worker_that_dies_after_the_provider_accepted_sends_again_after_the_le
     row_id = add(db_engine, text="Kabar U-7KQ4M9")
     provider = FakeNotifier()
     (taken,) = claim(factory(db_engine), now=NOW, limit=10, lease=LEASE)
-    asyncio.run(provider.notify(taken.chat_id, _notification(taken)))  # accepted, then crash
+    asyncio.run(provider.notify(taken.recipient, _notification(taken)))  # accepted, then crash
     worker = Worker(db_engine, {"telegram": provider}, lease=LEASE)
     assert asyncio.run(worker.run_once(NOW + LEASE)) == 1
     with Session(db_engine) as session:

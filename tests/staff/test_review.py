@@ -173,7 +173,7 @@ def test_each_workflow_walks_to_accepted_and_tells_the_citizen_at_every_move(
         assert len(notes) == step
         latest = notes[-1]
         assert latest.kind == "status_changed" and latest.status == "pending"
-        assert latest.channel == "telegram" and latest.chat_id == f"chat-{workflow_id}"
+        assert latest.channel == "telegram" and latest.recipient == f"chat-{workflow_id}"
         assert stage.citizen.get(language) in latest.text
         assert format_ticket(request.ticket) in latest.text
         assert request.nik not in latest.text

@@ -77,7 +77,7 @@ def _links_sent(engine: Engine) -> list[str]:
         rows = session.exec(
             select(OutboxNotification).where(OutboxNotification.kind == "login_link")
         ).all()
-        return [row.chat_id for row in sorted(rows, key=lambda row: row.id or 0)]
+        return [row.recipient for row in sorted(rows, key=lambda row: row.id or 0)]
 
 
 def test_a_login_link_goes_to_every_linked_chat_a_few_times_per_window(

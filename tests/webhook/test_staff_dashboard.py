@@ -353,7 +353,7 @@ def test_a_login_link_goes_to_the_linked_chats_and_works_once(dash: Dashboard) -
         sent = session.exec(
             select(OutboxNotification).where(OutboxNotification.kind == "login_link")
         ).all()
-    assert sorted((n.channel, n.chat_id) for n in sent) == [
+    assert sorted((n.channel, n.recipient) for n in sent) == [
         ("telegram", "777"),
         ("whatsapp", "whatsapp:+628111"),
     ]
@@ -880,8 +880,8 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
             select(OutboxNotification).order_by(col(OutboxNotification.id)).offset(before)
         ).all()
     assert dash.count(OutboxNotification) - before == 3
-    assert sorted(n.chat_id for n in told) == ["warga-1", "warga-2", "whatsapp:+628123"]
-    reasons = [n.text for n in told if n.chat_id == "warga-2"]
+    assert sorted(n.recipient for n in told) == ["warga-1", "warga-2", "whatsapp:+628123"]
+    reasons = [n.text for n in told if n.recipient == "warga-2"]
     assert "Rumah permanen, penghasilan tetap" in reasons[0]
 
     page = client.get(meeting_page).text
@@ -1197,7 +1197,7 @@ def test_dinas_sosial_records_the_monthly_penetapan_by_request_or_by_list(
     ]
     with Session(dash.engine) as session:
         texts = {
-            n.chat_id: n.text
+            n.recipient: n.text
             for n in session.exec(select(OutboxNotification).order_by(col(OutboxNotification.id)))
         }
     assert "masuk DTSEN" in texts["p-0"] and "Data ganda di DTSEN" in texts["p-2"]

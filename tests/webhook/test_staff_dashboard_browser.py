@@ -317,7 +317,7 @@ def test_a_village_operator_runs_a_musyawarah_in_the_browser(browser: Any, serve
             r.ticket: r.status for r in session.exec(select(Request).order_by(col(Request.id)))
         }
         told = session.exec(
-            select(OutboxNotification.chat_id, OutboxNotification.request_id).where(
+            select(OutboxNotification.recipient, OutboxNotification.request_id).where(
                 OutboxNotification.kind == "status_changed"
             )
         ).all()

@@ -21,6 +21,7 @@ from bot.channels.telegram.notifier import TelegramNotifier
 from bot.settings import Settings
 from models.channels import is_unreachable, mark_unreachable
 from models.tables import ChatContact, OutboundMessage
+from tests.conftest import TEST_KEYS
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -75,7 +76,12 @@ def test_a_notification_goes_out_free_form_and_is_recorded(
     [sent] = double.messages(int(CHAT))
     assert sent["text"] == NEWS.text and "parse_mode" not in sent
     [row] = outbound(db_engine)
-    assert (row.channel, row.chat_id, row.kind) == ("telegram", CHAT, "status_changed")
+    # The chat as its keyed hash (a WhatsApp chat id is a phone number).
+    assert (row.channel, row.chat_id, row.kind) == (
+        "telegram",
+        TEST_KEYS.lookup(CHAT),
+        "status_changed",
+    )
     assert (row.path, row.status, row.body) == ("free_form", "sent", None)
     # Telegram numbers messages per chat: the chat makes the id unique across chats.
     assert row.provider_message_id is not None and row.provider_message_id.startswith(f"{CHAT}:")
