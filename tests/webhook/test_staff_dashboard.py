@@ -39,6 +39,7 @@ from models.tables import (
     TransitionDocument,
 )
 from staff.bnba import BNBA_COLUMNS
+from tests.conftest import TEST_KEYS
 from tests.images import tiny_png
 from tests.models.factories import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, PDF, new_sanggahan, new_usulan
 from tests.staff.regional import own_region_dir
@@ -121,7 +122,7 @@ class Dashboard:
             return request.ticket
 
     def file_with_photo(self, **overrides: Any) -> tuple[str, str]:
-        store = FileBlobStore(self.settings.data_dir / "attachments")
+        store = FileBlobStore(self.settings.data_dir / "attachments", TEST_KEYS)
         blob = store.put(tiny_png())
         chat = overrides.setdefault("chat_id", "photo-chat")
         with Session(self.engine) as session, session.begin():
