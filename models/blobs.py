@@ -25,7 +25,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,8 +44,11 @@ __all__ = [
     "FileBlobStore",
     "StoredBlob",
     "check_image",
+    "file_key_version",
+    "reseal_file",
     "save_attachment",
     "sniff_image_type",
+    "sniff_minutes_type",
 ]
 
 DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
@@ -100,6 +103,20 @@ def sniff_image_type(data: bytes) -> str | None:
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "image/gif"
     return None
+
+
+_MINUTES_IMAGES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+def sniff_minutes_type(data: bytes) -> str | None:
+    """ "application/pdf" or an image type, or None when it is neither: what a scan of
+    signed minutes may be (`staff.minutes`; here so the registry of sealed files can tell a
+    clear file from before sealing)."""
+    # PDF readers accept a header within the first 1024 bytes; some scanners put junk first.
+    if b"%PDF-" in data[:1024]:
+        return "application/pdf"
+    image = sniff_image_type(data)
+    return image if image in _MINUTES_IMAGES else None
 
 
 def check_image(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -217,38 +234,57 @@ class FileBlobStore:
     def refs_to_reseal(self) -> Iterator[str]:
         """Refs of the files not sealed under the newest key: under an older one, or clear
         (from before sealing). Reads only each file's head."""
-        current = self.keys.current
         for path in self.root.glob("??/??/*"):
             if not _REF_RE.fullmatch(path.name):
                 continue
             try:
-                with path.open("rb") as file:
-                    head = file.read(8)
+                if file_key_version(path) != self.keys.current:
+                    yield path.name
             except FileNotFoundError:
                 continue  # deleted meanwhile
-            if key_version(head) != current:
-                yield path.name
 
     def reseal(self, ref: str) -> bool:
-        """Seal one file under the newest key, in place; False when it is gone or already
-        under that key. Safe beside a running service: the new file replaces the old one in
-        one rename and keeps its time (the orphan purge goes by it), and a `delete` waits for
-        the file's lock, so a photo deleted meanwhile is never brought back."""
-        path = self._path(ref)
-        try:
-            with _locked(path) as file:
-                stored = file.read()
-                if key_version(stored[:8]) == self.keys.current:
-                    return False
-                if os.fstat(file.fileno()).st_nlink == 0:
-                    return False  # deleted between our open and our lock
-                data = self._open(ref, stored)
-                times = os.fstat(file.fileno())
-                _write_atomically(path, self.keys.seal_bytes(data, self._context(ref)))
-                os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
-                return True
-        except FileNotFoundError:
-            return False
+        """Seal one file under the newest key, in place (see `reseal_file`); False when it is
+        gone or already under that key."""
+        return reseal_file(self._path(ref), self.keys, self._context(ref), self.is_own_type)
+
+
+def file_key_version(path: Path) -> int | None:
+    """The key version a stored file is sealed under, None when it is clear (from before
+    sealing); reads only its head. FileNotFoundError when it is gone."""
+    with path.open("rb") as file:
+        return key_version(file.read(8))
+
+
+def reseal_file(
+    path: Path, keys: KeyRing, context: str, clear_kind: Callable[[bytes], bool]
+) -> bool:
+    """Seal the file at `path` under the newest key of `keys`, in place; False when it is
+    gone or already under that key. A clear file is sealed when `clear_kind` recognises it
+    (a photo, a PDF), refused (`SealError`) otherwise.
+
+    Safe beside a running service: the new file replaces the old one in one rename and
+    keeps its time (the orphan purge goes by it), and `FileBlobStore.delete` waits for the
+    file's lock, so a photo deleted meanwhile is never brought back."""
+    try:
+        with _locked(path) as file:
+            if os.fstat(file.fileno()).st_nlink == 0:
+                return False  # deleted between our open and our lock
+            stored = file.read()
+            if key_version(stored[:8]) == keys.current:
+                return False
+            if is_sealed(stored):
+                data = keys.open_bytes(stored, context)
+            elif clear_kind(stored):
+                data = stored
+            else:
+                raise SealError(f"{path.name}: neither sealed nor a file of its kind")
+            times = os.fstat(file.fileno())
+            _write_atomically(path, keys.seal_bytes(data, context))
+            os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+            return True
+    except FileNotFoundError:
+        return False
 
 
 @contextlib.contextmanager

@@ -13,24 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from models.blobs import FileBlobStore, sniff_image_type
+from models.blobs import FileBlobStore, sniff_minutes_type
 from models.crypto import KeyRing
 
 MAX_MINUTES_BYTES: Final = 20 * 1024 * 1024
-_IMAGES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
 class MinutesRejected(ValueError):
     """Not acceptable as signed minutes; the message says why."""
-
-
-def sniff_minutes_type(data: bytes) -> str | None:
-    """ "application/pdf" or an image type, or None when it is neither."""
-    # PDF readers accept a header within the first 1024 bytes; some scanners put junk first.
-    if b"%PDF-" in data[:1024]:
-        return "application/pdf"
-    image = sniff_image_type(data)
-    return image if image in _IMAGES else None
 
 
 def check_minutes(data: bytes, *, max_bytes: int = MAX_MINUTES_BYTES) -> str:

@@ -219,9 +219,15 @@ def test_photos_and_minutes_written_before_sealing_still_read_junk_does_not(
         _file(folder, ref).parent.mkdir(parents=True)
         _file(folder, ref).write_bytes(data)
         assert folder.get(ref) == data
+        # Re-sealing (keys rotate) seals it where it is.
+        assert list(folder.refs_to_reseal()) == [ref] and folder.reseal(ref)
+        assert _file(folder, ref).read_bytes().startswith(b"v2:") and folder.get(ref) == data
+        # Clear bytes that are not what the store holds are neither shown nor sealed.
         _file(folder, ref).write_bytes(b"Berita Acara, diketik biasa")
         with pytest.raises(SealError):
             folder.get(ref)
+        with pytest.raises(SealError):
+            folder.reseal(ref)
 
 
 def test_rotation_finds_old_and_clear_files_and_reseals_them_keeping_their_time(
