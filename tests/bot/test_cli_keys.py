@@ -96,3 +96,16 @@ def test_with_keys_in_the_environment_add_prints_the_new_value_and_writes_nothin
         "3",
     ]
     assert not (tmp_path / "data").exists()
+
+
+def test_with_keys_in_the_environment_retire_prints_them_without_the_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    retired = keys("retire", "1")  # an empty database: nothing under version 1
+    assert retired.exit_code == 0, retired.output
+    line = next(x for x in retired.output.splitlines() if x.startswith("DATA_KEYS="))
+    assert line.removeprefix("DATA_KEYS=").split(":")[0] == "2" and "," not in line
+    refused = keys("retire", "2")
+    assert refused.exit_code != 0 and "newest" in refused.output
