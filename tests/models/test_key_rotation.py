@@ -9,6 +9,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from redis import Redis
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
+from models.conversation_store import RedisConversationStore, SqlConversationStore
 from models.crypto import KeyRing
 from models.database import create_db_engine
 from models.key_rotation import (
@@ -77,6 +79,11 @@ def file_under_v1(engine: Engine, count: int) -> list[str]:
     return niks
 
 
+def worked(done: list[Progress]) -> dict[str, tuple[int, int]]:
+    """(found under an older version, re-sealed) per table that had any."""
+    return {p.place: (p.left_before, p.resealed) for p in done if p.left_before}
+
+
 def under(engine: Engine, version: int) -> int:
     return sum(count_version_in_tables(engine, version).values())
 
@@ -105,13 +112,13 @@ def test_after_rotation_nothing_is_under_the_old_version_and_the_old_key_can_go(
 
     assert under(db_engine, 1) == 0
     assert sum(count_left_in_tables(db_engine, TEST_KEYS).values()) == 0
-    assert {p.place: p.resealed for p in done} == {"household_member": 14, "request": 8}
+    assert worked(done) == {"household_member": (14, 14), "request": (8, 8)}
     assert not any(p.failed or p.changed_meanwhile for p in done)
     # The app without the old key opens everything and finds NIKs as before.
     everything_opens(v2_only_engine, niks)
     # Run again: nothing to do (idempotent).
     again = rotate_tables(db_engine, TEST_KEYS, batch=3)
-    assert all(p.left_before == 0 and p.resealed == 0 for p in again)
+    assert worked(again) == {}
 
 
 def test_an_interrupted_rotation_carries_on_where_it_stopped(
@@ -119,12 +126,13 @@ def test_an_interrupted_rotation_carries_on_where_it_stopped(
 ) -> None:
     niks = file_under_v1(v1_engine, 5)
     first = rotate_tables(db_engine, TEST_KEYS, batch=2, stop_after_batches=2)
-    assert [p.resealed for p in first] == [4]  # household_member: two batches of two, then cut
+    # household_member: two batches of two, then cut (tables with nothing sealed have none)
+    assert worked(first) == {"household_member": (10, 4)}
     left = sum(count_left_in_tables(db_engine, TEST_KEYS).values())
     assert 0 < left < under(db_engine, 1) + under(db_engine, 2)
 
     second = rotate_tables(db_engine, TEST_KEYS, batch=2)
-    assert {p.place: (p.left_before, p.resealed) for p in second} == {
+    assert worked(second) == {
         "household_member": (6, 6),
         "request": (6, 6),
     }
@@ -156,10 +164,10 @@ def test_a_row_the_app_is_changing_keeps_the_apps_value(
     if db_engine.dialect.name == "postgresql":
         # Rotation read the row, then waited for the app's lock; its guard saw the change.
         # (SQLite has one writer: rotation waits for the app before it reads anything.)
-        assert [(p.place, p.changed_meanwhile) for p in result] == [
-            ("household_member", 0),
-            ("request", 1),
-        ]
+        assert {p.place: p.changed_meanwhile for p in result if p.left_before} == {
+            "household_member": 0,
+            "request": 1,
+        }
     assert under(db_engine, 1) == 0
     with Session(v2_only_engine) as session:
         renamed = find_open_usulan_by_nik(session, niks[2])
@@ -287,3 +295,33 @@ def test_a_file_deleted_meanwhile_is_not_brought_back(tmp_path: Path) -> None:
     photo.unlink()  # an erasure between rotation's read and its move
     assert not _replace_if_unchanged(photo, old, TEST_KEYS.seal_bytes(b"photo", "x"))
     assert list(folder.iterdir()) == []
+
+
+def test_the_conversation_store_s_redis_states_are_rotated_through_the_registry(
+    redis_client: Redis,
+) -> None:
+    state = {"step": "nik", "answers": {"nik": "3204014101900001", "name": "Siti Aminah"}}
+    old_store = RedisConversationStore(redis_client, keys=V1_ONLY, retention=timedelta(days=14))
+    old_store.save("telegram:77", state)
+
+    done = rotate_redis(redis_client, TEST_KEYS)  # the registry's key spaces
+
+    assert [(p.place, p.resealed, p.failed) for p in done] == [("redis conversation states", 1, 0)]
+    assert count_left_in_redis(redis_client, TEST_KEYS) == {"conversation states": 0}
+    new_store = RedisConversationStore(redis_client, keys=V2_ONLY, retention=timedelta(days=14))
+    assert new_store.load("telegram:77") == state
+    assert redis_client.ttl("dtsen:conv:telegram:77") > 13 * 24 * 3600
+
+
+def test_sql_conversation_states_keyed_by_text_are_rotated_in_key_order(
+    db_engine: Engine, v1_engine: Engine, v2_only_engine: Engine
+) -> None:
+    state = {"step": "kk", "answers": {"nik": "3204014101900001"}}
+    for key in ("telegram:5", "whatsapp:+6281200000001", "simulator:ani"):
+        SqlConversationStore(v1_engine).save(key, state)
+
+    done = rotate_tables(db_engine, TEST_KEYS, batch=1)  # keyset pagination on a text key
+
+    assert worked(done) == {"conversation": (3, 3)}
+    for key in ("telegram:5", "whatsapp:+6281200000001", "simulator:ani"):
+        assert SqlConversationStore(v2_only_engine).load(key) == state
