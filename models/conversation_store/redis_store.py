@@ -311,7 +311,7 @@ class RedisConversationStore:
         for name, token in due:
             try:
                 self._renew(keys=[f"{self._prefix}lock:{name}"], args=[token, lease_ms])
-            except Exception as exc:  # noqa: BLE001 (the renewer thread must outlive any error)
+            except Exception as exc:  # the renewer thread must outlive any error
                 # Not only RedisError: a client closed under it raises OSError/ValueError,
                 # and a dead renewer would let every later lease run out.
                 log.warning("could not renew a conversation lock: %s", describe_error(exc))
