@@ -102,13 +102,14 @@ PROGRAMMES = ChoiceSet(
 
 MEMBER_SEX = ChoiceSet("member_sex", ("L", "P"))
 # One question for the whole household: only when the citizen wants to tell them are a
-# member's occupation and disability asked (both skippable).
+# member's occupation and disability asked (both skippable). What the BNBA's columns need
+# (sex, birth date, birth place, mother's name) is asked of every member without it.
 MEMBERS_DETAILS = ChoiceSet("members_details", ("yes", "no"))
 MEMBER_DISABILITY = ChoiceSet("member_disability", ("yes", "no"))
 
 
 def _offers_member_details(answers: Answers) -> bool:
-    return _members_to_ask(answers) > 0 and "disabilitas" in (answers.get("conditions") or ())
+    return _members_to_ask(answers) > 0
 
 
 def _details_wanted(member: Answers) -> bool:
@@ -207,6 +208,22 @@ MEMBER_STEPS = (
         when=lambda member: not member.get("nik"),
     ),
     Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
+    # The BNBA's Tempat Lahir and Nama Ibu Kandung: asked of every member, skippable
+    # ("lewati", "ga tau") when the citizen does not know them.
+    Step(
+        "birth_place",
+        "text",
+        prompt="ask.member_birth_place",
+        parse=parsers.free_text(2, 60),
+        optional=True,
+    ),
+    Step(
+        "mother_name",
+        "text",
+        prompt="ask.member_mother_name",
+        parse=parsers.name,
+        optional=True,
+    ),
     Step(
         "occupation",
         "choice",
@@ -220,23 +237,6 @@ MEMBER_STEPS = (
         "yes_no",
         prompt="ask.member_disability",
         choices=MEMBER_DISABILITY,
-        optional=True,
-        when=_details_wanted,
-    ),
-    # The BNBA's Tempat Lahir and Nama Ibu Kandung, in the same optional branch.
-    Step(
-        "birth_place",
-        "text",
-        prompt="ask.member_birth_place",
-        parse=parsers.free_text(2, 60),
-        optional=True,
-        when=_details_wanted,
-    ),
-    Step(
-        "mother_name",
-        "text",
-        prompt="ask.member_mother_name",
-        parse=parsers.name,
         optional=True,
         when=_details_wanted,
     ),
@@ -435,9 +435,8 @@ NODES = (
     Step("fuel", "choice", choices=FUEL, summary="summary.fuel"),
     Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
     Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
-    # Only a household that said it has someone with a disability is offered the members'
-    # details (then each member's occupation and disability, both skippable): the usual
-    # usulan stays as short as before.
+    # Every household with members is offered their occupation and disability in one
+    # question (then asked per member, both skippable): one tap says no to all of them.
     Step("members_details", "yes_no", choices=MEMBERS_DETAILS, when=_offers_member_details),
     Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
     _ktp_photo(when=prefill.card_last),
