@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.service import ChatService
+from models.conversation_store import SqlConversationStore
 from staff.bnba import BnbaSelection, write_bnba
 from tests.bot.test_service import Citizen, Clock, make_service
 from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
-from models.conversation_store import SqlConversationStore
 
 CINUNUK = "32.04.05.2004"
 
