@@ -17,23 +17,23 @@ from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, US
 
 CINUNUK = "32.04.05.2004"
 
-# A household of four: the head, his wife and their daughter with NIKs (sex and birth
-# date read from them, never asked), and a son who has no NIK yet (both asked).
+# A household of four: the head, his wife and their son with NIKs (sex and birth date
+# read from them, never asked), and a daughter who has no NIK yet (both asked).
 FOUR = [
     *until("Siapa saja"),
-    (f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Rina\nAndi", "hubungannya dengan kepala keluarga"),
+    (f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Andi\nRina", "hubungannya dengan kepala keluarga"),
     ("1", "hubungan Sri Wahyuni"),
     ("istri", "Tempat lahir Sri Wahyuni"),
     ("Garut", "ibu kandung Sri Wahyuni"),
-    ("Enok Suryani", "hubungan Rina"),
-    ("anak", "Tempat lahir Rina"),
-    ("Bandung", "ibu kandung Rina"),
-    ("Sri Wahyuni", "NIK Andi"),
-    ("belum punya", "Jenis kelamin Andi"),
-    ("laki-laki", "Tanggal lahir Andi"),
-    ("12-03-2017", "hubungan Andi"),
+    ("Enok Suryani", "hubungan Andi"),
     ("anak", "Tempat lahir Andi"),
-    ("Cileunyi", "ibu kandung Andi"),
+    ("Bandung", "ibu kandung Andi"),
+    ("Sri Wahyuni", "NIK Rina"),
+    ("belum punya", "Jenis kelamin Rina"),
+    ("perempuan", "Tanggal lahir Rina"),
+    ("12-03-2017", "hubungan Rina"),
+    ("anak", "Tempat lahir Rina"),
+    ("Cileunyi", "ibu kandung Rina"),
     ("sri wahyuni", "Lantai"),
     *USULAN_TYPED[len(until("Lantai")) :],
 ]
@@ -65,8 +65,8 @@ def test_the_bnba_of_a_household_of_four_has_four_complete_rows(
     assert shown == [
         (NIK_MAN, "Budi Santoso", "L", "17-08-1985", "Bandung", "Siti Aminah", "Kepala keluarga"),
         (NIK_WOMAN, "Sri Wahyuni", "P", "17-08-1985", "Garut", "Enok Suryani", "Istri atau suami"),
-        (NIK_CHILD, "Rina", "P", "02-03-2015", "Bandung", "Sri Wahyuni", "Anak"),
-        ("", "Andi", "L", "12-03-2017", "Cileunyi", "Sri Wahyuni", "Anak"),
+        (NIK_CHILD, "Andi", "L", "02-03-2015", "Bandung", "Sri Wahyuni", "Anak"),
+        ("", "Rina", "P", "12-03-2017", "Cileunyi", "Sri Wahyuni", "Anak"),
     ]
     # One household: the same KK and address on every row.
     assert {(row["Nomor KK"], row["Alamat"], row["RT"], row["RW"]) for row in rows} == {
