@@ -23,6 +23,7 @@ from conversations.effects import (
     PhotoCheck,
     PhotoRead,
     PhotoRefused,
+    Proposer,
     ReadPhoto,
     Submission,
     UsulanFiling,
@@ -116,6 +117,11 @@ def _details_wanted(member: Answers) -> bool:
     return member.get("members_details") == "yes"
 
 
+def _in_capacity(answers: Answers) -> bool:
+    """Proposed by an RT/RW head, kepala dusun, village official or PSKS in that capacity."""
+    return answers.get("for_whom") in request_kind("usulan").in_capacity
+
+
 def _size(answers: Answers) -> int:
     return int(answers.get("household_size") or 1)
 
@@ -127,7 +133,9 @@ def _members_to_ask(answers: Answers) -> int:
 def _other_niks(ctx: ParseContext) -> list[str]:
     """NIKs already given in this proposal, except the one being answered."""
     answers = ctx.answers
-    keys = ["nik"] + [k for k in answers if k.startswith("members.") and k.endswith(".nik")]
+    # The proposer too: someone proposing in their capacity is not in the household.
+    keys = ["nik", "proposer_nik"]
+    keys += [k for k in answers if k.startswith("members.") and k.endswith(".nik")]
     return [str(answers[k]) for k in keys if k != ctx.key and answers.get(k)]
 
 
@@ -312,7 +320,7 @@ def _household(incoming: Incoming, ctx: ParseContext) -> Parsed:
         return Parsed(errors=(Problem("text_expected"),))
     if len(lines) > MAX_MEMBERS:
         return Parsed(errors=(Problem("members_too_many", {"maximum": MAX_MEMBERS}),))
-    taken = [str(ctx.answers["nik"])] if ctx.answers.get("nik") else []
+    taken = [str(ctx.answers[k]) for k in ("nik", "proposer_nik") if ctx.answers.get(k)]
     extra: dict[str, Any] = {"household_size": len(lines) + 1, "members_now": "yes"}
     notes: list[Problem] = []
     for i, line in enumerate(lines):
@@ -349,6 +357,34 @@ NODES = (
     # every question it answers. Otherwise it is asked with the house photo below.
     _ktp_photo(when=prefill.card_first),
     Step("for_whom", "choice", choices=FOR_WHOM, summary="summary.for_whom"),
+    # Proposing in one's capacity (Permensos 3/2021 Pasal 5): the proposer's own identity
+    # and phone first, kept apart from the household's (`submit`).
+    Step(
+        "proposer_nik",
+        "text",
+        parse=parsers.nik(unique_among=_other_niks, name_key="proposer_name"),
+        when=_in_capacity,
+        # Their own NIK and name, as an earlier request of theirs had them (for oneself).
+        reuse=OWN_IDENTITY,
+        summary="summary.proposer_nik",
+        display=parsers.show_masked,
+    ),
+    Step(
+        "proposer_name",
+        "text",
+        parse=parsers.name,
+        when=_in_capacity,
+        summary="summary.proposer_name",
+    ),
+    Step(
+        "proposer_phone",
+        "text",
+        parse=parsers.phone,
+        when=_in_capacity,
+        asks_phone=True,
+        summary="summary.proposer_phone",
+        reuse=EARLIER_PHONE,
+    ),
     Step(
         "nik",
         "text",
@@ -455,11 +491,25 @@ NODES = (
         "phone",
         "text",
         parse=parsers.phone,
+        when=lambda a: not _in_capacity(a),
         asks_phone=True,
         summary="summary.phone",
         reuse=EARLIER_PHONE,
     ),
+    # The household's own number, when the proposer knows it: the household is then told
+    # the outcome too (WhatsApp or SMS, staff/notices.py).
+    Step(
+        "household_phone",
+        "text",
+        parse=parsers.phone,
+        optional=True,
+        when=_in_capacity,
+        summary="summary.household_phone",
+    ),
 )
+
+# The proposer's answers: filed as the `Proposer`, never among the household's answers.
+PROPOSER_ANSWERS = ("proposer_nik", "proposer_name", "proposer_phone")
 
 
 def members(answers: Answers) -> list[Member]:
@@ -517,7 +567,10 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
     plain = {
         k: v
         for k, v in answers.items()
-        if not k.startswith("members.") and k not in prefill.NOT_FILED
+        if not k.startswith("members.")
+        and k not in prefill.NOT_FILED
+        and k not in PROPOSER_ANSWERS
+        and not k.startswith("proposer_nik_")  # what the proposer's NIK says (sex, birth)
     }
     return FileUsulan(
         Submission(
@@ -533,7 +586,19 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
             attachments=_attachments(answers, {"photo_ktp": "ktp", "photo_house": "house_front"}),
             consent=consent_of(answers, ctx),
             language=ctx.language,
+            proposer=_proposer(answers),
         )
+    )
+
+
+def _proposer(answers: Answers) -> Proposer | None:
+    if not _in_capacity(answers):
+        return None
+    return Proposer(
+        capacity=answers["for_whom"],
+        nik=answers["proposer_nik"],
+        name=answers["proposer_name"],
+        phone=answers.get("proposer_phone"),
     )
 
 
@@ -546,6 +611,8 @@ def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Cl
                 month = long_date(earliest, ctx.language).split(" ", 1)[1]
                 steps.append(cat.text("done.earliest", month=month))
             steps.append(cat.text("done.news"))
+            if _in_capacity(answers) and answers.get("household_phone"):
+                steps.append(cat.text("done.household_told"))
             return Closing(
                 (
                     cat.text("done.usulan", ticket=format_ticket(ticket)),
@@ -562,6 +629,7 @@ def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Cl
 
 
 SECTIONS = (
+    Section("pengusul", ("proposer_nik", "proposer_name", "proposer_phone")),
     Section(
         "data_diri",
         (
@@ -575,6 +643,7 @@ SECTIONS = (
             "marital",
             "occupation",
             "phone",
+            "household_phone",
         ),
     ),
     Section("alamat", ("village", "address", "rt_rw")),

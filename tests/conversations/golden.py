@@ -188,6 +188,50 @@ def usulan(r: Recorder) -> None:
     r.press("__summary__=send")
 
 
+def usulan_rt(r: Recorder) -> None:
+    """An RT head proposes a household of two in that capacity (Permensos 3/2021 Pasal 5):
+    their own NIK, name and phone first, then the household's, and its own phone."""
+    r.start()
+    r.begin_count()
+    r.press("menu=usulan")
+    r.press("consent=yes")
+    r.press("for_whom=rt_rw")
+    r.say("3204051010700005 Ahmad Fauzi")
+    r.say("0812 1111 2222")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.say(KK)
+    r.say("Bandung, 17-08-1985")
+    r.say("Siti Aminah")
+    r.press("marital=kawin")
+    r.press("occupation=buruh")
+    r.press(f"village={CINUNUK}")
+    r.say("Jl. Melati Gg. 2, Dusun Cempaka")
+    r.say("003/007")
+    r.say(f"{NIK_WOMAN} Sri Wahyuni")
+    r.press("relationship=kepala_keluarga")
+    r.press("members.0.relationship=istri_suami")
+    r.say("Garut")
+    r.say(WORDS[r.language]["dont_know"])
+    for key, value in (
+        ("floor", "tanah"),
+        ("wall", "bambu"),
+        ("roof", "seng"),
+        ("water", "sumur_terbuka"),
+        ("lighting", "pln_450"),
+        ("fuel", "kayu"),
+        ("toilet", "umum"),
+    ):
+        r.press(f"{key}={value}")
+    r.press("conditions=lansia")
+    r.press("conditions=__done__")
+    r.press("members_details=no")
+    r.press("programmes=belum_tahu")
+    r.photo("ktp-1")
+    r.press("photo_house=__skip__")
+    r.say("0813 5555 6666")
+    r.press("__summary__=send")
+
+
 def usulan_sendiri(r: Recorder) -> None:
     """Someone living alone, every optional step skipped."""
     words = WORDS[r.language]
@@ -431,6 +475,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "usulan_sendiri": usulan_sendiri,
     "usulan_kesalahan": usulan_mistakes,
     "usulan_ktp": usulan_ktp,
+    "usulan_rt": usulan_rt,
     "sanggahan_penerima": _sanggahan("recipient_not_eligible"),
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),

@@ -9,7 +9,7 @@ from tests.conversations.transcript import USULAN_TYPED, Chat, transcript, until
 # (index in USULAN_TYPED of the answer to replace, a wrong answer, a piece of the explanation)
 WRONG_ANSWERS = [
     (2, "mungkin", "ya"),  # consent
-    (3, "7", "1 sampai 3"),  # for whom
+    (3, "8", "1 sampai 7"),  # for whom
     (4, "12345", "16 angka"),  # NIK
     (4, "9904051708850001", "provinsi"),  # NIK with an unknown province
     (4, "3204053208850001", "tanggal"),  # NIK with day 32
