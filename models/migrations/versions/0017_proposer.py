@@ -7,7 +7,7 @@ one of them keeps the proposer's own NIK, name and phone apart from the househol
 to find them. One row per request at most, deleted with it.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
