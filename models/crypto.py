@@ -182,8 +182,14 @@ def _split(head: str, sealed: bytes) -> tuple[int, bytes]:
 
 
 def is_sealed(value: str | bytes) -> bool:
+    return key_version(value) is not None
+
+
+def key_version(value: str | bytes) -> int | None:
+    """The version of the key that sealed `value` (its head is enough), None when clear."""
     head = value[:8].decode("ascii", "replace") if isinstance(value, bytes) else value[:8]
-    return _PREFIX.match(head) is not None
+    match = _PREFIX.match(head)
+    return int(match.group(1)) if match else None
 
 
 def key_file(data_dir: Path) -> Path:

@@ -50,7 +50,7 @@ def make_service(
     return ChatService(
         engine=engine,
         store=store,
-        blobs=FileBlobStore(tmp_path / "blobs"),
+        blobs=FileBlobStore(tmp_path / "blobs", TEST_KEYS),
         script=Script(FLOWS, EngineConfig(), regions),
         effects=EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=5),
         clock=clock,
@@ -347,7 +347,7 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
     service = ChatService(
         engine=db_engine,
         store=SqlConversationStore(db_engine),
-        blobs=FileBlobStore(tmp_path / "blobs"),
+        blobs=FileBlobStore(tmp_path / "blobs", TEST_KEYS),
         script=Script(FLOWS, EngineConfig(), regions),
         effects=EffectRunner(regions, workflows, lookup_failures_per_hour=5),
         staff_commands=StaffCommands(workflows, cutoff_day=17, secret="test-secret"),
