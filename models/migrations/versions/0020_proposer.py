@@ -6,8 +6,8 @@ one of them keeps the proposer's own NIK, name and phone apart from the househol
 (issue 10), sealed like every NIK and name (models/sealed.py), with the NIK's keyed hash
 to find them. One row per request at most, deleted with it.
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0020"
+down_revision: str | Sequence[str] | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
