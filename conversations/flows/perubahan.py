@@ -242,6 +242,7 @@ NODES = (
         "destination",
         "village",
         prompt="ask.move_destination",
+        optional=True,
         when=_is("move"),
         summary="summary.destination",
     ),
