@@ -159,7 +159,7 @@ def perubahan_row(
         _dmy(died or moved),
         ("Ada (foto)" if has_letter else "Tidak ada") if death else "",
         witness,
-        phone,
+        _local_phone(phone),
         village_label(destination) if destination else "",
         new_kk,
         "; ".join(str(line) for line in answers.get("split_members") or ()),
@@ -168,6 +168,12 @@ def perubahan_row(
         reporter_nik or "",
         reporter or "",
     )
+
+
+def _local_phone(phone: str) -> str:
+    """ "+6281234567890" -> "081234567890": as staff dial it, and a CSV cell that does not
+    start with "+" (which the CSV writer would prefix against formula injection)."""
+    return "0" + phone[3:] if phone.startswith("+62") else phone
 
 
 def _day(moment: Any) -> str:
