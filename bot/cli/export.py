@@ -1,4 +1,4 @@
-"""`dtsen-bot export bnba|sanggahan|perubahan`: each kind's list for Dinas Sosial, as XLSX or CSV."""
+"""`dtsen-bot export bnba|sanggahan|perubahan`: each kind's list for Dinas Sosial (XLSX/CSV)."""
 
 from __future__ import annotations
 

@@ -129,7 +129,9 @@ def _split_members(incoming: Incoming, ctx: ParseContext) -> Parsed:
             if not checked.ok or checked.value is None:
                 said += checked.errors
             elif checked.value.normalized in seen:
-                said.append(Problem("change_nik_twice", {"nik": mask_nik(checked.value.normalized)}))
+                said.append(
+                    Problem("change_nik_twice", {"nik": mask_nik(checked.value.normalized)})
+                )
             else:
                 nik = checked.value.normalized
                 seen.append(nik)
@@ -191,9 +193,7 @@ NODES = (
         optional=True,
         summary="summary.rt_rw",
     ),
-    Step(
-        "moved_who", "choice", choices=MOVED_WHO, when=_is("move"), summary="summary.moved_who"
-    ),
+    Step("moved_who", "choice", choices=MOVED_WHO, when=_is("move"), summary="summary.moved_who"),
     # The member concerned: who died, or who moved.
     _member_step("ask.death_member_name", _is("death")),
     _member_step("ask.moved_member_name", _member_moved),
@@ -389,7 +389,9 @@ SECTIONS = (
             "leave_detail",
         ),
     ),
-    Section("keluarga_pelapor", ("kk", "village", "dusun", "rt_rw", "reporter_nik", "reporter_name")),
+    Section(
+        "keluarga_pelapor", ("kk", "village", "dusun", "rt_rw", "reporter_nik", "reporter_name")
+    ),
 )
 
 FLOW = Flow("perubahan", NODES, finish=ending(submit, close), sections=SECTIONS)
