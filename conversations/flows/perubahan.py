@@ -42,6 +42,7 @@ from conversations.flows.common import (
     flags_from,
 )
 from conversations.kinds import request_kind
+from conversations.parsers import show_date
 from conversations.tickets import format_ticket
 from conversations.types import Incoming
 from conversations.validators import Problem, check_nik, mask_nik, parse_date, parse_name
@@ -78,11 +79,16 @@ def _leave_detail_required(answers: Answers) -> bool:
 
 
 def _day(incoming: Incoming, ctx: ParseContext) -> Parsed:
-    """A day that has passed: "12-10-2026", "12 Oktober 2026" (stored ISO)."""
+    """A day that has passed: "12-10-2026", "12 Oktober 2026" (stored ISO), and not before
+    the member was born (the birth date in their NIK, when it was given)."""
     checked = parse_date(incoming.text or "", today=ctx.today)
     if not checked.ok or checked.value is None:
         return Parsed(errors=checked.errors)
-    return Parsed(checked.value.isoformat())
+    day = checked.value.isoformat()
+    born = ctx.answers.get("member_nik_birth_date")
+    if _about_a_member(ctx.answers) and born and day < str(born):
+        return Parsed(errors=(Problem("change_before_birth", {"date": show_date(born)}),))
+    return Parsed(day)
 
 
 def _new_kk(incoming: Incoming, ctx: ParseContext) -> Parsed:

@@ -99,6 +99,20 @@ def test_a_date_of_death_still_to_come_is_refused():
     )
 
 
+def test_a_date_of_death_before_the_birth_in_the_nik_is_refused():
+    chat = Chat()
+    transcript(
+        chat,
+        [
+            *household("1", "meninggal"),
+            ("Siti Aminah", "NIK orang itu"),
+            (NIK_WOMAN, "Tanggal meninggal"),  # born 17-08-1985
+            ("20-11-1975", "sebelum tanggal lahir di NIK orang itu (17-08-1985)"),
+            ("20-11-2025", "foto surat kematian"),
+        ],
+    )
+
+
 def test_the_reporter_cannot_be_the_member_who_died():
     chat = Chat()
     transcript(

@@ -25,6 +25,8 @@ from models.conversation_store import SqlConversationStore
 from models.tables import Musyawarah, MusyawarahItem, Request
 from staff import musyawarah
 from staff.bnba import BnbaSelection, export_bnba
+from staff.kind_words import decision_line
+from staff.notices import status_notice
 from staff.review import QueueFilters, queue_for
 from tests.bot.test_service import Citizen, Clock, make_service
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN
@@ -330,3 +332,55 @@ def test_the_laporan_perubahan_list_has_the_household_the_change_and_the_reporte
         )
         == 0
     )
+
+
+def test_where_dinas_sosial_decides_after_the_meeting_a_rejection_is_not_told_final() -> None:
+    """Bekasi: the muskel's "tidak layak" goes on to Dinas Sosial, which approves or rejects
+    (seed 004 langkah 5): the citizen is not told the data stays."""
+    bekasi = WORKFLOWS.for_village(VILLAGES["bekasi"])
+    said = decision_line("perubahan", bekasi, "verval_muskel", "tidak_layak", "id")
+    assert said == (
+        "Musyawarah desa/kelurahan menilai laporan perubahan Anda tidak diterima. Penilaian "
+        "ini diteruskan ke Dinas Sosial, yang memutuskan akhirnya."
+    )
+    national = WORKFLOWS.for_village(VILLAGE)
+    final = decision_line("perubahan", national, "musyawarah", "tidak_layak", "id")
+    assert final is not None and final.endswith("Data tetap seperti sekarang.")
+    accepted = decision_line("perubahan", bekasi, "verval_muskel", "layak", "en")
+    assert accepted is not None and "goes on to the Dinas Sosial" in accepted
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_no_stage_of_any_region_tells_a_change_report_an_usulan_outcome(language: str) -> None:
+    """Every move of every shipped workflow, told for a laporan perubahan: never "masuk
+    DTSEN", never "apply again", never a change already made or an aid stopped."""
+    request = Request(
+        ticket="M7KQ4M9",
+        kind="perubahan",
+        subtype="death",
+        status="diterima",
+        channel="test",
+        chat_id="x",
+        village_code=VILLAGE,
+        nik=NIK_MAN,
+        name="Budi Santoso",
+        answers={},
+        flags=[],
+        language=language,
+    )
+    told = 0
+    for workflow in WORKFLOWS.all():
+        for move in workflow.transitions:
+            notice = status_notice(
+                request,
+                workflow=workflow,
+                source=workflow.stage(move.origin),
+                target=workflow.stage(move.target),
+                note="catatan",
+                entered=date(2026, 12, 1),
+                action=move.action,
+            )
+            assert not any(words in notice.text for words in NEVER), (workflow.id, move)
+            assert len(notice.text) <= 600
+            told += 1
+    assert told > 40
