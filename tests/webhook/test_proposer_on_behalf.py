@@ -124,11 +124,11 @@ def test_an_rt_heads_proposal_shows_proposer_and_household_apart_and_both_hear_t
     service = dash.app.state.container.service
     rt_head = Citizen(service, sender=RT_HEAD_CHAT)
     rt_head.say("menu")
-    rt_head.say("3")
+    rt_head.say("cek status")
     assert shown in rt_head.say("1")
     family = Citizen(service, sender=HOUSEHOLD_CHAT)
     family.say("menu")
-    family.say("3")
+    family.say("cek status")
     assert "kode tiket" in family.say("2").lower()
     assert "NIK" in family.say(shown)
     status = family.say(NIK_MAN)
