@@ -54,6 +54,14 @@ from conversations.validators import RegionIndex, check_nik, default_regions, do
 from models.database import DEFERRED_BEGIN
 from models.tables import ExportLog, HouseholdMember, Musyawarah, MusyawarahItem, Request
 from staff.kind_words import stage_label
+from staff.perubahan_list import (
+    PERUBAHAN_COLUMNS,
+    PERUBAHAN_KIND,
+    PERUBAHAN_TEXT,
+    PERUBAHAN_WIDTHS,
+    perubahan_query,
+    perubahan_row,
+)
 from staff.sanggahan_list import (
     SANGGAHAN_COLUMNS,
     SANGGAHAN_KIND,
@@ -154,8 +162,15 @@ BNBA_LIST: Final = ListSpec("bnba", BNBA_COLUMNS, _WIDTHS, TEXT_COLUMNS)
 SANGGAHAN_LIST: Final = ListSpec(
     "sanggahan", SANGGAHAN_COLUMNS, {**_WIDTHS, **SANGGAHAN_WIDTHS}, SANGGAHAN_TEXT
 )
-# Each kind's list: the usulan's BNBA, the sanggahan's list.
-LISTS: Final = {**{kind: BNBA_LIST for kind in BNBA_KINDS}, SANGGAHAN_KIND: SANGGAHAN_LIST}
+PERUBAHAN_LIST: Final = ListSpec(
+    "perubahan", PERUBAHAN_COLUMNS, {**_WIDTHS, **PERUBAHAN_WIDTHS}, PERUBAHAN_TEXT
+)
+# Each kind's list: the usulan's BNBA, the sanggahan's list, the laporan perubahan's list.
+LISTS: Final = {
+    **{kind: BNBA_LIST for kind in BNBA_KINDS},
+    SANGGAHAN_KIND: SANGGAHAN_LIST,
+    PERUBAHAN_KIND: PERUBAHAN_LIST,
+}
 
 
 @dataclass(frozen=True)
@@ -325,6 +340,16 @@ def bnba_rows(
                 row, region_names=person.region_names, request_columns=person.request_columns
             )
         return
+    if selection.spec is PERUBAHAN_LIST:
+        query = perubahan_query(lambda statement: narrowed(statement, selection))
+        for row in connection.execute(query.execution_options(yield_per=fetch_rows)):
+            yield perubahan_row(
+                row,
+                region_names=person.region_names,
+                request_columns=person.request_columns,
+                village_label=person.village_label,
+            )
+        return
     statement = bnba_query(selection).execution_options(yield_per=fetch_rows)
     previous: int | None = None
     place: tuple[str, ...] = ()
@@ -401,6 +426,11 @@ class _PersonRows:
         desa = self._regions.get(village)
         provinsi, kabupaten, kecamatan = (region.name if region else "" for region in found)
         return provinsi, kabupaten, kecamatan, desa.name if desa else ""
+
+    def village_label(self, village: str) -> str:
+        """ "Cinunuk, Kec. Cileunyi, Kabupaten Bandung" (a code no list knows: the code)."""
+        found = self._regions.village(village)
+        return found.label() if found else village
 
     def relationship(self, value: str | None) -> str:
         """The Indonesian label of a relationship choice ("Kepala keluarga"), else as stored."""

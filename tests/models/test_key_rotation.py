@@ -312,7 +312,7 @@ def test_the_conversation_store_s_redis_states_are_rotated_through_the_registry(
     assert count_left_in_redis(redis_client, TEST_KEYS) == {"conversation states": 0}
     new_store = RedisConversationStore(redis_client, keys=V2_ONLY, retention=timedelta(days=14))
     assert new_store.load("telegram:77") == state
-    assert redis_client.ttl("dtsen:conv:telegram:77") > 13 * 24 * 3600
+    assert redis_client.ttl(new_store.state_name("telegram:77")) > 13 * 24 * 3600
 
 
 def test_sql_conversation_states_keyed_by_text_are_rotated_in_key_order(
