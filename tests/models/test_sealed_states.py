@@ -430,7 +430,7 @@ def test_chat_ids_stored_in_clear_as_keys_are_hashed_by_the_migration(
 def test_outbox_chat_ids_are_hashed_and_the_recipient_sealed_by_the_migration(
     db_engine: Engine,
 ) -> None:
-    downgrade_to(db_engine, "0019")
+    downgrade_to(db_engine, "0020")
     json_type = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
     at = datetime(2026, 12, 1).isoformat(sep=" ")
     try:
