@@ -101,7 +101,7 @@ def test_an_rt_heads_proposal_shows_proposer_and_household_apart_and_both_hear_t
             .where(OutboxNotification.kind == "status_changed")
             .order_by(col(OutboxNotification.id))
         ).all()
-        assert [(n.channel, n.chat_id) for n in told] == [
+        assert [(n.channel, n.recipient) for n in told] == [
             ("test", RT_HEAD_CHAT),
             ("phone", HOUSEHOLD_CHAT),
         ]
