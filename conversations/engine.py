@@ -34,6 +34,7 @@ from conversations.flow import (
     EngineConfig,
     Flow,
     FlowContext,
+    HandOver,
     ParseContext,
     Parsed,
     Position,
@@ -849,6 +850,12 @@ class _Run:
 
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         position = self.store(key, value, extra)
+        handover = next(
+            (h for h in position.step.hands_over if h.value == value), None
+        ) if position else None
+        if handover is not None:
+            self.hand_over(handover)
+            return
         goodbye = position.step.stop_if(value) if position and position.step.stop_if else None
         if goodbye:
             self.state = self.state.idle()
@@ -856,6 +863,15 @@ class _Run:
             self.say("menu.after")
             return
         self.move_on()
+
+    def hand_over(self, handover: HandOver) -> None:
+        """Go on in another kind's flow with what was typed so far (Step.hands_over)."""
+        carried = {k: v for k, v in handover.carry(self.state.answers).items() if v is not None}
+        flags = list(self.state.flags)  # confirmed warnings still stand for carried answers
+        self.start_flow(handover.flow, carried, ask=False)
+        self.state.flags = flags
+        self.say(handover.says)
+        self.ask_current()
 
     def store(self, key: str, value: Any, extra: Mapping[str, Any]) -> Position | None:
         """Keep an accepted answer (and what it implies); the caller moves on."""

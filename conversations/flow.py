@@ -128,6 +128,25 @@ class Reuse:
 
 
 @dataclass(frozen=True)
+class HandOver:
+    """An answer that shows the request is another kind than the flow files: the
+    conversation goes on in that kind's flow, keeping what was already typed.
+
+    "Keluarga saya tidak terdaftar" chosen in a sanggahan is an usulan: the sanggahan's
+    village, name, NIK and RT/RW become the usulan's answers, the citizen reads `says`
+    (why, and that nothing typed is lost), then the new flow's first open question: its own
+    consent, since consent is given for one purpose at a time (UU 27/2022).
+    """
+
+    value: str  # the answer that hands over
+    flow: str  # the flow it goes on in
+    # The new flow's answers from this flow's (None values are left out): values already
+    # checked by this flow's parsers, in the form the new flow's parsers would give them.
+    carry: Callable[[Answers], Mapping[str, Any]]
+    says: str  # catalogue key of the explanation
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     kind: StepKind
@@ -160,6 +179,8 @@ class Step:
     # A photo whose check refuses it (blurred, dark...) may be sent again this many times;
     # after that it is kept as it is and the flow goes on (0: asked until it passes).
     retakes: int = 0
+    # Answers that make the request another kind: the conversation goes on in its flow.
+    hands_over: tuple[HandOver, ...] = ()
 
     @property
     def prompt_key(self) -> str:
