@@ -17,6 +17,7 @@ def test_the_menu_offers_the_registered_flows_in_their_order_then_language_and_h
         "Sanggahan (keberatan data)",
         "Cek status permohonan",
         "Privasi dan data saya",
+        "Perbaikan data (data keluarga salah)",
         "English",
         "Bantuan",
     ]
