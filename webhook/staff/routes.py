@@ -645,6 +645,7 @@ def export_form(
         areas=[(a, views.area_label(board.regions, a)) for a in areas if a != EVERYWHERE],
         everywhere=EVERYWHERE in areas,
         statuses=views.status_options(board.workflows, areas),
+        lists=[(kind, spec.label) for kind, spec in LISTS.items()],
     )
 
 
@@ -662,7 +663,7 @@ def export_area(
     daftar: str = "usulan",
     ditarik: str = "",
 ) -> Response:
-    """A kind's list (the usulan's BNBA, the sanggahan's list) of an area the staff member
+    """A kind's list (the usulan's BNBA, the sanggahan's or perbaikan's list) of an area the staff member
     covers, or a part of it. Requests whose citizen withdrew consent only with `ditarik`
     (recorded in the export log)."""
     assert staff.id is not None
@@ -672,7 +673,7 @@ def export_area(
     if fmt not in ("xlsx", "csv"):
         raise PageError(400, "Format salah", "Pilih XLSX atau CSV.")
     if daftar not in LISTS:
-        raise PageError(400, "Daftar tidak dikenal", "Pilih daftar usulan atau sanggahan.")
+        raise PageError(400, "Daftar tidak dikenal", "Pilih daftar usulan, sanggahan atau perbaikan.")
     areas = staff_areas(session, staff.id)
     if not covers(areas, wanted):
         log_refusal(
