@@ -850,9 +850,11 @@ class _Run:
 
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         position = self.store(key, value, extra)
-        handover = next(
-            (h for h in position.step.hands_over if h.value == value), None
-        ) if position else None
+        handover = (
+            next((h for h in position.step.hands_over if h.value == value), None)
+            if position
+            else None
+        )
         if handover is not None:
             self.hand_over(handover)
             return

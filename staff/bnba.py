@@ -207,9 +207,9 @@ class BnbaSelection:
     code; every request whose village lies in it. `musyawarah_id`: only the requests on that
     meeting's agenda, and only those it found "layak" unless `all_decisions`. `statuses`:
     only requests in one of these statuses (empty: any status, open or closed). `kind`: whose
-    list (`LISTS`): the usulan's BNBA, the sanggahan's or the perbaikan's list. `include_withdrawn`: also
-    requests whose citizen withdrew consent, left out unless asked for (the export log
-    records the asking).
+    list (`LISTS`): the usulan's BNBA, the sanggahan's or the perbaikan's list.
+    `include_withdrawn`: also requests whose citizen withdrew consent, left out unless asked
+    for (the export log records the asking).
     """
 
     area: str
@@ -362,9 +362,9 @@ def bnba_rows(
     spec = selection.spec
     if spec.query is not None and spec.row is not None:
         query = spec.query(lambda statement: narrowed(statement, selection))
-        for row in connection.execute(query.execution_options(yield_per=fetch_rows)):
+        for found in connection.execute(query.execution_options(yield_per=fetch_rows)):
             yield spec.row(
-                row, region_names=person.region_names, request_columns=person.request_columns
+                found, region_names=person.region_names, request_columns=person.request_columns
             )
         return
     statement = bnba_query(selection).execution_options(yield_per=fetch_rows)

@@ -131,9 +131,13 @@ def right_value(field: str, answers: Mapping[str, Any]) -> str:
             f"{_choice(texts, 'house_parts', part)} {_choice(texts, part, answers.get(part))}"
             for part in parts
         )
-    key = {"nama": "name", "nik": "nik", "kk": "kk", "lahir": "birth"}.get(field)
-    key = key or {"ibu_kandung": "mother_name", "lainnya": "other_detail"}.get(field, field)
-    return _text(answers.get(key))
+    keys = {
+        "nama": "name",
+        "lahir": "birth",
+        "ibu_kandung": "mother_name",
+        "lainnya": "other_detail",
+    }
+    return _text(answers.get(keys.get(field, field)))
 
 
 def _text(value: object) -> str:

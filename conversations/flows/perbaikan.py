@@ -34,7 +34,6 @@ from conversations.flow import (
 from conversations.flows.common import (
     EARLIER_PHONE,
     OWN_IDENTITY,
-    answer_is,
     consent_of,
     consent_step,
     flags_from,
@@ -125,8 +124,9 @@ def wrong(field: str) -> Any:
 
 
 def _house_part(part: str) -> Any:
-    return lambda a: "kondisi_rumah" in (a.get("perbaikan_fields") or ()) and part in (
-        a.get("house_parts") or ()
+    return lambda a: (
+        "kondisi_rumah" in (a.get("perbaikan_fields") or ())
+        and part in (a.get("house_parts") or ())
     )
 
 
@@ -347,9 +347,7 @@ NODES = (
         summary="summary.filer_nik",
         display=parsers.show_masked,
     ),
-    Step(
-        "filer_name", "text", parse=parsers.name, when=_member, summary="summary.filer_name"
-    ),
+    Step("filer_name", "text", parse=parsers.name, when=_member, summary="summary.filer_name"),
     Step(
         "phone",
         "text",

@@ -44,7 +44,9 @@ def file(
 ) -> str:
     answers = {"dusun": dusun} if dusun is not None else {}
     if kind == "usulan":
-        built = new_usulan(village_code=village, answers=answers, flags=flags or [], nik=fresh_nik())
+        built = new_usulan(
+            village_code=village, answers=answers, flags=flags or [], nik=fresh_nik()
+        )
     elif kind == "perbaikan":
         built = new_perbaikan(village_code=village, answers=answers, flags=flags or [])
     else:
