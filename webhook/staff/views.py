@@ -19,6 +19,7 @@ from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
+from conversations.flows.perbaikan import show_members
 from conversations.kinds import KINDS, request_kind
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
@@ -436,6 +437,8 @@ def _show(key: str, spec: _Field | None, value: Any, regions: RegionIndex) -> An
             return Answer(label, date.fromisoformat(str(value)).strftime("%d-%m-%Y"))
         except ValueError:
             return Answer(label, str(value))
+    if key == "members_correct" and isinstance(value, list):
+        return Answer(label, show_members(value))  # a perbaikan's members: NIKs masked
     if isinstance(value, list):
         sets = spec.choice_sets if spec else ()
         return Answer(label, ", ".join(_choice(sets, item) for item in value))
