@@ -22,7 +22,7 @@ from tests.webhook.test_staff_dashboard import (  # noqa: F401 (fixtures)
 from webhook.staff import views
 
 
-def file_perbaikan(dash: Dashboard, **overrides: object) -> str:
+def file_perbaikan(dash: Dashboard, **overrides: object) -> str:  # noqa: F811
     overrides.setdefault("village_code", VILLAGE)
     with Session(dash.engine) as session, session.begin():
         request = create_request(
@@ -32,7 +32,7 @@ def file_perbaikan(dash: Dashboard, **overrides: object) -> str:
 
 
 def test_a_perbaikan_is_found_read_decided_and_exported_in_its_own_words(
-    dash: Dashboard,
+    dash: Dashboard,  # noqa: F811 (the fixture)
 ) -> None:
     dash.staff("sri", "village_operator", [VILLAGE])
     correction = file_perbaikan(dash, chat_id="warga-7")
