@@ -109,3 +109,12 @@ def test_missing_members_and_the_house_are_asked_with_the_usulan_checks():
     ]
     assert filed.answers["house_parts"] == ["floor", "roof"]
     assert (filed.answers["floor"], filed.answers["roof"]) == ("tanah", "daun")
+
+
+def test_cek_status_names_a_perbaikan_by_its_kind_and_its_p_ticket():
+    chat = Chat()
+    transcript(chat, [*OWN, ("1", "tercatat sekarang"), ("lewati", "foto")])
+    transcript(chat, [("lewati", "Nomor HP"), ("081234567890", "Ringkasan"), ("ya", "P-")])
+    transcript(chat, [("menu", "Apa yang ingin"), ("cek status", "Permohonan mana")])
+    mine = chat.say("1")
+    assert "Perbaikan data" in mine and "P-ABCDE" in mine
