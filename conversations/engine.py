@@ -872,7 +872,13 @@ class _Run:
         flags = list(self.state.flags)  # confirmed warnings still stand for carried answers
         self.start_flow(handover.flow, carried, ask=False)
         self.state.flags = flags
-        self.say(handover.says)
+        # What is kept, named as the new flow's summary names it ("NIK, Nama"), in its order
+        # (whether or not its question applies yet: "for whom" comes first).
+        kept: dict[str, str] = {}
+        for node in self.flow().nodes:
+            if isinstance(node, Step) and node.key in carried and node.summary:
+                kept.setdefault(node.key, self.cat.text(node.summary))
+        self.say(handover.says, kept=", ".join(kept.values()) or "-")
         self.ask_current()
 
     def store(self, key: str, value: Any, extra: Mapping[str, Any]) -> Position | None:

@@ -143,7 +143,7 @@ class HandOver:
     # The new flow's answers from this flow's (None values are left out): values already
     # checked by this flow's parsers, in the form the new flow's parsers would give them.
     carry: Callable[[Answers], Mapping[str, Any]]
-    says: str  # catalogue key of the explanation
+    says: str  # catalogue key of the explanation; `{kept}` names the answers kept
 
 
 @dataclass(frozen=True)

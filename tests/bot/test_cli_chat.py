@@ -67,7 +67,7 @@ def test_photo_and_location_commands_reach_the_engine(env: dict[str, str], tmp_p
     photo = tmp_path / "bukti.png"
     photo.write_bytes(PNG_BYTES)
     lines = ["2", "1", "1", "sukamaju", "1", "Budi Santoso"]
-    lines += ["lewati"] * 4 + ["1", "lewati"]  # the reason, then no detail
+    lines += ["lewati"] * 4 + ["ga tau", "1", "lewati"]  # the aid, the reason, no detail
     lines += [f"/foto {photo}", "/lokasi -6.2088, 106.8456"]
 
     out = run_chat(env, lines)

@@ -131,7 +131,7 @@ def test_a_household_not_registered_goes_on_as_an_usulan_with_what_was_typed():
     transcript(chat, OWN_HOUSEHOLD)
     moved = chat.say("tidak terdaftar")
     assert "caranya dengan usulan mandiri" in moved
-    assert "tetap kami pakai" in moved
+    assert "tidak perlu diketik lagi: NIK, Nama, Desa/kelurahan, RT/RW." in moved
     # Consent is given for one purpose at a time: the usulan asks its own.
     assert "hanya untuk usulan DTSEN" in moved
     transcript(chat, [("setuju", "Usulan ini untuk siapa?"), ("1", "Kartu Keluarga (KK)")])
@@ -166,6 +166,7 @@ def test_wrong_data_of_ones_own_household_goes_on_as_a_perbaikan_in_english_too(
     )
     moved = chat.say("wrong data")
     assert "corrected with a Data correction" in moved
+    assert "no need to type it again: NIK, Name, Village (desa/kelurahan), RT/RW." in moved
     assert "only to correct your family's DTSEN data" in moved
     transcript(chat, [("yes", "Whose data is wrong?"), ("my own", "family card (KK)")])
     assert chat.state.flow == "perbaikan"
