@@ -150,6 +150,31 @@ KINDS: Final[tuple[RequestKind, ...]] = (
         },
         filed_by_the_person=("self", "family_member"),
     ),
+    RequestKind(
+        # Laporan perubahan: a household in DTSEN reports a change in itself, the
+        # "penghentian/penonaktifan" and "perbaikan/update" of Permensos 3/2021 (seed 002,
+        # the Asahan article) and Bungo's "penambahan, perbaikan, atau penghapusan data"
+        # (seed 000, IV): a death, a move, a KK split, or leaving the register (graduasi).
+        # "M" for mutasi, Dukcapil's word for such changes.
+        "perubahan",
+        "M",
+        ("death", "move", "kk_split", "graduation"),
+        "Laporan perubahan",
+        # Accepted by the village it goes on like an eligible usulan: musyawarah proposals
+        # go to the bupati/wali kota through Dinas Sosial (002 Pasal 6 ayat 1), which sends
+        # them on through SIKS-NG (Pasal 6 ayat 3); the register changes only when the
+        # Minister sets the month's data (Pasal 12 ayat 1 dan 3).
+        decisions=(
+            Decision("diterima", "layak", "Perubahan diterima — diteruskan ke Dinas Sosial"),
+            Decision("ditolak", "tidak_layak", "Perubahan ditolak — data tetap", True),
+        ),
+        stage_labels={
+            "accepted": "Ditetapkan Menteri: data keluarga diubah sesuai laporan",
+            "rejected": "Laporan perubahan ditolak — data tetap ({who})",
+        },
+        # The reporter speaks for their own household: the main NIK and name are theirs.
+        filed_by_the_person=("death", "move", "kk_split", "graduation"),
+    ),
 )
 
 NAMES: Final[tuple[str, ...]] = tuple(k.name for k in KINDS)

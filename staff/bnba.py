@@ -63,6 +63,14 @@ from staff.perbaikan_list import (
     perbaikan_query,
     perbaikan_row,
 )
+from staff.perubahan_list import (
+    PERUBAHAN_COLUMNS,
+    PERUBAHAN_KIND,
+    PERUBAHAN_TEXT,
+    PERUBAHAN_WIDTHS,
+    perubahan_query,
+    perubahan_row,
+)
 from staff.sanggahan_list import (
     SANGGAHAN_COLUMNS,
     SANGGAHAN_KIND,
@@ -151,8 +159,8 @@ class BnbaError(ValueError):
 
 # A list of one row per request: its query, narrowed by the selection (`narrowed`)...
 RequestQuery = Callable[[Callable[[Select[Any]], Select[Any]]], Select[Any]]
-# ...and the row it writes from each result, given the region names and the request's
-# (Tiket, Jenis Permohonan, Status, Tanda).
+# ...and the row it writes from each result, given (keywords) `region_names`,
+# `request_columns` (Tiket, Jenis Permohonan, Status, Tanda) and `village_label`.
 RequestRow = Callable[..., tuple[str, ...]]
 
 
@@ -191,11 +199,22 @@ PERBAIKAN_LIST: Final = ListSpec(
     perbaikan_row,
     "Perbaikan data",
 )
-# Each kind's list: the usulan's BNBA, the sanggahan's and the perbaikan's lists.
+PERUBAHAN_LIST: Final = ListSpec(
+    "perubahan",
+    PERUBAHAN_COLUMNS,
+    {**_WIDTHS, **PERUBAHAN_WIDTHS},
+    PERUBAHAN_TEXT,
+    perubahan_query,
+    perubahan_row,
+    "Laporan perubahan",
+)
+# Each kind's list: the usulan's BNBA, and one row per request for the sanggahan, the
+# perbaikan and the laporan perubahan.
 LISTS: Final = {
     **{kind: BNBA_LIST for kind in BNBA_KINDS},
     SANGGAHAN_KIND: SANGGAHAN_LIST,
     PERBAIKAN_KIND: PERBAIKAN_LIST,
+    PERUBAHAN_KIND: PERUBAHAN_LIST,
 }
 
 
@@ -364,7 +383,10 @@ def bnba_rows(
         query = spec.query(lambda statement: narrowed(statement, selection))
         for found in connection.execute(query.execution_options(yield_per=fetch_rows)):
             yield spec.row(
-                found, region_names=person.region_names, request_columns=person.request_columns
+                found,
+                region_names=person.region_names,
+                request_columns=person.request_columns,
+                village_label=person.village_label,
             )
         return
     statement = bnba_query(selection).execution_options(yield_per=fetch_rows)
@@ -443,6 +465,11 @@ class _PersonRows:
         desa = self._regions.get(village)
         provinsi, kabupaten, kecamatan = (region.name if region else "" for region in found)
         return provinsi, kabupaten, kecamatan, desa.name if desa else ""
+
+    def village_label(self, village: str) -> str:
+        """ "Cinunuk, Kec. Cileunyi, Kabupaten Bandung" (a code no list knows: the code)."""
+        found = self._regions.village(village)
+        return found.label() if found else village
 
     def relationship(self, value: str | None) -> str:
         """The Indonesian label of a relationship choice ("Kepala keluarga"), else as stored."""

@@ -83,6 +83,7 @@ def perbaikan_row(
     *,
     region_names: Callable[[str], tuple[str, str, str, str]],
     request_columns: Callable[..., tuple[str, str, str, str]],
+    **_: Any,  # what other lists use (`village_label`)
 ) -> tuple[str, ...]:
     (village, ticket, kind, status, flags, created, subtype, filer, stored) = row
     answers: Mapping[str, Any] = stored or {}

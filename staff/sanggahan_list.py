@@ -93,6 +93,7 @@ def sanggahan_row(
     *,
     region_names: Callable[[str], tuple[str, str, str, str]],
     request_columns: Callable[..., tuple[str, str, str, str]],
+    **_: Any,  # what other lists use (`village_label`)
 ) -> tuple[str, ...]:
     (village, ticket, kind, status, flags, created, subtype, name, nik, stored) = row
     dusun, rt, rw, reason, detail = (_text((stored or {}).get(key)) for key in _ANSWERS)

@@ -382,6 +382,44 @@ def perbaikan(r: Recorder) -> None:
     r.press("__summary__=send")
 
 
+def _perubahan_household(r: Recorder, change: str) -> None:
+    r.start()
+    r.begin_count()
+    r.press("menu=perubahan")
+    r.press("consent=yes")
+    r.press(f"change={change}")
+    r.say(KK)
+    r.say("cinunuk")
+    r.press(f"village={CINUNUK}")
+    r.say("Sukamaju")
+    r.say("2/5")
+
+
+def perubahan_meninggal(r: Recorder) -> None:
+    """A death in the household, without the surat kematian yet: a witness instead."""
+    words = WORDS[r.language]
+    _perubahan_household(r, "death")
+    r.say("Siti Aminah")
+    r.say(NIK_WOMAN)
+    r.say("20-11-2026")
+    r.say(words["skip"])  # no letter: the witness is asked
+    r.say("Ahmad Fauzi")
+    r.say("0812 3456 7890")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.press("__summary__=send")
+
+
+def perubahan_keluar(r: Recorder) -> None:
+    """Leaving DTSEN (graduasi): the reason, what it means, a yes."""
+    words = WORDS[r.language]
+    _perubahan_household(r, "graduation")
+    r.press("leave_reason=sudah_mampu")
+    r.say(words["dont_know"])  # optional: a don't-know skips
+    r.press("leave_confirm=yes")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.press("__summary__=send")
+
+
 def status(r: Recorder) -> None:
     """Cek status: this chat's requests, ticket typos, another chat's ticket, a lock-out."""
     register = r.chat.register
@@ -446,6 +484,8 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
     "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
     "perbaikan": perbaikan,
+    "perubahan_meninggal": perubahan_meninggal,
+    "perubahan_keluar": perubahan_keluar,
     "status": status,
     "privasi": privacy,
 }

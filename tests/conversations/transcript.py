@@ -57,6 +57,7 @@ from conversations.effects import (
 from conversations.engine import Script, advance
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
+from conversations.kinds import request_kind
 from conversations.state import ConversationState
 from conversations.tickets import format_ticket
 from conversations.types import Incoming, Location, PhotoRef, Reply
@@ -163,7 +164,8 @@ class FakeRegister:
 
     def _file(self, submission: Submission, extra_flags: list[str]) -> Filed:
         # Tickets as the real ones look: a letter and six of the unambiguous characters.
-        ticket = submission.kind[0].upper() + "ABCDE" + "23456789"[len(self.requests) % 8]
+        letter = request_kind(submission.kind).letter
+        ticket = letter + "ABCDE" + "23456789"[len(self.requests) % 8]
         flags = tuple(sorted({*submission.flags, *extra_flags}))
         stored = replace(submission, flags=flags)
         self.requests.append(FakeRequest(stored, ticket, self.chat, START))

@@ -663,9 +663,9 @@ def export_area(
     daftar: str = "usulan",
     ditarik: str = "",
 ) -> Response:
-    """A kind's list (the usulan's BNBA, the sanggahan's or the perbaikan's list) of an area
-    the staff member covers, or a part of it. Requests whose citizen withdrew consent only
-    with `ditarik` (recorded in the export log)."""
+    """A kind's list (the usulan's BNBA, the sanggahan's, the perbaikan's, the laporan
+    perubahan's) of an area the staff member covers, or a part of it. Requests whose
+    citizen withdrew consent only with `ditarik` (recorded in the export log)."""
     assert staff.id is not None
     wanted = dotted_code(other.strip() or area.strip())
     if wanted is None:
@@ -673,9 +673,7 @@ def export_area(
     if fmt not in ("xlsx", "csv"):
         raise PageError(400, "Format salah", "Pilih XLSX atau CSV.")
     if daftar not in LISTS:
-        raise PageError(
-            400, "Daftar tidak dikenal", "Pilih daftar usulan, sanggahan atau perbaikan."
-        )
+        raise PageError(400, "Daftar tidak dikenal", "Pilih salah satu daftar.")
     areas = staff_areas(session, staff.id)
     if not covers(areas, wanted):
         log_refusal(

@@ -62,6 +62,7 @@ FLAG_LABELS: Final = {
     "house_photo_missing": "Tanpa foto rumah",
     "evidence_photo_missing": "Tanpa foto bukti",
     "document_photo_missing": "Tanpa foto dokumen",
+    "death_letter_missing": "Kematian tanpa surat (ada saksi)",
 }
 FILTER_FLAGS: Final = (
     "member_in_other_request",
@@ -69,6 +70,7 @@ FILTER_FLAGS: Final = (
     "members_later",
     "member_nik_missing",
     "consent_withdrawn",
+    "death_letter_missing",
 )
 # Flags that need a look before anything else (shown in red).
 WARNING_FLAGS: Final = frozenset(
