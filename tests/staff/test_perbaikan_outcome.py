@@ -21,6 +21,7 @@ from bot.service import ChatService
 from models.conversation_store import SqlConversationStore
 from models.tables import Request
 from staff.bnba import BnbaSelection, export_bnba
+from staff.kind_words import decision_line
 from staff.review import QueueFilters
 from tests.bot.test_service import Citizen, Clock, make_service
 from tests.conversations.transcript import KK, NIK_MAN
@@ -224,3 +225,18 @@ def test_the_perbaikan_list_has_the_wrong_fields_and_their_right_values(
         )
         == 0
     )
+
+
+@pytest.mark.parametrize("kind", ["perbaikan", "sanggahan"])
+def test_a_rejection_that_goes_on_to_dinas_sosial_in_bekasi_is_not_told_as_final(kind: str) -> None:
+    # Bekasi: Dinas Sosial approves or rejects after the muskel (seed 004 langkah 5).
+    bekasi = WORKFLOWS.for_village("32.75.01.1001")
+    national = WORKFLOWS.for_village(VILLAGE)
+    onward = decision_line(kind, bekasi, "verval_muskel", "tidak_layak", "id")
+    final = decision_line(kind, national, "musyawarah", "tidak_layak", "id")
+    words = "sanggahan Anda" if kind == "sanggahan" else "perbaikan data Anda"
+    assert onward == (
+        f"Musyawarah desa/kelurahan menilai {words} tidak diterima. Penilaian ini diteruskan "
+        "ke Dinas Sosial, yang memutuskan akhirnya."
+    )
+    assert final is not None and "Data tetap seperti sekarang." in final
