@@ -406,9 +406,9 @@ def bnba_rows(
     spec = selection.spec
     if spec.query is not None and spec.row is not None:
         query = spec.query(lambda statement: narrowed(statement, selection))
-        for found in connection.execute(query.execution_options(yield_per=fetch_rows)):
+        for listed in connection.execute(query.execution_options(yield_per=fetch_rows)):
             yield spec.row(
-                found,
+                listed,
                 region_names=person.region_names,
                 request_columns=person.request_columns,
                 village_label=person.village_label,
