@@ -95,17 +95,40 @@ class RequestKind:
     # The subtypes whose main NIK and name are the filer's own (an usulan for oneself, the
     # reporter of a sanggahan): offered again to the same chat for its own NIK and name.
     filed_by_the_person: tuple[str, ...] = ()
+    # The subtypes filed by someone proposing in their own capacity (`CAPACITIES`): the
+    # filer's NIK, name and phone are kept as the proposer, apart from the household
+    # (models/tables.py `Proposer`), shown to staff and in the export, and the household
+    # is told the outcome too when its phone was given (staff/notices.py).
+    in_capacity: tuple[str, ...] = ()
 
+
+# Who may propose a household besides the household itself, Permensos 3/2021 Pasal 5
+# (seed 002): "a. rukun tetangga/rukun warga; b. kepala dusun; c. lurah atau kepala desa
+# atau nama lain; d. Potensi dan Sumber Kesejahteraan Sosial; dan/atau e. pendaftaran
+# mandiri kepada perangkat desa atau kelurahan atau nama lain". `perangkat_desa` is huruf c
+# (the lurah or kepala desa) and the village officials of huruf e, who receive a household's
+# own registration; `psks` is huruf d (the examples the chat names, TKSK, pendamping PKH
+# and Karang Taruna, come from the Bungo SOP, seed 000 VI.C, and the Kapuas Hulu circular,
+# seed 003 2.b, not from Pasal 5 itself).
+CAPACITIES: Final = ("rt_rw", "kepala_dusun", "perangkat_desa", "psks")
+# How staff read a capacity (dashboard, exports); citizens read `choice.for_whom.<capacity>`.
+CAPACITY_LABELS: Final = {
+    "rt_rw": "Ketua RT/RW",
+    "kepala_dusun": "Kepala dusun",
+    "perangkat_desa": "Kepala desa/lurah atau perangkat desa",
+    "psks": "PSKS (TKSK, pendamping PKH, Karang Taruna...)",
+}
 
 KINDS: Final[tuple[RequestKind, ...]] = (
     RequestKind(
         "usulan",
         "U",
-        ("self", "family", "other_household"),
+        ("self", "family", "other_household", *CAPACITIES),
         "Usulan",
         one_open_per_nik=True,
         bnba=True,
         filed_by_the_person=("self",),
+        in_capacity=CAPACITIES,
     ),
     RequestKind(
         "sanggahan",

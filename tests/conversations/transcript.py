@@ -338,11 +338,15 @@ USULAN_TYPED = [
     ("3/5", "Siapa saja"),
     (f"{NIK_WOMAN} Sri Wahyuni\nRina", "hubungannya dengan kepala keluarga"),
     ("1", "hubungan Sri Wahyuni"),
-    ("istri", "NIK Rina"),
+    ("istri", "Tempat lahir Sri Wahyuni"),  # the BNBA's columns, asked of every member
+    ("Garut", "ibu kandung Sri Wahyuni"),
+    ("Enok Suryani", "NIK Rina"),
     ("lewati", "Jenis kelamin Rina"),  # no NIK: her sex and birth date are asked
     ("perempuan", "Tanggal lahir Rina"),
     ("02-03-2015", "hubungan Rina"),
-    ("3", "Lantai"),
+    ("3", "Tempat lahir Rina"),
+    ("Bandung", "ibu kandung Rina"),
+    ("sri wahyuni", "Lantai"),
     ("1", "Dinding"),
     ("bambu", "Atap"),
     ("seng", "air minum"),
@@ -350,7 +354,8 @@ USULAN_TYPED = [
     ("pln 450", "memasak"),
     ("kayu bakar", "WC"),
     ("tidak ada wc", "kondisi"),
-    ("2 4", "Bantuan apa"),
+    ("2 4", "Mau mengisi pekerjaan dan disabilitas"),
+    ("tidak", "Bantuan apa"),
     ("1, 2", "foto KTP"),
 ]
 

@@ -32,6 +32,7 @@ from tests.models.factories import NOW
 EXPECTED_TABLES = {
     "request",
     "household_member",
+    "proposer",
     "attachment",
     "status_change",
     "consent_record",
@@ -251,7 +252,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert migrations.parent == Path(database.__file__).resolve().parent
-    assert head_revision() == "0019"
+    assert head_revision() == "0020"
 
 
 def test_request_table_defaults(db_engine: Engine) -> None:

@@ -436,7 +436,7 @@ def _show(key: str, spec: _Field | None, value: Any, regions: RegionIndex) -> An
 
 # Shown at the top of the detail page, not again among the answers.
 HEADLINE_ANSWERS: Final = frozenset(
-    {"nik", "kk", "name", "subject_name", "subject_nik", *OBJECTOR_ANSWERS}
+    {"nik", "kk", "name", "subject_name", "subject_nik", "household_phone", *OBJECTOR_ANSWERS}
 )
 
 
