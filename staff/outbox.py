@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import and_, exists, func, insert, or_, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -181,27 +181,41 @@ def enqueue_replies(
     """The replies to one inbound message (`delivery`: the provider's id), in the caller's
     transaction, already claimed by the caller for `lease`: the worker takes them only if
     the caller dies before it reports (`settle`)."""
+    if not replies:
+        return []
+    texts = [str(reply["text"]) for reply in replies]
+    extras = [{key: value for key, value in reply.items() if key != "text"} for reply in replies]
     rows = [
-        OutboxNotification(
-            channel=channel,
-            chat_id=chat_id,
-            kind=REPLY,
-            text=str(reply["text"]),
-            reply={key: value for key, value in reply.items() if key != "text"},
-            language=language,
-            delivery=delivery,
-            position=position,
-            status=SENDING,
-            attempts=1,
-            due_at=at,
-            claimed_until=at + lease,
-            created_at=at,
-        )
-        for position, reply in enumerate(replies)
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "kind": REPLY,
+            "text": texts[position],
+            "variables": {},
+            "request_id": None,
+            "reply": extras[position],
+            "language": language,
+            "delivery": delivery,
+            "position": position,
+            "status": SENDING,
+            "attempts": 1,
+            "due_at": at,
+            "claimed_until": at + lease,
+            "created_at": at,
+        }
+        for position in range(len(replies))
     ]
-    session.add_all(rows)
-    session.flush()
-    return [_claimed(row) for row in rows]
+    # A Core INSERT ... RETURNING built once (every message writes its replies): no ORM
+    # objects, unit of work or statement construction per message.
+    ids = session.connection().execute(_INSERT_REPLIES, rows).scalars().all()
+    return [
+        Claimed(row_id, 1, REPLY, text, extra)
+        for row_id, text, extra in zip(ids, texts, extras, strict=True)
+    ]
+
+
+_OUTBOX = OutboxNotification.__table__  # type: ignore[attr-defined]
+_INSERT_REPLIES: Final = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 def claim_replies(
@@ -293,33 +307,52 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int
     """Record what became of claimed rows (in the caller's transaction); returns how many
     changed. A result for a claim that is no longer current (the lease ran out, another
     sender took the row) changes nothing."""
-    table = OutboxNotification
+    connection = session.connection()
+    first = results[0] if results else None
+    if first is not None and all(
+        r.outcome == "sent" and r.path == first.path and r.attempt == first.attempt for r in results
+    ):
+        # The usual report (every reply of a message sent): one UPDATE built once.
+        done = connection.execute(
+            _SETTLE_SENT,
+            {
+                "ids": [r.id for r in results],
+                "claim": first.attempt,
+                "new_path": first.path[:16],
+                "at": at,
+            },
+        )
+        return int(getattr(done, "rowcount", 0))
     changed = 0
     for result in results:
-        values: dict[str, Any] = {"claimed_until": None}
-        if result.outcome == "sent":
-            values |= _sent_values(at, result.path)
-        elif result.outcome == "answered":
-            values |= {"status": ANSWERED, "sent_at": at, "path": "answer"}
-        elif result.outcome == "retry":
-            values |= {"status": PENDING, "due_at": result.retry_at or at}
-            values |= {"last_error": result.error[:255]}
-        elif result.outcome == "release":
-            # Never tried: the claim does not count as an attempt.
-            values |= {"status": PENDING, "attempts": col(table.attempts) - 1}
-        else:
-            values |= {"status": DEAD, "last_error": result.error[:255]}
-        done = session.execute(
-            update(table)
+        done = connection.execute(
+            update(_OUTBOX)
             .where(
-                col(table.id) == result.id,
-                col(table.status) == SENDING,
-                col(table.attempts) == result.attempt,
+                _OUTBOX.c.id == result.id,
+                _OUTBOX.c.status == SENDING,
+                _OUTBOX.c.attempts == result.attempt,
             )
-            .values(**values)
+            .values(**_settled_values(result, at))
         )
         changed += int(getattr(done, "rowcount", 0))
     return changed
+
+
+def _settled_values(result: Settled, at: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"claimed_until": None}
+    if result.outcome == "sent":
+        values |= _sent_values(at, result.path)
+    elif result.outcome == "answered":
+        values |= {"status": ANSWERED, "sent_at": at, "path": "answer"}
+    elif result.outcome == "retry":
+        values |= {"status": PENDING, "due_at": result.retry_at or at}
+        values |= {"last_error": result.error[:255]}
+    elif result.outcome == "release":
+        # Never tried: the claim does not count as an attempt.
+        values |= {"status": PENDING, "attempts": _OUTBOX.c.attempts - 1}
+    else:
+        values |= {"status": DEAD, "last_error": result.error[:255]}
+    return values
 
 
 def _sent_values(at: datetime, path: str) -> dict[str, Any]:
@@ -334,6 +367,24 @@ def _sent_values(at: datetime, path: str) -> dict[str, Any]:
         "variables": {},
         "reply": None,
     }
+
+
+# `settle` for rows sent (Core, built once: every message's report runs it).
+_SETTLE_SENT: Final = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == SENDING,
+        _OUTBOX.c.attempts == bindparam("claim"),
+    )
+    .values(
+        {
+            **_sent_values(datetime.min, ""),
+            "path": bindparam("new_path"),
+            "sent_at": bindparam("at"),
+        }
+    )
+)
 
 
 def forget_answered(session: Session, *, before: datetime) -> int:

@@ -25,13 +25,13 @@ from bot.channels.notify import Notification, Path
 from bot.channels.records import Outbound, record
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.account import media_fetcher, rest_sender
-from bot.channels.whatsapp.client import RetryPolicy
 from bot.channels.whatsapp.config import WhatsAppConfig
 from bot.channels.whatsapp.inbound import WhatsAppInbound, parse_inbound
 from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
 from bot.channels.whatsapp.notifier import WhatsAppNotifier
 from bot.channels.whatsapp.outbound import SendError, Sent, WhatsAppSender
 from bot.channels.whatsapp.replies import Message, render, twiml
+from bot.channels.whatsapp.retry import RetryPolicy
 from bot.inbound import OutboxRef, PhotoUpload
 from bot.settings import Settings
 from conversations.catalogue import Language, catalogue
