@@ -47,7 +47,7 @@ from staff.outbox import (
     claim_waiting,
     enqueue_replies,
     reply_from_json,
-    settle,
+    settle_now,
 )
 
 log = logging.getLogger(__name__)
@@ -190,10 +190,7 @@ class ChatService:
 
     def report(self, results: Sequence[Settled]) -> None:
         """What became of the outbox rows an adapter was handed (`Handled.to_send`)."""
-        if not results:
-            return
-        with Session(self._engine) as session, session.begin():
-            settle(session, results, at=self._clock())
+        settle_now(self._engine, results, at=self._clock())
 
     def _replay(self, message: InboundMessage) -> Handled | None:
         assert message.message_id is not None

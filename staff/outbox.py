@@ -47,6 +47,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -308,21 +309,8 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int
     changed. A result for a claim that is no longer current (the lease ran out, another
     sender took the row) changes nothing."""
     connection = session.connection()
-    first = results[0] if results else None
-    if first is not None and all(
-        r.outcome == "sent" and r.path == first.path and r.attempt == first.attempt for r in results
-    ):
-        # The usual report (every reply of a message sent): one UPDATE built once.
-        done = connection.execute(
-            _SETTLE_SENT,
-            {
-                "ids": [r.id for r in results],
-                "claim": first.attempt,
-                "new_path": first.path[:16],
-                "at": at,
-            },
-        )
-        return int(getattr(done, "rowcount", 0))
+    if _sent_alike(results):
+        return _settle_sent(connection, results, at)
     changed = 0
     for result in results:
         done = connection.execute(
@@ -336,6 +324,44 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int
         )
         changed += int(getattr(done, "rowcount", 0))
     return changed
+
+
+def settle_now(engine: Engine, results: Sequence[Settled], *, at: datetime) -> int:
+    """`settle` in a transaction of its own (an adapter's report after a message). The
+    usual report, every reply sent, is one UPDATE: run without BEGIN and COMMIT (a single
+    statement is atomic), two round trips fewer on every message."""
+    if not results:
+        return 0
+    if _sent_alike(results):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return _settle_sent(connection, results, at)
+    with Session(engine) as session, session.begin():
+        return settle(session, results, at=at)
+
+
+def _sent_alike(results: Sequence[Settled]) -> bool:
+    """Every result "sent", by the same path, at the same attempt (one UPDATE does all)."""
+    if not results:
+        return False
+    first = results[0]
+    return all(
+        r.outcome == "sent" and r.path == first.path and r.attempt == first.attempt for r in results
+    )
+
+
+def _settle_sent(connection: Connection, results: Sequence[Settled], at: datetime) -> int:
+    """The usual report (every reply of a message sent): one UPDATE built once."""
+    first = results[0]
+    done = connection.execute(
+        _SETTLE_SENT,
+        {
+            "ids": [r.id for r in results],
+            "claim": first.attempt,
+            "new_path": first.path[:16],
+            "at": at,
+        },
+    )
+    return int(getattr(done, "rowcount", 0))
 
 
 def _settled_values(result: Settled, at: datetime) -> dict[str, Any]:
