@@ -309,10 +309,9 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int
     changed. A result for a claim that is no longer current (the lease ran out, another
     sender took the row) changes nothing."""
     connection = session.connection()
-    if _sent_alike(results):
-        return _settle_sent(connection, results, at)
-    changed = 0
-    for result in results:
+    alike, rest = _alike(results)
+    changed = sum(_settle_alike(connection, group, ids, at) for group, ids in alike.items())
+    for result in rest:
         done = connection.execute(
             update(_OUTBOX)
             .where(
@@ -327,50 +326,56 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int
 
 
 def settle_now(engine: Engine, results: Sequence[Settled], *, at: datetime) -> int:
-    """`settle` in a transaction of its own (an adapter's report after a message). The
-    usual report, every reply sent, is one UPDATE: run without BEGIN and COMMIT (a single
-    statement is atomic), two round trips fewer on every message."""
-    if not results:
-        return 0
-    if _sent_alike(results):
+    """`settle` for an adapter's report after a message, outside any transaction. Rows sent
+    or answered are settled by one UPDATE per kind without BEGIN and COMMIT (the rows are
+    independent, and each statement is atomic): on every message, one round trip where a
+    transaction and a statement per row took four or more. Other outcomes (rare) keep a
+    transaction."""
+    alike, rest = _alike(results)
+    changed = 0
+    if alike:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            return _settle_sent(connection, results, at)
-    with Session(engine) as session, session.begin():
-        return settle(session, results, at=at)
+            for group, ids in alike.items():
+                changed += _settle_alike(connection, group, ids, at)
+    if rest:
+        with Session(engine) as session, session.begin():
+            changed += settle(session, rest, at=at)
+    return changed
 
 
-def _sent_alike(results: Sequence[Settled]) -> bool:
-    """Every result "sent", by the same path, at the same attempt (one UPDATE does all)."""
-    if not results:
-        return False
-    first = results[0]
-    return all(
-        r.outcome == "sent" and r.path == first.path and r.attempt == first.attempt for r in results
-    )
+# ("sent", path, attempt) or ("answered", "", attempt): rows settled by one statement.
+_Alike = tuple[Literal["sent", "answered"], str, int]
 
 
-def _settle_sent(connection: Connection, results: Sequence[Settled], at: datetime) -> int:
-    """The usual report (every reply of a message sent): one UPDATE built once."""
-    first = results[0]
-    done = connection.execute(
-        _SETTLE_SENT,
-        {
-            "ids": [r.id for r in results],
-            "claim": first.attempt,
-            "new_path": first.path[:16],
-            "at": at,
-        },
-    )
+def _alike(results: Sequence[Settled]) -> tuple[dict[_Alike, list[int]], list[Settled]]:
+    """The results that one prepared UPDATE per group settles (sent, answered), and the
+    others."""
+    alike: dict[_Alike, list[int]] = {}
+    rest: list[Settled] = []
+    for result in results:
+        if result.outcome == "sent":
+            alike.setdefault(("sent", result.path[:16], result.attempt), []).append(result.id)
+        elif result.outcome == "answered":
+            alike.setdefault(("answered", "", result.attempt), []).append(result.id)
+        else:
+            rest.append(result)
+    return alike, rest
+
+
+def _settle_alike(connection: Connection, group: _Alike, ids: list[int], at: datetime) -> int:
+    outcome, path, attempt = group
+    statement = _SETTLE_SENT if outcome == "sent" else _SETTLE_ANSWERED
+    params: dict[str, Any] = {"ids": ids, "claim": attempt, "at": at}
+    if outcome == "sent":
+        params["new_path"] = path
+    done = connection.execute(statement, params)
     return int(getattr(done, "rowcount", 0))
 
 
 def _settled_values(result: Settled, at: datetime) -> dict[str, Any]:
+    """The new values of a row retried, released or dead (sent and answered: `_alike`)."""
     values: dict[str, Any] = {"claimed_until": None}
-    if result.outcome == "sent":
-        values |= _sent_values(at, result.path)
-    elif result.outcome == "answered":
-        values |= {"status": ANSWERED, "sent_at": at, "path": "answer"}
-    elif result.outcome == "retry":
+    if result.outcome == "retry":
         values |= {"status": PENDING, "due_at": result.retry_at or at}
         values |= {"last_error": result.error[:255]}
     elif result.outcome == "release":
@@ -395,14 +400,15 @@ def _sent_values(at: datetime, path: str) -> dict[str, Any]:
     }
 
 
-# `settle` for rows sent (Core, built once: every message's report runs it).
+# `settle` for rows sent or answered (Core, built once: every message's report runs one).
+_CLAIMED_ROWS: Final = (
+    _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+    _OUTBOX.c.status == SENDING,
+    _OUTBOX.c.attempts == bindparam("claim"),
+)
 _SETTLE_SENT: Final = (
     update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.status == SENDING,
-        _OUTBOX.c.attempts == bindparam("claim"),
-    )
+    .where(*_CLAIMED_ROWS)
     .values(
         {
             **_sent_values(datetime.min, ""),
@@ -410,6 +416,11 @@ _SETTLE_SENT: Final = (
             "sent_at": bindparam("at"),
         }
     )
+)
+_SETTLE_ANSWERED: Final = (
+    update(_OUTBOX)
+    .where(*_CLAIMED_ROWS)
+    .values(status=ANSWERED, sent_at=bindparam("at"), path="answer", claimed_until=None)
 )
 
 
