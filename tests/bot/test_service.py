@@ -29,6 +29,7 @@ from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, S
 from staff.outbox import enqueue
 from staff.workflow import Workflows
 from tests.bot.test_worker import FakeNotifier
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
 from tests.images import tiny_png
 
@@ -49,7 +50,7 @@ def make_service(
     return ChatService(
         engine=engine,
         store=store,
-        blobs=FileBlobStore(tmp_path / "blobs"),
+        blobs=FileBlobStore(tmp_path / "blobs", TEST_KEYS),
         script=Script(FLOWS, EngineConfig(), regions),
         effects=EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=5),
         clock=clock,
@@ -236,7 +237,7 @@ def test_conversation_state_in_redis_with_requests_in_the_database(
 ) -> None:
     from models.conversation_store import RedisConversationStore
 
-    store = RedisConversationStore(redis_client, retention=timedelta(days=14))  # type: ignore[arg-type]
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=14))  # type: ignore[arg-type]
     service = make_service(db_engine, store, tmp_path, clock)
     assert "Kode tiket" in Citizen(service).file_usulan()
     assert count(db_engine, Request) == 1
@@ -266,7 +267,7 @@ def test_with_redis_a_crash_between_commit_and_state_save_is_healed_by_the_retry
 ) -> None:
     from models.conversation_store import RedisConversationStore
 
-    store = RedisConversationStore(redis_client, retention=timedelta(days=14))  # type: ignore[arg-type]
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=14))  # type: ignore[arg-type]
     service = make_service(db_engine, store, tmp_path, clock)
     citizen = Citizen(service)
     citizen.walk(USULAN_TYPED[:8])
@@ -344,7 +345,7 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
     service = ChatService(
         engine=db_engine,
         store=SqlConversationStore(db_engine),
-        blobs=FileBlobStore(tmp_path / "blobs"),
+        blobs=FileBlobStore(tmp_path / "blobs", TEST_KEYS),
         script=Script(FLOWS, EngineConfig(), regions),
         effects=EffectRunner(regions, workflows, lookup_failures_per_hour=5),
         staff_commands=StaffCommands(workflows, cutoff_day=17, secret="test-secret"),
