@@ -182,9 +182,16 @@ def main() -> None:
 
                 async def run() -> None:
                     async with httpx.AsyncClient(timeout=600) as client:
-                        # Warm-up: first requests pay imports, connections, caches.
+                        # Warm-up: first requests pay imports, connections, caches. Under
+                        # valgrind the first Bot API call can time out (a 502 the provider
+                        # would redeliver): the warm-up then starts again with a new chat.
                         for channel in CHANNELS:
-                            await walk(client, channels, channel, chats(1))
+                            for _ in range(3):
+                                try:
+                                    await walk(client, channels, channel, chats(1))
+                                    break
+                                except httpx.HTTPStatusError as error:
+                                    print(f"warm-up on {channel}: {error}; again", flush=True)
                         await bare_walk(client, bare.port, "warm", 30)
                         for r in range(args.rounds):
                             order = [*CHANNELS, "bare"]
