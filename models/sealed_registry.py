@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final, Literal
 
 from sqlalchemy import MetaData
 
+from models.crypto import KeyRing
 from models.sealed import SealedJSON, SealedText
 
 # "text": the whole stored value is `KeyRing.seal(...)` output ("v1:<base64>").
@@ -65,16 +67,33 @@ class SealedKeySpace:
     context_of: Callable[[str], str] = field(compare=False)
 
 
+def _never(_data: bytes) -> bool:
+    return False
+
+
+# (path, keys, associated data, clear_kind) -> whether the file was re-sealed (False: gone,
+# or already under the newest key); raises SealError for a file that does not open.
+FileResealer = Callable[[Path, KeyRing, str, Callable[[bytes], bool]], bool]
+
+
 @dataclass(frozen=True)
 class SealedFiles:
     """Files under `DATA_DIR/<directory>` (recursively, names matching `glob`), each
     sealed whole with `KeyRing.seal_bytes`; `context_of` gets the path relative to that
-    directory, with "/" separators."""
+    directory, with "/" separators.
+
+    `clear_kind` recognises a file stored before sealing (its own bytes: a photo, a PDF),
+    which rotation then seals. `reseal` is the space's own way to re-seal one file (e.g.
+    `models.blobs.reseal_file`, which holds the lock the store's deletes take); unset,
+    rotation writes the file aside and moves it over the old one if that is unchanged
+    (and cannot seal clear files)."""
 
     name: str
     directory: str
     context_of: Callable[[str], str] = field(compare=False)
     glob: str = "**/*"
+    clear_kind: Callable[[bytes], bool] = field(default=_never, compare=False)
+    reseal: FileResealer | None = field(default=None, compare=False)
 
 
 # Columns sealed without the column types (none yet).

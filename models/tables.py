@@ -122,10 +122,10 @@ class HouseholdMember(SQLModel, table=True):
     name: str = Field(sa_type=SealedText("household_member.name"))
     relationship: str = Field(max_length=64)
     # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
-    sex: str | None = Field(default=None, max_length=1)
+    sex: str | None = Field(default=None, sa_type=SealedText("household_member.sex"))
     birth_date: date | None = None
     # Optional (the citizen said there is something to tell): empty means not given.
-    occupation: str | None = Field(default=None, max_length=32)
+    occupation: str | None = Field(default=None, sa_type=SealedText("household_member.occupation"))
     disability: bool | None = None
     birth_place: str | None = Field(
         default=None, sa_type=SealedText("household_member.birth_place")
@@ -135,18 +135,39 @@ class HouseholdMember(SQLModel, table=True):
     )
 
 
-def _set_lookups(target: Request | HouseholdMember) -> None:
+class Proposer(SQLModel, table=True):
+    """Who proposed a household in their own capacity (Permensos 3/2021 Pasal 5: RT/RW,
+    kepala dusun, the lurah or kepala desa, PSKS): their own NIK, name and phone, kept
+    apart from the household proposed (the request's `nik`, `name`, members). The request's
+    chat is theirs; the household's own phone, when given, is in the request's answers.
+    Sealed at rest like every NIK and name; `nik_lookup` finds a proposer by NIK."""
+
+    __tablename__ = "proposer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # One proposer per request; it goes when the request goes.
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", unique=True)
+    capacity: str = Field(max_length=32)  # conversations/kinds.py PROPOSER_CAPACITIES
+    nik: str = Field(sa_type=SealedText("proposer.nik"))
+    nik_lookup: str = Field(
+        default="", sa_type=LookupDigest(), index=True, sa_column_kwargs={"default": _nik_of}
+    )
+    name: str = Field(sa_type=SealedText("proposer.name"))
+    phone: str | None = Field(default=None, sa_type=SealedText("proposer.phone"))
+
+
+def _set_lookups(target: Request | HouseholdMember | Proposer) -> None:
     """The keyed hash follows the NIK it stands for (hashed by `LookupDigest` on write)."""
     changed = inspect(target).attrs
     if changed.nik.history.has_changes() or not target.nik_lookup:
-        target.nik_lookup = target.nik or ("" if isinstance(target, Request) else None)
+        target.nik_lookup = target.nik or ("" if isinstance(target, Request | Proposer) else None)
     if isinstance(target, Request) and (
         changed.subject_nik.history.has_changes() or not target.subject_nik_lookup
     ):
         target.subject_nik_lookup = target.subject_nik or None
 
 
-for _table in (Request, HouseholdMember):
+for _table in (Request, HouseholdMember, Proposer):
     event.listen(_table, "before_insert", lambda _m, _c, target: _set_lookups(target))
     event.listen(_table, "before_update", lambda _m, _c, target: _set_lookups(target))
 
@@ -179,7 +200,8 @@ class StatusChange(SQLModel, table=True):
     actor: str = Field(max_length=128)  # "citizen:telegram", "staff:<id>", "system"
     from_status: str | None = Field(default=None, max_length=64)
     to_status: str = Field(max_length=64)
-    note: str | None = None
+    # Staff's words on the move (a rejection's reason, the citizen's circumstances): sealed.
+    note: str | None = Field(default=None, sa_type=SealedText("status_change.note"))
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -213,7 +235,9 @@ class ProcessedMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
     message_id: str = Field(max_length=255)
-    chat_id: str = Field(max_length=128)
+    # Only ever compared (a WhatsApp or SMS chat id is a phone number): its keyed hash,
+    # bound from the chat id in clear (`ProcessedMessage.chat_id == chat_id`).
+    chat_id: str = Field(sa_type=LookupDigest())
     processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # Sealed (the replies repeat the summary: names, address, phone; the state the draft).
     replies: list[Any] = Field(
@@ -233,7 +257,7 @@ class LookupAttempt(SQLModel, table=True):
     __table_args__ = (Index("ix_lookup_attempt_chat_key_at", "chat_key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_key: str = Field(max_length=255)
+    chat_key: str = Field(sa_type=LookupDigest())  # keyed hash of "channel:chat id"
     at: datetime = Field(sa_type=UTCDateTime)
     succeeded: bool
 
@@ -245,7 +269,9 @@ class Conversation(SQLModel, table=True):
 
     __tablename__ = "conversation"
 
-    key: str = Field(primary_key=True, max_length=255)  # "telegram:12345"
+    # The keyed hash of the chat's key ("whatsapp:+62…" is a phone number), bound from the
+    # key in clear: `Conversation.key == "telegram:12345"` finds it.
+    key: str = Field(primary_key=True, sa_type=LookupDigest())
     data: dict[str, Any] = Field(sa_type=SealedJSON("conversation.data"))
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)  # for purge
 
@@ -259,7 +285,7 @@ class ChatContact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # only compared: its keyed hash
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the provider says the chat cannot be reached (blocked the bot, bad number);
     # cleared when the citizen writes again.
@@ -405,7 +431,8 @@ class MusyawarahItem(SQLModel, table=True):
     request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
     position: int
     decision: str | None = Field(default=None, max_length=16)  # layak | tidak_layak
-    note: str | None = None
+    # The meeting's reason, read by the citizen (it may describe the household): sealed.
+    note: str | None = Field(default=None, sa_type=SealedText("musyawarah_item.note"))
 
 
 class TransitionDocument(SQLModel, table=True):
