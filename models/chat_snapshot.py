@@ -81,6 +81,9 @@ def _snapshot_statement(*, numbered: bool) -> Select[Any]:
     processed = ProcessedMessage.__table__  # type: ignore[attr-defined]
     channel: BindParameter[str] = bindparam("channel")
     chat_id: BindParameter[str] = bindparam("chat_id")
+    # One parameter per column compared: each takes its column's type, and the contact's
+    # and the delivery's chat ids are stored as keyed hashes (LookupDigest), the outbox's
+    # in clear, so one shared parameter would be bound one way for all three.
     anchor = select(literal(1).label("one")).subquery()
     waiting = exists().where(
         outbox.c.channel == channel,
@@ -98,7 +101,13 @@ def _snapshot_statement(*, numbered: bool) -> Select[Any]:
         )
         .select_from(anchor)
         .outerjoin(conversation, conversation.c.key == bindparam("key"))
-        .outerjoin(contact, and_(contact.c.channel == channel, contact.c.chat_id == chat_id))
+        .outerjoin(
+            contact,
+            and_(
+                contact.c.channel == channel,
+                contact.c.chat_id == bindparam("contact_chat_id"),
+            ),
+        )
     )
     if numbered:
         statement = statement.add_columns(
@@ -107,7 +116,7 @@ def _snapshot_statement(*, numbered: bool) -> Select[Any]:
             processed,
             and_(
                 processed.c.channel == channel,
-                processed.c.chat_id == chat_id,
+                processed.c.chat_id == bindparam("processed_chat_id"),
                 processed.c.message_id == bindparam("message_id"),
             ),
         )
@@ -117,9 +126,9 @@ def _snapshot_statement(*, numbered: bool) -> Select[Any]:
 def read_snapshot(
     engine: Engine, *, key: str, channel: str, chat_id: str, message_id: str | None
 ) -> ChatSnapshot:
-    params = {"key": key, "channel": channel, "chat_id": chat_id}
+    params = {"key": key, "channel": channel, "chat_id": chat_id, "contact_chat_id": chat_id}
     if message_id is not None:
-        params["message_id"] = message_id
+        params |= {"message_id": message_id, "processed_chat_id": chat_id}
     statement = _snapshot_statement(numbered=message_id is not None)
     # Autocommit: one round trip on PostgreSQL (no BEGIN/ROLLBACK), no lock on SQLite.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
