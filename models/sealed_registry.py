@@ -112,8 +112,21 @@ KEY_SPACES: Final[tuple[SealedKeySpace, ...]] = (
     ),
 )
 
-# Sealed files under DATA_DIR (none yet: photos and minutes are being sealed).
-FILE_SPACES: Final[tuple[SealedFiles, ...]] = ()
+
+def _by_ref(kind: str) -> Callable[[str], str]:
+    """The associated data `models.blobs.FileBlobStore` binds a file to: its store's kind
+    and its ref, the file's name (the two folders above it only spread the files out)."""
+    return lambda path: f"file.{kind}:{path.rsplit('/', 1)[-1]}"
+
+
+# Sealed files under DATA_DIR, as the container's stores write them (`root/ab/cd/<ref>`;
+# the glob leaves out a write's temporary ".tmp-*.part").
+FILE_SPACES: Final[tuple[SealedFiles, ...]] = (
+    # KTP, house and evidence photos (`Container.photos`, models/blobs.py).
+    SealedFiles("photos", "attachments", _by_ref("photo"), glob="??/??/*"),
+    # Signed minutes and transition documents (`Container.minutes`, staff/minutes.py).
+    SealedFiles("minutes", "minutes", _by_ref("minutes"), glob="??/??/*"),
+)
 
 
 def sealed_columns(metadata: MetaData | None = None) -> tuple[SealedColumn, ...]:
