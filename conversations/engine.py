@@ -40,7 +40,7 @@ from conversations.flow import (
     Position,
     Repeat,
     Step,
-    positions,
+    iter_positions,
 )
 from conversations.languages import language_named, next_language
 from conversations.render import SUMMARY
@@ -514,14 +514,14 @@ class _Run:
         return position.step if position else None
 
     def position_of(self, key: str) -> Position | None:
-        for position in positions(self.flow(), self.state.answers):
+        for position in iter_positions(self.flow(), self.state.answers):
             if position.key == key:
                 return position
         return None
 
     def next_key(self) -> str:
         flow = self.flow()
-        for position in positions(flow, self.state.answers):
+        for position in iter_positions(flow, self.state.answers):
             if position.key not in self.state.answers:
                 return position.key
         return SUMMARY if flow.confirm else ""

@@ -9,7 +9,7 @@ all follow from the same rule.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar, cast
@@ -319,12 +319,18 @@ class Position:
 
 def positions(flow: Flow, answers: Answers) -> list[Position]:
     """Every question that applies, in order, given the answers so far."""
-    out: list[Position] = []
+    return list(iter_positions(flow, answers))
+
+
+def iter_positions(flow: Flow, answers: Answers) -> Iterator[Position]:
+    """`positions` one at a time: the engine looks for one question (the current one, the
+    first unanswered) on every message and stops there, instead of evaluating every
+    condition of the flow each time."""
     for node in flow.nodes:
         if not node.applies(answers):
             continue
         if isinstance(node, Step):
-            out.append(Position(node.key, node, node))
+            yield Position(node.key, node, node)
             continue
         count = node.count(answers)
         if count <= 0:
@@ -334,8 +340,7 @@ def positions(flow: Flow, answers: Answers) -> list[Position]:
             scoped = ChainMap(groups.get(i, {}), answers)  # type: ignore[arg-type]
             for step in node.steps:
                 if step.applies(scoped):
-                    out.append(Position(f"{node.key}.{i}.{step.key}", step, node, i))
-    return out
+                    yield Position(f"{node.key}.{i}.{step.key}", step, node, i)
 
 
 def _repetitions(answers: Answers, prefix: str) -> dict[int, dict[str, Any]]:

@@ -35,13 +35,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, Text, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection, Engine
@@ -87,6 +82,9 @@ from staff.sanggahan_list import (
     sanggahan_row,
 )
 from staff.workflow import TransitionRefused, Workflows
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 BNBA_COLUMNS: Final = (
     "ID DTKS",
@@ -599,6 +597,14 @@ def _dmy(iso: str) -> str:
 
 def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path, spec: ListSpec = BNBA_LIST) -> int:
     """Write the rows as a one-sheet workbook in write-only mode; returns the row count."""
+    # openpyxl (and numpy, which it imports when present) only for an XLSX export: not
+    # on every web worker's and CLI command's start-up.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     columns = spec.columns
     workbook = Workbook(write_only=True)
     # A WriteOnlyWorksheet; its stubs lack column_dimensions and auto_filter, so it stays Any.
