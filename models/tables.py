@@ -26,7 +26,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 # Request kinds and their subtypes: conversations/kinds.py.
-ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
+ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence", "document")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
 # Answers the staff queue and digests filter on in SQL, kept readable beside the sealed
