@@ -33,7 +33,6 @@ from conversations.effects import (
     LookupStatus,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NoOpenUsulan,
     NotFound,
     OpenUsulan,
@@ -262,22 +261,26 @@ class _ChatEffects:
         failures = failed_lookups_since(session, chat_key, ctx.now - timedelta(hours=1))
         if failures >= self.runner.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        typed = tickets.squeeze(request.ticket)
+        codes = tickets.candidates(typed)
         matches = [r for r in map(partial(get_request_by_ticket, session), codes) if r]
-        if not matches:
+        # Only what this chat may see decides the answer: another chat's ticket and a
+        # ticket nobody has are answered alike (existence is not told, issue 9).
+        own = [r for r in matches if self._is_ours(r)]
+        if len(own) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in own))
+        if own:
+            record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
+            return OwnRequest(self._view(own[0]))
+        if request.nik is None:
+            return NeedNik(typed)
+        fitting = [r for r in matches if r.nik == request.nik]
+        if len(fitting) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in fitting))
+        if not fitting:
             record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
             return NotFound()
-        if len(matches) > 1:
-            return TicketAmbiguous(tuple(r.ticket for r in matches))
-        [found] = matches
-        if self._is_ours(found):
-            record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
-            return OwnRequest(self._view(found))
-        if request.nik is None:
-            return NeedNik(found.ticket)
-        if request.nik != found.nik:
-            record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
-            return NikMismatch()
+        [found] = fitting
         record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
         # Status only: no names, no village, nothing personal for a reader who is not the filer.
         return Verified(

@@ -128,10 +128,11 @@ class OwnRequest:
 
 @dataclass(frozen=True)
 class NeedNik:
-    """Another chat's ticket: the applicant's NIK must be given to see its status.
+    """Not a ticket of this chat: the applicant's NIK must be given to see its status.
 
-    `ticket` is the whole code (the one typed, or found for a code typed without its
-    letter): the NIK is checked against that ticket."""
+    The same answer whether another chat has that ticket or nobody has (existence is not
+    told by changing chats). `ticket` is the code as typed, squeezed (perhaps without its
+    letter): the NIK is checked against the tickets it can be."""
 
     ticket: str
 
@@ -143,12 +144,8 @@ class Verified:
 
 @dataclass(frozen=True)
 class NotFound:
-    pass
-
-
-@dataclass(frozen=True)
-class NikMismatch:
-    pass
+    """Nothing this chat may see: no ticket of its own, or no ticket that the NIK given
+    fits. One answer for "another chat's ticket, wrong NIK" and "no such ticket"."""
 
 
 @dataclass(frozen=True)
@@ -159,12 +156,13 @@ class RateLimited:
 @dataclass(frozen=True)
 class TicketAmbiguous:
     """A code typed without its U-/S- letter is the body of a ticket of several kinds
-    (U-95YDAG and S-95YDAG): the citizen is asked which. Nothing else is said of them."""
+    (U-95YDAG and S-95YDAG) that this chat may see (its own, or both filed for the NIK
+    given): the citizen is asked which. Nothing else is said of them."""
 
     tickets: tuple[str, ...]
 
 
-Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited | TicketAmbiguous
+Lookup = OwnRequest | NeedNik | Verified | NotFound | RateLimited | TicketAmbiguous
 
 
 @dataclass(frozen=True)
@@ -373,8 +371,10 @@ class ListMyRequests(EffectRequest[MyRequests]):
 @dataclass(frozen=True)
 class LookupStatus(EffectRequest[Lookup]):
     """A ticket's status. `ticket` is a whole code, or its 6 characters without the kind
-    letter (`tickets.candidates`): found when one kind has it, `TicketAmbiguous` when
-    several do; one look-up either way (a failed one counts once against the limit)."""
+    letter (`tickets.candidates`). This chat's own ticket is shown; any other code, taken
+    or not, is `NeedNik` without a NIK and, with one, `Verified` when a ticket it can be
+    was filed for that NIK, else `NotFound` (counted against the limit): whether a ticket
+    exists is never told to a chat that is not its own and cannot give its NIK."""
 
     ticket: str
     nik: str | None = None

@@ -34,7 +34,6 @@ from conversations.effects import (
     Member,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NoOpenUsulan,
     NotFound,
     NothingRecalled,
@@ -190,19 +189,35 @@ def test_a_ticket_shows_everything_to_its_chat_and_only_the_status_to_the_nik_ho
     register: Register,
 ) -> None:
     filed = file_usulan(register, "chat-a")
-    assert register.ask("chat-a", LookupStatus("U7KQ4M9")) == NotFound()
-
     own = register.ask("chat-a", LookupStatus(filed.ticket))
     assert isinstance(own, OwnRequest)
     assert own.request.ticket == filed.ticket and own.request.village.startswith("Cinunuk")
     assert [step.status for step in own.request.history] == ["diterima"]
 
     assert register.ask("chat-b", LookupStatus(filed.ticket)) == NeedNik(filed.ticket)
-    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NotFound()
     verified = register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN))
     assert isinstance(verified, Verified)
     public = verified.request
     assert (public.ticket, public.kind, public.status) == (filed.ticket, "usulan", "diterima")
+
+
+def test_another_chats_ticket_and_a_ticket_nobody_has_are_answered_alike(
+    register: Register,
+) -> None:
+    """Ticket probing (issue 9): changing chats must not tell which tickets exist."""
+    filed = file_usulan(register, "chat-a")
+    nobodys = "U7KQ4M9"
+    assert nobodys != filed.ticket
+    for code in (filed.ticket, nobodys):
+        assert register.ask("chat-b", LookupStatus(code)) == NeedNik(code)
+        assert register.ask("chat-b", LookupStatus(code, nik=NIK_WOMAN)) == NotFound()
+    # Even from the chat that filed another ticket, a code it does not own says nothing.
+    assert register.ask("chat-a", LookupStatus(nobodys)) == NeedNik(nobodys)
+    # Typed without its letter, alike too: the code as typed comes back for the NIK check.
+    for body in (filed.ticket[1:], nobodys[1:]):
+        assert register.ask("chat-b", LookupStatus(body)) == NeedNik(body)
+        assert register.ask("chat-b", LookupStatus(body, nik=NIK_WOMAN)) == NotFound()
 
 
 def test_a_ticket_typed_without_its_letter_is_found_in_any_chat_when_one_kind_has_it(
@@ -212,25 +227,38 @@ def test_a_ticket_typed_without_its_letter_is_found_in_any_chat_when_one_kind_ha
     body = filed.ticket[1:]
     own = register.ask("chat-a", LookupStatus(body))
     assert isinstance(own, OwnRequest) and own.request.ticket == filed.ticket
-    # Another chat's: the whole ticket comes back, for the NIK check against it.
-    assert register.ask("chat-b", LookupStatus(body)) == NeedNik(filed.ticket)
+    # Another chat's: the code as typed comes back, for the NIK check against it.
+    assert register.ask("chat-b", LookupStatus(body)) == NeedNik(body)
     verified = register.ask("chat-b", LookupStatus(body, nik=NIK_MAN))
     assert isinstance(verified, Verified) and verified.request.ticket == filed.ticket
-    assert register.ask("chat-b", LookupStatus("7KQ4M9")) == NotFound()
 
 
-def test_a_code_without_its_letter_that_both_kinds_have_is_ambiguous(
+def test_a_code_without_its_letter_that_both_kinds_have_is_ambiguous_only_to_whom_may_see(
     register: Register,
 ) -> None:
     usulan = file_usulan(register, "chat-a")
-    sanggahan = register.ask("chat-b", FileRequest(submission("sanggahan", subject_name="X")))
+    sanggahan = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
     twin = "S" + usulan.ticket[1:]
     register.retick(sanggahan.ticket, twin)
     both = TicketAmbiguous((usulan.ticket, twin))  # in the order of the kinds
     assert register.ask("chat-a", LookupStatus(usulan.ticket[1:])) == both
     assert register.ask("chat-c", LookupStatus(usulan.ticket[1:], nik=NIK_MAN)) == both
+    # Another chat without the NIK learns nothing of either.
+    body = usulan.ticket[1:]
+    assert register.ask("chat-c", LookupStatus(body)) == NeedNik(body)
     # With its letter, each is its own ticket again.
-    assert isinstance(register.ask("chat-b", LookupStatus(twin)), OwnRequest)
+    assert isinstance(register.ask("chat-a", LookupStatus(twin)), OwnRequest)
+
+
+def test_a_chats_own_ticket_wins_over_another_chats_twin(register: Register) -> None:
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-b", FileRequest(submission("sanggahan", subject_name="X")))
+    twin = "S" + usulan.ticket[1:]
+    register.retick(sanggahan.ticket, twin)
+    mine = register.ask("chat-a", LookupStatus(usulan.ticket[1:]))
+    assert isinstance(mine, OwnRequest) and mine.request.ticket == usulan.ticket
+    theirs = register.ask("chat-b", LookupStatus(usulan.ticket[1:]))
+    assert isinstance(theirs, OwnRequest) and theirs.request.ticket == twin
 
 
 def test_what_a_chat_told_before_is_recalled_for_that_chat_only(register: Register) -> None:
@@ -261,10 +289,14 @@ def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(
     register: Register,
 ) -> None:
     filed = file_usulan(register, "chat-a")
+    # A wrong NIK counts, for a ticket nobody has as for another chat's; asking for the
+    # NIK (nothing told yet) does not.
     for _ in range(FAILURES_PER_HOUR - 1):
-        assert register.ask("chat-b", LookupStatus("U7KQ4M9")) == NotFound()
-    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
+        assert register.ask("chat-b", LookupStatus("U7KQ4M9")) == NeedNik("U7KQ4M9")
+        assert register.ask("chat-b", LookupStatus("U7KQ4M9", nik=NIK_MAN)) == NotFound()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NotFound()
     assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN)) == RateLimited(60)
+    assert register.ask("chat-b", LookupStatus(filed.ticket)) == RateLimited(60)
     assert isinstance(register.ask("chat-a", LookupStatus(filed.ticket)), OwnRequest)
 
 

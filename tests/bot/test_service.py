@@ -199,9 +199,10 @@ def test_a_file_that_is_not_a_photo_is_refused_kindly(service: ChatService) -> N
 def test_failed_status_lookups_from_one_chat_are_slowed_down(service: ChatService) -> None:
     citizen = Citizen(service)
     citizen.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "NIK yang diisi" in citizen.say("U-7KQ4M9")
     for _ in range(5):
-        assert "tidak ditemukan" in citizen.say("U-7KQ4M9")
-    assert "terlalu banyak" in citizen.say("U-7KQ4M9")
+        assert "Tidak ada permohonan" in citizen.say(NIK_MAN)
+    assert "terlalu banyak" in citizen.say(NIK_MAN)
 
 
 def test_status_from_another_chat_needs_the_nik_and_shows_no_personal_data(
@@ -217,6 +218,23 @@ def test_status_from_another_chat_needs_the_nik_and_shows_no_personal_data(
     assert "NIK yang diisi saat mengirim" in stranger.say(code)
     answer = stranger.say(NIK_MAN)
     assert "Status: Diterima" in answer and "Budi" not in answer and "Cinunuk" not in answer
+
+
+def test_changing_chats_does_not_tell_which_tickets_exist(service: ChatService) -> None:
+    """Ticket probing (issue 9): from another chat, a filed ticket and a free code get the
+    same replies, and a wrong NIK counts against the limit for both."""
+    owner = Citizen(service)
+    owner.file_usulan()
+    timeline = owner.say("status") and owner.say("1")
+    code = next(w for w in timeline.split() if w.startswith("U-"))
+    free = "U-7KQ4M9" if code != "U-7KQ4M9" else "U-7KQ4MA"
+    answers = []
+    for number, typed in enumerate((code, free)):
+        stranger = Citizen(service, sender=f"628999999999{number}")
+        stranger.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
+        answers.append([stranger.say(typed), *(stranger.say(NIK_WOMAN) for _ in range(6))])
+    assert answers[0] == answers[1]
+    assert "NIK yang diisi" in answers[0][0] and "terlalu banyak" in answers[0][-1]
 
 
 def test_withdrawing_consent_flags_the_chats_requests_for_staff(

@@ -13,7 +13,7 @@ types, in the language of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from conversations.catalogue import Language
@@ -355,7 +355,8 @@ def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recor
 
 
 def status(r: Recorder) -> None:
-    """Cek status: this chat's requests, ticket typos, another chat's ticket, a lock-out."""
+    """Cek status: this chat's requests, ticket typos, another chat's ticket, a ticket
+    nobody has, a lock-out."""
     register = r.chat.register
     ticket = file_usulan(register)  # filed earlier from this chat (not shown)
     shown = f"{ticket[0]}-{ticket[1:]}"
@@ -373,17 +374,13 @@ def status(r: Recorder) -> None:
     r.say(ticket[1:])
     r.say(NIK_WOMAN)
     r.say(NIK_MAN)
-    # A sanggahan with the same six characters: which of the two is asked.
-    [filed] = register.requests
-    twin = replace(filed, submission=replace(filed.submission, kind="sanggahan"), chat="chat-3")
-    register.requests.append(replace(twin, ticket="S" + ticket[1:]))
+    # A code nobody has: the same question and the same answer as another chat's ticket
+    # with a wrong NIK (whether a ticket exists is not told); wrong NIKs count, until the
+    # look-ups stop for an hour: no prompt after the lock-out.
     r.say("menu")
-    r.say(ticket[1:])
-    r.say(f"S-{ticket[1:]}")
-    # Wrong codes, until the look-ups stop for an hour: no prompt after the lock-out.
-    r.say("menu")
-    for code in ("U-7KQ4M9", "U-7KQ4MA", "U-7KQ4MB", "U-7KQ4MC", "U-7KQ4MD"):
-        r.say(code)
+    r.say("U-7KQ4M9")
+    for _ in range(4):
+        r.say(NIK_MAN)
     r.say("menu")
     r.say("U-7KQ4ME")
 

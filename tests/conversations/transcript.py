@@ -28,7 +28,6 @@ from conversations.effects import (
     LookupStatus,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NoOpenUsulan,
     NotFound,
     OpenUsulan,
@@ -196,19 +195,23 @@ class FakeRegister:
     def lookup_status(self, request: LookupStatus) -> Lookup:
         if self.failed_lookups.get(self.chat, 0) >= self.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        typed = tickets.squeeze(request.ticket)
+        codes = tickets.candidates(typed)
         matches = [r for code in codes for r in self.requests if r.ticket == code]
-        if not matches:
-            return self._failed(NotFound())
-        if len(matches) > 1:
-            return TicketAmbiguous(tuple(r.ticket for r in matches))
-        [found] = matches
-        if found.chat == self.chat:
-            return OwnRequest(self.describe(found))
+        own = [r for r in matches if r.chat == self.chat]
+        if len(own) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in own))
+        if own:
+            return OwnRequest(self.describe(own[0]))
         if request.nik is None:
-            return NeedNik(found.ticket)
-        if request.nik != found.submission.nik:
-            return self._failed(NikMismatch())
+            return NeedNik(typed)
+        fitting = [r for r in matches if r.submission.nik == request.nik]
+        if len(fitting) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in fitting))
+        if not fitting:
+            self.failed_lookups[self.chat] = self.failed_lookups.get(self.chat, 0) + 1
+            return NotFound()
+        [found] = fitting
         return Verified(
             PublicStatus(
                 found.ticket,
@@ -218,10 +221,6 @@ class FakeRegister:
                 withdrawn=found.consent_withdrawn,
             )
         )
-
-    def _failed(self, result: NotFound | NikMismatch) -> Lookup:
-        self.failed_lookups[self.chat] = self.failed_lookups.get(self.chat, 0) + 1
-        return result
 
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn:
         mine = [r for r in self.requests if r.chat == self.chat and not r.consent_withdrawn]

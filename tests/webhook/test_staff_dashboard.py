@@ -502,6 +502,64 @@ def test_every_route_from_the_wrong_area_is_refused_logged_and_changes_nothing(
 # -- the queue --------------------------------------------------------------------------------
 
 
+def test_another_areas_ticket_and_a_ticket_nobody_has_get_the_same_answer(
+    make_dashboard: Callable[..., Dashboard], db_engine: Engine
+) -> None:
+    """Ticket probing (issue 9): every route that takes a ticket answers another area's
+    ticket exactly as one that does not exist (status and page), and logs both."""
+    dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    dash.staff("sri", "village_operator", [VILLAGE])
+    outsider = dash.staff("luar", "village_operator", [NEIGHBOUR])
+    theirs = dash.file(chat_id="citizen-1")
+    objection = dash.file("sanggahan")
+    nobodys = "U7KQ4M9" if theirs != "U7KQ4M9" else "U7KQ4MA"
+    client = dash.login("luar")
+    token = csrf_of(client.get("/staff/musyawarah").text)
+    planned = client.post(
+        "/staff/musyawarah",
+        data={
+            "csrf": token,
+            "village_code": NEIGHBOUR,
+            "held_on": "2026-12-01T09:00",
+            "place": "Balai",
+        },
+        follow_redirects=False,
+    )
+    assert planned.status_code == 303
+    own_meeting = planned.headers["location"].split("/")[-1].split("?")[0]
+
+    def answer(method: str, path: str, form: dict[str, Any], ticket: str) -> tuple[int, str]:
+        logged = dash.refusals(outsider)
+        path = path.format(t=ticket)
+        form = {k: ([ticket] if v == "{t}" else v) for k, v in form.items()}
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf": token, **form})
+        assert dash.refusals(outsider) > logged, f"{method} {path} was not logged"
+        shown = response.text
+        for code in (ticket, f"{ticket[0]}-{ticket[1:]}"):
+            shown = shown.replace(code, "<ticket>")
+        return response.status_code, CSRF_RE.sub("", shown)
+
+    routes: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/staff/requests/{t}", {}),
+        ("POST", "/staff/requests/{t}/move", {"action": "agendakan"}),
+        ("POST", "/staff/requests/{t}/reveal", {}),
+        ("POST", "/staff/bulk", {"ticket": "{t}", "action": "teruskan"}),
+        (
+            "POST",
+            "/staff/bulk",
+            {"ticket": "{t}", "intent": "agenda", "musyawarah_id": own_meeting},
+        ),
+        ("POST", f"/staff/musyawarah/{own_meeting}/items", {"ticket": "{t}"}),
+    ]
+    for method, path, form in routes:
+        target = objection if path.endswith("/reveal") else theirs
+        assert answer(method, path, form, target) == answer(method, path, form, nobodys), path
+    assert dash.request(theirs).status == "diterima"
+
+
 def test_the_queue_filters_and_shows_what_staff_need(
     make_dashboard: Callable[..., Dashboard], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

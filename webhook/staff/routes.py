@@ -347,7 +347,7 @@ def bulk(
         )
     if not action:
         raise PageError(400, "Pilih tindakan", "Pilih tindakan untuk permohonan yang dicentang.")
-    found, missing = requests_by_tickets(session, tickets)
+    found, missing = requests_by_tickets(session, staff, tickets, action=f"move:{action}", at=now)
     # A document the action needs (an SK, a Berita Acara) is recorded once for the batch.
     kinds: list[str] = []
     for row in found:
