@@ -34,7 +34,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from benchmarks.throwaway_db import admin_url, create_database, drop_database
+from benchmarks.throwaway_db import (
+    CopyRows,
+    admin_url,
+    create_database,
+    drop_database,
+    keyed_engine,
+)
 
 KABUPATEN = "32.04"  # Kabupaten Bandung
 KECAMATAN = ("32.04.05", "32.04.10", "32.04.11", "32.04.13")
@@ -105,12 +111,14 @@ def _copy_rows(requests: int, members: int, seed: int = 5) -> Iterator[tuple[str
                 str(100000 + n),
                 village,
                 nik,
+                nik,
                 kk,
                 name,
                 None,
                 None,
-                json.dumps(answers),
-                "[]",
+                None,
+                answers,
+                [],
                 "id",
                 now,
                 now,
@@ -118,11 +126,24 @@ def _copy_rows(requests: int, members: int, seed: int = 5) -> Iterator[tuple[str
             ),
         )
         for position in range(1, members + 1):
-            member_nik = _nik(rng, kecamatan, 4 * n + position)
-            relationship = rng.choice(RELATIONSHIPS)
-            yield ("member", (request_id, position, member_nik, rng.choice(FIRST), relationship))
+            member_nik, member_born = _person(rng, kecamatan, 4 * n + position)
+            member = (
+                request_id,
+                position,
+                member_nik,
+                member_nik,
+                rng.choice(FIRST),
+                rng.choice(RELATIONSHIPS),
+                "P" if int(member_nik[6:8]) > 40 else "L",
+                member_born,
+                "Bandung",
+                f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            )
+            yield ("member", member)
         if n % sanggahan_every == 0:
             request_id += 1
+            objector = _nik(rng, kecamatan, 4 * n + 9)
+            subject = _nik(rng, kecamatan, 4 * n + 10)
             yield (
                 "request",
                 (
@@ -134,13 +155,15 @@ def _copy_rows(requests: int, members: int, seed: int = 5) -> Iterator[tuple[str
                     "whatsapp",
                     str(500000 + n),
                     village,
-                    _nik(rng, kecamatan, 4 * n + 9),
+                    objector,
+                    objector,
                     None,
                     "Pelapor",
-                    _nik(rng, kecamatan, 4 * n + 10),
+                    subject,
+                    subject,
                     "Orang Mampu",
-                    json.dumps({"alasan": "sudah_mampu"}),
-                    "[]",
+                    {"alasan": "sudah_mampu"},
+                    [],
                     "id",
                     now,
                     now,
@@ -149,10 +172,17 @@ def _copy_rows(requests: int, members: int, seed: int = 5) -> Iterator[tuple[str
             )
 
 
+# In clear here; `CopyRows` seals and hashes them as the app would (a *_lookup column is
+# given the NIK it stands for).
 REQUEST_COLUMNS = (
-    "id, ticket, kind, subtype, status, channel, chat_id, village_code, nik, kk, name, "
-    "subject_nik, subject_name, answers, flags, language, created_at, updated_at, closed_at"
-)
+    "id", "ticket", "kind", "subtype", "status", "channel", "chat_id", "village_code", "nik",
+    "nik_lookup", "kk", "name", "subject_nik", "subject_nik_lookup", "subject_name", "answers",
+    "flags", "language", "created_at", "updated_at", "closed_at",
+)  # fmt: skip
+MEMBER_COLUMNS = (
+    "request_id", "position", "nik", "nik_lookup", "name", "relationship", "sex", "birth_date",
+    "birth_place", "mother_name",
+)  # fmt: skip
 
 
 def fill(url: str, requests: int, members: int) -> float:
@@ -161,29 +191,31 @@ def fill(url: str, requests: int, members: int) -> float:
     from sqlalchemy.engine import make_url
 
     started = time.perf_counter()
+    engine = keyed_engine(url)
+    request_row = CopyRows(engine, "request", REQUEST_COLUMNS)
+    member_row = CopyRows(engine, "household_member", MEMBER_COLUMNS)
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(plain) as conn:
         with conn.cursor() as cur:
             rows = _copy_rows(requests, members)
             # Two COPY streams cannot be open at once on one connection: requests first
-            # (members are kept aside, 5 small tuples each, a few MB at this size).
+            # (members are kept aside, a few small tuples each, tens of MB at this size).
             held: list[Any] = []
-            with cur.copy(f"COPY request ({REQUEST_COLUMNS}) FROM STDIN") as copy:
+            with cur.copy(f"COPY request ({request_row.columns}) FROM STDIN") as copy:
                 for table, row in rows:
                     if table == "request":
-                        copy.write_row(row)
+                        copy.write_row(request_row(row))
                     else:
                         held.append(row)
-            with cur.copy(
-                "COPY household_member (request_id, position, nik, name, relationship) FROM STDIN"
-            ) as copy:
+            with cur.copy(f"COPY household_member ({member_row.columns}) FROM STDIN") as copy:
                 for row in held:
-                    copy.write_row(row)
+                    copy.write_row(member_row(row))
             cur.execute("SELECT setval('request_id_seq', (SELECT max(id) FROM request))")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE request")
         conn.execute("VACUUM ANALYZE household_member")
+    engine.dispose()
     return time.perf_counter() - started
 
 
@@ -208,11 +240,10 @@ def run_case(case: str, url: str, out_dir: Path, trace: bool) -> dict[str, Any]:
     from sqlalchemy import text
 
     from conversations.validators import default_regions
-    from models.database import create_db_engine
     from staff.bnba import BnbaSelection, ExportFormat, bnba_rows, write_bnba, write_csv
 
     regions = default_regions()
-    engine = create_db_engine(url)
+    engine = keyed_engine(url)
     with engine.connect() as conn:  # connect (and import the driver) before measuring
         conn.execute(text("SELECT 1"))
     selection = BnbaSelection(KABUPATEN)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import json
 import random
 import resource
 import sys
@@ -46,7 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.throwaway_db import create_database, drop_database
+from benchmarks.throwaway_db import CopyRows, create_database, drop_database, keyed_engine
 
 REGIONAL = ("15.08", "52.72", "32.75")  # Bungo, Kota Bima, Kota Bekasi
 NOW = datetime(2025, 12, 10, 3, 0, tzinfo=UTC)  # Wednesday, 10:00 WIB
@@ -132,12 +131,19 @@ def load(url: str, villages: list[str], per_village: int, seed: int = 5) -> Load
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     deliberating: dict[str, list[int]] = defaultdict(list)
     number = 0
+    engine = keyed_engine(url)
+    request_row = CopyRows(
+        engine,
+        "request",
+        (
+            "ticket", "kind", "subtype", "status", "channel", "chat_id", "village_code", "nik",
+            "nik_lookup", "name", "answers", "flags", "language", "created_at", "updated_at",
+            "closed_at",
+        ),
+    )  # fmt: skip
+    engine.dispose()
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        columns = (
-            "ticket, kind, subtype, status, channel, chat_id, village_code, nik, name, "
-            "answers, flags, language, created_at, updated_at, closed_at"
-        )
-        with cur.copy(f"COPY request ({columns}) FROM STDIN") as copy:
+        with cur.copy(f"COPY request ({request_row.columns}) FROM STDIN") as copy:
             for village in villages:
                 workflow = workflows.for_village(village)
                 prefix = village.replace(".", "")[:6]
@@ -163,23 +169,27 @@ def load(url: str, villages: list[str], per_village: int, seed: int = 5) -> Load
                     flags = ["consent_withdrawn"] if rng.random() < 0.01 else []
                     if state == "deliberation":
                         deliberating[village].append(number)  # ids follow the COPY order
+                    nik = f"{prefix}0101900{number % 1000:03d}"[:16].ljust(16, "1")
                     copy.write_row(
-                        (
-                            ticket(kind, number),
-                            kind,
-                            "self" if kind == "usulan" else "recipient_not_eligible",
-                            status,
-                            "telegram",
-                            str(100000 + number),
-                            village,
-                            f"{prefix}0101900{number % 1000:03d}"[:16].ljust(16, "1"),
-                            f"Warga {number}",
-                            json.dumps(answers),
-                            json.dumps(flags),
-                            "id",
-                            created,
-                            updated,
-                            closed,
+                        request_row(
+                            (
+                                ticket(kind, number),
+                                kind,
+                                "self" if kind == "usulan" else "recipient_not_eligible",
+                                status,
+                                "telegram",
+                                str(100000 + number),
+                                village,
+                                nik,
+                                nik,
+                                f"Warga {number}",
+                                answers,
+                                flags,
+                                "id",
+                                created,
+                                updated,
+                                closed,
+                            )
                         )
                     )
         cur.execute("SELECT min(id), max(id), count(*) FROM request")
@@ -442,14 +452,13 @@ def main() -> None:
 
     from sqlmodel import Session
 
-    from models.database import create_db_engine
     from staff.digest import digest
     from staff.digest_schedule import send_due_digests
     from staff.workflow import Workflows
 
     url = create_database("digest_bench")
     print(f"database: {url.rsplit('/', 1)[-1]}", flush=True)
-    engine = create_db_engine(url)
+    engine = keyed_engine(url)
     try:
         villages = pick_villages(args.villages)
         loaded = load(url, villages, args.per_village)

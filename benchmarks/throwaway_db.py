@@ -1,10 +1,22 @@
 """A throwaway PostgreSQL database for a benchmark: created beside `BENCH_POSTGRES_URL`'s
-database, migrated, and dropped at the end."""
+database, migrated, and dropped at the end; and rows for COPY stored as the app stores them
+(personal data sealed with the benchmark's own keys, look-up digests computed)."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from models.crypto import KeyRing
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The data is synthetic, so fixed keys do: every engine a benchmark opens on its throwaway
+# database (and every child process) seals and opens with the same ring.
+BENCH_KEYS = KeyRing({1: b"\x11" * 32}, b"\x12" * 32)
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -43,3 +55,33 @@ def drop_database(url: str) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+def keyed_engine(url: str) -> Engine:
+    """An engine on a benchmark database that opens its sealed columns."""
+    from models.database import create_db_engine
+
+    return create_db_engine(url, BENCH_KEYS)
+
+
+class CopyRows:
+    """Turns rows in clear into what `COPY table (columns)` must receive so that the app reads
+    them back: each value goes through its column's own type (a sealed column seals, a
+    look-up column hashes the NIK it is given, a JSON column is dumped), as an ORM insert
+    would do it; so the benchmark cannot drift from how the app stores personal data."""
+
+    def __init__(self, engine: Engine, table: str, columns: Sequence[str]) -> None:
+        from sqlmodel import SQLModel
+
+        import models.tables  # noqa: F401  (the tables on SQLModel.metadata)
+
+        self.dialect = engine.dialect
+        self.columns = ", ".join(columns)
+        found = SQLModel.metadata.tables[table].c
+        self._binds = [found[name].type.bind_processor(self.dialect) for name in columns]
+
+    def __call__(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if value is None or bind is None else bind(value)
+            for value, bind in zip(row, self._binds, strict=True)
+        )

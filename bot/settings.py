@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         default=True,
         description="serve sends outbox notifications itself; false when `worker` runs apart.",
     )
+    worker_heartbeat_dir: Path | None = Field(
+        default=None,
+        description="`worker` touches alive-<process> here after every round of the outbox "
+        "(a liveness probe checks their age: deploy/k8s/worker.yaml).",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs staff sessions and login links; made and kept in DATA_DIR if unset.",

@@ -30,6 +30,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path as FilePath  # Path below is a notification's delivery path
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine
@@ -189,12 +190,16 @@ class Worker:
         stop_event: asyncio.Event,
         *,
         on_tick: Callable[[datetime], Any] | None = None,
+        heartbeat: FilePath | None = None,
     ) -> None:
         """Poll until `stop_event` is set. A full batch is followed at once by the next.
 
         `on_tick(now)` (a plain function, run in a thread) is called once per round before
         claiming, e.g. to enqueue the daily digests that are due. Errors in a round are
-        logged and the loop goes on after the poll interval.
+        logged and the loop goes on after the poll interval. `heartbeat` is touched after
+        every round, failed or not: its age tells a liveness probe that the loop still turns
+        (a round stuck on a hung connection stops it; a database that is down does not,
+        which is readiness's business, and a restart would not cure it).
         """
         while not stop_event.is_set():
             handled = 0
@@ -206,10 +211,31 @@ class Worker:
                 raise
             except Exception:
                 log.exception("outbox round failed; trying again in %.0f s", poll_interval)
+            if heartbeat is not None:
+                _touch(heartbeat)
             if handled >= self.batch:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), timeout=poll_interval)
+
+
+def _touch(path: FilePath) -> None:
+    try:
+        path.touch()
+    except OSError as exc:  # a full or read-only disk must not stop the sending
+        log.warning("cannot touch the worker heartbeat %s: %s", path, exc)
+
+
+def heartbeat_file(directory: FilePath, partition: Partition | None) -> FilePath:
+    return directory / f"alive-{partition.index if partition else 0}"
+
+
+def clear_heartbeats(directory: FilePath) -> None:
+    """Forget the heartbeats of an earlier run (maybe with more processes), before starting:
+    a stale file would fail the probe of a healthy worker forever."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("alive-*"):
+        stale.unlink(missing_ok=True)
 
 
 def _notification(row: OutboxNotification) -> Notification:
@@ -378,5 +404,7 @@ async def run_worker(
         ", ".join(sorted(worker.channels)) or "none",
         "off" if digest_hour is None else f"{digest_hour:02d}:00 local time",
     )
-    await worker.run_forever(poll_interval, stop_event, on_tick=tick)
+    beat_dir = container.settings.worker_heartbeat_dir
+    heartbeat = None if beat_dir is None else heartbeat_file(beat_dir, partition)
+    await worker.run_forever(poll_interval, stop_event, on_tick=tick, heartbeat=heartbeat)
     log.info("outbox worker stopped")

@@ -14,7 +14,13 @@ from sqlalchemy.engine import make_url
 
 from bot.container import Container, build
 from bot.settings import Settings
-from bot.worker import DEFAULT_DIGEST_HOUR, DEFAULT_POLL_INTERVAL, Worker, run_worker
+from bot.worker import (
+    DEFAULT_DIGEST_HOUR,
+    DEFAULT_POLL_INTERVAL,
+    Worker,
+    clear_heartbeats,
+    run_worker,
+)
 from staff.outbox import Partition
 
 
@@ -50,6 +56,9 @@ def worker(
     if processes > 1 and once:
         raise click.UsageError("--once sends from this process only: leave out --processes.")
     hour = None if no_digests else digest_hour
+    beat_dir = Settings().worker_heartbeat_dir
+    if beat_dir is not None and not once:
+        clear_heartbeats(beat_dir)
     if processes > 1:
         _run_processes(processes, poll_interval, hour)
         return
