@@ -23,6 +23,8 @@ from conversations.effects import (
     Effect,
     EffectResult,
     Effects,
+    Erasure,
+    ErasureRequested,
     Filed,
     FileRequest,
     FileUsulan,
@@ -35,6 +37,7 @@ from conversations.effects import (
     NeedNik,
     NoOpenUsulan,
     NotFound,
+    NothingToErase,
     OpenUsulan,
     OthersOpenUsulan,
     OwnOpenUsulan,
@@ -46,6 +49,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recollection,
+    RequestErasure,
     RequestView,
     ShowMyData,
     StatusStep,
@@ -55,13 +59,16 @@ from conversations.effects import (
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    erasure_ticket,
     facts_of,
     held_request,
     recollect,
 )
 from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
+from models.blobs import BlobStore
 from models.consent import consents_for_chat, withdraw_consents
+from models.erasure import ask_erasure, delete_unfiled
 from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
@@ -105,10 +112,13 @@ class EffectRunner:
         workflows: Workflows,
         *,
         lookup_failures_per_hour: int,
+        blobs: BlobStore,
         cutoff_day: int | None = None,
         photos: PhotoChecker | None = None,
     ) -> None:
-        """`photos` None: photos are taken as sent (no checks, nothing read)."""
+        """`photos` None: photos are taken as sent (no checks, nothing read). `blobs` is
+        where the chats' photos are (deleted on "hapus data saya")."""
+        self.blobs = blobs
         self._regions = regions
         self._workflows = workflows
         self._failures_per_hour = lookup_failures_per_hour
@@ -321,9 +331,24 @@ class _ChatEffects:
                     Consent(record.text_version, record.given_at) if record else None,
                     status_text=self.runner.status_words(filed, filed.status),
                     withdrawn=WITHDRAWN in filed.flags,
+                    erasure_asked_at=filed.erasure_requested_at,
                 )
             )
         return HeldData(tuple(held))
+
+    def request_erasure(self, request: RequestErasure) -> Erasure:
+        session, ctx = self._session, self.ctx
+        photos = delete_unfiled(session, self.runner.blobs, ctx.channel, ctx.chat_id)
+        asked = ask_erasure(session, ctx.channel, ctx.chat_id, at=ctx.now, withdrawn_flag=WITHDRAWN)
+        if not asked:
+            return NothingToErase(photos)
+        return ErasureRequested(
+            tuple(
+                erasure_ticket(a.request.ticket, a.request.kind, a.asked_at, asked_before=a.before)
+                for a in asked
+            ),
+            photos,
+        )
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())

@@ -23,7 +23,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from conversations.catalogue import Language
@@ -183,6 +183,8 @@ class HeldRequest:
     consent: Consent | None  # None: no consent record (a row made by hand, not by a chat)
     status_text: StatusWords = None
     withdrawn: bool = False
+    # "Hapus data saya" was asked: staff erase it by then (None: not asked).
+    erasure_due: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def held_request(
     *,
     status_text: StatusWords = None,
     withdrawn: bool = False,
+    erasure_asked_at: datetime | None = None,
 ) -> HeldRequest:
     """One filed request for "data saya", masked the one way both runners mask it."""
     return HeldRequest(
@@ -211,7 +214,53 @@ def held_request(
         consent,
         status_text,
         withdrawn,
+        None if erasure_asked_at is None else erasure_asked_at + timedelta(hours=ERASURE_HOURS),
     )
+
+
+# The service's own commitment for "hapus data saya" (issue 9, from the wording of UU 27/2022's
+# 3x24-hour rule for a withdrawal of consent; no article of the law is cited for erasure):
+# staff erase a filed request within this many hours of the citizen's asking.
+ERASURE_HOURS = 72
+
+
+@dataclass(frozen=True)
+class ErasureTicket:
+    """A filed request of this chat that staff are asked to erase (UU 27/2022), by when."""
+
+    ticket: str
+    kind: str
+    asked_at: datetime  # when the citizen asked (this time, or an earlier time)
+    due_at: datetime  # `asked_at` + ERASURE_HOURS
+    asked_before: bool = False
+
+
+@dataclass(frozen=True)
+class ErasureRequested:
+    """What was not yet filed is gone (`photos` photos of this chat deleted); each filed
+    request stops being processed and waits for staff to erase it."""
+
+    requests: tuple[ErasureTicket, ...]
+    photos: int
+
+
+@dataclass(frozen=True)
+class NothingToErase:
+    """No filed request of this chat is left to erase; what was not yet filed is gone
+    (`photos` photos deleted)."""
+
+    photos: int
+
+
+Erasure = ErasureRequested | NothingToErase
+
+
+def erasure_ticket(
+    ticket: str, kind: str, asked_at: datetime, *, asked_before: bool
+) -> ErasureTicket:
+    """One filed request waiting to be erased, with its deadline (both runners use it)."""
+    due = asked_at + timedelta(hours=ERASURE_HOURS)
+    return ErasureTicket(ticket, kind, asked_at, due, asked_before)
 
 
 @dataclass(frozen=True)
@@ -262,6 +311,7 @@ EffectResult = (
     | Lookup
     | ConsentWithdrawn
     | HeldData
+    | Erasure
     | PhotoCheck
     | Recollection
 )
@@ -398,6 +448,17 @@ class ShowMyData(EffectRequest[HeldData]):
 
 
 @dataclass(frozen=True)
+class RequestErasure(EffectRequest[Erasure]):
+    """ "Hapus data saya" (UU 27/2022), confirmed: delete at once what this chat has not
+    filed (its photos not part of a request; the recorded bodies of its deliveries), and
+    flag each filed request for staff to erase within ERASURE_HOURS (consent withdrawn, so
+    processing stops meanwhile). The conversation's own draft goes with the engine's state."""
+
+    def carry_out(self, effects: Effects) -> Erasure:
+        return effects.request_erasure(self)
+
+
+@dataclass(frozen=True)
 class ReadPhoto(EffectRequest[PhotoCheck]):
     """Check a stored photo's quality and, for a KTP, read it.
 
@@ -464,6 +525,8 @@ class Effects(Protocol):
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...
 
     def show_my_data(self, request: ShowMyData) -> HeldData: ...
+
+    def request_erasure(self, request: RequestErasure) -> Erasure: ...
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck: ...
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -19,11 +20,13 @@ from sqlmodel import Session, col, update
 
 from bot.effects import EffectContext, EffectRunner
 from conversations.effects import (
+    ERASURE_HOURS,
     AlreadyFiled,
     Consent,
     ConsentWithdrawn,
     EffectRequest,
     Effects,
+    ErasureRequested,
     Filed,
     FileRequest,
     FileUsulan,
@@ -37,6 +40,7 @@ from conversations.effects import (
     NoOpenUsulan,
     NotFound,
     NothingRecalled,
+    NothingToErase,
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
@@ -45,6 +49,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recalled,
+    RequestErasure,
     ShowMyData,
     Submission,
     TicketAmbiguous,
@@ -52,9 +57,11 @@ from conversations.effects import (
     WithdrawConsent,
 )
 from conversations.validators import default_regions
+from models.blobs import FileBlobStore, save_attachment
 from models.tables import Request
 from staff.workflow import Workflows
 from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, FakeRegister
+from tests.images import tiny_png
 
 R = TypeVar("R")
 CINUNUK = "32.04.05.2004"
@@ -68,6 +75,8 @@ class Register:
     carry_out: Callable[[str, EffectRequest[object]], object]
     # Test set-up only: give a filed request another ticket (a collision the RNG may make).
     retick: Callable[[str, str], None]
+    # Test set-up only: a photo the chat sent that no request holds yet.
+    put_photo: Callable[[str], None]
 
     def ask(self, chat: str, request: EffectRequest[R]) -> R:
         return self.carry_out(chat, request)  # type: ignore[return-value]
@@ -80,12 +89,18 @@ def _fake() -> Register:
         [filed] = [r for r in fake.requests if r.ticket == old]
         filed.ticket = new
 
-    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)), retick)
+    def put_photo(chat: str) -> None:
+        fake.unfiled_photos[chat] = fake.unfiled_photos.get(chat, 0) + 1
+
+    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)), retick, put_photo)
 
 
-def _real(engine: Engine) -> Register:
+def _real(engine: Engine, folder: Path) -> Register:
     regions = default_regions()
-    runner = EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=FAILURES_PER_HOUR)
+    blobs = FileBlobStore(folder)
+    runner = EffectRunner(
+        regions, Workflows.load(), lookup_failures_per_hour=FAILURES_PER_HOUR, blobs=blobs
+    )
     clock = [datetime(2026, 11, 23, 2, 0, tzinfo=UTC)]
 
     def carry_out(chat: str, request: EffectRequest[object]) -> object:
@@ -98,14 +113,20 @@ def _real(engine: Engine) -> Register:
         with Session(engine) as session, session.begin():
             session.exec(update(Request).where(col(Request.ticket) == old).values(ticket=new))
 
-    return Register(carry_out, retick)
+    def put_photo(chat: str) -> None:
+        with Session(engine) as session, session.begin():
+            save_attachment(
+                session, blobs.put(tiny_png()), channel="test", chat_id=chat, now=clock[0]
+            )
+
+    return Register(carry_out, retick, put_photo)
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgresql"])
-def register(request: pytest.FixtureRequest) -> Register:
+def register(request: pytest.FixtureRequest, tmp_path: Path) -> Register:
     if request.param == "fake":
         return _fake()
-    return _real(request.getfixturevalue(f"{request.param}_engine"))
+    return _real(request.getfixturevalue(f"{request.param}_engine"), tmp_path / "blobs")
 
 
 def submission(kind: str = "usulan", nik: str = NIK_MAN, **fields: object) -> Submission:
@@ -340,3 +361,41 @@ def test_without_a_photo_checker_a_photo_is_taken_as_sent_and_nothing_is_read(
     # Checks and reading are the inspector's (tests/bot/test_ktp_usulan.py); unconfigured,
     # both registers accept the photo and offer nothing, so flows ask every field.
     assert register.ask("chat-a", ReadPhoto("some-ref", "ktp")) == PhotoRead({})
+
+
+def test_erasure_deletes_unfiled_photos_and_flags_this_chats_requests_once(
+    register: Register,
+) -> None:
+    """ "Hapus data saya" (UU 27/2022): photos not yet filed go at once; every request this
+    chat filed waits for staff (72 hours), consent withdrawn; another chat's are untouched."""
+    register.put_photo("chat-c")
+    register.put_photo("chat-c")
+    assert register.ask("chat-c", RequestErasure()) == NothingToErase(2)
+    assert register.ask("chat-c", RequestErasure()) == NothingToErase(0)
+
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
+    file_usulan(register, "chat-b", nik=NIK_WOMAN)
+    register.put_photo("chat-a")
+    register.put_photo("chat-b")
+    first = register.ask("chat-a", RequestErasure())
+    assert isinstance(first, ErasureRequested) and first.photos == 1
+    assert [(t.ticket, t.kind, t.asked_before) for t in first.requests] == [
+        (sanggahan.ticket, "sanggahan", False),
+        (usulan.ticket, "usulan", False),
+    ]
+    assert all(t.due_at - t.asked_at == timedelta(hours=ERASURE_HOURS) for t in first.requests)
+    # Asked again: the first time stands, nothing new is flagged.
+    again = register.ask("chat-a", RequestErasure())
+    assert isinstance(again, ErasureRequested) and again.photos == 0
+    assert [(t.asked_at, t.asked_before) for t in again.requests] == [
+        (t.asked_at, True) for t in first.requests
+    ]
+    # Processing stops (consent withdrawn), and "data saya" says when it will be erased.
+    held = register.ask("chat-a", ShowMyData()).requests
+    assert [(h.withdrawn, h.erasure_due) for h in held] == [
+        (True, t.due_at) for t in first.requests
+    ]
+    assert [v.withdrawn for v in register.ask("chat-b", ListMyRequests()).requests] == [False]
+    assert register.ask("chat-b", ShowMyData()).requests[0].erasure_due is None
+    assert register.ask("chat-b", RequestErasure()) != NothingToErase(0)

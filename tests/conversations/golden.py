@@ -405,6 +405,41 @@ def privacy(r: Recorder) -> None:
     r.say(words["yes"])
 
 
+def rights(r: Recorder) -> None:
+    """ "data saya" and "hapus data saya" typed in the middle of a form (UU 27/2022): the
+    draft (masked) and what was filed, back to the question; the erasure asked, helped,
+    refused with "tidak" and with "kembali", then confirmed; then from the privacy menu."""
+    words = WORDS[r.language]
+    my_data = "data saya" if r.language == "id" else "my data"
+    erase = "hapus data saya" if r.language == "id" else "delete my data"
+    help_word = "bantuan" if r.language == "id" else "help"
+    back = "kembali" if r.language == "id" else "back"
+    file_usulan(r.chat.register)  # an usulan filed earlier from this chat
+    r.chat.state = r.chat.state.idle()
+    r.start()
+    r.press("menu=usulan")
+    r.press("consent=yes")
+    r.press("for_whom=self")
+    r.say(NIK_WOMAN)
+    r.say(KK)
+    r.say(my_data)  # the draft and the filed usulan, then the same question again
+    r.say(erase)
+    r.say(help_word)
+    r.say(words["no"])  # kept: back to the question
+    r.say(erase)
+    r.say(back)  # kept too
+    r.say("Sri Wahyuni")
+    r.say(erase)
+    r.say("1")  # yes: the draft goes, the filed usulan waits for staff
+    r.say(my_data)
+    r.say(erase)  # asked again: the first time stands
+    r.say("1")
+    r.say("menu")
+    r.press("menu=privasi")
+    r.press("action=erase")
+    r.say("2")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "usulan": usulan,
     "usulan_sendiri": usulan_sendiri,
@@ -415,6 +450,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
     "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
     "status": status,
+    "hak_data": rights,
     "privasi": privacy,
 }
 

@@ -18,6 +18,8 @@ from conversations.effects import (
     ConsentWithdrawn,
     Effect,
     EffectResult,
+    Erasure,
+    ErasureRequested,
     Filed,
     FileRequest,
     FileUsulan,
@@ -30,6 +32,7 @@ from conversations.effects import (
     NeedNik,
     NoOpenUsulan,
     NotFound,
+    NothingToErase,
     OpenUsulan,
     OthersOpenUsulan,
     OwnOpenUsulan,
@@ -41,6 +44,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recollection,
+    RequestErasure,
     RequestView,
     ShowMyData,
     StatusStep,
@@ -49,6 +53,7 @@ from conversations.effects import (
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    erasure_ticket,
     facts_of,
     held_request,
     recollect,
@@ -98,6 +103,7 @@ class FakeRequest:
     chat: str
     created_at: datetime
     consent_withdrawn: bool = False
+    erasure_asked_at: datetime | None = None
 
     def __getitem__(self, name: str) -> Any:
         """`request["nik"]`: the submitted fields, as the tests read them."""
@@ -117,6 +123,8 @@ class FakeRegister:
     now: datetime = START  # the moment of the message the effects belong to
     # What the service's photo check says of each photo ref; unknown refs pass, read nothing.
     photos: dict[str, PhotoCheck] = field(default_factory=dict)
+    # Photos each chat sent that no filed request holds (deleted by "hapus data saya").
+    unfiled_photos: dict[str, int] = field(default_factory=dict)
 
     def run(self, effect: Effect) -> EffectResult:
         self.seen.append(effect)
@@ -240,10 +248,29 @@ class FakeRegister:
                     r.submission.kk,
                     r.submission.consent,
                     withdrawn=r.consent_withdrawn,
+                    erasure_asked_at=r.erasure_asked_at,
                 )
                 for r in mine
             )
         )
+
+    def request_erasure(self, request: RequestErasure) -> Erasure:
+        photos = self.unfiled_photos.pop(self.chat, 0)
+        mine = [r for r in reversed(self.requests) if r.chat == self.chat]  # newest first
+        if not mine:
+            return NothingToErase(photos)
+        asked = []
+        for filed in mine:
+            before = filed.erasure_asked_at is not None
+            if filed.erasure_asked_at is None:
+                filed.erasure_asked_at = self.now
+            filed.consent_withdrawn = True
+            asked.append(
+                erasure_ticket(
+                    filed.ticket, filed.submission.kind, filed.erasure_asked_at, asked_before=before
+                )
+            )
+        return ErasureRequested(tuple(asked), photos)
 
 
 def _people(submission: Submission) -> set[str]:
