@@ -12,6 +12,9 @@ from typing import Any, Final
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
+from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.types import TypeDecorator
 
 from models.crypto import KeyRing, SealError
@@ -28,16 +31,65 @@ def attach_keys(engine: Engine, keys: KeyRing) -> None:
 def keys_of(dialect: Dialect) -> KeyRing:
     keys = getattr(dialect, _ATTRIBUTE, None)
     if keys is None:
-        raise SealError("this database engine has no keys for personal data (create_db_engine)")
+        raise SealError(
+            "no keys for personal data: set DATA_KEYS and LOOKUP_KEY, or DATA_DIR to the "
+            "folder holding data_keys (the engine gets them from create_db_engine)"
+        )
     assert isinstance(keys, KeyRing)
     return keys
 
 
+class SealedComparisonError(SealError, TypeError):
+    """A sealed column compared with a value in SQL: it could never match."""
+
+
+# What SQL may still ask of a sealed column: ordering the rows does not look at the value's
+# meaning, and NULL / "" are stored as they are (`SealedText`).
+_EMPTY_ONLY: Final = frozenset({operators.eq, operators.ne})
+_ALLOWED: Final = frozenset(
+    {operators.is_, operators.is_not, operators.asc_op, operators.desc_op, operators.collate}
+    | {operators.nulls_first_op, operators.nulls_last_op, operators.distinct_op}
+)
+
+
+def _a_value(other: Any, *, empty_ok: bool) -> bool:
+    """Whether `other` is a value from Python (bound as a parameter) rather than SQL: SQL
+    expressions (another column, as SQLAlchemy itself compares them) pass; so do NULL and
+    "" where they are compared for (in)equality (stored as they are)."""
+    if isinstance(other, BindParameter):
+        other = other.value
+    elif isinstance(other, ClauseElement):
+        return False
+    return not (empty_ok and (other is None or (isinstance(other, str) and other == "")))
+
+
+class _SealedComparator(TypeDecorator.Comparator[str]):
+    """Refuses `Request.nik == "3204…"` and its kin: every seal has a fresh nonce, so the
+    stored text never equals the bound value sealed again, and the query silently finds
+    nothing. Exact look-ups go through the keyed-hash column (`Request.nik_lookup == nik`)."""
+
+    def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
+        if op in _ALLOWED or not any(_a_value(v, empty_ok=op in _EMPTY_ONLY) for v in other):
+            return super().operate(op, *other, **kwargs)
+        context = getattr(self.type, "context", "a sealed column")
+        raise SealedComparisonError(
+            f"{context} is sealed: SQL cannot compare it ({getattr(op, '__name__', op)}); "
+            "find a NIK through its *_lookup column (keyed hash), "
+            "or read the rows and compare in Python"
+        )
+
+    def reverse_operate(self, op: OperatorType, other: Any, **kwargs: Any) -> Any:
+        return self.operate(op, other, **kwargs)
+
+
 class SealedText(TypeDecorator[str]):
-    """Text sealed with the engine's newest key, bound to `context` ("request.nik")."""
+    """Text sealed with the engine's newest key, bound to `context` ("request.nik").
+
+    SQL comparisons with a value raise `SealedComparisonError` (see `_SealedComparator`)."""
 
     impl = Text
     cache_ok = True
+    comparator_factory = _SealedComparator
 
     def __init__(self, context: str) -> None:
         super().__init__()

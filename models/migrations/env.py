@@ -1,12 +1,14 @@
 """Alembic environment.
 
 `upgrade_database` passes an open connection in `config.attributes["connection"]`; the alembic
-CLI instead connects to DATABASE_URL (default: the SQLite file `dtsen-bot.db`).
+CLI instead connects to the app's DATABASE_URL with the app's keys for personal data (read
+as `serve` reads them: the environment, `.env`, else DATA_DIR/data_keys), so migrations that
+seal or re-seal rows (0013) run on a populated database. The CLI never makes a key file: a
+database migrated with keys nobody keeps could never be read again.
 """
 
 from __future__ import annotations
 
-import os
 from logging.config import fileConfig
 from typing import Any, Literal
 
@@ -19,6 +21,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from models.coltypes import UTCDateTime
+from models.crypto import KeyRing, key_file, load_keys
 from models.database import create_db_engine, normalise_url
 
 config = context.config
@@ -53,7 +56,20 @@ def _run(connection: Connection) -> None:
 
 
 def _database_url() -> str:
-    return os.environ.get("DATABASE_URL", "sqlite:///dtsen-bot.db")
+    from bot.settings import Settings
+
+    return Settings().database_url
+
+
+def _keys() -> KeyRing | None:
+    """The app's keys, or None when none are configured or kept (an empty database needs
+    none; a migration that must seal rows then stops with `SealError`)."""
+    from bot.settings import Settings
+
+    settings = Settings()
+    if not (settings.data_keys or settings.lookup_key or key_file(settings.data_dir).exists()):
+        return None
+    return load_keys(settings.data_keys, settings.lookup_key, settings.data_dir)
 
 
 def run_offline() -> None:
@@ -73,7 +89,7 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_db_engine(_database_url())
+    engine = create_db_engine(_database_url(), _keys())
     try:
         with engine.begin() as new_connection:
             _run(new_connection)
