@@ -387,6 +387,7 @@ def _wrong_area_attempts(
         ("POST", f"/staff/requests/{ticket}/move", {"action": "agendakan"}),
         ("POST", f"/staff/requests/{ticket}/move", {"action": "tutup", "note": "ganda"}),
         ("POST", f"/staff/requests/{objection}/reveal", {}),
+        ("POST", f"/staff/requests/{ticket}/erase", {"sure": "ya"}),
         ("GET", f"/staff/attachments/{ref}", {}),
         ("GET", base, {}),
         ("POST", f"{base}/items", {"ticket": [ticket]}),
