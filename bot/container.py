@@ -40,6 +40,7 @@ from models.database import create_db_engine, database_status, upgrade_database
 from models.dedup import purge_processed
 from models.lookups import purge_lookup_attempts
 from models.retention import anonymise_closed_requests
+from models.sealed import keys_of
 from staff.minutes import MinutesStore
 from staff.outbox import forget_answered
 from staff.workflow import Workflows
@@ -77,15 +78,27 @@ class Container:
         return secret_key(self.settings.secret_key, self.settings.data_dir)
 
     @cached_property
+    def keys(self) -> KeyRing:
+        """Seal personal data at rest: the engine's (`build`), so columns and files share one
+        key ring."""
+        return keys_of(self.engine.dialect)
+
+    @cached_property
     def photos(self) -> FileBlobStore:
-        """What citizens send (KTP, house, evidence)."""
+        """What citizens send (KTP, house, evidence), sealed on disk."""
         settings = self.settings
-        return FileBlobStore(settings.data_dir / "attachments", max_bytes=settings.max_photo_bytes)
+        return FileBlobStore(
+            settings.data_dir / "attachments", self.keys, max_bytes=settings.max_photo_bytes
+        )
 
     @cached_property
     def minutes(self) -> MinutesStore:
-        """Signed Berita Acara of the musyawarah."""
-        return MinutesStore(self.settings.data_dir / "minutes")
+        """Signed Berita Acara of the musyawarah, sealed on disk."""
+        return MinutesStore(self.settings.data_dir / "minutes", self.keys)
+
+    def sealed_files(self) -> dict[str, FileBlobStore]:
+        """Every store of sealed files by kind, for `dtsen-bot keys rotate`."""
+        return {store.kind: store for store in (self.photos, self.minutes)}
 
     @cached_property
     def store(self) -> ConversationStore:

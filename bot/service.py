@@ -29,7 +29,7 @@ from bot.effects import EffectContext, EffectRunner
 from bot.inbound import Handled, InboundMessage, OutboxRef
 from bot.staff_chat import StaffCommands
 from conversations.catalogue import Language
-from conversations.engine import INTERRUPTED, Script, Turn, advance
+from conversations.engine import INTERRUPTED, UNREADABLE, Script, Turn, advance
 from conversations.languages import as_language
 from conversations.state import ConversationState
 from conversations.types import Incoming, PhotoRef, Reply
@@ -38,6 +38,7 @@ from models.blobs import BlobRejected, BlobStore
 from models.channels import touch_inbound
 from models.chat_snapshot import ChatSnapshot, read_snapshot, record_delivery
 from models.conversation_store import ConversationStore
+from models.crypto import SealError
 from models.dedup import find_processed
 from models.tables import ProcessedMessage
 from staff.outbox import (
@@ -101,7 +102,10 @@ class ChatService:
     def language_of(self, channel: str, sender: str) -> Language:
         """The chat's language (Indonesian when unknown), for answers without the engine."""
         key = InboundMessage(channel=channel, sender=sender).chat_key
-        return _language((self._store.load(key) or {}).get("language"))
+        try:
+            return _language((self._store.load(key) or {}).get("language"))
+        except SealError:
+            return _language(None)
 
     def _handle_locked(self, message: InboundMessage) -> Handled:
         now = self._clock()
@@ -118,12 +122,18 @@ class ChatService:
         )
         if snapshot.already_handled:
             self._heal(key, snapshot.recorded_state)
-            with Session(self._engine) as session, session.begin():
-                done = find_processed(
-                    session, message.channel, message.sender, message.message_id or ""
-                )
-                if done is not None:
-                    return self._replayed(session, message, done, now)
+            try:
+                with Session(self._engine) as session, session.begin():
+                    done = find_processed(
+                        session, message.channel, message.sender, message.message_id or ""
+                    )
+                    if done is not None:
+                        return self._replayed(session, message, done, now)
+            except SealError as exc:
+                # The delivery was handled; its record no longer opens (tampered): answer
+                # nothing again rather than fail the provider's retry forever.
+                log.error("a handled delivery's record does not open (%s)", exc)
+                return Handled([], _language(None), [])
         state = self._load(key, snapshot)
         with Session(self._engine) as session:  # begins at the first statement that needs it
             staff_replies = (
@@ -222,16 +232,24 @@ class ChatService:
         """Put back the state of a delivery whose state save was lost in a crash."""
         if not recorded or self._transactional:
             return  # the SQL store committed the state with the delivery
-        current = self._store.load(key)
+        try:
+            current = self._store.load(key)
+        except SealError:
+            current = None  # replaced by the recorded state, which opened
         if current is None or _older(current, recorded):
             self._store.save(key, recorded)
 
     def _load(self, key: str, snapshot: ChatSnapshot) -> ConversationState:
         durable = snapshot.durable_state
+        unreadable = snapshot.unreadable
         if self._transactional:
             data = durable
         else:
-            cached = self._store.load(key)
+            try:
+                cached = self._store.load(key)
+            except SealError as exc:
+                log.error("a conversation state in the store does not open (%s)", exc)
+                cached, unreadable = None, True
             data = cached
             if durable is not None and (cached is None or _older(cached, durable)):
                 # Redis lost the conversation (flushed, restarted) or missed the last save
@@ -240,6 +258,9 @@ class ChatService:
                 if cached is None and durable.get("flow"):
                     log.warning("conversation missing from Redis: restored the durable copy")
                     return _validated(data, interrupted=True)
+        if data is None and unreadable:
+            # Nothing that opens: start again, and say so (not a silent menu).
+            return ConversationState(scratch={UNREADABLE: True})
         return _validated(data)
 
     def _incoming(self, message: InboundMessage, now: datetime, session: Session) -> Incoming:

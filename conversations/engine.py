@@ -79,6 +79,9 @@ REUSED = "reused"
 # Set in `state.scratch` by the service when it restored a conversation that its store had
 # lost (Redis flushed or restarted): the citizen is told before their next answer is read.
 INTERRUPTED = "interrupted"
+# Set by the service when the chat's stored state did not open (tampered, or sealed with a
+# key no longer held): the citizen is told that the unsent answers are gone, then the menu.
+UNREADABLE = "unreadable"
 # Scratch keys of the rights words: the mode "data saya" returns to once the data is shown,
 # and the one "hapus data saya" returns to when the citizen says no.
 SHOWN_FROM = "my_data_from"
@@ -230,6 +233,10 @@ class _Run:
             self.on_answer()
 
     def expired_or_paused(self) -> bool:
+        if self.state.scratch.pop(UNREADABLE, None):
+            self.say("session.unreadable")
+            self.show_menu()
+            return True
         last = self.state.updated_at
         if not self.state.in_flow() or last is None:
             return False

@@ -2,23 +2,32 @@
 handled (a provider's retry), the durable copy of the conversation, the chat's contact
 record and whether notifications wait for the chat. Read outside any write transaction, so
 on SQLite it never waits for the writer. And what it writes after: the delivery's record
-with the durable copy, one statement on PostgreSQL."""
+with the durable copy, one statement on PostgreSQL.
+
+The durable copy and the delivery's record are sealed (`models.sealed`); they are read
+here as stored and opened once, so a value that no key opens (tampered, a lost key) is
+reported in the snapshot (`unreadable`) instead of failing the whole read."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, exists, literal, select
+from sqlalchemy import JSON, and_, exists, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from models.conversation_store.base import encode_state
 from models.conversation_store.sql_store import SqlConversationStore
+from models.crypto import KeyRing, SealError
 from models.dedup import record_processed
+from models.sealed import SEALED_KEY, keys_of
 from models.tables import ChatContact, Conversation, OutboxNotification, ProcessedMessage
+
+log = logging.getLogger(__name__)
 
 # staff.outbox.WAITING (models may not import staff): held until the citizen writes.
 WAITING: Final = "waiting"
@@ -30,8 +39,9 @@ CONTACT_TOUCH_EVERY: Final = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class ChatSnapshot:
-    # The delivery was handled before: what it answered and the state it left.
-    recorded_replies: list[Any] | None
+    # The delivery was handled before (its replies are read again by the replay), and the
+    # state it left.
+    handled: bool
     recorded_state: dict[str, Any] | None
     # The conversation as last committed with a message (None: no conversation).
     durable_state: dict[str, Any] | None
@@ -40,10 +50,12 @@ class ChatSnapshot:
     unreachable: bool
     # Notifications held back for this chat until the citizen writes (staff.outbox WAITING).
     waiting: bool = False
+    # The durable copy is there but no key opens it (tampered, or sealed with a lost key).
+    unreadable: bool = False
 
     @property
     def already_handled(self) -> bool:
-        return self.recorded_replies is not None
+        return self.handled
 
     def contact_needs_touch(self, now: datetime) -> bool:
         last = self.last_inbound_at
@@ -67,7 +79,8 @@ def read_snapshot(
     )
     statement = (
         select(
-            col(Conversation.data),
+            # As stored: opened below, once, and a value that does not open is no error.
+            type_coerce(col(Conversation.data), JSON),
             col(ChatContact.id),
             col(ChatContact.last_inbound_at),
             col(ChatContact.unreachable_at),
@@ -82,7 +95,7 @@ def read_snapshot(
     )
     if message_id is not None:
         statement = statement.add_columns(
-            col(ProcessedMessage.id), col(ProcessedMessage.replies), col(ProcessedMessage.state)
+            col(ProcessedMessage.id), type_coerce(col(ProcessedMessage.state), JSON)
         ).outerjoin(
             ProcessedMessage,
             and_(
@@ -95,15 +108,35 @@ def read_snapshot(
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(statement).one()
     handled = message_id is not None and row[5] is not None
+    keys = keys_of(engine.dialect)
+    durable, unreadable = _opened(keys, row[0], "conversation.data")
+    recorded = _opened(keys, row[6], "processed_message.state")[0] if handled else None
     return ChatSnapshot(
-        recorded_replies=list(row[6]) if handled else None,
-        recorded_state=dict(row[7]) if handled and row[7] is not None else None,
-        durable_state=dict(row[0]) if row[0] is not None else None,
+        handled=handled,
+        recorded_state=recorded,
+        durable_state=durable,
         contact_known=row[1] is not None,
         last_inbound_at=row[2],
         unreachable=row[3] is not None,
         waiting=bool(row[4]),
+        unreadable=unreadable,
     )
+
+
+def _opened(keys: KeyRing, stored: Any, context: str) -> tuple[dict[str, Any] | None, bool]:
+    """A sealed JSON object as stored, opened; (None, True) when it does not open."""
+    if stored is None:
+        return None, False
+    try:
+        if not isinstance(stored, dict) or SEALED_KEY not in stored:
+            raise SealError(f"a value in {context} is not sealed")
+        opened = keys.open_json(stored[SEALED_KEY], context)
+        if not isinstance(opened, dict):
+            raise SealError(f"a value in {context} is not an object")
+    except (SealError, ValueError) as exc:
+        log.error("a stored conversation state does not open (%s): set aside", exc)
+        return None, True
+    return opened, False
 
 
 def record_delivery(

@@ -109,8 +109,11 @@ class KeyRing:
         match = _PREFIX.match(sealed)
         if match is None:
             raise SealError(f"a value in {context} is not sealed")
-        raw = match.group(0).encode() + _unb64(sealed[match.end() :])
-        return self.open_bytes(raw, context).decode("utf-8")
+        try:
+            body = _unb64(sealed[match.end() :])
+        except (binascii.Error, ValueError) as exc:  # cut or tampered text
+            raise SealError(f"a value sealed for {context} does not open") from exc
+        return self.open_bytes(match.group(0).encode() + body, context).decode("utf-8")
 
     def reseal(self, sealed: str, context: str) -> str:
         """The same value under the newest key (as is when already under it)."""
@@ -179,8 +182,14 @@ def _split(head: str, sealed: bytes) -> tuple[int, bytes]:
 
 
 def is_sealed(value: str | bytes) -> bool:
+    return key_version(value) is not None
+
+
+def key_version(value: str | bytes) -> int | None:
+    """The version of the key that sealed `value` (its head is enough), None when clear."""
     head = value[:8].decode("ascii", "replace") if isinstance(value, bytes) else value[:8]
-    return _PREFIX.match(head) is not None
+    match = _PREFIX.match(head)
+    return int(match.group(1)) if match else None
 
 
 def key_file(data_dir: Path) -> Path:

@@ -80,9 +80,18 @@ class SealedFiles:
 # Columns sealed without the column types (none yet).
 EXTRA_COLUMNS: Final[tuple[SealedColumn, ...]] = ()
 
-# Redis key spaces holding sealed values (none yet: the conversation store's are being
-# sealed). Rotation re-seals them by SCAN, keeping each key's TTL.
-KEY_SPACES: Final[tuple[SealedKeySpace, ...]] = ()
+# Redis key spaces holding sealed values. Rotation re-seals them by SCAN, keeping each
+# key's TTL.
+KEY_SPACES: Final[tuple[SealedKeySpace, ...]] = (
+    # The conversation store's states (models/conversation_store/redis_store.py): an
+    # envelope {"updated_at", "~sealed"}, each bound to its chat's key.
+    SealedKeySpace(
+        "conversation states",
+        "conv:*",
+        "json",
+        context_of=lambda name: "redis.conversation:" + name.removeprefix("conv:"),
+    ),
+)
 
 # Sealed files under DATA_DIR (none yet: photos and minutes are being sealed).
 FILE_SPACES: Final[tuple[SealedFiles, ...]] = ()

@@ -227,9 +227,14 @@ class ProcessedMessage(SQLModel, table=True):
     message_id: str = Field(max_length=255)
     chat_id: str = Field(max_length=128)
     processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    replies: list[Any] = Field(default_factory=list, sa_type=JSON)
+    # Sealed (the replies repeat the summary: names, address, phone; the state the draft).
+    replies: list[Any] = Field(
+        default_factory=list, sa_type=SealedJSON("processed_message.replies")
+    )
     # none_as_null: Python None is SQL NULL, not the JSON text 'null'.
-    state: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    state: dict[str, Any] | None = Field(
+        default=None, sa_type=SealedJSON("processed_message.state", none_as_null=True)
+    )
 
 
 class LookupAttempt(SQLModel, table=True):
@@ -246,12 +251,14 @@ class LookupAttempt(SQLModel, table=True):
 
 
 class Conversation(SQLModel, table=True):
-    """The SQL conversation-state store's rows (see `conversation_store`)."""
+    """The SQL conversation-state store's rows (see `conversation_store`), and with Redis
+    the durable copy of every draft (`chat_snapshot`). `data` is sealed: it holds the
+    draft's answers (NIK, KK, names, phone)."""
 
     __tablename__ = "conversation"
 
     key: str = Field(primary_key=True, max_length=255)  # "telegram:12345"
-    data: dict[str, Any] = Field(sa_type=JSON)
+    data: dict[str, Any] = Field(sa_type=SealedJSON("conversation.data"))
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)  # for purge
 
 
@@ -302,9 +309,12 @@ class OutboundMessage(SQLModel, table=True):
     status: str = Field(max_length=16)  # one of OUTBOUND_STATUSES
     provider_message_id: str | None = Field(default=None, max_length=255)
     template: str | None = Field(default=None, max_length=255)
-    # Kept only while waiting to be sent; cleared once it is out (it may be personal).
-    body: str | None = None
-    variables: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    # Kept only while waiting to be sent; cleared once it is out (it may be personal):
+    # sealed meanwhile.
+    body: str | None = Field(default=None, sa_type=SealedText("outbound_message.body"))
+    variables: dict[str, Any] | None = Field(
+        default=None, sa_type=SealedJSON("outbound_message.variables", none_as_null=True)
+    )
     error_code: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -479,8 +489,11 @@ class OutboxNotification(SQLModel, table=True):
     channel: str = Field(max_length=32)
     chat_id: str = Field(max_length=128)
     kind: str = Field(max_length=64)  # "reply", or a notification kind ("status_changed")
-    text: str
-    variables: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Sealed until sent (then emptied): replies and notices name people, tickets, reasons.
+    text: str = Field(sa_type=SealedText("outbox_notification.text"))
+    variables: dict[str, Any] = Field(
+        default_factory=dict, sa_type=SealedJSON("outbox_notification.variables")
+    )
     request_id: int | None = Field(default=None, index=True)
     # pending | sending | waiting | answered | sent | dead (see staff.outbox)
     status: str = Field(default="pending", max_length=16)
@@ -495,5 +508,7 @@ class OutboxNotification(SQLModel, table=True):
     # replies, the engine's reply beyond its text (choices, expects), and the language.
     delivery: str | None = Field(default=None, max_length=255)
     position: int = 0
-    reply: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    reply: dict[str, Any] | None = Field(
+        default=None, sa_type=SealedJSON("outbox_notification.reply", none_as_null=True)
+    )
     language: str = Field(default="id", max_length=8)

@@ -4,7 +4,8 @@
 scanned PDF, so they get a store of their own, in their own folder, with their own check
 by the first bytes (the type a browser declares is whatever the uploader's computer
 claimed): PDF, JPEG, PNG or WebP, up to `MAX_MINUTES_BYTES`. Writing is the same as for
-photos: a temporary file renamed into place, owner-only.
+photos: a temporary file renamed into place, owner-only, sealed (minutes list the names of
+the households decided on), bound to this store ("file.minutes:<ref>").
 """
 
 from __future__ import annotations
@@ -12,23 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from models.blobs import FileBlobStore, sniff_image_type
+from models.blobs import FileBlobStore, sniff_minutes_type
+from models.crypto import KeyRing
 
 MAX_MINUTES_BYTES: Final = 20 * 1024 * 1024
-_IMAGES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
 class MinutesRejected(ValueError):
     """Not acceptable as signed minutes; the message says why."""
-
-
-def sniff_minutes_type(data: bytes) -> str | None:
-    """ "application/pdf" or an image type, or None when it is neither."""
-    # PDF readers accept a header within the first 1024 bytes; some scanners put junk first.
-    if b"%PDF-" in data[:1024]:
-        return "application/pdf"
-    image = sniff_image_type(data)
-    return image if image in _IMAGES else None
 
 
 def check_minutes(data: bytes, *, max_bytes: int = MAX_MINUTES_BYTES) -> str:
@@ -45,11 +37,16 @@ def check_minutes(data: bytes, *, max_bytes: int = MAX_MINUTES_BYTES) -> str:
 class MinutesStore(FileBlobStore):
     """Signed minutes under `root` (use a folder of its own, e.g. `DATA_DIR/minutes`)."""
 
-    def __init__(self, root: Path, *, max_bytes: int = MAX_MINUTES_BYTES) -> None:
-        super().__init__(root, max_bytes=max_bytes)
+    kind = "minutes"
+
+    def __init__(self, root: Path, keys: KeyRing, *, max_bytes: int = MAX_MINUTES_BYTES) -> None:
+        super().__init__(root, keys, max_bytes=max_bytes)
 
     def content_type(self, data: bytes) -> str:
         return check_minutes(data, max_bytes=self.max_bytes)
+
+    def is_own_type(self, data: bytes) -> bool:
+        return sniff_minutes_type(data) is not None
 
 
 __all__ = [

@@ -216,7 +216,9 @@ def conversation_store_factory(request: pytest.FixtureRequest) -> StoreFactory:
             options: dict[str, Any] = {"clock": clock} if clock else {}
             if lock_expiry is not None:
                 options["lock_expiry"] = lock_expiry
-            return RedisConversationStore(client, retention=CONVERSATION_RETENTION, **options)
+            return RedisConversationStore(
+                client, keys=TEST_KEYS, retention=CONVERSATION_RETENTION, **options
+            )
 
         return make_redis
 

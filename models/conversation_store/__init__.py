@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from models.conversation_store.base import ConversationStore, LockTimeout
 from models.conversation_store.redis_store import RedisConversationStore
 from models.conversation_store.sql_store import SqlConversationStore, advisory_lock_id
+from models.sealed import keys_of
 
 __all__ = [
     "ConversationStore",
@@ -42,5 +43,6 @@ def make_conversation_store(
             health_check_interval=30,
             retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.25), _REDIS_RETRIES),
         )
-        return RedisConversationStore(client, retention=retention)
+        # The engine's keys: states in Redis are sealed like those in the database.
+        return RedisConversationStore(client, keys=keys_of(engine.dialect), retention=retention)
     return SqlConversationStore(engine)

@@ -1,4 +1,9 @@
-"""Conversation state in Redis: shared by every worker, expiring on its own."""
+"""Conversation state in Redis: shared by every worker, expiring on its own.
+
+The state is sealed (AES-256-GCM, `models.crypto`): a draft holds NIK, KK, names and a phone
+number, and a Redis dump or replica must not. Each value is bound to its chat's key, so a
+value copied under another chat's key does not open there. Sealed once per save and opened
+once per message (the lock's read)."""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ import redis
 from sqlmodel import Session
 
 from models.conversation_store.base import Clock, LockTimeout, describe_error, encode_state, utcnow
+from models.crypto import KeyRing, SealError
+from models.sealed import SEALED_KEY
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,15 @@ if ARGV[2] ~= '' then
 end
 redis.call('DEL', KEYS[1])
 return 1
+"""
+
+# Re-seal under the newest key only if nobody saved meanwhile; the expiry stays.
+_REPLACE_IF_UNCHANGED: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+    return 1
+end
+return 0
 """
 
 _RENEW: Final = """
@@ -95,8 +111,9 @@ class _Renewer:
 
 
 class RedisConversationStore:
-    """`<prefix>conv:<key>` holds `{"updated_at": iso, "data": {...}}` with TTL = retention,
-    renewed on every save, so abandoned chats vanish without a purge job."""
+    """`<prefix>conv:<key>` holds `{"updated_at": iso, "~sealed": "v<n>:…"}` (the state,
+    sealed) with TTL = retention, renewed on every save, so abandoned chats vanish without
+    a purge job. The save time stays readable for `purge`."""
 
     # Redis writes at once, outside any SQL transaction.
     joins_transaction = False
@@ -105,6 +122,7 @@ class RedisConversationStore:
         self,
         client: redis.Redis,
         *,
+        keys: KeyRing,
         retention: timedelta,
         prefix: str = "dtsen:",
         lock_expiry: timedelta = DEFAULT_LOCK_EXPIRY,
@@ -113,6 +131,7 @@ class RedisConversationStore:
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
         self._client = client
+        self._keys = keys
         self._retention_ms = max(1, int(retention.total_seconds() * 1000))
         self._prefix = prefix
         self._lock_expiry_s = lock_expiry.total_seconds()
@@ -120,6 +139,7 @@ class RedisConversationStore:
         self._delete_if_unchanged = client.register_script(_DELETE_IF_UNCHANGED)
         self._save_and_release = client.register_script(_SAVE_AND_RELEASE)
         self._renew = client.register_script(_RENEW)
+        self._replace_if_unchanged = client.register_script(_REPLACE_IF_UNCHANGED)
         self._held: dict[str, _Held] = {}
         self._held_mutex = threading.Lock()
         self._renewer = _Renewer(self)
@@ -135,6 +155,37 @@ class RedisConversationStore:
 
     def _state_key(self, key: str) -> str:
         return f"{self._prefix}conv:{key}"
+
+    @staticmethod
+    def _context(key: str) -> str:
+        # The associated data: a value opens only under the chat it was saved for.
+        return f"redis.conversation:{key}"
+
+    def _open(self, key: str, raw: str | bytes) -> dict[str, Any]:
+        """The state in a stored envelope; `SealError` when it does not open."""
+        try:
+            envelope = json.loads(raw)
+        except ValueError as exc:
+            raise SealError("a conversation state in Redis is not a sealed envelope") from exc
+        sealed = envelope.get(SEALED_KEY) if isinstance(envelope, dict) else None
+        if sealed is None and isinstance(envelope, dict) and isinstance(envelope.get("data"), dict):
+            # Saved in clear before states were sealed: read, then sealed at the next save
+            # (or by `reseal`); such values expire within the retention anyway.
+            legacy: dict[str, Any] = envelope["data"]
+            return legacy
+        if not isinstance(sealed, str):
+            raise SealError("a conversation state in Redis is not a sealed envelope")
+        try:
+            data = self._keys.open_json(sealed, self._context(key))
+        except ValueError as exc:  # opened, yet not JSON: not something we sealed
+            raise SealError("a conversation state in Redis does not open") from exc
+        if not isinstance(data, dict):
+            raise SealError("a conversation state in Redis is not an object")
+        return data
+
+    def _envelope(self, key: str, data: dict[str, Any]) -> str:
+        sealed = self._keys.seal(encode_state(data), self._context(key))
+        return json.dumps({"updated_at": self._clock().isoformat(), SEALED_KEY: sealed})
 
     def lock_name(self, key: str) -> str:
         return f"{self._prefix}lock:{key}"
@@ -152,13 +203,10 @@ class RedisConversationStore:
             raw = self._client.get(self._state_key(key))
         if raw is None:
             return None
-        data: dict[str, Any] = json.loads(raw)["data"]
-        return data
+        return self._open(key, raw)
 
     def save(self, key: str, data: dict[str, Any], *, session: Session | None = None) -> None:
-        encode_state(data)
-        envelope = {"updated_at": self._clock().isoformat(), "data": data}
-        payload = json.dumps(envelope, ensure_ascii=False, allow_nan=False)
+        payload = self._envelope(key, data)
         held = self._mine(key)
         if held is not None:
             # Sent with the release, in one round trip, and only if the lock is still ours.
@@ -242,6 +290,31 @@ class RedisConversationStore:
             if updated_at < older_than:
                 removed += int(self._delete_if_unchanged(keys=[state_key], args=[raw]))
         return removed
+
+    def reseal(self) -> tuple[int, int]:
+        """Every state under the newest key (`dtsen-bot keys rotate`), also those saved in
+        clear before sealing; a state saved meanwhile is left as saved (it is current).
+        Returns (resealed, unreadable): an unreadable state is left for its expiry."""
+        resealed = unreadable = 0
+        prefix = self._prefix + "conv:"
+        for name in self._client.scan_iter(match=_glob_escape(prefix) + "*", count=500):
+            raw = self._client.get(name)
+            if raw is None:
+                continue  # expired meanwhile
+            state_key = name.decode() if isinstance(name, bytes) else str(name)
+            key = state_key.removeprefix(prefix)
+            try:
+                data = self._open(key, raw)
+            except SealError:
+                unreadable += 1
+                continue
+            envelope = json.loads(raw)
+            if str(envelope.get(SEALED_KEY, "")).startswith(self._keys.current_prefix):
+                continue
+            sealed = self._keys.seal(encode_state(data), self._context(key))
+            payload = json.dumps({"updated_at": envelope["updated_at"], SEALED_KEY: sealed})
+            resealed += int(self._replace_if_unchanged(keys=[state_key], args=[raw, payload]))
+        return resealed, unreadable
 
     def health(self) -> dict[str, Any]:
         status: dict[str, Any] = {"ok": False, "backend": "redis"}

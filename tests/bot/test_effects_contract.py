@@ -60,6 +60,7 @@ from conversations.validators import default_regions
 from models.blobs import FileBlobStore, save_attachment
 from models.tables import Request
 from staff.workflow import Workflows
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, FakeRegister
 from tests.images import tiny_png
 
@@ -97,7 +98,7 @@ def _fake() -> Register:
 
 def _real(engine: Engine, folder: Path) -> Register:
     regions = default_regions()
-    blobs = FileBlobStore(folder)
+    blobs = FileBlobStore(folder, TEST_KEYS)
     runner = EffectRunner(
         regions, Workflows.load(), lookup_failures_per_hour=FAILURES_PER_HOUR, blobs=blobs
     )

@@ -30,6 +30,7 @@ from models.conversation_store import SqlConversationStore
 from models.tables import Request
 from staff.workflow import Workflows
 from tests.bot.test_service import Citizen, Clock
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import NIK_CHILD, NIK_WOMAN
 
 NIK_SON = "3204051203170004"  # born 12-03-2017
@@ -52,7 +53,7 @@ def reading_service(
     engine: Engine, tmp_path: Path, clock: Callable[[], datetime], *, read: bool = True
 ) -> ChatService:
     regions = default_regions()
-    blobs = FileBlobStore(tmp_path / "blobs")
+    blobs = FileBlobStore(tmp_path / "blobs", TEST_KEYS)
     inspector = PhotoInspector(blobs, regions, engine="rapidocr" if read else None)
     return ChatService(
         engine=engine,

@@ -14,6 +14,7 @@ from bot.service import ChatService
 from conversations.validators import default_regions
 from models.conversation_store import RedisConversationStore, SqlConversationStore
 from tests.bot.test_service import Citizen, Clock, make_service
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import NIK_MAN, NIK_WOMAN, USULAN_TYPED
 from tests.costs import StatementCounter, counting_redis
 
@@ -47,7 +48,7 @@ def walk_counting(service: ChatService, engine: Engine, store: object) -> list[t
 def test_an_answer_costs_three_statements_and_two_redis_round_trips(
     postgresql_engine: Engine, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    store = RedisConversationStore(redis_client, retention=timedelta(days=7))
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=7))
     service = make_service(postgresql_engine, store, tmp_path, Clock())
     costs = walk_counting(service, postgresql_engine, store)
     # Read (a retry? the durable copy, the contact, waiting notices) + the replies into the

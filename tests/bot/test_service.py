@@ -38,6 +38,7 @@ from models.tables import (
 from staff.outbox import enqueue
 from staff.workflow import Workflows
 from tests.bot.test_worker import FakeNotifier
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
 from tests.images import tiny_png
 
@@ -55,7 +56,7 @@ def make_service(
     engine: Engine, store: ConversationStore, tmp_path: Path, clock: Callable[[], datetime]
 ) -> ChatService:
     regions = default_regions()
-    blobs = FileBlobStore(tmp_path / "blobs")
+    blobs = FileBlobStore(tmp_path / "blobs", TEST_KEYS)
     return ChatService(
         engine=engine,
         store=store,
@@ -313,7 +314,7 @@ def test_conversation_state_in_redis_with_requests_in_the_database(
 ) -> None:
     from models.conversation_store import RedisConversationStore
 
-    store = RedisConversationStore(redis_client, retention=timedelta(days=14))  # type: ignore[arg-type]
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=14))  # type: ignore[arg-type]
     service = make_service(db_engine, store, tmp_path, clock)
     assert "Kode tiket" in Citizen(service).file_usulan()
     assert count(db_engine, Request) == 1
@@ -343,7 +344,7 @@ def test_with_redis_a_crash_between_commit_and_state_save_is_healed_by_the_retry
 ) -> None:
     from models.conversation_store import RedisConversationStore
 
-    store = RedisConversationStore(redis_client, retention=timedelta(days=14))  # type: ignore[arg-type]
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=14))  # type: ignore[arg-type]
     service = make_service(db_engine, store, tmp_path, clock)
     citizen = Citizen(service)
     citizen.walk(USULAN_TYPED[:8])
@@ -418,7 +419,7 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
 
     regions = default_regions()
     workflows = Workflows.load()
-    blobs = FileBlobStore(tmp_path / "blobs")
+    blobs = FileBlobStore(tmp_path / "blobs", TEST_KEYS)
     service = ChatService(
         engine=db_engine,
         store=SqlConversationStore(db_engine),

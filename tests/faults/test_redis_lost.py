@@ -18,12 +18,13 @@ from conversations.types import Location
 from models.conversation_store import RedisConversationStore
 from models.tables import Request
 from tests.bot.test_service import Citizen, Clock, count, make_service
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import USULAN_TYPED
 from tests.images import tiny_png
 
 
 def redis_service(engine: Engine, client: redis.Redis, tmp_path: Path) -> ChatService:
-    store = RedisConversationStore(client, retention=timedelta(days=7))
+    store = RedisConversationStore(client, keys=TEST_KEYS, retention=timedelta(days=7))
     return make_service(engine, store, tmp_path, Clock())
 
 

@@ -28,6 +28,7 @@ from models.conversation_store import (
 )
 from models.conversation_store.locks import KeyedLocks
 from models.database import create_db_engine
+from tests.conftest import TEST_KEYS
 
 StoreFactory = Callable[..., ConversationStore]
 
@@ -320,7 +321,7 @@ def test_health_reports_an_unreachable_database_without_raising() -> None:
 def test_health_reports_an_unreachable_redis_without_raising() -> None:
     client = redis.Redis(port=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     started = time.monotonic()
-    health = RedisConversationStore(client, retention=timedelta(days=1)).health()
+    health = RedisConversationStore(client, keys=TEST_KEYS, retention=timedelta(days=1)).health()
     assert time.monotonic() - started < 2
     assert health == {"ok": False, "backend": "redis", "error": health["error"]}
     assert health["error"]
@@ -348,7 +349,9 @@ def test_factory_picks_redis_when_configured(
 
 
 def test_redis_state_expires_after_retention(redis_client: redis.Redis) -> None:
-    store = RedisConversationStore(redis_client, retention=timedelta(milliseconds=200))
+    store = RedisConversationStore(
+        redis_client, keys=TEST_KEYS, retention=timedelta(milliseconds=200)
+    )
     store.save(KEY, {"n": 1})
     assert store.load(KEY) == {"n": 1}
     time.sleep(0.4)
@@ -373,9 +376,12 @@ def test_a_store_says_whether_a_save_joins_the_callers_transaction(
 
 def test_a_redis_lock_is_renewed_while_its_holder_works(redis_client: redis.Redis) -> None:
     store = RedisConversationStore(
-        redis_client, retention=timedelta(days=1), lock_expiry=timedelta(milliseconds=200)
+        redis_client,
+        keys=TEST_KEYS,
+        retention=timedelta(days=1),
+        lock_expiry=timedelta(milliseconds=200),
     )
-    other = RedisConversationStore(redis_client, retention=timedelta(days=1))
+    other = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
     with store.lock(KEY):
         time.sleep(0.6)  # three leases long: only the renewals keep the chat ours
         with pytest.raises(LockTimeout), other.lock(KEY, timeout=0.05):
@@ -387,7 +393,7 @@ def test_a_redis_lock_is_renewed_while_its_holder_works(redis_client: redis.Redi
 def test_a_redis_holder_that_lost_its_lock_cannot_overwrite_the_next_holder(
     redis_client: redis.Redis,
 ) -> None:
-    store = RedisConversationStore(redis_client, retention=timedelta(days=1))
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
     with store.lock(KEY):
         store.save(KEY, {"by": "stalled holder"})
         # The lease ran out while the holder stalled, and another worker took the chat.
@@ -402,7 +408,7 @@ def test_a_redis_lock_reads_the_state_and_saves_on_release_in_two_round_trips(
 ) -> None:
     from tests.costs import counting_redis
 
-    store = RedisConversationStore(redis_client, retention=timedelta(days=1))
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
     store.save(KEY, {"n": 1})
     with store.lock(KEY):
         pass  # the first release loads the script into Redis (SCRIPT LOAD): once per server

@@ -14,6 +14,7 @@ from models.blobs import FileBlobStore
 from models.requests import create_request
 from models.retention import ANONYMISED, anonymise_closed_requests
 from models.tables import ConsentRecord, HouseholdMember, Request, StatusChange
+from tests.conftest import TEST_KEYS
 from tests.images import tiny_png
 from tests.models.factories import KK_A, NIK_A, NIK_B, NOW, fresh_nik, new_usulan
 
@@ -21,7 +22,7 @@ from tests.models.factories import KK_A, NIK_A, NIK_B, NOW, fresh_nik, new_usula
 def test_closed_requests_past_retention_keep_statistics_and_lose_personal_data(
     db_engine: Engine, tmp_path: Path
 ) -> None:
-    photos = FileBlobStore(tmp_path / "attachments")
+    photos = FileBlobStore(tmp_path / "attachments", TEST_KEYS)
     photo = photos.put(tiny_png())
     long_ago = NOW - timedelta(days=800)
     with Session(db_engine) as session, session.begin():

@@ -29,6 +29,7 @@ from staff.musyawarah import MeetingRefused
 from staff.review import AccessRefused
 from staff.workflow import Workflows, parse_workflow
 from tests.bot.test_worker import FakeNotifier
+from tests.conftest import TEST_KEYS
 from tests.models.factories import JPEG, NOW, PDF
 from tests.staff.test_review import (
     VILLAGES,
@@ -182,7 +183,7 @@ def test_a_musyawarah_from_agenda_to_closing_tells_every_citizen(
             objection: ("ditolak", "Penerima masih tinggal di alamat itu"),
         },
     )
-    minutes = MinutesStore(tmp_path / "minutes").put(PDF)
+    minutes = MinutesStore(tmp_path / "minutes", TEST_KEYS).put(PDF)
     close(db_engine, meeting_id, head, minutes=minutes.ref)
 
     with Session(db_engine) as session:
@@ -357,7 +358,7 @@ def test_a_region_whose_workflow_lacks_the_decision_actions_is_refused_clearly(
 
 
 def test_signed_minutes_may_be_a_pdf_or_a_photo(tmp_path: Path) -> None:
-    store = MinutesStore(tmp_path)
+    store = MinutesStore(tmp_path, TEST_KEYS)
     pdf, photo = store.put(PDF), store.put(JPEG)
     assert (pdf.content_type, photo.content_type) == ("application/pdf", "image/jpeg")
     assert store.get(pdf.ref) == PDF

@@ -40,6 +40,7 @@ from models.tables import (
     TransitionDocument,
 )
 from staff.bnba import BNBA_COLUMNS
+from tests.conftest import TEST_KEYS
 from tests.images import tiny_png
 from tests.models.factories import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, PDF, new_sanggahan, new_usulan
 from tests.staff.regional import own_region_dir
@@ -122,7 +123,7 @@ class Dashboard:
             return request.ticket
 
     def file_with_photo(self, **overrides: Any) -> tuple[str, str]:
-        store = FileBlobStore(self.settings.data_dir / "attachments")
+        store = FileBlobStore(self.settings.data_dir / "attachments", TEST_KEYS)
         blob = store.put(tiny_png())
         chat = overrides.setdefault("chat_id", "photo-chat")
         with Session(self.engine) as session, session.begin():
@@ -784,6 +785,9 @@ def test_the_detail_shows_numbers_photos_and_answers_to_staff_of_the_area(dash: 
     assert photo.status_code == 200
     assert photo.headers["content-type"] == "image/png"
     assert photo.content == tiny_png()
+    # What is shown is opened from the sealed file: on disk there is no PNG.
+    on_disk = (dash.settings.data_dir / "attachments" / ref[:2] / ref[2:4] / ref).read_bytes()
+    assert on_disk.startswith(b"v2:") and b"PNG" not in on_disk
     assert client.get("/staff/attachments/" + "0" * 32).status_code == 404
 
 
@@ -1012,6 +1016,9 @@ def test_a_musyawarah_from_plan_to_closing_notifies_every_citizen(dash: Dashboar
     minutes = client.get(f"{meeting_page}/minutes")
     assert minutes.status_code == 200 and minutes.headers["content-type"] == "application/pdf"
     assert minutes.content == PDF
+    # On disk the signed minutes are sealed: no PDF to be read from a copied data folder.
+    [on_disk] = [p for p in (dash.settings.data_dir / "minutes").rglob("*") if p.is_file()]
+    assert on_disk.read_bytes().startswith(b"v2:") and b"%PDF" not in on_disk.read_bytes()
 
     bnba = client.get(f"{meeting_page}/bnba.xlsx")
     assert bnba.status_code == 200

@@ -16,6 +16,7 @@ from bot.photos.reader import PhotoReader
 from conversations.effects import PhotoRead
 from conversations.validators import default_regions
 from models.blobs import FileBlobStore
+from tests.conftest import TEST_KEYS
 
 TODAY = date(2026, 12, 1)
 
@@ -97,7 +98,7 @@ class _BrokenEngine:
 def test_an_engine_failure_keeps_the_photo_and_the_fields_are_typed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    blobs = FileBlobStore(tmp_path / "blobs")
+    blobs = FileBlobStore(tmp_path / "blobs", TEST_KEYS)
     inspector = PhotoInspector(blobs, default_regions(), engine="rapidocr")
     inspector._reader = PhotoReader(_BrokenEngine(), default_regions())
     _person, photo = ktp_cards.readable_photo()

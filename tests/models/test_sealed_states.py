@@ -1,0 +1,348 @@
+"""Conversation states and recorded deliveries are sealed at rest (issue 9, item 3): the
+draft a citizen is filling in (NIK, KK, names, phone), the durable copy of it, a
+delivery's recorded replies and the outbox's texts hold none of it in clear, in the SQL
+database (SQLite, PostgreSQL) or in Redis; a state still opens after a new key version,
+and one that was tampered with gets the citizen a kind message instead of an error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
+
+from bot.inbound import InboundMessage, PhotoUpload
+from bot.service import ChatService
+from conversations.types import Location
+from models.channels import record_outbound
+from models.conversation_store import (
+    ConversationStore,
+    RedisConversationStore,
+    SqlConversationStore,
+)
+from models.crypto import KeyRing, SealError
+from models.database import upgrade_database
+from models.sealed import SEALED_KEY, attach_keys
+from models.sealed_registry import KEY_SPACES
+from models.tables import Conversation, OutboundMessage, OutboxNotification, ProcessedMessage
+from tests.bot.test_service import Citizen, Clock, make_service
+from tests.conftest import TEST_KEYS
+from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
+from tests.images import tiny_png
+from tests.models.test_data_migrations import downgrade_to
+
+# A chat id that is not a phone number: only what the citizen typed is looked for.
+SENDER = "chat-77"
+TYPED_PHONE = "0812 3456 7890"
+IN_CLEAR = (NIK_MAN, NIK_WOMAN, KK, "budi santoso", "Budi Santoso", "Siti Aminah", "Wahyuni")
+PHONES = ("81234567890", "812 3456 7890")
+TABLES = ("conversation", "processed_message", "outbox_notification", "outbound_message")
+NEWER = KeyRing({**TEST_KEYS.keys, 3: b"\x04" * 32}, TEST_KEYS.lookup_key)
+
+
+def stored_rows(engine: Engine) -> str:
+    """Every row of the state and delivery tables as the database holds it."""
+    with engine.connect() as conn:
+        return "\n".join(
+            str(conn.execute(text(f"SELECT * FROM {table}")).all()) for table in TABLES
+        )
+
+
+def stored_in_redis(client: redis.Redis) -> str:
+    return "\n".join(
+        repr(client.get(name)) for name in client.scan_iter() if client.type(name) == b"string"
+    )
+
+
+def assert_nothing_in_clear(stored: str) -> None:
+    for value in (*IN_CLEAR, *PHONES):
+        assert value not in stored, f"{value!r} in clear at rest"
+
+
+def walk_to_summary(citizen: Citizen) -> str:
+    citizen.walk(USULAN_TYPED)
+    citizen.send(photo=PhotoUpload(tiny_png(), "image/png"))
+    citizen.send(photo=PhotoUpload(tiny_png(), "image/png"))
+    citizen.send(location=Location(-6.93, 107.72))
+    return citizen.say(TYPED_PHONE)
+
+
+# --- at rest -------------------------------------------------------------------------------
+
+
+def test_a_draft_up_to_its_summary_is_sealed_in_the_database(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    service = make_service(db_engine, SqlConversationStore(db_engine), tmp_path, Clock())
+    citizen = Citizen(service, sender=SENDER)
+    summary = walk_to_summary(citizen)
+    # The summary names the household and the phone: the citizen reads it in clear...
+    assert "Ringkasan" in summary and "Budi Santoso" in summary.title()
+    # ...the state, its durable copy, the delivery's record and the outbox hold it sealed.
+    stored = stored_rows(db_engine)
+    assert_nothing_in_clear(stored)
+    assert "v2:" in stored
+    with Session(db_engine) as session:
+        assert session.exec(select(OutboxNotification)).first() is not None
+        assert session.exec(select(ProcessedMessage)).first() is not None
+    # And the draft carries on: it opens.
+    assert "Kode tiket" in citizen.say("ya")
+
+
+def test_a_draft_in_redis_and_its_durable_copy_are_sealed(
+    postgresql_engine: Engine, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=7))
+    citizen = Citizen(make_service(postgresql_engine, store, tmp_path, Clock()), sender=SENDER)
+    walk_to_summary(citizen)
+    assert_nothing_in_clear(stored_in_redis(redis_client))
+    assert_nothing_in_clear(stored_rows(postgresql_engine))
+    assert "Kode tiket" in citizen.say("ya")
+
+
+def test_an_outbound_message_body_waiting_to_be_sent_is_sealed(db_engine: Engine) -> None:
+    with Session(db_engine) as session, session.begin():
+        record_outbound(
+            session,
+            channel="whatsapp",
+            chat_id="chat-1",
+            kind="status_changed",
+            path="waiting",
+            status="waiting",
+            at=datetime(2026, 12, 1, tzinfo=UTC),
+            body=f"Usulan Budi Santoso ({NIK_MAN}) diterima",
+            variables={"1": "Budi Santoso"},
+        )
+    assert_nothing_in_clear(stored_rows(db_engine))
+    with Session(db_engine) as session:
+        row = session.exec(select(OutboundMessage)).one()
+        assert row.body is not None and NIK_MAN in row.body
+        assert row.variables == {"1": "Budi Santoso"}
+
+
+# --- key versions --------------------------------------------------------------------------
+
+STATE: dict[str, Any] = {"flow": "usulan", "answers": {"nik": NIK_MAN, "nama": "Budi Santoso"}}
+KEY = "telegram:555"
+
+
+@contextmanager
+def engine_keys(engine: Engine, keys: KeyRing) -> Iterator[None]:
+    attach_keys(engine, keys)
+    try:
+        yield
+    finally:
+        attach_keys(engine, TEST_KEYS)
+
+
+def test_a_state_still_opens_after_a_newer_key_version_and_is_saved_under_it(
+    db_engine: Engine, redis_client: redis.Redis
+) -> None:
+    stores: list[tuple[ConversationStore, ConversationStore]] = [
+        (SqlConversationStore(db_engine), SqlConversationStore(db_engine)),
+        (
+            RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1)),
+            RedisConversationStore(redis_client, keys=NEWER, retention=timedelta(days=1)),
+        ),
+    ]
+    for old, new in stores:
+        old.save(KEY, STATE)
+        with engine_keys(db_engine, NEWER):
+            assert new.load(KEY) == STATE
+            new.save(KEY, {**STATE, "step": 2})
+            assert new.load(KEY) == {**STATE, "step": 2}
+    with db_engine.connect() as conn:
+        stored = conn.execute(text("SELECT data FROM conversation")).scalar_one()
+    assert "v3:" in str(stored) and NIK_MAN not in str(stored)
+    assert b'"~sealed": "v3:' in (redis_client.get("dtsen:conv:" + KEY) or b"")
+
+
+def test_redis_states_are_resealed_under_the_newest_key_and_clear_ones_sealed(
+    redis_client: redis.Redis,
+) -> None:
+    old = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
+    old.save(KEY, STATE)
+    # As code before the sealing stored it.
+    legacy = json.dumps({"updated_at": "2026-12-01T00:00:00+00:00", "data": {"nik": NIK_WOMAN}})
+    redis_client.set("dtsen:conv:telegram:556", legacy, px=60_000)
+    new = RedisConversationStore(redis_client, keys=NEWER, retention=timedelta(days=1))
+    assert new.load("telegram:556") == {"nik": NIK_WOMAN}  # a clear one still reads
+
+    assert new.reseal() == (2, 0)
+    assert new.reseal() == (0, 0)  # nothing left under an older key
+    assert_nothing_in_clear(stored_in_redis(redis_client))
+    assert new.load(KEY) == STATE and new.load("telegram:556") == {"nik": NIK_WOMAN}
+    assert 0 < (redis_client.pttl("dtsen:conv:telegram:556") or 0) <= 60_000  # expiry kept
+
+
+def test_a_redis_state_copied_under_another_chat_does_not_open_there(
+    redis_client: redis.Redis,
+) -> None:
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
+    store.save(KEY, STATE)
+    redis_client.set("dtsen:conv:telegram:999", redis_client.get("dtsen:conv:" + KEY) or b"")
+    with pytest.raises(SealError):
+        store.load("telegram:999")
+
+
+# --- tampered values -----------------------------------------------------------------------
+
+
+def tampered(sealed: str) -> str:
+    middle = len(sealed) // 2
+    return sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1 :]
+
+
+def tamper_durable_copy(engine: Engine, key: str) -> None:
+    with engine.begin() as conn:
+        stored = conn.execute(
+            text("SELECT data FROM conversation WHERE key = :k"), {"k": key}
+        ).scalar_one()
+        if isinstance(stored, str):  # SQLite hands JSON back as text
+            stored = json.loads(stored)
+        cast = "JSON" if engine.dialect.name == "postgresql" else "TEXT"
+        conn.execute(
+            text(f"UPDATE conversation SET data = CAST(:d AS {cast}) WHERE key = :k"),
+            {"d": json.dumps({SEALED_KEY: tampered(stored[SEALED_KEY])}), "k": key},
+        )
+
+
+def tamper_redis(client: redis.Redis, key: str) -> None:
+    envelope = json.loads(client.get("dtsen:conv:" + key) or b"{}")
+    envelope[SEALED_KEY] = tampered(envelope[SEALED_KEY])
+    client.set("dtsen:conv:" + key, json.dumps(envelope), keepttl=True)
+
+
+def test_a_tampered_state_gets_the_citizen_a_kind_message_and_a_fresh_start(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    service = make_service(db_engine, SqlConversationStore(db_engine), tmp_path, Clock())
+    citizen = Citizen(service, sender=SENDER)
+    citizen.walk(until("Kartu Keluarga"))
+    tamper_durable_copy(db_engine, "test:" + SENDER)
+
+    answer = citizen.say(KK)
+    assert "tidak bisa dibuka lagi" in answer and "Apa yang ingin Anda lakukan?" in answer
+    assert "Apakah Anda setuju?" in citizen.say("1")  # and a new usulan starts cleanly
+
+
+def test_with_redis_a_tampered_state_is_restored_from_the_durable_copy(
+    postgresql_engine: Engine, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=7))
+    citizen = Citizen(make_service(postgresql_engine, store, tmp_path, Clock()), sender=SENDER)
+    citizen.walk(until("Kartu Keluarga"))
+    tamper_redis(redis_client, "test:" + SENDER)
+    # The durable copy opens: nothing answered is lost.
+    assert "sesi Anda sempat terputus" in citizen.say(KK)
+    citizen.walk([("1", "Kartu Keluarga"), (KK, "nama lengkap")])
+
+    tamper_redis(redis_client, "test:" + SENDER)
+    tamper_durable_copy(postgresql_engine, "test:" + SENDER)
+    assert "tidak bisa dibuka lagi" in citizen.say("budi santoso")
+    assert service_language(citizen) == "id"
+
+
+def service_language(citizen: Citizen) -> str:
+    return citizen.service.language_of("test", SENDER)
+
+
+def test_a_retried_delivery_whose_record_was_tampered_with_is_answered_without_an_error(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    service: ChatService = make_service(
+        db_engine, SqlConversationStore(db_engine), tmp_path, Clock()
+    )
+    citizen = Citizen(service, sender=SENDER)
+    citizen.walk(until("NIK"))
+    with db_engine.begin() as conn:
+        stored = conn.execute(text("SELECT id, replies FROM processed_message ORDER BY id")).all()
+        row_id, replies = stored[-1]
+        if isinstance(replies, str):
+            replies = json.loads(replies)
+        cast = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
+        conn.execute(
+            text(f"UPDATE processed_message SET replies = CAST(:r AS {cast}) WHERE id = :i"),
+            {"r": json.dumps({SEALED_KEY: tampered(replies[SEALED_KEY])}), "i": row_id},
+        )
+    retry = InboundMessage(
+        channel="test", sender=SENDER, message_id=f"{citizen.id}-{citizen.counter}", text="1"
+    )
+    assert service.handle(retry).replies == []  # handled before: not applied again
+    assert "Kartu Keluarga" in citizen.say(NIK_MAN)  # the chat carries on
+
+
+# --- existing rows -------------------------------------------------------------------------
+
+
+def test_states_and_deliveries_stored_in_clear_are_sealed_by_the_migration(
+    db_engine: Engine,
+) -> None:
+    downgrade_to(db_engine, "0014")
+    json_type = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
+    at = datetime(2026, 12, 1).isoformat(sep=" ")
+    state = json.dumps({"answers": {"nik": NIK_MAN, "nama": "Budi Santoso"}})
+    try:
+        with db_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO conversation (key, data, updated_at)"
+                    f" VALUES ('telegram:1', CAST(:s AS {json_type}), :at)"
+                ),
+                {"s": state, "at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO processed_message"
+                    " (channel, message_id, chat_id, processed_at, replies, state) VALUES"
+                    f" ('telegram', '9', '1', :at, CAST(:r AS {json_type}),"
+                    f" CAST(:s AS {json_type}))"
+                ),
+                {"at": at, "r": '[{"text": "Ringkasan: Budi Santoso"}]', "s": state},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO outbox_notification (channel, chat_id, kind, text, variables,"
+                    " status, attempts, due_at, created_at, position, reply, language) VALUES"
+                    f" ('telegram', '1', 'reply', :t, CAST('{{}}' AS {json_type}), 'pending', 0,"
+                    f" :at, :at, 0, NULL, 'id'), ('telegram', '1', 'reply', '',"
+                    f" CAST('{{}}' AS {json_type}), 'sent', 1, :at, :at, 1, NULL, 'id')"
+                ),
+                {"at": at, "t": f"NIK {NIK_MAN} atas nama Budi Santoso"},
+            )
+    finally:
+        upgrade_database(db_engine)
+
+    assert_nothing_in_clear(stored_rows(db_engine))
+    with Session(db_engine) as session:
+        assert session.exec(select(Conversation)).one().data["answers"]["nik"] == NIK_MAN
+        processed = session.exec(select(ProcessedMessage)).one()
+        assert processed.replies == [{"text": "Ringkasan: Budi Santoso"}]
+        assert processed.state == {"answers": {"nik": NIK_MAN, "nama": "Budi Santoso"}}
+        texts = [row.text for row in session.exec(select(OutboxNotification))]
+        assert sorted(texts) == ["", f"NIK {NIK_MAN} atas nama Budi Santoso"]
+
+    downgrade_to(db_engine, "0014")  # and back, in clear again
+    try:
+        assert NIK_MAN in stored_rows(db_engine)
+    finally:
+        upgrade_database(db_engine)
+
+
+def test_the_rotation_registry_opens_redis_states_as_the_store_sealed_them(
+    redis_client: redis.Redis,
+) -> None:
+    [space] = [s for s in KEY_SPACES if s.name == "conversation states"]
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
+    store.save(KEY, STATE)
+    [name] = [n.decode() for n in redis_client.scan_iter(match="dtsen:" + space.pattern)]
+    envelope = json.loads(redis_client.get(name) or b"{}")
+    context = space.context_of(name.removeprefix("dtsen:"))
+    assert TEST_KEYS.open_json(envelope[SEALED_KEY], context) == STATE
