@@ -170,6 +170,10 @@ class KeyRing:
                 raise SealError(f"key file: unknown line {name!r}")
         return cls(ring, lookup_key)
 
+    def dumps_environment(self) -> str:
+        """The encryption keys as DATA_KEYS takes them (`"1:<base64>,2:<base64>"`)."""
+        return ",".join(f"{version}:{_b64(key)}" for version, key in sorted(self.keys.items()))
+
     def with_new_version(self) -> KeyRing:
         return KeyRing({**self.keys, self.current + 1: secrets.token_bytes(32)}, self.lookup_key)
 
@@ -231,7 +235,11 @@ def _write_private(tmp: Path, ring: KeyRing, *, replace: Path | None = None) -> 
 
 def add_key_version(data_dir: Path) -> KeyRing:
     """A new newest key in the key file (the old ones stay: they still open old values)."""
-    path = key_file(data_dir)
     ring = load_keys(None, None, data_dir).with_new_version()
-    _write_private(path.with_name(f"{KEY_FILE}.{secrets.token_hex(6)}"), ring, replace=path)
+    replace_key_file(key_file(data_dir), ring)
     return ring
+
+
+def replace_key_file(path: Path, ring: KeyRing) -> None:
+    """Write `ring` over the key file at `path`, aside first (owner-only), then moved."""
+    _write_private(path.with_name(f"{KEY_FILE}.{secrets.token_hex(6)}"), ring, replace=path)

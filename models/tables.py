@@ -29,7 +29,7 @@ SQLModel.metadata.naming_convention = {
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
-# "Hapus data saya" asked and not yet done: the staff's list of erasures (migration 0018).
+# "Hapus data saya" asked and not yet done: the staff's list of erasures (migration 0021).
 ERASURE_WAITING: Final = "erasure_requested_at IS NOT NULL AND erased_at IS NULL"
 # Answers the staff queue and digests filter on in SQL, kept readable beside the sealed
 # whole: a place inside a village (dusun, RT, RW), which names no one.
@@ -113,7 +113,7 @@ class Request(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # "Hapus data saya" (UU 27/2022): when the citizen asked staff to erase it, and when
-    # staff did (migration 0018). Asked and not yet erased: in the staff's erasure list.
+    # staff did (migration 0021). Asked and not yet erased: in the staff's erasure list.
     erasure_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -134,10 +134,10 @@ class HouseholdMember(SQLModel, table=True):
     name: str = Field(sa_type=SealedText("household_member.name"))
     relationship: str = Field(max_length=64)
     # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
-    sex: str | None = Field(default=None, max_length=1)
+    sex: str | None = Field(default=None, sa_type=SealedText("household_member.sex"))
     birth_date: date | None = None
     # Optional (the citizen said there is something to tell): empty means not given.
-    occupation: str | None = Field(default=None, max_length=32)
+    occupation: str | None = Field(default=None, sa_type=SealedText("household_member.occupation"))
     disability: bool | None = None
     birth_place: str | None = Field(
         default=None, sa_type=SealedText("household_member.birth_place")
@@ -191,7 +191,8 @@ class StatusChange(SQLModel, table=True):
     actor: str = Field(max_length=128)  # "citizen:telegram", "staff:<id>", "system"
     from_status: str | None = Field(default=None, max_length=64)
     to_status: str = Field(max_length=64)
-    note: str | None = None
+    # Staff's words on the move (a rejection's reason, the citizen's circumstances): sealed.
+    note: str | None = Field(default=None, sa_type=SealedText("status_change.note"))
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -225,7 +226,9 @@ class ProcessedMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
     message_id: str = Field(max_length=255)
-    chat_id: str = Field(max_length=128)
+    # Only ever compared (a WhatsApp or SMS chat id is a phone number): its keyed hash,
+    # bound from the chat id in clear (`ProcessedMessage.chat_id == chat_id`).
+    chat_id: str = Field(sa_type=LookupDigest())
     processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # Sealed (the replies repeat the summary: names, address, phone; the state the draft).
     replies: list[Any] = Field(
@@ -245,7 +248,7 @@ class LookupAttempt(SQLModel, table=True):
     __table_args__ = (Index("ix_lookup_attempt_chat_key_at", "chat_key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_key: str = Field(max_length=255)
+    chat_key: str = Field(sa_type=LookupDigest())  # keyed hash of "channel:chat id"
     at: datetime = Field(sa_type=UTCDateTime)
     succeeded: bool
 
@@ -257,7 +260,9 @@ class Conversation(SQLModel, table=True):
 
     __tablename__ = "conversation"
 
-    key: str = Field(primary_key=True, max_length=255)  # "telegram:12345"
+    # The keyed hash of the chat's key ("whatsapp:+62…" is a phone number), bound from the
+    # key in clear: `Conversation.key == "telegram:12345"` finds it.
+    key: str = Field(primary_key=True, sa_type=LookupDigest())
     data: dict[str, Any] = Field(sa_type=SealedJSON("conversation.data"))
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)  # for purge
 
@@ -271,7 +276,7 @@ class ChatContact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # only compared: its keyed hash
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the provider says the chat cannot be reached (blocked the bot, bad number);
     # cleared when the citizen writes again.
@@ -417,7 +422,8 @@ class MusyawarahItem(SQLModel, table=True):
     request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", index=True)
     position: int
     decision: str | None = Field(default=None, max_length=16)  # layak | tidak_layak
-    note: str | None = None
+    # The meeting's reason, read by the citizen (it may describe the household): sealed.
+    note: str | None = Field(default=None, sa_type=SealedText("musyawarah_item.note"))
 
 
 class TransitionDocument(SQLModel, table=True):

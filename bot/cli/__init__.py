@@ -23,6 +23,7 @@ COMMANDS: Final = {
     "worker": "bot.cli.worker:worker",
     "digest": "bot.cli.digest:digest",
     "export": "bot.cli.export:export",
+    "keys": "bot.cli.keys:keys",
 }
 
 

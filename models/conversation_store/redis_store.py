@@ -3,7 +3,10 @@
 The state is sealed (AES-256-GCM, `models.crypto`): a draft holds NIK, KK, names and a phone
 number, and a Redis dump or replica must not. Each value is bound to its chat's key, so a
 value copied under another chat's key does not open there. Sealed once per save and opened
-once per message (the lock's read)."""
+once per message (the lock's read).
+
+The chat's key ("whatsapp:+62…": a phone number) is not in the key names either: a chat is
+named by the keyed hash (HMAC, `KeyRing.lookup`) of its key, the same on every worker."""
 
 from __future__ import annotations
 
@@ -56,6 +59,26 @@ redis.call('DEL', KEYS[1])
 return 1
 """
 
+# A state under a name that still shows its chat's key (stored before names were hashed),
+# moved to the hashed name with its expiry, unless a newer save is there already.
+# KEYS: old name, new name; ARGV: the value read, the sealed envelope, the retention in ms.
+_MOVE_IF_UNCHANGED: Final = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return 0
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then
+    ttl = ARGV[3]
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+    redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+_DIGEST: Final = re.compile(r"[0-9a-f]{64}")
+
 # Re-seal under the newest key only if nobody saved meanwhile; the expiry stays.
 _REPLACE_IF_UNCHANGED: Final = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -78,6 +101,7 @@ class _Held:
     """A lock this process holds: its token, the state read with it, a save held back."""
 
     token: str
+    name: str  # the chat's hashed name
     thread: int
     taken: float
     loaded: bytes | None
@@ -111,9 +135,10 @@ class _Renewer:
 
 
 class RedisConversationStore:
-    """`<prefix>conv:<key>` holds `{"updated_at": iso, "~sealed": "v<n>:…"}` (the state,
+    """`<prefix>conv:<name>` holds `{"updated_at": iso, "~sealed": "v<n>:…"}` (the state,
     sealed) with TTL = retention, renewed on every save, so abandoned chats vanish without
-    a purge job. The save time stays readable for `purge`."""
+    a purge job. The save time stays readable for `purge`. `<name>` is the keyed hash of
+    the chat's key (`chat_name`); `<prefix>lock:<name>` is its lock."""
 
     # Redis writes at once, outside any SQL transaction.
     joins_transaction = False
@@ -140,6 +165,7 @@ class RedisConversationStore:
         self._save_and_release = client.register_script(_SAVE_AND_RELEASE)
         self._renew = client.register_script(_RENEW)
         self._replace_if_unchanged = client.register_script(_REPLACE_IF_UNCHANGED)
+        self._move_if_unchanged = client.register_script(_MOVE_IF_UNCHANGED)
         self._held: dict[str, _Held] = {}
         self._held_mutex = threading.Lock()
         self._renewer = _Renewer(self)
@@ -153,15 +179,23 @@ class RedisConversationStore:
     def redis_client(self) -> redis.Redis:
         return self._client
 
-    def _state_key(self, key: str) -> str:
-        return f"{self._prefix}conv:{key}"
+    def chat_name(self, key: str) -> str:
+        """What names a chat in Redis: the keyed hash of its key, not the key."""
+        return self._keys.lookup(key)
+
+    def state_name(self, key: str) -> str:
+        return f"{self._prefix}conv:{self.chat_name(key)}"
+
+    def lock_name(self, key: str) -> str:
+        return f"{self._prefix}lock:{self.chat_name(key)}"
 
     @staticmethod
-    def _context(key: str) -> str:
-        # The associated data: a value opens only under the chat it was saved for.
-        return f"redis.conversation:{key}"
+    def _context(name: str) -> str:
+        # The associated data: a value opens only under the chat it was saved for (its
+        # hashed name, so rotation, which sees only names, can re-seal it).
+        return f"redis.conversation:{name}"
 
-    def _open(self, key: str, raw: str | bytes) -> dict[str, Any]:
+    def _open(self, name: str, raw: str | bytes) -> dict[str, Any]:
         """The state in a stored envelope; `SealError` when it does not open."""
         try:
             envelope = json.loads(raw)
@@ -176,19 +210,16 @@ class RedisConversationStore:
         if not isinstance(sealed, str):
             raise SealError("a conversation state in Redis is not a sealed envelope")
         try:
-            data = self._keys.open_json(sealed, self._context(key))
+            data = self._keys.open_json(sealed, self._context(name))
         except ValueError as exc:  # opened, yet not JSON: not something we sealed
             raise SealError("a conversation state in Redis does not open") from exc
         if not isinstance(data, dict):
             raise SealError("a conversation state in Redis is not an object")
         return data
 
-    def _envelope(self, key: str, data: dict[str, Any]) -> str:
-        sealed = self._keys.seal(encode_state(data), self._context(key))
+    def _envelope(self, name: str, data: dict[str, Any]) -> str:
+        sealed = self._keys.seal(encode_state(data), self._context(name))
         return json.dumps({"updated_at": self._clock().isoformat(), SEALED_KEY: sealed})
-
-    def lock_name(self, key: str) -> str:
-        return f"{self._prefix}lock:{key}"
 
     def _mine(self, key: str) -> _Held | None:
         held = self._held.get(key)
@@ -199,34 +230,38 @@ class RedisConversationStore:
         if held is not None:
             # Read in the same round trip as the lock was taken (or saved since, unsent).
             raw: Any = held.pending if held.pending is not None else held.loaded
+            name = held.name
         else:
-            raw = self._client.get(self._state_key(key))
+            name = self.chat_name(key)
+            raw = self._client.get(f"{self._prefix}conv:{name}")
         if raw is None:
             return None
-        return self._open(key, raw)
+        return self._open(name, raw)
 
     def save(self, key: str, data: dict[str, Any], *, session: Session | None = None) -> None:
-        payload = self._envelope(key, data)
         held = self._mine(key)
         if held is not None:
             # Sent with the release, in one round trip, and only if the lock is still ours.
-            held.pending = payload
+            held.pending = self._envelope(held.name, data)
             return
-        self._client.set(self._state_key(key), payload, px=self._retention_ms)
+        name = self.chat_name(key)
+        payload = self._envelope(name, data)
+        self._client.set(f"{self._prefix}conv:{name}", payload, px=self._retention_ms)
 
     def delete(self, key: str, *, session: Session | None = None) -> None:
         held = self._mine(key)
         if held is not None:
             held.pending = None
             held.loaded = None
-        self._client.delete(self._state_key(key))
+        self._client.delete(self.state_name(key))
 
     @contextmanager
     def lock(self, key: str, *, timeout: float = 10.0) -> Iterator[None]:
         """Taken together with a read of the state (one round trip); a save made while it is
         held goes out with the release (one more). The lease is short and renewed while the
         holder works, so a killed holder frees the chat within `lock_expiry`."""
-        lock_name, state_key = self.lock_name(key), self._state_key(key)
+        name = self.chat_name(key)
+        lock_name, state_key = f"{self._prefix}lock:{name}", f"{self._prefix}conv:{name}"
         token = uuid.uuid4().hex
         lease_ms = max(1, int(self._lock_expiry_s * 1000))
         deadline = time.monotonic() + max(timeout, 0.0)
@@ -244,7 +279,7 @@ class RedisConversationStore:
             if time.monotonic() >= deadline:
                 raise LockTimeout(key, timeout)
             time.sleep(_LOCK_POLL_S)
-        held = _Held(token, threading.get_ident(), time.monotonic(), loaded)
+        held = _Held(token, name, threading.get_ident(), time.monotonic(), loaded)
         with self._held_mutex:
             self._held[key] = held
         self._renewer.ensure_running()
@@ -261,9 +296,9 @@ class RedisConversationStore:
             )
             if not kept:
                 log.warning(
-                    "conversation lock for %r was lost before release (the holder stalled "
+                    "conversation lock %s was lost before release (the holder stalled "
                     "past its %.1fs lease); its state save was dropped",
-                    key,
+                    name[:12],  # not the chat's key: it may be a phone number
                     self._lock_expiry_s,
                 )
 
@@ -271,11 +306,11 @@ class RedisConversationStore:
         """Extend the leases of locks held longer than `older_than` seconds."""
         now = time.monotonic()
         with self._held_mutex:
-            due = [(k, h.token) for k, h in self._held.items() if now - h.taken >= older_than]
+            due = [(h.name, h.token) for h in self._held.values() if now - h.taken >= older_than]
         lease_ms = max(1, int(self._lock_expiry_s * 1000))
-        for key, token in due:
+        for name, token in due:
             try:
-                self._renew(keys=[self.lock_name(key)], args=[token, lease_ms])
+                self._renew(keys=[f"{self._prefix}lock:{name}"], args=[token, lease_ms])
             except redis.RedisError as exc:
                 log.warning("could not renew a conversation lock: %s", describe_error(exc))
 
@@ -292,28 +327,37 @@ class RedisConversationStore:
         return removed
 
     def reseal(self) -> tuple[int, int]:
-        """Every state under the newest key (`dtsen-bot keys rotate`), also those saved in
-        clear before sealing; a state saved meanwhile is left as saved (it is current).
-        Returns (resealed, unreadable): an unreadable state is left for its expiry."""
+        """Every state under the newest key (`dtsen-bot keys rotate`), also those stored
+        before sealing (in clear, under a name showing the chat's key: moved to its hashed
+        name); a state saved meanwhile is left as saved (it is current). Returns (resealed,
+        unreadable): an unreadable state is left for its expiry."""
         resealed = unreadable = 0
         prefix = self._prefix + "conv:"
-        for name in self._client.scan_iter(match=_glob_escape(prefix) + "*", count=500):
-            raw = self._client.get(name)
+        for found in self._client.scan_iter(match=_glob_escape(prefix) + "*", count=500):
+            raw = self._client.get(found)
             if raw is None:
                 continue  # expired meanwhile
-            state_key = name.decode() if isinstance(name, bytes) else str(name)
-            key = state_key.removeprefix(prefix)
+            state_key = found.decode() if isinstance(found, bytes) else str(found)
+            tail = state_key.removeprefix(prefix)
+            hashed = _DIGEST.fullmatch(tail) is not None
+            name = tail if hashed else self.chat_name(tail)
             try:
-                data = self._open(key, raw)
+                data = self._open(name, raw)
             except SealError:
                 unreadable += 1
                 continue
             envelope = json.loads(raw)
-            if str(envelope.get(SEALED_KEY, "")).startswith(self._keys.current_prefix):
+            if hashed and str(envelope.get(SEALED_KEY, "")).startswith(self._keys.current_prefix):
                 continue
-            sealed = self._keys.seal(encode_state(data), self._context(key))
+            sealed = self._keys.seal(encode_state(data), self._context(name))
             payload = json.dumps({"updated_at": envelope["updated_at"], SEALED_KEY: sealed})
-            resealed += int(self._replace_if_unchanged(keys=[state_key], args=[raw, payload]))
+            if hashed:
+                done = self._replace_if_unchanged(keys=[state_key], args=[raw, payload])
+            else:
+                done = self._move_if_unchanged(
+                    keys=[state_key, prefix + name], args=[raw, payload, self._retention_ms]
+                )
+            resealed += int(done)
         return resealed, unreadable
 
     def health(self) -> dict[str, Any]:

@@ -342,7 +342,7 @@ def test_factory_picks_redis_when_configured(
     store = make_conversation_store(sqlite_engine, redis_url, timedelta(days=7))
     assert isinstance(store, RedisConversationStore)
     store.save(KEY, {"n": 1})
-    assert redis_client.ttl(f"dtsen:conv:{KEY}") > 6 * 24 * 3600
+    assert redis_client.ttl(store.state_name(KEY)) > 6 * 24 * 3600
     assert isinstance(
         make_conversation_store(sqlite_engine, None, timedelta(days=7)), SqlConversationStore
     )
@@ -398,7 +398,7 @@ def test_a_redis_holder_that_lost_its_lock_cannot_overwrite_the_next_holder(
         store.save(KEY, {"by": "stalled holder"})
         # The lease ran out while the holder stalled, and another worker took the chat.
         redis_client.set(store.lock_name(KEY), "next-holder", px=10_000)
-        redis_client.set("dtsen:conv:" + KEY, '{"updated_at": "x", "data": {"by": "next"}}')
+        redis_client.set(store.state_name(KEY), '{"updated_at": "x", "data": {"by": "next"}}')
     assert store.load(KEY) == {"by": "next"}
     assert redis_client.get(store.lock_name(KEY)) == b"next-holder"
 

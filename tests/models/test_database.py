@@ -24,8 +24,9 @@ from models.database import (
     normalise_url,
     upgrade_database,
 )
-from models.sealed import SealedText
+from models.sealed import LookupDigest, SealedText
 from models.tables import Conversation, LookupAttempt, ProcessedMessage, Request
+from tests.conftest import TEST_KEYS
 from tests.models.factories import NOW
 
 EXPECTED_TABLES = {
@@ -53,12 +54,13 @@ EXPECTED_TABLES = {
 
 
 def _affinity(diff: Any) -> bool:
-    """A sealed column still typed VARCHAR(16) on SQLite (migration 0013 leaves it): SQLite
-    types are affinities, and VARCHAR(n) and TEXT are both TEXT, with no length limit."""
+    """A sealed or hashed column still typed VARCHAR(n) on SQLite (migrations 0013 and 0019
+    leave them): SQLite types are affinities, and VARCHAR(n) and TEXT are both TEXT, with
+    no length limit."""
     return (
         isinstance(diff, list)
         and diff[0][0] == "modify_type"
-        and isinstance(diff[0][-1], SealedText)
+        and isinstance(diff[0][-1], SealedText | LookupDigest)
         and isinstance(diff[0][-2], String)
     )
 
@@ -169,7 +171,9 @@ def test_sqlite_savepoint_rolls_back_inside_the_outer_transaction(sqlite_engine:
         nested.rollback()
         session.commit()
     with Session(sqlite_engine) as session:
-        assert [a.chat_key for a in session.exec(select(LookupAttempt))] == ["a"]
+        # The chat key is kept as its keyed hash (compared, never read back).
+        kept = [a.chat_key for a in session.exec(select(LookupAttempt))]
+        assert kept == [TEST_KEYS.lookup("a")]
 
 
 def test_sqlite_keeps_transaction_control_after_an_autocommit_connection(
@@ -247,7 +251,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert migrations.parent == Path(database.__file__).resolve().parent
-    assert head_revision() == "0018"
+    assert head_revision() == "0021"
 
 
 def test_request_table_defaults(db_engine: Engine) -> None:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from bot.inbound import InboundMessage, PhotoUpload
 from bot.service import ChatService
 from conversations.types import Location
-from models.channels import record_outbound
+from models.channels import last_inbound_at, record_outbound
 from models.conversation_store import (
     ConversationStore,
     RedisConversationStore,
@@ -29,6 +29,7 @@ from models.conversation_store import (
 )
 from models.crypto import KeyRing, SealError
 from models.database import upgrade_database
+from models.dedup import failed_lookups_since
 from models.sealed import SEALED_KEY, attach_keys
 from models.sealed_registry import KEY_SPACES
 from models.tables import Conversation, OutboundMessage, OutboxNotification, ProcessedMessage
@@ -53,6 +54,11 @@ def stored_rows(engine: Engine) -> str:
         return "\n".join(
             str(conn.execute(text(f"SELECT * FROM {table}")).all()) for table in TABLES
         )
+
+
+def state_name(key: str) -> str:
+    """Where the Redis store keeps a chat's state: named by the keyed hash of its key."""
+    return "dtsen:conv:" + TEST_KEYS.lookup(key)
 
 
 def stored_in_redis(client: redis.Redis) -> str:
@@ -105,6 +111,34 @@ def test_a_draft_in_redis_and_its_durable_copy_are_sealed(
     assert_nothing_in_clear(stored_in_redis(redis_client))
     assert_nothing_in_clear(stored_rows(postgresql_engine))
     assert "Kode tiket" in citizen.say("ya")
+
+
+# A WhatsApp chat id is the citizen's phone number.
+PHONE_CHAT = "+6281298765432"
+KEY_TABLES = ("conversation", "processed_message", "chat_contact", "lookup_attempt")
+
+
+def test_a_phone_number_chat_id_is_not_in_redis_names_nor_in_key_columns(
+    postgresql_engine: Engine, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=7))
+    service = make_service(postgresql_engine, store, tmp_path, Clock())
+    citizen = Citizen(service, sender=PHONE_CHAT)
+    citizen.walk(until("Kartu Keluarga"))
+    asking = Citizen(service, sender="+6281311112222")
+    asking.say("menu")
+    assert "tidak ditemukan" in asking.say("U-7KQ4M9")  # a look-up attempt is kept
+    names = [name.decode() for name in redis_client.scan_iter()]
+    assert names and not any("81298765432" in name for name in names)
+    assert "81298765432" not in stored_in_redis(redis_client)
+    with postgresql_engine.connect() as conn:
+        for table in KEY_TABLES:
+            rows = str(conn.execute(text(f"SELECT * FROM {table}")).all())
+            for phone in ("81298765432", "81311112222"):
+                assert phone not in rows, f"a chat's phone number in clear in {table}"
+        assert conn.execute(text("SELECT count(*) FROM lookup_attempt")).scalar_one() == 1
+    # And the chat is found again by it: the draft goes on where it was.
+    assert "nama lengkap" in citizen.say(KK)
 
 
 def test_an_outbound_message_body_waiting_to_be_sent_is_sealed(db_engine: Engine) -> None:
@@ -161,7 +195,7 @@ def test_a_state_still_opens_after_a_newer_key_version_and_is_saved_under_it(
     with db_engine.connect() as conn:
         stored = conn.execute(text("SELECT data FROM conversation")).scalar_one()
     assert "v3:" in str(stored) and NIK_MAN not in str(stored)
-    assert b'"~sealed": "v3:' in (redis_client.get("dtsen:conv:" + KEY) or b"")
+    assert b'"~sealed": "v3:' in (redis_client.get(state_name(KEY)) or b"")
 
 
 def test_redis_states_are_resealed_under_the_newest_key_and_clear_ones_sealed(
@@ -169,17 +203,19 @@ def test_redis_states_are_resealed_under_the_newest_key_and_clear_ones_sealed(
 ) -> None:
     old = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
     old.save(KEY, STATE)
-    # As code before the sealing stored it.
+    # As code before the sealing stored it: in clear, named by the chat's key.
     legacy = json.dumps({"updated_at": "2026-12-01T00:00:00+00:00", "data": {"nik": NIK_WOMAN}})
-    redis_client.set("dtsen:conv:telegram:556", legacy, px=60_000)
+    redis_client.set("dtsen:conv:whatsapp:+6281200000556", legacy, px=60_000)
     new = RedisConversationStore(redis_client, keys=NEWER, retention=timedelta(days=1))
-    assert new.load("telegram:556") == {"nik": NIK_WOMAN}  # a clear one still reads
 
     assert new.reseal() == (2, 0)
-    assert new.reseal() == (0, 0)  # nothing left under an older key
+    assert new.reseal() == (0, 0)  # nothing left under an older key, or named in clear
     assert_nothing_in_clear(stored_in_redis(redis_client))
-    assert new.load(KEY) == STATE and new.load("telegram:556") == {"nik": NIK_WOMAN}
-    assert 0 < (redis_client.pttl("dtsen:conv:telegram:556") or 0) <= 60_000  # expiry kept
+    assert not any(b"6281200000556" in name for name in redis_client.scan_iter())
+    assert new.load(KEY) == STATE
+    assert new.load("whatsapp:+6281200000556") == {"nik": NIK_WOMAN}
+    moved = redis_client.pttl(state_name("whatsapp:+6281200000556")) or 0
+    assert 0 < moved <= 60_000  # the expiry goes with it
 
 
 def test_a_redis_state_copied_under_another_chat_does_not_open_there(
@@ -187,7 +223,7 @@ def test_a_redis_state_copied_under_another_chat_does_not_open_there(
 ) -> None:
     store = RedisConversationStore(redis_client, keys=TEST_KEYS, retention=timedelta(days=1))
     store.save(KEY, STATE)
-    redis_client.set("dtsen:conv:telegram:999", redis_client.get("dtsen:conv:" + KEY) or b"")
+    redis_client.set(state_name("telegram:999"), redis_client.get(state_name(KEY)) or b"")
     with pytest.raises(SealError):
         store.load("telegram:999")
 
@@ -203,21 +239,24 @@ def tampered(sealed: str) -> str:
 def tamper_durable_copy(engine: Engine, key: str) -> None:
     with engine.begin() as conn:
         stored = conn.execute(
-            text("SELECT data FROM conversation WHERE key = :k"), {"k": key}
+            text("SELECT data FROM conversation WHERE key = :k"), {"k": TEST_KEYS.lookup(key)}
         ).scalar_one()
         if isinstance(stored, str):  # SQLite hands JSON back as text
             stored = json.loads(stored)
         cast = "JSON" if engine.dialect.name == "postgresql" else "TEXT"
         conn.execute(
             text(f"UPDATE conversation SET data = CAST(:d AS {cast}) WHERE key = :k"),
-            {"d": json.dumps({SEALED_KEY: tampered(stored[SEALED_KEY])}), "k": key},
+            {
+                "d": json.dumps({SEALED_KEY: tampered(stored[SEALED_KEY])}),
+                "k": TEST_KEYS.lookup(key),
+            },
         )
 
 
 def tamper_redis(client: redis.Redis, key: str) -> None:
-    envelope = json.loads(client.get("dtsen:conv:" + key) or b"{}")
+    envelope = json.loads(client.get(state_name(key)) or b"{}")
     envelope[SEALED_KEY] = tampered(envelope[SEALED_KEY])
-    client.set("dtsen:conv:" + key, json.dumps(envelope), keepttl=True)
+    client.set(state_name(key), json.dumps(envelope), keepttl=True)
 
 
 def test_a_tampered_state_gets_the_citizen_a_kind_message_and_a_fresh_start(
@@ -346,3 +385,36 @@ def test_the_rotation_registry_opens_redis_states_as_the_store_sealed_them(
     envelope = json.loads(redis_client.get(name) or b"{}")
     context = space.context_of(name.removeprefix("dtsen:"))
     assert TEST_KEYS.open_json(envelope[SEALED_KEY], context) == STATE
+
+
+def test_chat_ids_stored_in_clear_as_keys_are_hashed_by_the_migration(
+    db_engine: Engine,
+) -> None:
+    downgrade_to(db_engine, "0016")
+    at = datetime(2026, 12, 1).isoformat(sep=" ")
+    try:
+        with db_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO chat_contact (channel, chat_id, last_inbound_at)"
+                    " VALUES ('whatsapp', :c, :at)"
+                ),
+                {"c": PHONE_CHAT, "at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO lookup_attempt (chat_key, at, succeeded)"
+                    " VALUES (:k, :at, false), (:k, :at, false)"
+                ),
+                {"k": "whatsapp:" + PHONE_CHAT, "at": at},
+            )
+    finally:
+        upgrade_database(db_engine)
+    with db_engine.connect() as conn:
+        for table in KEY_TABLES:
+            rows = str(conn.execute(text(f"SELECT * FROM {table}")).all())
+            assert "81298765432" not in rows, f"the chat's phone number in clear in {table}"
+    with Session(db_engine) as session:
+        since = datetime(2026, 11, 30, tzinfo=UTC)
+        assert failed_lookups_since(session, "whatsapp:" + PHONE_CHAT, since) == 2
+        assert last_inbound_at(session, "whatsapp", PHONE_CHAT) == datetime(2026, 12, 1, tzinfo=UTC)

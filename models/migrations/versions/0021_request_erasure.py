@@ -5,8 +5,8 @@ is deleted at once; a filed request is flagged (`erasure_requested_at`) for staf
 area, who erase it (the closed-request anonymiser, models/retention.py) and the time is
 kept (`erased_at`). The partial index serves the staff's list of waiting erasures.
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0021
+Revises: 0019
 Create Date: 2026-12-02
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from models.coltypes import UTCDateTime
 
-revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0021"
+down_revision: str | Sequence[str] | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

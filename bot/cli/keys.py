@@ -1,0 +1,190 @@
+"""`dtsen-bot keys`: add a key version, re-seal personal data under it, retire an old one.
+
+The order matters (SECURITY.md, "Keys for personal data at rest"): `keys add`, restart
+every process that serves (so they all open, and seal with, the new version), `keys
+rotate`, and only when nothing is left under an old version, `keys retire <n>`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.settings import Settings
+from models.crypto import KeyRing, add_key_version, key_file, load_keys, replace_key_file
+from models.key_rotation import (
+    DEFAULT_BATCH,
+    Progress,
+    count_left_in_files,
+    count_left_in_redis,
+    count_left_in_tables,
+    count_version_in_tables,
+    rotate_files,
+    rotate_redis,
+    rotate_tables,
+)
+
+
+@click.group()
+def keys() -> None:
+    """Keys sealing personal data at rest: add, rotate, retire."""
+
+
+def _keys_from_environment(settings: Settings) -> bool:
+    return bool(settings.data_keys or settings.lookup_key)
+
+
+@keys.command()
+def add() -> None:
+    """Add a new newest key version (the old ones stay: they still open old values)."""
+    settings = Settings()
+    if _keys_from_environment(settings):
+        ring = load_keys(settings.data_keys, settings.lookup_key, settings.data_dir)
+        newer = ring.with_new_version()
+        # The keys live in the environment (a secret store): print, never write them.
+        value = newer.dumps_environment()
+        click.echo(
+            f"The keys come from DATA_KEYS. Set it to this (version {newer.current} added; "
+            "keep LOOKUP_KEY as it is):\n"
+        )
+        click.echo(f"DATA_KEYS={value}\n")
+    else:
+        newer = add_key_version(settings.data_dir)
+        click.echo(f"Key version {newer.current} added to {key_file(settings.data_dir)}.")
+    click.echo(
+        "Next: restart every serve and worker process (they must all know the new version), "
+        "then run `dtsen-bot keys rotate`."
+    )
+
+
+@keys.command()
+@click.option("--batch", default=DEFAULT_BATCH, show_default=True, help="Rows per transaction.")
+@click.option("--dry-run", is_flag=True, help="Only count what is under an older version.")
+def rotate(batch: int, dry_run: bool) -> None:
+    """Re-seal everything under an older key version with the newest, in short batches,
+    while the service runs. Safe to interrupt and run again (it carries on)."""
+    from bot.container import build
+
+    with build() as container:
+        settings = container.settings
+        ring = load_keys(settings.data_keys, settings.lookup_key, settings.data_dir)
+        client = _redis(settings)
+        click.echo(f"Newest key version: {ring.current} (versions: {_versions(ring)}).")
+        if dry_run:
+            left = _left(container.engine, client, settings.data_dir, ring)
+            for place, count in left.items():
+                click.echo(f"{place}: {count} left under an older version")
+            click.echo(f"Total left: {sum(left.values())}")
+            return
+        started = time.monotonic()
+        done = [
+            *rotate_tables(container.engine, ring, batch=batch, report=_report),
+            *([] if client is None else rotate_redis(client, ring, report=_report)),
+            *rotate_files(settings.data_dir, ring, report=_report),
+        ]
+        seconds = time.monotonic() - started
+        resealed = sum(p.resealed for p in done)
+        click.echo(
+            f"Done in {seconds:.1f} s: {resealed} rows, keys or files re-sealed "
+            f"({resealed / seconds if seconds else 0:.0f}/s)."
+        )
+        left = _left(container.engine, client, settings.data_dir, ring)
+        still = {place: count for place, count in left.items() if count}
+        for progress in done:
+            for failure in progress.failures:
+                click.echo(f"Could not open: {failure}", err=True)
+        if still or any(p.failed for p in done):
+            for place, count in still.items():
+                click.echo(f"Still under an older version: {place}: {count}", err=True)
+            click.echo("Run `dtsen-bot keys rotate` again; see the errors above.", err=True)
+            raise SystemExit(1)
+        click.echo(
+            f"Nothing is left under an older version: versions below {ring.current} can be "
+            "retired (`dtsen-bot keys retire <n>`)."
+        )
+
+
+@keys.command()
+@click.argument("version", type=int)
+def retire(version: int) -> None:
+    """Remove key VERSION once nothing sealed under it is left (counted by prefix)."""
+    from bot.container import build
+
+    with build() as container:
+        settings = container.settings
+        ring = load_keys(settings.data_keys, settings.lookup_key, settings.data_dir)
+        if version not in ring.keys:
+            raise click.ClickException(f"there is no key version {version}")
+        if version == ring.current:
+            raise click.ClickException("the newest version seals: add a newer one first")
+        client = _redis(settings)
+        under = {
+            **count_version_in_tables(container.engine, version),
+            **(
+                {}
+                if client is None
+                else {
+                    f"redis {k}": v
+                    for k, v in count_left_in_redis(client, ring, version=version).items()
+                }
+            ),
+            **{
+                f"files {k}": v
+                for k, v in count_left_in_files(settings.data_dir, ring, version=version).items()
+            },
+        }
+        still = {place: count for place, count in under.items() if count}
+        if still:
+            listed = ", ".join(f"{place}: {count}" for place, count in still.items())
+            raise click.ClickException(
+                f"still sealed under version {version} ({listed}): run `dtsen-bot keys rotate`"
+            )
+        kept = KeyRing({v: k for v, k in ring.keys.items() if v != version}, ring.lookup_key)
+        if _keys_from_environment(settings):
+            click.echo(f"Nothing is sealed under version {version}. Set DATA_KEYS to:\n")
+            click.echo(f"DATA_KEYS={kept.dumps_environment()}\n")
+            click.echo("then restart every serve and worker process.")
+            return
+        path = key_file(settings.data_dir)
+        replace_key_file(path, kept)
+        click.echo(f"Key version {version} removed from {path}. Restart serve and worker.")
+
+
+def _versions(ring: KeyRing) -> str:
+    return ", ".join(str(v) for v in sorted(ring.keys))
+
+
+def _redis(settings: Settings) -> Any:
+    if not settings.redis_url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(settings.redis_url, socket_timeout=10)
+
+
+def _left(engine: Any, client: Any, data_dir: Path, ring: KeyRing) -> dict[str, int]:
+    return {
+        **count_left_in_tables(engine, ring),
+        **(
+            {}
+            if client is None
+            else {f"redis {k}": v for k, v in count_left_in_redis(client, ring).items()}
+        ),
+        **{f"files {k}": v for k, v in count_left_in_files(data_dir, ring).items()},
+    }
+
+
+def _report(progress: Progress, seconds: float) -> None:
+    handled = progress.resealed + progress.changed_meanwhile + progress.failed
+    line = f"{progress.place}: {handled}/{progress.left_before}"
+    if progress.resealed or seconds:
+        line += f" (re-sealed {progress.resealed}"
+        if progress.changed_meanwhile:
+            line += f", changed meanwhile {progress.changed_meanwhile}"
+        if progress.failed:
+            line += f", not opening {progress.failed}"
+        line += f"; batch {seconds:.2f} s)"
+    click.echo(line, err=True)
