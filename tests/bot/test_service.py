@@ -280,7 +280,8 @@ def test_hapus_data_saya_deletes_the_draft_and_its_photos_at_once(
     assert "termasuk 1 foto" in done and "Tidak ada permohonan yang dikirim" in done
     assert count(db_engine, Attachment) == 1 and _photo_files(tmp_path) == 1
     with Session(db_engine) as session:
-        [conversation] = [c for c in session.exec(select(Conversation)) if citizen.sender in c.key]
+        key = InboundMessage(channel="test", sender=citizen.sender).chat_key
+        conversation = session.exec(select(Conversation).where(Conversation.key == key)).one()
         assert conversation.data.get("flow") is None and not conversation.data.get("answers")
         recorded = session.exec(
             select(ProcessedMessage).where(ProcessedMessage.chat_id == citizen.sender)
