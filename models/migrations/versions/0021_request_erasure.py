@@ -28,9 +28,11 @@ WAITING = "erasure_requested_at IS NOT NULL AND erased_at IS NULL"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("request") as batch:
-        batch.add_column(sa.Column("erasure_requested_at", UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("erased_at", UTCDateTime(), nullable=True))
+    # Plain ADD COLUMN, not batch mode: on SQLite batch mode copies the request table and
+    # drops the old one, and with foreign keys on that drop cascades to every household
+    # member, status change and agenda item of every request.
+    op.add_column("request", sa.Column("erasure_requested_at", UTCDateTime(), nullable=True))
+    op.add_column("request", sa.Column("erased_at", UTCDateTime(), nullable=True))
     op.create_index(
         "ix_request_erasure_waiting",
         "request",
@@ -42,6 +44,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_request_erasure_waiting", table_name="request")
-    with op.batch_alter_table("request") as batch:
-        batch.drop_column("erased_at")
-        batch.drop_column("erasure_requested_at")
+    # SQLite 3.35+ drops a column in place (no copy of the table, see upgrade).
+    op.drop_column("request", "erased_at")
+    op.drop_column("request", "erasure_requested_at")
