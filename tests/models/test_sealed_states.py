@@ -127,7 +127,8 @@ def test_a_phone_number_chat_id_is_not_in_redis_names_nor_in_key_columns(
     citizen.walk(until("Kartu Keluarga"))
     asking = Citizen(service, sender="+6281311112222")
     asking.say("menu")
-    assert "tidak ditemukan" in asking.say("U-7KQ4M9")  # a look-up attempt is kept
+    assert "NIK yang diisi" in asking.say("U-7KQ4M9")  # not this chat's: the NIK is asked
+    assert "Tidak ada permohonan" in asking.say(NIK_MAN)  # a failed look-up attempt is kept
     names = [name.decode() for name in redis_client.scan_iter()]
     assert names and not any("81298765432" in name for name in names)
     assert "81298765432" not in stored_in_redis(redis_client)
