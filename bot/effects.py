@@ -44,6 +44,7 @@ from conversations.effects import (
     OwnRequest,
     PhotoCheck,
     PhotoRead,
+    Proposer,
     PublicStatus,
     RateLimited,
     ReadPhoto,
@@ -72,6 +73,7 @@ from models.erasure import ask_erasure, delete_unfiled
 from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
+    NewProposer,
     NewRequest,
     NikHasOpenUsulan,
     create_request,
@@ -251,6 +253,7 @@ class _ChatEffects:
                 attachments=[(a.ref, a.purpose) for a in submission.attachments],
                 consent_version=submission.consent.version,
                 consent_given_at=submission.consent.given_at,
+                proposer=_proposer(submission.proposer),
             ),
             now=ctx.now,
         )
@@ -387,3 +390,9 @@ class _ChatEffects:
                 for change in status_history(self._session, request.id)
             ),
         )
+
+
+def _proposer(proposer: Proposer | None) -> NewProposer | None:
+    if proposer is None:
+        return None
+    return NewProposer(proposer.capacity, proposer.nik, proposer.name, proposer.phone)

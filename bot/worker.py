@@ -42,6 +42,7 @@ from bot.settings import Settings
 from conversations.languages import as_language
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
+from staff.notices import PHONE_CHANNEL
 from staff.outbox import (
     REPLY,
     Partition,
@@ -275,6 +276,12 @@ def build_notifiers(
     sms = _sms_notifier(settings, engine)
     if sms is not None:
         notifiers["sms"] = sms
+    # A household's own phone (a proposal filed on its behalf, staff/notices.py): SMS
+    # reaches any phone at once; WhatsApp only with an approved template (or once they
+    # write to the bot), so it is the second choice.
+    phone = notifiers.get("sms") or notifiers.get("whatsapp")
+    if phone is not None:
+        notifiers[PHONE_CHANNEL] = phone
     return notifiers
 
 

@@ -365,6 +365,17 @@ class Consent:
 
 
 @dataclass(frozen=True)
+class Proposer:
+    """Who proposed the household in their own capacity (an RT head, a kepala dusun...:
+    `kinds.CAPACITIES`), kept apart from the household proposed."""
+
+    capacity: str
+    nik: str
+    name: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
 class Submission:
     """What is filed, for every kind of request."""
 
@@ -382,6 +393,7 @@ class Submission:
     subject_name: str | None = None
     members: tuple[Member, ...] = ()
     attachments: tuple[AttachmentRef, ...] = ()
+    proposer: Proposer | None = None
 
 
 @dataclass(frozen=True)

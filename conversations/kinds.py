@@ -95,17 +95,40 @@ class RequestKind:
     # The subtypes whose main NIK and name are the filer's own (an usulan for oneself, the
     # reporter of a sanggahan): offered again to the same chat for its own NIK and name.
     filed_by_the_person: tuple[str, ...] = ()
+    # The subtypes filed by someone proposing in their own capacity (`CAPACITIES`): the
+    # filer's NIK, name and phone are kept as the proposer, apart from the household
+    # (models/tables.py `Proposer`), shown to staff and in the export, and the household
+    # is told the outcome too when its phone was given (staff/notices.py).
+    in_capacity: tuple[str, ...] = ()
 
+
+# Who may propose a household besides the household itself, Permensos 3/2021 Pasal 5
+# (seed 002): "a. rukun tetangga/rukun warga; b. kepala dusun; c. lurah atau kepala desa
+# atau nama lain; d. Potensi dan Sumber Kesejahteraan Sosial; dan/atau e. pendaftaran
+# mandiri kepada perangkat desa atau kelurahan atau nama lain". `perangkat_desa` is huruf c
+# (the lurah or kepala desa) and the village officials of huruf e, who receive a household's
+# own registration; `psks` is huruf d (the examples the chat names, TKSK, pendamping PKH
+# and Karang Taruna, come from the Bungo SOP, seed 000 VI.C, and the Kapuas Hulu circular,
+# seed 003 2.b, not from Pasal 5 itself).
+CAPACITIES: Final = ("rt_rw", "kepala_dusun", "perangkat_desa", "psks")
+# How staff read a capacity (dashboard, exports); citizens read `choice.for_whom.<capacity>`.
+CAPACITY_LABELS: Final = {
+    "rt_rw": "Ketua RT/RW",
+    "kepala_dusun": "Kepala dusun",
+    "perangkat_desa": "Kepala desa/lurah atau perangkat desa",
+    "psks": "PSKS (TKSK, pendamping PKH, Karang Taruna...)",
+}
 
 KINDS: Final[tuple[RequestKind, ...]] = (
     RequestKind(
         "usulan",
         "U",
-        ("self", "family", "other_household"),
+        ("self", "family", "other_household", *CAPACITIES),
         "Usulan",
         one_open_per_nik=True,
         bnba=True,
         filed_by_the_person=("self",),
+        in_capacity=CAPACITIES,
     ),
     RequestKind(
         "sanggahan",
@@ -128,6 +151,31 @@ KINDS: Final[tuple[RequestKind, ...]] = (
             "wrong_family_member",
             "excluded_or_wrong_data",
         ),
+    ),
+    RequestKind(
+        # Laporan perubahan: a household in DTSEN reports a change in itself, the
+        # "penghentian/penonaktifan" and "perbaikan/update" of Permensos 3/2021 (seed 002,
+        # the Asahan article) and Bungo's "penambahan, perbaikan, atau penghapusan data"
+        # (seed 000, IV): a death, a move, a KK split, or leaving the register (graduasi).
+        # "M" for mutasi, Dukcapil's word for such changes.
+        "perubahan",
+        "M",
+        ("death", "move", "kk_split", "graduation"),
+        "Laporan perubahan",
+        # Accepted by the village it goes on like an eligible usulan: musyawarah proposals
+        # go to the bupati/wali kota through Dinas Sosial (002 Pasal 6 ayat 1), which sends
+        # them on through SIKS-NG (Pasal 6 ayat 3); the register changes only when the
+        # Minister sets the month's data (Pasal 12 ayat 1 dan 3).
+        decisions=(
+            Decision("diterima", "layak", "Perubahan diterima — diteruskan ke Dinas Sosial"),
+            Decision("ditolak", "tidak_layak", "Perubahan ditolak — data tetap", True),
+        ),
+        stage_labels={
+            "accepted": "Ditetapkan Menteri: data keluarga diubah sesuai laporan",
+            "rejected": "Laporan perubahan ditolak — data tetap ({who})",
+        },
+        # The reporter speaks for their own household: the main NIK and name are theirs.
+        filed_by_the_person=("death", "move", "kk_split", "graduation"),
     ),
 )
 

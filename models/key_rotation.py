@@ -451,6 +451,19 @@ def rotate_files(
             if not head or head.startswith(keys.current_prefix):
                 continue
             progress.left_before += 1
+            if space.reseal is not None:
+                try:
+                    done_here = space.reseal(
+                        path, keys, space.context_of(relative), space.clear_kind
+                    )
+                except SealError as error:
+                    progress.fail(relative, error)
+                    continue
+                if done_here:
+                    progress.resealed += 1
+                else:
+                    progress.changed_meanwhile += 1
+                continue
             try:
                 old = path.read_bytes()
                 new = keys.seal_bytes(

@@ -24,12 +24,14 @@ from models.tables import (
     INITIAL_STATUS,
     ConsentRecord,
     HouseholdMember,
+    Proposer,
     Request,
     StatusChange,
 )
 
 __all__ = [
     "NewMember",
+    "NewProposer",
     "NewRequest",
     "TicketSpaceExhausted",
     "create_request",
@@ -38,6 +40,7 @@ __all__ = [
     "get_request_by_ticket",
     "list_requests_for_chat",
     "members_of",
+    "proposer_of",
     "status_history",
     "withdraw_consents",  # lives in models.consent; re-exported for the effect handlers
 ]
@@ -71,6 +74,16 @@ class NewMember:
     mother_name: str | None = None
 
 
+@dataclass(frozen=True)
+class NewProposer:
+    """Who proposed the household in their own capacity (RT/RW, kepala dusun...)."""
+
+    capacity: str
+    nik: str
+    name: str
+    phone: str | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class NewRequest:
     """Everything the conversation collected for one request, already validated."""
@@ -92,6 +105,7 @@ class NewRequest:
     attachments: list[tuple[str, str]] = field(default_factory=list)  # (ref, purpose)
     consent_version: str
     consent_given_at: datetime
+    proposer: NewProposer | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -103,6 +117,12 @@ class NewRequest:
         for _ref, purpose in self.attachments:
             if purpose not in ATTACHMENT_PURPOSES:
                 raise ValueError(f"unknown attachment purpose {purpose!r}")
+        # A proposer exactly when the subtype says someone proposed in their capacity.
+        in_capacity = self.subtype in kind.in_capacity
+        if in_capacity != (self.proposer is not None):
+            raise ValueError(f"a {self.subtype!r} {self.kind} needs a proposer iff in capacity")
+        if self.proposer is not None and self.proposer.capacity != self.subtype:
+            raise ValueError("the proposer's capacity is the request's subtype")
 
 
 def create_request(
@@ -125,6 +145,16 @@ def create_request(
                 disability=member.disability,
                 birth_place=member.birth_place,
                 mother_name=member.mother_name,
+            )
+        )
+    if new.proposer is not None:
+        session.add(
+            Proposer(
+                request_id=request.id,
+                capacity=new.proposer.capacity,
+                nik=new.proposer.nik,
+                name=new.proposer.name,
+                phone=new.proposer.phone,
             )
         )
     link_attachments(session, request, new.attachments)
@@ -269,6 +299,11 @@ def members_of(session: Session, request_id: int) -> list[HouseholdMember]:
         .order_by(col(HouseholdMember.position))
     )
     return list(session.exec(statement))
+
+
+def proposer_of(session: Session, request_id: int) -> Proposer | None:
+    """Who proposed the household in their capacity, if someone did."""
+    return session.exec(select(Proposer).where(Proposer.request_id == request_id)).first()
 
 
 def change_status(

@@ -2,9 +2,10 @@
 personal data is kept no longer than its purpose needs).
 
 What stays is what statistics need: kind, subtype, village, status and its history (dates
-and stages), flags. What goes: NIK, KK, names, answers, household members, photos, the
-chat, staff notes, the chat id on the consent record (the record itself, its text version
-and time, stay as proof that consent was given).
+and stages), flags. What goes: NIK, KK, names, answers, household members, the proposer
+(an RT head's NIK, name and phone), photos, the chat, staff notes, the chat id on the
+consent record (the record itself, its text version and time, stay as proof that consent
+was given).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from models.tables import (
     ConsentRecord,
     HouseholdMember,
     OutboxNotification,
+    Proposer,
     Request,
     StatusChange,
 )
@@ -58,6 +60,8 @@ def anonymise(session: Session, blobs: BlobStore, request: Request) -> None:
         blobs.delete(attachment.ref)
         session.delete(attachment)
     session.exec(delete(HouseholdMember).where(col(HouseholdMember.request_id) == request.id))
+    # Who proposed it in their capacity: the capacity stays as the request's subtype.
+    session.exec(delete(Proposer).where(col(Proposer.request_id) == request.id))
     session.exec(
         update(StatusChange).where(col(StatusChange.request_id) == request.id).values(note=None)
     )

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final, Literal
 
 from sqlalchemy import MetaData
 
+from models.crypto import KeyRing
 from models.sealed import SealedJSON, SealedText
 
 # "text": the whole stored value is `KeyRing.seal(...)` output ("v1:<base64>").
@@ -65,16 +67,33 @@ class SealedKeySpace:
     context_of: Callable[[str], str] = field(compare=False)
 
 
+def _never(_data: bytes) -> bool:
+    return False
+
+
+# (path, keys, associated data, clear_kind) -> whether the file was re-sealed (False: gone,
+# or already under the newest key); raises SealError for a file that does not open.
+FileResealer = Callable[[Path, KeyRing, str, Callable[[bytes], bool]], bool]
+
+
 @dataclass(frozen=True)
 class SealedFiles:
     """Files under `DATA_DIR/<directory>` (recursively, names matching `glob`), each
     sealed whole with `KeyRing.seal_bytes`; `context_of` gets the path relative to that
-    directory, with "/" separators."""
+    directory, with "/" separators.
+
+    `clear_kind` recognises a file stored before sealing (its own bytes: a photo, a PDF),
+    which rotation then seals. `reseal` is the space's own way to re-seal one file (e.g.
+    `models.blobs.reseal_file`, which holds the lock the store's deletes take); unset,
+    rotation writes the file aside and moves it over the old one if that is unchanged
+    (and cannot seal clear files)."""
 
     name: str
     directory: str
     context_of: Callable[[str], str] = field(compare=False)
     glob: str = "**/*"
+    clear_kind: Callable[[bytes], bool] = field(default=_never, compare=False)
+    reseal: FileResealer | None = field(default=None, compare=False)
 
 
 # Columns sealed without the column types (none yet).
@@ -93,8 +112,21 @@ KEY_SPACES: Final[tuple[SealedKeySpace, ...]] = (
     ),
 )
 
-# Sealed files under DATA_DIR (none yet: photos and minutes are being sealed).
-FILE_SPACES: Final[tuple[SealedFiles, ...]] = ()
+
+def _by_ref(kind: str) -> Callable[[str], str]:
+    """The associated data `models.blobs.FileBlobStore` binds a file to: its store's kind
+    and its ref, the file's name (the two folders above it only spread the files out)."""
+    return lambda path: f"file.{kind}:{path.rsplit('/', 1)[-1]}"
+
+
+# Sealed files under DATA_DIR, as the container's stores write them (`root/ab/cd/<ref>`;
+# the glob leaves out a write's temporary ".tmp-*.part").
+FILE_SPACES: Final[tuple[SealedFiles, ...]] = (
+    # KTP, house and evidence photos (`Container.photos`, models/blobs.py).
+    SealedFiles("photos", "attachments", _by_ref("photo"), glob="??/??/*"),
+    # Signed minutes and transition documents (`Container.minutes`, staff/minutes.py).
+    SealedFiles("minutes", "minutes", _by_ref("minutes"), glob="??/??/*"),
+)
 
 
 def sealed_columns(metadata: MetaData | None = None) -> tuple[SealedColumn, ...]:

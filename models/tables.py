@@ -147,18 +147,39 @@ class HouseholdMember(SQLModel, table=True):
     )
 
 
-def _set_lookups(target: Request | HouseholdMember) -> None:
+class Proposer(SQLModel, table=True):
+    """Who proposed a household in their own capacity (Permensos 3/2021 Pasal 5: RT/RW,
+    kepala dusun, the lurah or kepala desa, PSKS): their own NIK, name and phone, kept
+    apart from the household proposed (the request's `nik`, `name`, members). The request's
+    chat is theirs; the household's own phone, when given, is in the request's answers.
+    Sealed at rest like every NIK and name; `nik_lookup` finds a proposer by NIK."""
+
+    __tablename__ = "proposer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # One proposer per request; it goes when the request goes.
+    request_id: int = Field(foreign_key="request.id", ondelete="CASCADE", unique=True)
+    capacity: str = Field(max_length=32)  # conversations/kinds.py PROPOSER_CAPACITIES
+    nik: str = Field(sa_type=SealedText("proposer.nik"))
+    nik_lookup: str = Field(
+        default="", sa_type=LookupDigest(), index=True, sa_column_kwargs={"default": _nik_of}
+    )
+    name: str = Field(sa_type=SealedText("proposer.name"))
+    phone: str | None = Field(default=None, sa_type=SealedText("proposer.phone"))
+
+
+def _set_lookups(target: Request | HouseholdMember | Proposer) -> None:
     """The keyed hash follows the NIK it stands for (hashed by `LookupDigest` on write)."""
     changed = inspect(target).attrs
     if changed.nik.history.has_changes() or not target.nik_lookup:
-        target.nik_lookup = target.nik or ("" if isinstance(target, Request) else None)
+        target.nik_lookup = target.nik or ("" if isinstance(target, Request | Proposer) else None)
     if isinstance(target, Request) and (
         changed.subject_nik.history.has_changes() or not target.subject_nik_lookup
     ):
         target.subject_nik_lookup = target.subject_nik or None
 
 
-for _table in (Request, HouseholdMember):
+for _table in (Request, HouseholdMember, Proposer):
     event.listen(_table, "before_insert", lambda _m, _c, target: _set_lookups(target))
     event.listen(_table, "before_update", lambda _m, _c, target: _set_lookups(target))
 

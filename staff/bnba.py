@@ -47,13 +47,28 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
 from conversations.catalogue import catalogue
-from conversations.kinds import KINDS, NAMES, request_kind
+from conversations.kinds import CAPACITY_LABELS, KINDS, NAMES, request_kind
 from conversations.tickets import shown as ticket_shown
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, check_nik, default_regions, dotted_code
 from models.database import DEFERRED_BEGIN
-from models.tables import ExportLog, HouseholdMember, Musyawarah, MusyawarahItem, Request
+from models.tables import (
+    ExportLog,
+    HouseholdMember,
+    Musyawarah,
+    MusyawarahItem,
+    Proposer,
+    Request,
+)
 from staff.kind_words import stage_label
+from staff.perubahan_list import (
+    PERUBAHAN_COLUMNS,
+    PERUBAHAN_KIND,
+    PERUBAHAN_TEXT,
+    PERUBAHAN_WIDTHS,
+    perubahan_query,
+    perubahan_row,
+)
 from staff.sanggahan_list import (
     SANGGAHAN_COLUMNS,
     SANGGAHAN_KIND,
@@ -90,9 +105,18 @@ BNBA_COLUMNS: Final = (
     "Jenis Permohonan",
     "Status",
     "Tanda",
+    # Who proposed the household in their capacity (Permensos 3/2021 Pasal 5: RT/RW,
+    # kepala dusun, kepala desa/lurah, PSKS), apart from the household; empty when the
+    # household or a relative filed it.
+    "Diusulkan Oleh",
+    "Nama Pengusul",
+    "NIK Pengusul",
+    "HP Pengusul",
 )
 # Kept as text in the XLSX (number format "@"), whatever a spreadsheet would guess.
-TEXT_COLUMNS: Final = frozenset({"RT", "RW", "Nomor KK", "Nomor NIK", "Tanggal Lahir"})
+TEXT_COLUMNS: Final = frozenset(
+    {"RT", "RW", "Nomor KK", "Nomor NIK", "Tanggal Lahir", "NIK Pengusul", "HP Pengusul"}
+)
 _WIDTHS: Final = {
     "ID DTKS": 12,
     "Provinsi": 18,
@@ -117,6 +141,10 @@ _WIDTHS: Final = {
     "Jenis Permohonan": 16,
     "Status": 30,
     "Tanda": 30,
+    "Diusulkan Oleh": 24,
+    "Nama Pengusul": 28,
+    "NIK Pengusul": 20,
+    "HP Pengusul": 16,
 }
 # The meeting's decision that puts a request in the BNBA by default.
 LAYAK: Final = "layak"
@@ -154,8 +182,15 @@ BNBA_LIST: Final = ListSpec("bnba", BNBA_COLUMNS, _WIDTHS, TEXT_COLUMNS)
 SANGGAHAN_LIST: Final = ListSpec(
     "sanggahan", SANGGAHAN_COLUMNS, {**_WIDTHS, **SANGGAHAN_WIDTHS}, SANGGAHAN_TEXT
 )
-# Each kind's list: the usulan's BNBA, the sanggahan's list.
-LISTS: Final = {**{kind: BNBA_LIST for kind in BNBA_KINDS}, SANGGAHAN_KIND: SANGGAHAN_LIST}
+PERUBAHAN_LIST: Final = ListSpec(
+    "perubahan", PERUBAHAN_COLUMNS, {**_WIDTHS, **PERUBAHAN_WIDTHS}, PERUBAHAN_TEXT
+)
+# Each kind's list: the usulan's BNBA, the sanggahan's list, the laporan perubahan's list.
+LISTS: Final = {
+    **{kind: BNBA_LIST for kind in BNBA_KINDS},
+    SANGGAHAN_KIND: SANGGAHAN_LIST,
+    PERUBAHAN_KIND: PERUBAHAN_LIST,
+}
 
 
 @dataclass(frozen=True)
@@ -253,9 +288,14 @@ def bnba_query(selection: BnbaSelection) -> Select[Any]:
             col(Request.kind),
             col(Request.status),
             col(Request.flags),
+            col(Proposer.capacity),
+            col(Proposer.name),
+            col(Proposer.nik),
+            col(Proposer.phone),
         )
         .select_from(Request)
         .outerjoin(HouseholdMember, col(HouseholdMember.request_id) == col(Request.id))
+        .outerjoin(Proposer, col(Proposer.request_id) == col(Request.id))
         .where(col(Request.kind).in_(BNBA_KINDS))
         .order_by(village, col(Request.ticket), col(HouseholdMember.position))
     )
@@ -325,22 +365,34 @@ def bnba_rows(
                 row, region_names=person.region_names, request_columns=person.request_columns
             )
         return
+    if selection.spec is PERUBAHAN_LIST:
+        query = perubahan_query(lambda statement: narrowed(statement, selection))
+        for row in connection.execute(query.execution_options(yield_per=fetch_rows)):
+            yield perubahan_row(
+                row,
+                region_names=person.region_names,
+                request_columns=person.request_columns,
+                village_label=person.village_label,
+            )
+        return
     statement = bnba_query(selection).execution_options(yield_per=fetch_rows)
     previous: int | None = None
     place: tuple[str, ...] = ()
     kk_text = ""
     about: tuple[str, ...] = ()
-    for row in connection.execute(statement):
-        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = row[:-10]
-        m_sex, m_born, m_job, m_disabled, m_place, m_mother = row[-10:-4]
+    for found in connection.execute(statement):
+        cells, proposer = tuple(found[:-4]), tuple(found[-4:])
+        (request_id, village, nik, kk, name, stored, position, m_nik, m_name, m_rel) = cells[:-10]
+        m_sex, m_born, m_job, m_disabled, m_place, m_mother = cells[-10:-4]
         if request_id != previous:  # the request's first row: its proposed person
             answers = [_text(stored.get(key)) for key in _ANSWER_KEYS]
             job = _text(stored.get("occupation"))
             previous = request_id
             place = person.address(village, *answers[4:])
             kk_text = kk or ""
-            ticket, kind, status, flags = row[-4:]
+            ticket, kind, status, flags = cells[-4:]
             about = person.request_columns(ticket, kind, status, list(flags or []), village=village)
+            about += _proposer_columns(*proposer)
             head = person.head(place, kk_text, nik, name, *answers[:4])
             yield (*head, person.label("occupation", job), "", *about)
         if position is not None:
@@ -401,6 +453,11 @@ class _PersonRows:
         desa = self._regions.get(village)
         provinsi, kabupaten, kecamatan = (region.name if region else "" for region in found)
         return provinsi, kabupaten, kecamatan, desa.name if desa else ""
+
+    def village_label(self, village: str) -> str:
+        """ "Cinunuk, Kec. Cileunyi, Kabupaten Bandung" (a code no list knows: the code)."""
+        found = self._regions.village(village)
+        return found.label() if found else village
 
     def relationship(self, value: str | None) -> str:
         """The Indonesian label of a relationship choice ("Kepala keluarga"), else as stored."""
@@ -476,6 +533,15 @@ class _PersonRows:
         """("DD-MM-YYYY", "L"|"P") from the NIK, or ("", "") when check_nik refuses it."""
         info = check_nik(nik, today=self._today, regions=self._regions).value
         return (info.birth_date.strftime("%d-%m-%Y"), info.sex) if info else ("", "")
+
+
+def _proposer_columns(
+    capacity: str | None, name: str | None, nik: str | None, phone: str | None
+) -> tuple[str, str, str, str]:
+    """(Diusulkan Oleh, Nama Pengusul, NIK Pengusul, HP Pengusul); empty without one."""
+    if capacity is None:
+        return ("", "", "", "")
+    return (CAPACITY_LABELS.get(capacity, capacity), name or "", nik or "", phone or "")
 
 
 def _disabled(value: bool | None) -> str:

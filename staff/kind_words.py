@@ -53,11 +53,22 @@ def action_label(kind: str, workflow: Workflow, transition: Transition) -> str:
 def decision_line(
     kind: str, workflow: Workflow, origin: str, action: str, language: Language
 ) -> str | None:
-    """The meeting's decision in the kind's words, said first in the citizen's notice."""
+    """The meeting's decision in the kind's words, said first in the citizen's notice.
+
+    A decision that stops the request where the region lets it go on (Bekasi: Dinas
+    Sosial approves or rejects after the muskel, seed 004 langkah 5) is said with the
+    kind's `decision_onward` words when it has them: the data is not final yet."""
     decision = meeting_decision(kind, workflow, origin, action)
-    key = f"notify.{kind}.decision.{decision.code}" if decision else ""
+    if decision is None:
+        return None
     cat = catalogue(language)
-    return cat.text(key) if decision and cat.has(key) else None
+    transition = workflow.transition(origin, action)
+    goes_on = transition is not None and workflow.stage(transition.target).kind != "rejected"
+    onward = f"notify.{kind}.decision_onward.{decision.code}"
+    if decision.action == "tidak_layak" and goes_on and cat.has(onward):
+        return cat.text(onward)
+    key = f"notify.{kind}.decision.{decision.code}"
+    return cat.text(key) if cat.has(key) else None
 
 
 def next_line(kind: str, stage_kind: str, language: Language) -> str | None:

@@ -17,11 +17,15 @@ from conversations.catalogue import Language, catalogue
 from conversations.flows.common import long_date
 from conversations.languages import as_language
 from conversations.tickets import format_ticket
-from models.tables import Request
+from models.tables import Proposer, Request
 from staff.kind_words import citizen_words, decision_line, next_line
 from staff.workflow import Stage, Workflow
 
 STATUS_CHANGED: Final = "status_changed"
+# The outbox channel of a household's own phone, for a household proposed on its behalf
+# (an RT head's proposal): the worker hands it to SMS when SMS is configured, which
+# reaches any phone, else to WhatsApp (an approved template, or held until they write).
+PHONE_CHANNEL: Final = "phone"
 
 
 @dataclass(frozen=True)
@@ -44,18 +48,25 @@ def status_notice(
     note: str | None,
     entered: date,
     action: str | None = None,
+    household: str | None = None,
 ) -> Notice:
     """The message for a request that moved from `source` to `target` on `entered`.
 
     With the workflow `action`, a musyawarah decision is told in the kind's words first
     (a sanggahan "diterima" / "ditolak"); a decision that ends the request then needs no
     second sentence about the stage.
+
+    `household`: the proposer's capacity, for the notice to the household proposed on its
+    behalf: it says who proposed them and how they can check the status themselves.
     """
     language = language_of(request)
     cat = catalogue(language)
     ticket = format_ticket(request.ticket)
     words = citizen_words(request.kind, target, language)
     lines = [cat.text("notify.header", kind=cat.text(f"kind.{request.kind}"), ticket=ticket)]
+    if household is not None:
+        capacity = cat.text(f"proposer.capacity.{household}")
+        lines.append(cat.text("notify.household.intro", capacity=capacity))
     returned = workflow.returns(source.id, target.id)
     if returned:
         lines.append(cat.text("notify.returned"))
@@ -76,10 +87,22 @@ def status_notice(
         coming = next_line(request.kind, target.kind, language)
         if coming is not None:
             lines.append(coming)
-    lines.append(cat.text("notify.footer"))
+    if household is not None:
+        lines.append(cat.text("notify.household.footer", ticket=ticket))
+    else:
+        lines.append(cat.text("notify.footer"))
     return Notice(STATUS_CHANGED, "\n".join(lines), {"1": ticket, "2": words})
 
 
 def _sentence(words: str) -> str:
     words = words.strip()
     return words if words.endswith((".", "!", "?")) else words + "."
+
+
+def household_chat(request: Request, proposer: Proposer | None) -> str | None:
+    """The chat id on `PHONE_CHANNEL` of the household a proposer filed for, when its phone
+    was given ("6281234567890", as WhatsApp and SMS name a chat); None otherwise."""
+    if proposer is None:
+        return None
+    phone = (request.answers or {}).get("household_phone")
+    return str(phone).lstrip("+") if phone else None

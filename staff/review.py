@@ -36,14 +36,14 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from conversations.timezones import NATIONAL
-from models.requests import change_status
+from models.requests import change_status, proposer_of
 from models.staff import log_access, staff_areas
 from models.tables import AccessLog, Request, StaffAccount, StatusChange, TransitionDocument
 from staff.access import EVERYWHERE, covers
 from staff.documents import document_label, link, missing_kinds
-from staff.notices import status_notice
+from staff.notices import PHONE_CHANNEL, household_chat, status_notice
 from staff.outbox import enqueue
-from staff.workflow import Role, TransitionRefused, Workflows
+from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,49 @@ def move_request(
         request_id=request.id,
         at=at,
     )
+    if destination.terminal and "consent_withdrawn" not in request.flags:
+        _tell_household(session, request, workflow, source, destination, note, action, at)
     return change
+
+
+def _tell_household(
+    session: Session,
+    request: Request,
+    workflow: Workflow,
+    source: Stage,
+    destination: Stage,
+    note: str | None,
+    action: str,
+    at: datetime,
+) -> None:
+    """The outcome, to the household proposed on its behalf (issue 10), on its own phone
+    when the proposer gave it: the proposer's chat is told above. Only the outcome: the
+    household did not file, and a stage-by-stage account is the proposer's to follow."""
+    assert request.id is not None
+    proposer = proposer_of(session, request.id)
+    chat_id = household_chat(request, proposer)
+    if proposer is None or chat_id is None:
+        return
+    notice = status_notice(
+        request,
+        workflow=workflow,
+        source=source,
+        target=destination,
+        note=note,
+        entered=at.astimezone(LOCAL_ZONE).date(),
+        action=action,
+        household=proposer.capacity,
+    )
+    enqueue(
+        session,
+        channel=PHONE_CHANNEL,
+        chat_id=chat_id,
+        kind=notice.kind,
+        text=notice.text,
+        variables=notice.variables,
+        request_id=request.id,
+        at=at,
+    )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`dtsen-bot export bnba|sanggahan`: each kind's list for Dinas Sosial, as XLSX or CSV."""
+"""`dtsen-bot export bnba|sanggahan|perubahan`: each kind's list for Dinas Sosial (XLSX/CSV)."""
 
 from __future__ import annotations
 
@@ -111,6 +111,35 @@ def sanggahan(
     )
     rows = _write(selection, out)
     click.echo(f"Wrote {out}: {rows} sanggahan, one per row.")
+
+
+@export.command("perubahan")
+@AREA
+@MUSYAWARAH
+@STATUS
+@WITHDRAWN
+@OUT
+def perubahan(
+    area: str,
+    musyawarah_id: int | None,
+    statuses: tuple[str, ...],
+    include_withdrawn: bool,
+    out: Path,
+) -> None:
+    """Write the list of laporan perubahan in an area: one row per report with its ticket,
+    status, flags, the household (KK, address), the change (death, move, KK split, leaving)
+    with its member, date, letter or witness, destination or new KK, and the reporter.
+    """
+    selection = BnbaSelection(
+        area=area,
+        musyawarah_id=musyawarah_id,
+        all_decisions=True,
+        statuses=statuses,
+        kind="perubahan",
+        include_withdrawn=include_withdrawn,
+    )
+    rows = _write(selection, out)
+    click.echo(f"Wrote {out}: {rows} laporan perubahan, one per row.")
 
 
 def _write(selection: BnbaSelection, out: Path) -> int:

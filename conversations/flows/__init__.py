@@ -7,8 +7,9 @@ catalogues (`flow_name.<name>`, `flow_intro.<name>`, `choice.menu.<name>`).
 from __future__ import annotations
 
 from conversations.flow import Flow
-from conversations.flows import privacy, sanggahan, status, usulan
+from conversations.flows import perubahan, privacy, sanggahan, status, usulan
 
 FLOWS: dict[str, Flow] = {
-    flow.name: flow for flow in (usulan.FLOW, sanggahan.FLOW, status.FLOW, privacy.FLOW)
+    flow.name: flow
+    for flow in (usulan.FLOW, sanggahan.FLOW, perubahan.FLOW, status.FLOW, privacy.FLOW)
 }

@@ -23,6 +23,7 @@ from conversations.effects import (
     PhotoCheck,
     PhotoRead,
     PhotoRefused,
+    Proposer,
     ReadPhoto,
     Submission,
     UsulanFiling,
@@ -102,17 +103,23 @@ PROGRAMMES = ChoiceSet(
 
 MEMBER_SEX = ChoiceSet("member_sex", ("L", "P"))
 # One question for the whole household: only when the citizen wants to tell them are a
-# member's occupation and disability asked (both skippable).
+# member's occupation and disability asked (both skippable). What the BNBA's columns need
+# (sex, birth date, birth place, mother's name) is asked of every member without it.
 MEMBERS_DETAILS = ChoiceSet("members_details", ("yes", "no"))
 MEMBER_DISABILITY = ChoiceSet("member_disability", ("yes", "no"))
 
 
 def _offers_member_details(answers: Answers) -> bool:
-    return _members_to_ask(answers) > 0 and "disabilitas" in (answers.get("conditions") or ())
+    return _members_to_ask(answers) > 0
 
 
 def _details_wanted(member: Answers) -> bool:
     return member.get("members_details") == "yes"
+
+
+def _in_capacity(answers: Answers) -> bool:
+    """Proposed by an RT/RW head, kepala dusun, village official or PSKS in that capacity."""
+    return answers.get("for_whom") in request_kind("usulan").in_capacity
 
 
 def _size(answers: Answers) -> int:
@@ -126,7 +133,9 @@ def _members_to_ask(answers: Answers) -> int:
 def _other_niks(ctx: ParseContext) -> list[str]:
     """NIKs already given in this proposal, except the one being answered."""
     answers = ctx.answers
-    keys = ["nik"] + [k for k in answers if k.startswith("members.") and k.endswith(".nik")]
+    # The proposer too: someone proposing in their capacity is not in the household.
+    keys = ["nik", "proposer_nik"]
+    keys += [k for k in answers if k.startswith("members.") and k.endswith(".nik")]
     return [str(answers[k]) for k in keys if k != ctx.key and answers.get(k)]
 
 
@@ -207,6 +216,22 @@ MEMBER_STEPS = (
         when=lambda member: not member.get("nik"),
     ),
     Step("relationship", "choice", prompt="ask.member_relationship", choices=RELATIONSHIP),
+    # The BNBA's Tempat Lahir and Nama Ibu Kandung: asked of every member, skippable
+    # ("lewati", "ga tau") when the citizen does not know them.
+    Step(
+        "birth_place",
+        "text",
+        prompt="ask.member_birth_place",
+        parse=parsers.free_text(2, 60),
+        optional=True,
+    ),
+    Step(
+        "mother_name",
+        "text",
+        prompt="ask.member_mother_name",
+        parse=parsers.name,
+        optional=True,
+    ),
     Step(
         "occupation",
         "choice",
@@ -220,23 +245,6 @@ MEMBER_STEPS = (
         "yes_no",
         prompt="ask.member_disability",
         choices=MEMBER_DISABILITY,
-        optional=True,
-        when=_details_wanted,
-    ),
-    # The BNBA's Tempat Lahir and Nama Ibu Kandung, in the same optional branch.
-    Step(
-        "birth_place",
-        "text",
-        prompt="ask.member_birth_place",
-        parse=parsers.free_text(2, 60),
-        optional=True,
-        when=_details_wanted,
-    ),
-    Step(
-        "mother_name",
-        "text",
-        prompt="ask.member_mother_name",
-        parse=parsers.name,
         optional=True,
         when=_details_wanted,
     ),
@@ -312,7 +320,7 @@ def _household(incoming: Incoming, ctx: ParseContext) -> Parsed:
         return Parsed(errors=(Problem("text_expected"),))
     if len(lines) > MAX_MEMBERS:
         return Parsed(errors=(Problem("members_too_many", {"maximum": MAX_MEMBERS}),))
-    taken = [str(ctx.answers["nik"])] if ctx.answers.get("nik") else []
+    taken = [str(ctx.answers[k]) for k in ("nik", "proposer_nik") if ctx.answers.get(k)]
     extra: dict[str, Any] = {"household_size": len(lines) + 1, "members_now": "yes"}
     notes: list[Problem] = []
     for i, line in enumerate(lines):
@@ -349,6 +357,34 @@ NODES = (
     # every question it answers. Otherwise it is asked with the house photo below.
     _ktp_photo(when=prefill.card_first),
     Step("for_whom", "choice", choices=FOR_WHOM, summary="summary.for_whom"),
+    # Proposing in one's capacity (Permensos 3/2021 Pasal 5): the proposer's own identity
+    # and phone first, kept apart from the household's (`submit`).
+    Step(
+        "proposer_nik",
+        "text",
+        parse=parsers.nik(unique_among=_other_niks, name_key="proposer_name"),
+        when=_in_capacity,
+        # Their own NIK and name, as an earlier request of theirs had them (for oneself).
+        reuse=OWN_IDENTITY,
+        summary="summary.proposer_nik",
+        display=parsers.show_masked,
+    ),
+    Step(
+        "proposer_name",
+        "text",
+        parse=parsers.name,
+        when=_in_capacity,
+        summary="summary.proposer_name",
+    ),
+    Step(
+        "proposer_phone",
+        "text",
+        parse=parsers.phone,
+        when=_in_capacity,
+        asks_phone=True,
+        summary="summary.proposer_phone",
+        reuse=EARLIER_PHONE,
+    ),
     Step(
         "nik",
         "text",
@@ -435,9 +471,8 @@ NODES = (
     Step("fuel", "choice", choices=FUEL, summary="summary.fuel"),
     Step("toilet", "choice", choices=TOILET, summary="summary.toilet"),
     Step("conditions", "multi_choice", choices=CONDITIONS, summary="summary.conditions"),
-    # Only a household that said it has someone with a disability is offered the members'
-    # details (then each member's occupation and disability, both skippable): the usual
-    # usulan stays as short as before.
+    # Every household with members is offered their occupation and disability in one
+    # question (then asked per member, both skippable): one tap says no to all of them.
     Step("members_details", "yes_no", choices=MEMBERS_DETAILS, when=_offers_member_details),
     Step("programmes", "multi_choice", choices=PROGRAMMES, summary="summary.programmes"),
     _ktp_photo(when=prefill.card_last),
@@ -456,11 +491,25 @@ NODES = (
         "phone",
         "text",
         parse=parsers.phone,
+        when=lambda a: not _in_capacity(a),
         asks_phone=True,
         summary="summary.phone",
         reuse=EARLIER_PHONE,
     ),
+    # The household's own number, when the proposer knows it: the household is then told
+    # the outcome too (WhatsApp or SMS, staff/notices.py).
+    Step(
+        "household_phone",
+        "text",
+        parse=parsers.phone,
+        optional=True,
+        when=_in_capacity,
+        summary="summary.household_phone",
+    ),
 )
+
+# The proposer's answers: filed as the `Proposer`, never among the household's answers.
+PROPOSER_ANSWERS = ("proposer_nik", "proposer_name", "proposer_phone")
 
 
 def members(answers: Answers) -> list[Member]:
@@ -518,7 +567,10 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
     plain = {
         k: v
         for k, v in answers.items()
-        if not k.startswith("members.") and k not in prefill.NOT_FILED
+        if not k.startswith("members.")
+        and k not in prefill.NOT_FILED
+        and k not in PROPOSER_ANSWERS
+        and not k.startswith("proposer_nik_")  # what the proposer's NIK says (sex, birth)
     }
     return FileUsulan(
         Submission(
@@ -534,7 +586,19 @@ def submit(answers: Answers, ctx: FlowContext) -> FileUsulan:
             attachments=_attachments(answers, {"photo_ktp": "ktp", "photo_house": "house_front"}),
             consent=consent_of(answers, ctx),
             language=ctx.language,
+            proposer=_proposer(answers),
         )
+    )
+
+
+def _proposer(answers: Answers) -> Proposer | None:
+    if not _in_capacity(answers):
+        return None
+    return Proposer(
+        capacity=answers["for_whom"],
+        nik=answers["proposer_nik"],
+        name=answers["proposer_name"],
+        phone=answers.get("proposer_phone"),
     )
 
 
@@ -547,6 +611,8 @@ def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Cl
                 month = long_date(earliest, ctx.language).split(" ", 1)[1]
                 steps.append(cat.text("done.earliest", month=month))
             steps.append(cat.text("done.news"))
+            if _in_capacity(answers) and answers.get("household_phone"):
+                steps.append(cat.text("done.household_told"))
             return Closing(
                 (
                     cat.text("done.usulan", ticket=format_ticket(ticket)),
@@ -563,6 +629,7 @@ def close(answers: Answers, result: UsulanFiling | None, ctx: FlowContext) -> Cl
 
 
 SECTIONS = (
+    Section("pengusul", ("proposer_nik", "proposer_name", "proposer_phone")),
     Section(
         "data_diri",
         (
@@ -576,6 +643,7 @@ SECTIONS = (
             "marital",
             "occupation",
             "phone",
+            "household_phone",
         ),
     ),
     Section("alamat", ("village", "address", "rt_rw")),

@@ -40,14 +40,14 @@ def run_chat(env: dict[str, str], lines: list[str], *args: str) -> str:
 
 
 def test_piped_conversation_shows_menu_and_answers(env: dict[str, str]) -> None:
-    out = run_chat(env, ["3", "1", "/keluar", "never sent"])
+    out = run_chat(env, ["4", "1", "/keluar", "never sent"])
 
     # The bot speaks first: the main menu as a numbered list.
     assert "bot> Apa yang ingin Anda lakukan? Pilih salah satu." in out
     assert "  1. Usulan mandiri (daftar DTSEN)" in out
-    assert "  3. Cek status permohonan" in out
-    # "3" went in as typed text and the engine took it as "Cek status".
-    assert "anda> 3\nbot> Cek status permohonan." in out
+    assert "  4. Cek status permohonan" in out
+    # "4" went in as typed text and the engine took it as "Cek status".
+    assert "anda> 4\nbot> Cek status permohonan." in out
     assert "Permohonan mana yang ingin Anda lihat?" in out
     assert "Belum ada permohonan yang dikirim dari chat ini." in out
     assert out.rstrip().endswith("Sampai jumpa.")

@@ -19,7 +19,7 @@ from models.database import create_db_engine, upgrade_database
 from models.requests import create_request
 from models.tables import ExportLog, Musyawarah
 from tests.conftest import TEST_KEYS
-from tests.models.factories import NIK_A, NIK_B, NOW, new_sanggahan, new_usulan
+from tests.models.factories import NIK_A, NIK_B, NOW, new_perubahan, new_sanggahan, new_usulan
 
 CINUNUK = "32.04.05.2004"
 Run = Callable[..., Result]
@@ -167,4 +167,39 @@ def test_the_sanggahan_list_and_withdrawn_requests_on_request_only(
     assert [(e.list_name, e.withdrawn_included, e.rows) for e in logs] == [
         ("sanggahan", False, 1),
         ("sanggahan", True, 2),
+    ]
+
+
+def test_the_laporan_perubahan_list_leaves_out_withdrawn_reports_unless_asked(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with Session(engine) as session, session.begin():
+        create_request(session, new_perubahan(village_code=CINUNUK), now=NOW)
+        withdrawn = create_request(
+            session, new_perubahan(village_code=CINUNUK, subject_name="Sudah Ditarik"), now=NOW
+        )
+        withdrawn.flags = ["consent_withdrawn"]
+        session.add(withdrawn)
+    runner = CliRunner()
+    default = tmp_path / "perubahan.csv"
+    result = runner.invoke(main, ["export", "perubahan", "--area", CINUNUK, "--out", str(default)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote {default}: 1 laporan perubahan, one per row.\n"
+    with default.open(encoding="utf-8-sig", newline="") as handle:
+        listed = list(csv.DictReader(handle))
+    assert [row["Nama Anggota"] for row in listed] == ["Siti Aminah"]
+    assert listed[0]["Jenis Perubahan"] == "Anggota keluarga meninggal"
+    assert listed[0]["Nama Pelapor"] == "Budi Santoso" and listed[0]["Saksi"] == "Pak RT"
+    assert listed[0]["Surat Kematian"] == "Tidak ada"
+
+    every = tmp_path / "semua.csv"
+    asked = ["export", "perubahan", "--area", CINUNUK, "--include-withdrawn", "--out", str(every)]
+    assert (
+        runner.invoke(main, asked).output == f"Wrote {every}: 2 laporan perubahan, one per row.\n"
+    )
+    with Session(engine) as session:
+        logs = session.exec(select(ExportLog)).all()
+    assert [(e.list_name, e.withdrawn_included, e.rows) for e in logs] == [
+        ("perubahan", False, 1),
+        ("perubahan", True, 2),
     ]

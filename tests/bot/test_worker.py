@@ -204,5 +204,19 @@ def test_notifiers_are_built_from_the_settings_for_the_configured_channels(
         ),
         sqlite_engine,
     )
-    assert set(configured) == {"simulator", "terminal", "telegram", "whatsapp"}
-    assert all(n.name == name for name, n in configured.items())
+    assert set(configured) == {"simulator", "terminal", "telegram", "whatsapp", "phone"}
+    assert all(n.name == name for name, n in configured.items() if name != "phone")
+    # A household's own phone (proposed on its behalf): WhatsApp when it is all there is...
+    assert configured["phone"] is configured["whatsapp"]
+    with_sms = build_notifiers(
+        Settings(
+            _env_file=None,
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token="secret",
+            twilio_whatsapp_from="whatsapp:+14155238886",
+            twilio_sms_from="+14155238887",
+        ),
+        sqlite_engine,
+    )
+    # ...SMS when it is configured: it reaches any phone, with no template or 24-hour window.
+    assert with_sms["phone"] is with_sms["sms"]

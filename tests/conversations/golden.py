@@ -136,6 +136,21 @@ def _usulan_start(r: Recorder, name_with_nik: bool = True) -> None:
     r.say(f"{NIK_MAN} Budi Santoso" if name_with_nik else NIK_MAN)
 
 
+def _members_bnba(r: Recorder) -> None:
+    """Sri Wahyuni, Rina and Andi (NIKs given: sex and birth date read from them): each
+    one's relationship, then the BNBA's birth place and mother's name."""
+    for i, (relationship, place, mother) in enumerate(
+        (
+            ("istri_suami", "Garut", "Enok Suryani"),
+            ("anak", "Bandung", "Sri Wahyuni"),
+            ("anak", "Bandung", "Sri Wahyuni"),
+        )
+    ):
+        r.press(f"members.{i}.relationship={relationship}")
+        r.say(place)
+        r.say(mother)
+
+
 def usulan(r: Recorder) -> None:
     """A household of four, answered with buttons wherever there are buttons."""
     _usulan_start(r)
@@ -149,9 +164,7 @@ def usulan(r: Recorder) -> None:
     r.say("003/007")
     r.say(f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Rina\n{NIK_SON} Andi")
     r.press("relationship=kepala_keluarga")
-    r.press("members.0.relationship=istri_suami")
-    r.press("members.1.relationship=anak")
-    r.press("members.2.relationship=anak")
+    _members_bnba(r)
     for key, value in (
         ("floor", "semen"),
         ("wall", "tembok_kasar"),
@@ -164,6 +177,7 @@ def usulan(r: Recorder) -> None:
         r.press(f"{key}={value}")
     r.press("conditions=lansia")
     r.press("conditions=__done__")
+    r.press("members_details=no")
     r.press("programmes=pkh")
     r.press("programmes=bpnt")
     r.press("programmes=__done__")
@@ -171,6 +185,50 @@ def usulan(r: Recorder) -> None:
     r.photo("rumah-1")
     r.location()
     r.say("0812 3456 7890")
+    r.press("__summary__=send")
+
+
+def usulan_rt(r: Recorder) -> None:
+    """An RT head proposes a household of two in that capacity (Permensos 3/2021 Pasal 5):
+    their own NIK, name and phone first, then the household's, and its own phone."""
+    r.start()
+    r.begin_count()
+    r.press("menu=usulan")
+    r.press("consent=yes")
+    r.press("for_whom=rt_rw")
+    r.say("3204051010700005 Ahmad Fauzi")
+    r.say("0812 1111 2222")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.say(KK)
+    r.say("Bandung, 17-08-1985")
+    r.say("Siti Aminah")
+    r.press("marital=kawin")
+    r.press("occupation=buruh")
+    r.press(f"village={CINUNUK}")
+    r.say("Jl. Melati Gg. 2, Dusun Cempaka")
+    r.say("003/007")
+    r.say(f"{NIK_WOMAN} Sri Wahyuni")
+    r.press("relationship=kepala_keluarga")
+    r.press("members.0.relationship=istri_suami")
+    r.say("Garut")
+    r.say(WORDS[r.language]["dont_know"])
+    for key, value in (
+        ("floor", "tanah"),
+        ("wall", "bambu"),
+        ("roof", "seng"),
+        ("water", "sumur_terbuka"),
+        ("lighting", "pln_450"),
+        ("fuel", "kayu"),
+        ("toilet", "umum"),
+    ):
+        r.press(f"{key}={value}")
+    r.press("conditions=lansia")
+    r.press("conditions=__done__")
+    r.press("members_details=no")
+    r.press("programmes=belum_tahu")
+    r.photo("ktp-1")
+    r.press("photo_house=__skip__")
+    r.say("0813 5555 6666")
     r.press("__summary__=send")
 
 
@@ -224,9 +282,7 @@ def usulan_ktp(r: Recorder) -> None:
     r.press("village=card_yes")
     r.say(f"{NIK_WOMAN} Sri Wahyuni\n{NIK_CHILD} Rina\n{NIK_SON} Andi")
     r.press("relationship=kepala_keluarga")
-    r.press("members.0.relationship=istri_suami")
-    r.press("members.1.relationship=anak")
-    r.press("members.2.relationship=anak")
+    _members_bnba(r)
     for key, value in (
         ("floor", "semen"),
         ("wall", "tembok_kasar"),
@@ -238,6 +294,7 @@ def usulan_ktp(r: Recorder) -> None:
     ):
         r.press(f"{key}={value}")
     r.say("2")
+    r.press("members_details=no")
     r.say("1 2")
     r.photo("rumah-1")
     r.location()
@@ -272,10 +329,14 @@ def usulan_mistakes(r: Recorder) -> None:
     r.say(f"{NIK_WOMAN} Sri Wahyuni\nRina")
     r.say("1")
     r.say("istri")
+    r.say(words["dont_know"])  # her birth place: "ga tau" skips it
+    r.say("Enok Suryani")
     r.say(words["dont_know"])  # "ketik lewati jika belum tahu": a don't-know skips
     r.say("perempuan" if r.language == "id" else "female")  # no NIK: sex and birth date
     r.say("02-03-2015")
     r.say("anak")
+    r.say("Bandung")
+    r.say(words["skip"])
     r.say("3")
     r.say("tembok")  # two walls fit: asked again with only those two
     r.say("tanpa plester")
@@ -290,6 +351,7 @@ def usulan_mistakes(r: Recorder) -> None:
     r.press("conditions=hamil")
     r.press("conditions=hamil")  # ...pressed again: not chosen
     r.press("conditions=__done__")
+    r.say(words["no"])  # no occupation and disability for the members
     r.say(words["dont_know"])  # "Belum tahu" is an option here
     r.photo("ktp-1")
     r.say(words["skip"])
@@ -352,6 +414,44 @@ def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recor
         r.press("__summary__=send")
 
     return scenario
+
+
+def _perubahan_household(r: Recorder, change: str) -> None:
+    r.start()
+    r.begin_count()
+    r.press("menu=perubahan")
+    r.press("consent=yes")
+    r.press(f"change={change}")
+    r.say(KK)
+    r.say("cinunuk")
+    r.press(f"village={CINUNUK}")
+    r.say("Sukamaju")
+    r.say("2/5")
+
+
+def perubahan_meninggal(r: Recorder) -> None:
+    """A death in the household, without the surat kematian yet: a witness instead."""
+    words = WORDS[r.language]
+    _perubahan_household(r, "death")
+    r.say("Siti Aminah")
+    r.say(NIK_WOMAN)
+    r.say("20-11-2026")
+    r.say(words["skip"])  # no letter: the witness is asked
+    r.say("Ahmad Fauzi")
+    r.say("0812 3456 7890")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.press("__summary__=send")
+
+
+def perubahan_keluar(r: Recorder) -> None:
+    """Leaving DTSEN (graduasi): the reason, what it means, a yes."""
+    words = WORDS[r.language]
+    _perubahan_household(r, "graduation")
+    r.press("leave_reason=sudah_mampu")
+    r.say(words["dont_know"])  # optional: a don't-know skips
+    r.press("leave_confirm=yes")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.press("__summary__=send")
 
 
 def status(r: Recorder) -> None:
@@ -445,10 +545,13 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "usulan_sendiri": usulan_sendiri,
     "usulan_kesalahan": usulan_mistakes,
     "usulan_ktp": usulan_ktp,
+    "usulan_rt": usulan_rt,
     "sanggahan_penerima": _sanggahan("recipient_not_eligible"),
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
     "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
+    "perubahan_meninggal": perubahan_meninggal,
+    "perubahan_keluar": perubahan_keluar,
     "status": status,
     "hak_data": rights,
     "privasi": privacy,

@@ -126,6 +126,8 @@ def longest_values(language: Language) -> dict[str, str]:
         # Words of the shipped regional workflows (cek status explains each stage).
         "who": _longest([s.who.get(language) for w in shipped_workflows() for s in w.stages]),
         "ask": _longest([s.ask.get(language) for w in shipped_workflows() for s in w.stages]),
+        # Who proposed a household on its behalf, as its notice names them.
+        "capacity": _longest(_labels("proposer.capacity.", language)),
     }
 
 

@@ -9,7 +9,7 @@ from tests.conversations.transcript import USULAN_TYPED, Chat, transcript, until
 # (index in USULAN_TYPED of the answer to replace, a wrong answer, a piece of the explanation)
 WRONG_ANSWERS = [
     (2, "mungkin", "ya"),  # consent
-    (3, "7", "1 sampai 3"),  # for whom
+    (3, "8", "1 sampai 7"),  # for whom
     (4, "12345", "16 angka"),  # NIK
     (4, "9904051708850001", "provinsi"),  # NIK with an unknown province
     (4, "3204053208850001", "tanggal"),  # NIK with day 32
@@ -21,11 +21,12 @@ WRONG_ANSWERS = [
     (12, "Jl", "terlalu pendek"),  # street
     (13, "abc/def", "RT/RW"),  # RT/RW without numbers
     (15, "raja", '"raja" tidak ada di pilihan'),  # relationship
-    (17, "123", "16 angka"),  # member NIK
-    (18, "kucing", '"kucing" tidak ada di pilihan'),  # a member's sex (no NIK)
-    (19, "31-02-2015", "tanggal"),  # a member's birth date
-    (28, "9", "1 sampai 5"),  # special conditions
-    (28, "1 5", "tidak bisa dipilih bersama"),  # "none" together with a condition
+    (18, "S", "huruf"),  # a member's mother's name
+    (19, "123", "16 angka"),  # member NIK
+    (20, "kucing", '"kucing" tidak ada di pilihan'),  # a member's sex (no NIK)
+    (21, "31-02-2015", "tanggal"),  # a member's birth date
+    (32, "9", "1 sampai 5"),  # special conditions
+    (32, "1 5", "tidak bisa dipilih bersama"),  # "none" together with a condition
 ]
 
 

@@ -40,8 +40,24 @@ def test_a_complete_usulan_is_summarised_with_the_nik_masked_and_filed_once():
     assert filed.nik == NIK_MAN and filed.kk == KK
     assert filed.village_code == "32.04.05.2004"
     assert filed.members == (
-        Member(NIK_WOMAN, "Sri Wahyuni", "istri_suami", sex="P", birth_date="1985-08-17"),
-        Member(None, "Rina", "anak", sex="P", birth_date="2015-03-02"),
+        Member(
+            NIK_WOMAN,
+            "Sri Wahyuni",
+            "istri_suami",
+            sex="P",
+            birth_date="1985-08-17",
+            birth_place="Garut",
+            mother_name="Enok Suryani",
+        ),
+        Member(
+            None,
+            "Rina",
+            "anak",
+            sex="P",
+            birth_date="2015-03-02",
+            birth_place="Bandung",
+            mother_name="Sri Wahyuni",
+        ),
     )
     assert filed.answers["rt"] == "003" and filed.answers["rw"] == "005"
     assert filed.answers["conditions"] == ["lansia", "penyakit_kronis"]
@@ -186,11 +202,15 @@ def test_members_come_in_one_message_and_only_what_is_missing_is_asked():
     assert answers["members.0.nik_birth_date"] == "1985-08-17"
     assert "members.1.nik" not in answers and "members.2.name" not in answers
     assert "hubungan Sri Wahyuni" in chat.press("Kepala keluarga")
-    assert "NIK Rina" in chat.say("istri")
+    assert "Tempat lahir Sri Wahyuni" in chat.say("istri")
+    assert "ibu kandung Sri Wahyuni" in chat.say("lewati")
+    assert "NIK Rina" in chat.say("ga tau")
     assert "Jenis kelamin Rina" in chat.say("lewati")
     assert "Tanggal lahir Rina" in chat.say("perempuan")
     assert "hubungan Rina" in chat.say("02-03-2015")
-    assert "nama lengkap" in chat.say("anak")  # the third line had a NIK but no name
+    assert "Tempat lahir Rina" in chat.say("anak")
+    chat.say("Bandung")
+    assert "nama lengkap" in chat.say("Sri Wahyuni")  # the third line had a NIK but no name
 
 
 def test_a_wrong_line_is_explained_and_only_that_member_asked_again():
@@ -202,6 +222,8 @@ def test_a_wrong_line_is_explained_and_only_that_member_asked_again():
     assert chat.state.answers["members.1.name"] == "Rina"
     chat.say("1")
     chat.say("istri")
+    chat.say("lewati")
+    chat.say("lewati")
     assert "NIK Rina" in chat.last.text
 
 
@@ -392,8 +414,9 @@ def test_multiple_choice_buttons_toggle_and_end_with_selesai():
     chat.press("✓ Lansia (60 tahun ke atas)")  # pressed again: not chosen any more
     assert "Dipilih: Ibu hamil." in chat.last.text
     chat.press("Sakit menahun (kronis)")
-    assert "Bantuan apa" in chat.press("Selesai")
+    assert "Mau mengisi pekerjaan" in chat.press("Selesai")
     assert chat.state.answers["conditions"] == ["hamil", "penyakit_kronis"]
+    assert "Bantuan apa" in chat.press("Tidak perlu")
     # "Belum tahu" stands alone: pressing it ends the question at once.
     assert "foto KTP" in chat.press("Belum tahu")
     assert chat.state.answers["programmes"] == ["belum_tahu"]
@@ -404,7 +427,7 @@ def test_selesai_can_be_typed_by_its_number_once_something_is_chosen():
     transcript(chat, until("kondisi"))
     chat.press("Ibu hamil")
     assert "6. Selesai" not in chat.last.text and chat.buttons()[-1] == "Selesai"
-    assert "Bantuan apa" in chat.say("6")
+    assert "Mau mengisi pekerjaan" in chat.say("6")
     assert chat.state.answers["conditions"] == ["hamil"]
 
 
@@ -412,7 +435,7 @@ def test_selesai_with_nothing_chosen_says_so():
     chat = Chat()
     transcript(chat, until("kondisi"))
     assert "Belum ada yang dipilih" in chat.say("selesai")
-    assert "Bantuan apa" in chat.say("2 4")
+    assert "Mau mengisi pekerjaan" in chat.say("2 4")
     assert chat.state.answers["conditions"] == ["lansia", "penyakit_kronis"]
 
 
@@ -465,20 +488,39 @@ def test_a_member_without_a_nik_says_so_and_is_asked_sex_and_birth_date():
         assert "Tanggal lahir Rina" in chat.say("perempuan")
 
 
+def test_every_member_is_asked_birth_place_and_mother_and_the_dont_knows_skip():
+    chat = Chat()
+    transcript(chat, until("Siapa saja"))
+    lines = [
+        (f"{NIK_WOMAN} Sri Wahyuni\nRina", "hubungannya dengan kepala keluarga"),
+        ("1", "hubungan Sri Wahyuni"),
+        ("istri", "Tempat lahir Sri Wahyuni"),  # sex and birth date came from her NIK
+        ("tidak tahu", "ibu kandung Sri Wahyuni"),
+        ("gak tahu", "NIK Rina"),
+        ("belum punya", "Jenis kelamin Rina"),
+        ("perempuan", "Tanggal lahir Rina"),
+        ("02-03-2015", "hubungan Rina"),
+        ("anak", "Tempat lahir Rina"),
+        ("belum tahu", "ibu kandung Rina"),
+        ("ga tau", "Lantai"),
+    ]
+    transcript(chat, lines)
+    answers = chat.state.answers
+    for i in (0, 1):
+        assert answers[f"members.{i}.birth_place"] is None
+        assert answers[f"members.{i}.mother_name"] is None
+
+
 def test_occupation_and_disability_are_asked_per_member_only_when_the_citizen_wants():
     chat = Chat()
     transcript(chat, until("kondisi"))
     lines = [
-        ("1 2", "Mau mengisi pekerjaan, disabilitas, tempat lahir"),  # disabilitas, lansia
+        ("1 2", "Mau mengisi pekerjaan dan disabilitas"),  # disabilitas, lansia
         ("ya", "Pekerjaan utama Sri Wahyuni"),
         ("petani", "Apakah Sri Wahyuni penyandang disabilitas"),
-        ("ya", "Tempat lahir Sri Wahyuni"),
-        ("Garut", "Nama ibu kandung Sri Wahyuni"),
-        ("lewati", "Pekerjaan utama Rina"),
+        ("ya", "Pekerjaan utama Rina"),
         ("lewati", "Apakah Rina penyandang disabilitas"),  # a child: nothing to tell
-        ("ga tau", "Tempat lahir Rina"),
-        ("Bandung", "Nama ibu kandung Rina"),
-        ("lilis", "Bantuan apa"),
+        ("ga tau", "Bantuan apa"),
         ("1, 2", "foto KTP"),
     ]
     transcript(chat, lines)
@@ -496,6 +538,7 @@ def test_occupation_and_disability_are_asked_per_member_only_when_the_citizen_wa
             occupation="petani",
             disability=True,
             birth_place="Garut",
+            mother_name="Enok Suryani",
         ),
         Member(
             None,
@@ -504,7 +547,7 @@ def test_occupation_and_disability_are_asked_per_member_only_when_the_citizen_wa
             sex="P",
             birth_date="2015-03-02",
             birth_place="Bandung",
-            mother_name="Lilis",
+            mother_name="Sri Wahyuni",
         ),
     )
 

@@ -61,6 +61,7 @@ from conversations.effects import (
 from conversations.engine import Script, advance
 from conversations.flow import EngineConfig
 from conversations.flows import FLOWS
+from conversations.kinds import request_kind
 from conversations.state import ConversationState
 from conversations.tickets import format_ticket
 from conversations.types import Incoming, Location, PhotoRef, Reply
@@ -170,7 +171,8 @@ class FakeRegister:
 
     def _file(self, submission: Submission, extra_flags: list[str]) -> Filed:
         # Tickets as the real ones look: a letter and six of the unambiguous characters.
-        ticket = submission.kind[0].upper() + "ABCDE" + "23456789"[len(self.requests) % 8]
+        letter = request_kind(submission.kind).letter
+        ticket = letter + "ABCDE" + "23456789"[len(self.requests) % 8]
         flags = tuple(sorted({*submission.flags, *extra_flags}))
         stored = replace(submission, flags=flags)
         self.requests.append(FakeRequest(stored, ticket, self.chat, START))
@@ -362,11 +364,15 @@ USULAN_TYPED = [
     ("3/5", "Siapa saja"),
     (f"{NIK_WOMAN} Sri Wahyuni\nRina", "hubungannya dengan kepala keluarga"),
     ("1", "hubungan Sri Wahyuni"),
-    ("istri", "NIK Rina"),
+    ("istri", "Tempat lahir Sri Wahyuni"),  # the BNBA's columns, asked of every member
+    ("Garut", "ibu kandung Sri Wahyuni"),
+    ("Enok Suryani", "NIK Rina"),
     ("lewati", "Jenis kelamin Rina"),  # no NIK: her sex and birth date are asked
     ("perempuan", "Tanggal lahir Rina"),
     ("02-03-2015", "hubungan Rina"),
-    ("3", "Lantai"),
+    ("3", "Tempat lahir Rina"),
+    ("Bandung", "ibu kandung Rina"),
+    ("sri wahyuni", "Lantai"),
     ("1", "Dinding"),
     ("bambu", "Atap"),
     ("seng", "air minum"),
@@ -374,7 +380,8 @@ USULAN_TYPED = [
     ("pln 450", "memasak"),
     ("kayu bakar", "WC"),
     ("tidak ada wc", "kondisi"),
-    ("2 4", "Bantuan apa"),
+    ("2 4", "Mau mengisi pekerjaan dan disabilitas"),
+    ("tidak", "Bantuan apa"),
     ("1, 2", "foto KTP"),
 ]
 

@@ -73,6 +73,29 @@ def new_sanggahan(**overrides: Any) -> NewRequest:
     return NewRequest(**values)
 
 
+def new_perubahan(**overrides: Any) -> NewRequest:
+    """A household's report that a member died (the reporter is another member)."""
+    values: dict[str, Any] = {
+        "kind": "perubahan",
+        "subtype": "death",
+        "channel": "whatsapp",
+        "chat_id": "whatsapp:+6281200000002",
+        "village_code": "32.04.01.2001",
+        "nik": NIK_B,
+        "kk": KK_A,
+        "name": "Budi Santoso",
+        "subject_nik": NIK_A,
+        "subject_name": "Siti Aminah",
+        "answers": {"change": "death", "death_date": "2025-11-15", "witness_name": "Pak RT"},
+        "flags": ["death_letter_missing"],
+        "language": "id",
+        "consent_version": "perubahan-2025-11",
+        "consent_given_at": NOW,
+    }
+    values.update(overrides)
+    return NewRequest(**values)
+
+
 def _tiny_image(format: str) -> bytes:
     """A small picture that decodes: the blob store refuses magic bytes followed by junk."""
     buffer = io.BytesIO()

@@ -17,6 +17,7 @@ from models import blobs
 from models.attachments import get_attachment, purge_unfiled_photos
 from models.blobs import BlobNotFound, BlobRejected, FileBlobStore, save_attachment
 from models.crypto import KeyRing, SealError
+from models.key_rotation import count_left_in_files, rotate_files
 from models.requests import create_request
 from models.tables import Attachment
 from staff.minutes import MinutesStore
@@ -280,3 +281,22 @@ def test_a_photo_deleted_while_rotation_reseals_it_stays_deleted(
     with pytest.raises(BlobNotFound):
         store.get(blob.ref)
     assert [p for p in store.root.rglob("*") if p.is_file()] == []
+
+
+def test_keys_rotate_reseals_the_stores_photos_and_minutes_through_the_registry(
+    tmp_path: Path,
+) -> None:
+    # The container's stores live in DATA_DIR/attachments and DATA_DIR/minutes.
+    old_keys = KeyRing({1: TEST_KEYS.keys[1]}, TEST_KEYS.lookup_key)
+    photo = FileBlobStore(tmp_path / "attachments", old_keys).put(JPEG)
+    minutes = MinutesStore(tmp_path / "minutes", old_keys).put(PDF)
+    assert count_left_in_files(tmp_path, TEST_KEYS) == {"photos": 1, "minutes": 1}
+
+    done = rotate_files(tmp_path, TEST_KEYS)
+
+    assert [(p.resealed, p.failed) for p in done] == [(1, 0), (1, 0)]
+    assert count_left_in_files(tmp_path, TEST_KEYS) == {"photos": 0, "minutes": 0}
+    # Readable with the newest key alone: the old one can be retired.
+    newest = KeyRing({2: TEST_KEYS.keys[2]}, TEST_KEYS.lookup_key)
+    assert FileBlobStore(tmp_path / "attachments", newest).get(photo.ref) == JPEG
+    assert MinutesStore(tmp_path / "minutes", newest).get(minutes.ref) == PDF

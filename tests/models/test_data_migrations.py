@@ -177,7 +177,7 @@ def test_the_erasure_columns_come_and_go_without_touching_a_requests_other_rows(
         request = create_request(session, new_usulan(), now=NOW)
         change_status(session, request, "diverifikasi", actor="staff:1", at=NOW)
         request.erasure_requested_at = NOW
-    downgrade_to(db_engine, "0019")
+    downgrade_to(db_engine, "0020")
     upgrade_database(db_engine)
     with Session(db_engine) as session:
         assert len(session.exec(select(HouseholdMember)).all()) == 2

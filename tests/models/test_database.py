@@ -32,6 +32,7 @@ from tests.models.factories import NOW
 EXPECTED_TABLES = {
     "request",
     "household_member",
+    "proposer",
     "attachment",
     "status_change",
     "consent_record",

@@ -17,8 +17,9 @@ from redis import Redis
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
+from models.blobs import FileBlobStore, reseal_file, sniff_image_type
 from models.conversation_store import RedisConversationStore, SqlConversationStore
-from models.crypto import KeyRing
+from models.crypto import KeyRing, SealError
 from models.database import create_db_engine
 from models.key_rotation import (
     Progress,
@@ -36,6 +37,7 @@ from models.sealed import SEALED_KEY
 from models.sealed_registry import SealedFiles, SealedKeySpace, fixed
 from models.tables import HouseholdMember, Request
 from tests.conftest import TEST_KEYS
+from tests.images import tiny_png
 from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
 
 # What the database was sealed with before the new version was added, and after the old
@@ -325,3 +327,65 @@ def test_sql_conversation_states_keyed_by_text_are_rotated_in_key_order(
     assert worked(done) == {"conversation": (3, 3)}
     for key in ("telegram:5", "whatsapp:+6281200000001", "simulator:ani"):
         assert SqlConversationStore(v2_only_engine).load(key) == state
+
+
+def test_a_file_space_with_its_own_resealer_is_rotated_through_it(tmp_path: Path) -> None:
+    folder = tmp_path / "minutes"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(V1_ONLY.seal_bytes(b"%PDF-1.4 a", "file.minutes:a.pdf"))
+    (folder / "b.pdf").write_bytes(b"%PDF-1.4 stored before sealing")
+    (folder / "c.bin").write_bytes(b"junk")
+    calls: list[str] = []
+
+    def reseal(path: Path, keys: KeyRing, context: str, clear_kind: object) -> bool:
+        # As the store would: open (or take the clear file as is), seal under the newest.
+        calls.append(context)
+        stored = path.read_bytes()
+        assert callable(clear_kind)
+        if stored.startswith(b"v"):
+            data = keys.open_bytes(stored, context)
+        elif clear_kind(stored):
+            data = stored
+        else:
+            raise SealError(f"{path.name}: neither sealed nor a PDF")
+        path.write_bytes(keys.seal_bytes(data, context))
+        return True
+
+    minutes = SealedFiles(
+        "minutes",
+        "minutes",
+        lambda rel: f"file.minutes:{rel}",
+        clear_kind=lambda data: data.startswith(b"%PDF"),
+        reseal=reseal,
+    )
+    assert count_left_in_files(tmp_path, TEST_KEYS, spaces=[minutes]) == {"minutes": 3}
+
+    done = rotate_files(tmp_path, TEST_KEYS, spaces=[minutes])
+
+    assert sorted(calls) == ["file.minutes:a.pdf", "file.minutes:b.pdf", "file.minutes:c.bin"]
+    assert (done[0].resealed, done[0].failed) == (2, 1)
+    assert "c.bin" in done[0].failures[0]
+    for name in ("a.pdf", "b.pdf"):
+        opened = V2_ONLY.open_bytes((folder / name).read_bytes(), f"file.minutes:{name}")
+        assert opened.startswith(b"%PDF-1.4")
+
+
+def test_photos_of_the_blob_store_rotate_through_its_own_resealer(tmp_path: Path) -> None:
+    # The registry entry the photo store needs (models.blobs.reseal_file holds the lock
+    # the store's delete takes, and keeps the file's time for the orphan purge).
+    old_store = FileBlobStore(tmp_path / "attachments", V1_ONLY)
+    stored = old_store.put(tiny_png())
+    photos = SealedFiles(
+        "photo",
+        "attachments",
+        lambda rel: "file.photo:" + rel.rsplit("/", 1)[-1],
+        glob="??/??/*",
+        clear_kind=lambda data: sniff_image_type(data) is not None,
+        reseal=reseal_file,
+    )
+
+    done = rotate_files(tmp_path, TEST_KEYS, spaces=[photos])
+
+    assert (done[0].resealed, done[0].failed) == (1, 0)
+    assert count_left_in_files(tmp_path, TEST_KEYS, spaces=[photos]) == {"photo": 0}
+    assert FileBlobStore(tmp_path / "attachments", V2_ONLY).get(stored.ref) == tiny_png()

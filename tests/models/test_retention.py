@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from models.attachments import save_attachment
 from models.blobs import FileBlobStore
-from models.requests import create_request
+from models.requests import NewProposer, create_request
 from models.retention import ANONYMISED, anonymise_closed_requests
-from models.tables import ConsentRecord, HouseholdMember, Request, StatusChange
+from models.tables import ConsentRecord, HouseholdMember, Proposer, Request, StatusChange
 from tests.conftest import TEST_KEYS
 from tests.images import tiny_png
 from tests.models.factories import KK_A, NIK_A, NIK_B, NOW, fresh_nik, new_usulan
@@ -27,7 +27,9 @@ def test_closed_requests_past_retention_keep_statistics_and_lose_personal_data(
     long_ago = NOW - timedelta(days=800)
     with Session(db_engine) as session, session.begin():
         save_attachment(session, photo, channel="telegram", chat_id="1001", now=long_ago)
-        old = create_request(session, new_usulan(attachments=[(photo.ref, "ktp")]), now=long_ago)
+        rt_head = NewProposer("rt_rw", "3204051010700005", "Ahmad Fauzi", "+6281211112222")
+        filed = new_usulan(attachments=[(photo.ref, "ktp")], subtype="rt_rw", proposer=rt_head)
+        old = create_request(session, filed, now=long_ago)
         old.closed_at, old.status = long_ago + timedelta(days=30), "tidak_layak"
         session.add(
             StatusChange(
@@ -57,6 +59,8 @@ def test_closed_requests_past_retention_keep_statistics_and_lose_personal_data(
         assert NIK_A not in text and KK_A not in text and "Siti" not in text
         members = session.exec(select(HouseholdMember.nik)).all()
         assert NIK_B in members and len(members) == 4  # only the two kept requests' members
+        assert session.exec(select(Proposer)).all() == []  # the RT head's identity too
+        assert gone.subtype == "rt_rw"  # who proposed, as a statistic
         notes = session.exec(select(StatusChange.note).where(StatusChange.request_id == old_id))
         assert all(note is None for note in notes)
         consent = session.exec(

@@ -74,6 +74,10 @@ EXPECTED_HEADER = [
     "Jenis Permohonan",
     "Status",
     "Tanda",
+    "Diusulkan Oleh",
+    "Nama Pengusul",
+    "NIK Pengusul",
+    "HP Pengusul",
 ]
 
 
@@ -142,7 +146,8 @@ def test_one_row_per_person_in_the_dinsos_column_order(db_engine: Engine, out: P
         request = session.get(Request, request_id)
         assert request is not None
         # Every row says which request it comes from, its kind, stage and flags.
-        about = [format_ticket(request.ticket), "Usulan", "diterima", None]
+        # No proposer: the household filed it itself (the proposer's columns stay empty).
+        about = [format_ticket(request.ticket), "Usulan", "diterima", None, *[None] * 4]
     path = out / "bnba.xlsx"
     assert write_bnba(db_engine, BnbaSelection(CINUNUK), path, "xlsx", today=TODAY) == 4
 
@@ -182,7 +187,7 @@ def test_numbers_stay_16_digit_text_and_the_sheet_is_ready_to_filter(
     assert head["Nomor KK"].value == "3204050101200001"  # all digits, none rounded away
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:W5"
+    assert sheet.auto_filter.ref == "A1:AA5"
     assert sheet.column_dimensions["K"].width >= 18  # a NIK fits
 
 
@@ -532,7 +537,8 @@ def test_a_withdrawn_request_is_in_no_list_unless_asked_for_and_the_asking_is_lo
     ]
     rows = xlsx(db_engine, out, both, name="all2.xlsx")
     withdrawn_row = next(row for row in rows if row[11] == "Menarik Persetujuan")
-    assert withdrawn_row[-1] == "consent_withdrawn"  # the Tanda column says why
+    tanda = BNBA_COLUMNS.index("Tanda")
+    assert withdrawn_row[tanda] == "consent_withdrawn"  # the Tanda column says why
 
     export_bnba(db_engine, BnbaSelection(CINUNUK), out / "a.csv", "csv", staff_id=3)
     export_bnba(db_engine, both, out / "b.csv", "csv", staff_id=3)

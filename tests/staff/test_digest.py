@@ -16,7 +16,7 @@ from staff.digest import digest, digest_many, late_threshold, working_days_late
 from staff.digest_render import render
 from staff.digest_schedule import digest_for_staff, due_digests, send_due_digests
 from staff.workflow import Workflow, shipped_workflows
-from tests.models.factories import fresh_nik, new_sanggahan, new_usulan
+from tests.models.factories import fresh_nik, new_perubahan, new_sanggahan, new_usulan
 from tests.staff.regional import own_region, with_own_region
 
 # Kabupaten Bandung (Cinunuk, Cileunyi) with time standards of its own choosing.
@@ -43,11 +43,13 @@ def file(
     final: bool = False,
 ) -> str:
     answers = {"dusun": dusun} if dusun is not None else {}
-    built = (
-        new_usulan(village_code=village, answers=answers, flags=flags or [], nik=fresh_nik())
-        if kind == "usulan"
-        else new_sanggahan(village_code=village, answers=answers, flags=flags or [])
-    )
+    if kind == "usulan":
+        built = new_usulan(
+            village_code=village, answers=answers, flags=flags or [], nik=fresh_nik()
+        )
+    else:
+        build = new_perubahan if kind == "perubahan" else new_sanggahan
+        built = build(village_code=village, answers=answers, flags=flags or [])
     request = create_request(session, built, now=filed)
     for index, (status, moved) in enumerate(moves):
         last = index == len(moves) - 1
@@ -65,6 +67,9 @@ def village_data(db_engine: Engine) -> dict[str, str]:
                 session, CINUNUK, at("2025-12-09", 3), kind="sanggahan", dusun="krajan "
             ),
             "new_sukamaju": file(session, CINUNUK, at("2025-12-09", 4), dusun="Sukamaju"),
+            "new_krajan_m": file(
+                session, CINUNUK, at("2025-12-09", 3), kind="perubahan", dusun="Krajan"
+            ),
             "new_no_dusun": file(session, CINUNUK, at("2025-12-09", 5)),
             # Received 20 Nov (Thu): 5 working days -> due 27 Nov; 9 working days late.
             "late_received": file(session, CINUNUK, at("2025-11-20"), dusun="Krajan"),
@@ -137,14 +142,18 @@ def test_a_village_digest_counts_new_waiting_overdue_meetings_and_cutoff(
             session, area_code=CINUNUK, workflows=WORKFLOWS, now=NOW, since=SINCE, cutoff_day=17
         )
     assert result.area_name == "Cinunuk" and result.level == "village"
-    assert result.new_by_kind == {"usulan": 3, "sanggahan": 1}
-    assert [(g.name, g.count("usulan"), g.count("sanggahan")) for g in result.new_groups] == [
-        ("Krajan", 1, 1),
-        ("", 1, 0),
-        ("Sukamaju", 1, 0),
+    assert result.new_by_kind == {"usulan": 3, "sanggahan": 1, "perubahan": 1}
+    counts = [
+        (g.name, *(g.count(k) for k in ("usulan", "sanggahan", "perubahan")))
+        for g in result.new_groups
+    ]
+    assert counts == [
+        ("Krajan", 1, 1, 1),
+        ("", 1, 0, 0),
+        ("Sukamaju", 1, 0, 0),
     ]
     assert result.waiting == 2
-    assert result.open_total == 9
+    assert result.open_total == 10
     assert result.withdrawn == 1
     assert result.overdue_total == 2
     assert [(i.ticket, i.days_over, i.status) for i in result.overdue] == [
@@ -160,9 +169,9 @@ def test_a_village_digest_counts_new_waiting_overdue_meetings_and_cutoff(
     text = render(result)
     lines = text.splitlines()
     assert lines[0] == "Ringkasan DTSEN · Cinunuk"
-    assert "Baru sejak 9 Desember 2025 07:00: 4 (usulan 3, sanggahan 1)" in lines
-    assert "• Krajan: usulan 1, sanggahan 1" in lines
-    assert "• (dusun tidak diisi): usulan 1, sanggahan 0" in lines
+    assert "Baru sejak 9 Desember 2025 07:00: 5 (usulan 3, sanggahan 1, perubahan 1)" in lines
+    assert "• Krajan: usulan 1, sanggahan 1, perubahan 1" in lines
+    assert "• (dusun tidak diisi): usulan 1, sanggahan 0, perubahan 0" in lines
     assert "Menunggu musyawarah: 2" in lines
     assert (
         "Musyawarah berikutnya: 12 Desember 2025 08:00, Balai Desa Cinunuk (Cinunuk); "
@@ -197,7 +206,7 @@ def test_a_kecamatan_digest_puts_overdue_first_and_counts_by_village(
     ]
     assert result.overdue[0].days_over == 10 and result.overdue[0].village_name == "Cileunyi Kulon"
     assert [(g.name, g.total) for g in result.new_groups] == [
-        ("Cinunuk", 4),
+        ("Cinunuk", 5),
         ("Cileunyi Kulon", 1),
     ]
     text = render(result)
@@ -312,7 +321,7 @@ def test_ringkasan_on_demand_counts_since_the_last_summary(
             session, sri, workflows=WORKFLOWS, now=NOW, cutoff_day=17, language="id"
         )
         assert sri.last_digest_at == NOW
-    assert "Baru sejak 9 Desember 2025 11:00: 2 (usulan 2, sanggahan 0)" in text
+    assert "Baru sejak 9 Desember 2025 11:00: 2 (usulan 2, sanggahan 0, perubahan 0)" in text
     with Session(db_engine) as session:
         staff = session.exec(select(StaffAccount).where(StaffAccount.username == "sri")).one()
         assert staff.last_digest_at == NOW

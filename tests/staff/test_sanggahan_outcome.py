@@ -232,7 +232,7 @@ def test_a_rejected_sanggahan_is_told_the_data_stays_and_why(
     assert not any(words in notice for words in NEVER)
     # Cek status tells the same: the objection rejected, the data as it is.
     citizen.say("menu")
-    citizen.say("3")
+    citizen.say("4")
     status = citizen.say("1")
     assert STATUS_NOW[language] in status
     assert not any(words in status for words in NEVER)

@@ -42,7 +42,17 @@ from models.tables import (
 from staff.bnba import BNBA_COLUMNS
 from tests.conftest import TEST_KEYS
 from tests.images import tiny_png
-from tests.models.factories import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, PDF, new_sanggahan, new_usulan
+from tests.models.factories import (
+    KK_A,
+    NIK_A,
+    NIK_B,
+    NIK_C,
+    NIK_D,
+    PDF,
+    new_perubahan,
+    new_sanggahan,
+    new_usulan,
+)
 from tests.staff.regional import own_region_dir
 from webhook.app import create_app
 from webhook.staff import views
@@ -114,7 +124,7 @@ class Dashboard:
         return client
 
     def file(self, kind: str = "usulan", *, at: datetime | None = None, **overrides: Any) -> str:
-        build = new_usulan if kind == "usulan" else new_sanggahan
+        build = {"usulan": new_usulan, "perubahan": new_perubahan}.get(kind, new_sanggahan)
         overrides.setdefault("village_code", VILLAGE)
         with Session(self.engine) as session, session.begin():
             request = create_request(
@@ -1082,6 +1092,77 @@ def test_a_sanggahan_is_moved_and_named_in_its_own_words(dash: Dashboard) -> Non
         ).all()
     assert "sanggahan Anda ditolak. Data tetap seperti sekarang." in told[-1].text
     assert "mengusulkan lagi" not in told[-1].text
+
+
+def test_a_laporan_perubahan_is_found_shown_decided_and_listed_in_its_own_words(
+    dash: Dashboard,
+) -> None:
+    dash.staff("sri", "village_operator", [VILLAGE])
+    answers = {
+        "change": "death",
+        "dusun": "Sukamaju",
+        "rt": "002",
+        "rw": "005",
+        "member_name": "Siti Aminah",
+        "death_date": "2026-11-20",
+        "witness_name": "Ahmad Fauzi",
+        "witness_phone": "+6281234567890",
+    }
+    death = dash.file("perubahan", chat_id="warga-7", answers=answers)
+    dash.file()  # an usulan beside it
+    client = dash.login("sri")
+
+    def shown(query: str) -> set[str]:
+        page = client.get("/staff" + query)
+        assert page.status_code == 200
+        return set(re.findall(r'class="ticket" href="/staff/requests/([USM]-\w+)"', page.text))
+
+    only = {views.ticket_text(death)}
+    assert shown("?kind=perubahan") == only
+    assert shown("?flag=death_letter_missing") == only
+    assert shown("?kind=perubahan&dusun=sukamaju&rt=2&rw=5") == only
+    assert "Kematian tanpa surat (ada saksi)" in client.get("/staff").text  # a filter
+
+    page = client.get(f"/staff/requests/{death}").text
+    assert "Laporan perubahan" in page and "Anggota keluarga meninggal" in page
+    assert "Nama anggota keluarga" in page and "Nama saksi" in page and "Ahmad Fauzi" in page
+    token = csrf_of(page)
+    moved = client.post(
+        f"/staff/requests/{death}/move",
+        data={"csrf": token, "action": "agendakan", "note": ""},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    page = client.get(f"/staff/requests/{death}").text
+    assert ">Perubahan diterima — diteruskan ke Dinas Sosial</button>" in page
+    assert ">Perubahan ditolak — data tetap</button>" in page
+    assert ">Layak</button>" not in page and ">Tidak layak</button>" not in page
+    accepted = client.post(
+        f"/staff/requests/{death}/move",
+        data={
+            "csrf": token,
+            "action": "layak",
+            "note": "",
+            "doc_number": "03/BA/MUSDES/XII/2026",
+            "doc_date": "2026-12-01",
+        },
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303, accepted.text
+    with Session(dash.engine) as session:
+        told = session.exec(
+            select(OutboxNotification).where(OutboxNotification.chat_id == "warga-7")
+        ).all()
+    assert "laporan perubahan Anda diterima dan diteruskan ke Dinas Sosial" in told[-1].text
+    assert "masuk DTSEN" not in told[-1].text
+
+    assert 'value="perubahan"' in client.get("/staff/export").text
+    listed = client.get(f"/staff/export/bnba?area={VILLAGE}&fmt=csv&daftar=perubahan")
+    assert listed.status_code == 200
+    assert listed.headers["content-disposition"].find("perubahan-") > 0
+    rows = list(csv.DictReader(io.StringIO(listed.content.decode("utf-8-sig"))))
+    assert [row["Tiket"] for row in rows] == [views.ticket_text(death)]
+    assert rows[0]["Nama Anggota"] == "Siti Aminah" and rows[0]["Saksi"] == "Ahmad Fauzi"
 
 
 def test_minutes_must_be_a_pdf_or_photo_of_at_most_10_mb(dash: Dashboard) -> None:

@@ -15,12 +15,12 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from sqlmodel import Session, select
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from conversations.kinds import CAPACITY_LABELS, request_kind
 from conversations.kinds import NAMES as KINDS
-from conversations.kinds import request_kind
 from conversations.validators import dotted_code
 from models.attachments import attachments_of, get_attachment
 from models.blobs import BlobNotFound
-from models.requests import members_of, status_history
+from models.requests import members_of, proposer_of, status_history
 from models.staff import log_access, staff_areas
 from models.tables import Request as Citizen
 from models.tables import StaffAccount, StaffChat
@@ -449,6 +449,8 @@ def _detail(
         (m.position, m.name, m.nik or "-", views.relationship_label(m.relationship))
         for m in members_of(session, citizen.id)
     ]
+    # Who proposed the household in their capacity (RT/RW...): apart from the household.
+    proposer = proposer_of(session, citizen.id)
     return render(
         request,
         "request.html",
@@ -469,6 +471,8 @@ def _detail(
         ),
         card_fields=views.card_field_labels(citizen),
         members=members,
+        proposer=proposer,
+        capacity=CAPACITY_LABELS.get(proposer.capacity, proposer.capacity) if proposer else None,
         photos=photos,
         location=views.location_of(citizen),
         timeline=views.timeline(session, changes, workflow, citizen.kind),
@@ -693,9 +697,9 @@ def export_area(
     daftar: str = "usulan",
     ditarik: str = "",
 ) -> Response:
-    """A kind's list (the usulan's BNBA, the sanggahan's list) of an area the staff member
-    covers, or a part of it. Requests whose citizen withdrew consent only with `ditarik`
-    (recorded in the export log)."""
+    """A kind's list (the usulan's BNBA, the sanggahan's, the laporan perubahan's) of an
+    area the staff member covers, or a part of it. Requests whose citizen withdrew consent
+    only with `ditarik` (recorded in the export log)."""
     assert staff.id is not None
     wanted = dotted_code(other.strip() or area.strip())
     if wanted is None:
@@ -703,7 +707,7 @@ def export_area(
     if fmt not in ("xlsx", "csv"):
         raise PageError(400, "Format salah", "Pilih XLSX atau CSV.")
     if daftar not in LISTS:
-        raise PageError(400, "Daftar tidak dikenal", "Pilih daftar usulan atau sanggahan.")
+        raise PageError(400, "Daftar tidak dikenal", "Pilih salah satu daftar.")
     areas = staff_areas(session, staff.id)
     if not covers(areas, wanted):
         log_refusal(

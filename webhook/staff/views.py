@@ -61,6 +61,7 @@ FLAG_LABELS: Final = {
     "consent_withdrawn": "Persetujuan ditarik",
     "house_photo_missing": "Tanpa foto rumah",
     "evidence_photo_missing": "Tanpa foto bukti",
+    "death_letter_missing": "Kematian tanpa surat (ada saksi)",
     "anonymised": "Data pribadi dihapus",
     "erased": "Dihapus atas permintaan warga",
 }
@@ -70,6 +71,7 @@ FILTER_FLAGS: Final = (
     "members_later",
     "member_nik_missing",
     "consent_withdrawn",
+    "death_letter_missing",
 )
 # Flags that need a look before anything else (shown in red).
 WARNING_FLAGS: Final = frozenset(
@@ -437,7 +439,7 @@ def _show(key: str, spec: _Field | None, value: Any, regions: RegionIndex) -> An
 
 # Shown at the top of the detail page, not again among the answers.
 HEADLINE_ANSWERS: Final = frozenset(
-    {"nik", "kk", "name", "subject_name", "subject_nik", *OBJECTOR_ANSWERS}
+    {"nik", "kk", "name", "subject_name", "subject_nik", "household_phone", *OBJECTOR_ANSWERS}
 )
 
 

@@ -6,7 +6,7 @@ area, who erase it (the closed-request anonymiser, models/retention.py) and the 
 kept (`erased_at`). The partial index serves the staff's list of waiting erasures.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from models.coltypes import UTCDateTime
 
 revision: str = "0021"
-down_revision: str | Sequence[str] | None = "0019"
+down_revision: str | Sequence[str] | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,91 @@
+"""Proposing a household in one's own capacity (Permensos 3/2021 Pasal 5): an RT head, a
+kepala dusun, a village official or a PSKS files for another household, told as chats."""
+
+from __future__ import annotations
+
+from conversations.effects import Proposer
+from tests.conversations.transcript import NIK_MAN, USULAN_TYPED, Chat, transcript
+
+NIK_RT = "3204051010700005"  # the RT head: born 10-10-1970
+
+# An RT head's proposal for Budi Santoso's household, up to the photos.
+AS_RT_HEAD = [
+    *USULAN_TYPED[:3],
+    ("4", "NIK dan nama Anda sendiri (pengusul)"),
+    (f"{NIK_RT} Ahmad Fauzi", "Nomor HP Anda (pengusul)"),
+    ("0812 1111 2222", "NIK dan nama orang yang diusulkan"),
+    *USULAN_TYPED[4:],
+]
+
+
+def _to_summary(chat: Chat, household_phone: str) -> str:
+    transcript(chat, AS_RT_HEAD)
+    assert "foto rumah" in chat.photo("ktp-1")
+    assert "lokasi" in chat.photo("house-1")
+    assert "Nomor HP keluarga yang diusulkan" in chat.location()
+    return chat.say(household_phone)
+
+
+def test_the_capacities_of_pasal_5_are_offered_beside_self_family_and_another_household():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:3])
+    assert chat.buttons() == [
+        "Diri sendiri dan keluarga saya",
+        "Anggota keluarga saya",
+        "Keluarga lain di desa saya",
+        "Warga, saya Ketua RT/RW",
+        "Warga, saya kepala dusun",
+        "Warga, saya kepala desa/lurah atau perangkat desa",
+        "Warga, saya PSKS (TKSK, pendamping PKH, Karang Taruna, dll.)",
+    ]
+
+
+def test_an_rt_head_files_with_their_own_identity_apart_from_the_household():
+    chat = Chat()
+    summary = _to_summary(chat, "0813 5555 6666")
+    # The proposer's part of the summary comes first, on its own.
+    proposer_part, household_part = summary.split("---")[0], summary.split("---")[1]
+    assert "Data Anda (pengusul)" in proposer_part and "NIK pengusul: 3204********0005" in summary
+    assert "Nama pengusul: Ahmad Fauzi" in proposer_part
+    assert "Nomor HP pengusul: +6281211112222" in proposer_part
+    assert "Usulan untuk: Warga, saya Ketua RT/RW" in household_part
+    assert "Nama: Budi Santoso" in household_part
+    assert "Nomor HP keluarga yang diusulkan: +6281355556666" in household_part
+    done = chat.say("ya")
+    assert "Kode tiket: U-" in done
+    assert "Keluarga yang diusulkan juga akan diberi kabar hasilnya" in done
+    [filed] = [r.submission for r in chat.register.requests]
+    assert filed.subtype == "rt_rw"
+    assert (filed.nik, filed.name) == (NIK_MAN, "Budi Santoso")  # the household's head
+    assert filed.proposer == Proposer("rt_rw", NIK_RT, "Ahmad Fauzi", "+6281211112222")
+    # The household's answers hold its own phone and nothing of the proposer.
+    assert filed.answers["household_phone"] == "+6281355556666"
+    assert not any(k.startswith("proposer") for k in filed.answers)
+    assert "phone" not in filed.answers
+
+
+def test_the_households_phone_may_be_skipped_and_then_only_the_proposer_is_told():
+    for skipped in ("lewati", "ga tau", "tidak tahu"):
+        chat = Chat()
+        summary = _to_summary(chat, skipped)
+        assert "Nomor HP keluarga yang diusulkan: (dilewati)" in summary
+        done = chat.say("ya")
+        assert "Kode tiket" in done and "Keluarga yang diusulkan juga" not in done
+        assert chat.register.requests[0].submission.answers["household_phone"] is None
+
+
+def test_the_proposer_cannot_also_be_the_household_proposed_or_a_member_of_it():
+    chat = Chat()
+    transcript(chat, AS_RT_HEAD[:6])  # at the household's NIK
+    assert "sudah diisi untuk orang lain" in chat.say(f"{NIK_RT} Ahmad Fauzi")
+    transcript(chat, [(NIK_MAN, "Kartu Keluarga")])
+    lines = [step for step in AS_RT_HEAD[7:] if "Siapa saja" in step[1]]
+    transcript(chat, [*AS_RT_HEAD[7 : AS_RT_HEAD.index(lines[0]) + 1]])
+    assert "sudah diisi untuk orang lain" in chat.say(f"{NIK_RT} Ahmad Fauzi")
+
+
+def test_a_proposal_for_oneself_asks_nothing_of_a_proposer():
+    chat = Chat()
+    transcript(chat, USULAN_TYPED[:4])
+    assert "pengusul" not in chat.last.text
+    assert not any(k.startswith("proposer") for k in chat.state.answers)
