@@ -12,10 +12,10 @@ answering throughout.
 2. `dtsen-bot serve` (the real command, a child process) starts on it with versions 1 and
    2 (as after `keys add` and a restart: it opens both, seals with 2).
 3. `--citizens` simulated citizens ask for the status of their own request over the chat
-   page's API in a closed loop ("menu", "3" Cek status, "1" Permohonan saya; every answer
-   checked for the ticket): after a 5 s warm-up, `--before` seconds before the rotation,
-   then during `dtsen-bot keys rotate` (the real command, another child process), then
-   `--after` seconds after it.
+   page's API in a closed loop ("menu", then the buttons "Cek status permohonan" and
+   "Permohonan saya"; every answer checked for the ticket): after a 5 s warm-up,
+   `--before` seconds before the rotation, then during `dtsen-bot keys rotate` (the real
+   command, another child process), then `--after` seconds after it.
 4. Reports the rotation's wall time and rows/s, and per phase the number of messages and
    the latency p50/p99/max and errors; then checks that nothing is left under version 1
    and that every request and member opens with version 2 alone.
@@ -208,21 +208,31 @@ class Phases:
         return "during" if sample.at < self.rotation_ended else "after"
 
 
-STEPS = (("menu", "Apa yang ingin Anda lakukan?"), ("3", "Permohonan mana"), ("1", "Tiket U-"))
+# (what the citizen sends, what the answer must contain). "menu" is typed; the others are
+# taken by their button's label from the previous answer (menu numbers move as kinds are
+# added).
+STEPS = (
+    ("menu", "Apa yang ingin Anda lakukan?"),
+    ("Cek status", "Permohonan mana"),
+    ("Permohonan saya", "Tiket U-"),
+)
 
 
 async def citizen(base: str, user: str, phases: Phases, stop: asyncio.Event) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         while not stop.is_set():
+            choices: list[dict[str, str]] = []
             for said, expected in STEPS:
+                body = {"user": user, "message_id": secrets.token_hex(8)}
+                chosen = [c["id"] for c in choices if c["label"].startswith(said)]
+                body.update({"choice": chosen[0]} if chosen else {"text": said})
                 started = time.monotonic()
                 ok = False
                 try:
-                    response = await client.post(
-                        f"{base}/api/simulator/messages",
-                        json={"user": user, "text": said, "message_id": secrets.token_hex(8)},
-                    )
-                    text = "\n".join(r["text"] for r in response.json()["replies"])
+                    response = await client.post(f"{base}/api/simulator/messages", json=body)
+                    replies = response.json()["replies"]
+                    choices = [c for r in replies for c in r["choices"]]
+                    text = "\n".join(r["text"] for r in replies)
                     ok = response.status_code == 200 and expected in text
                     if not ok:
                         status = response.status_code

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from conversations.catalogue import Language
 from conversations.engine import INTERRUPTED, UNREADABLE, Script, Turn, advance
 from conversations.languages import as_language
 from conversations.state import ConversationState
-from conversations.types import Incoming, PhotoRef, Reply
+from conversations.types import Choice, Incoming, PhotoRef, Reply
 from models.attachments import save_attachment
 from models.blobs import BlobRejected, BlobStore
 from models.channels import touch_inbound
@@ -48,7 +48,7 @@ from staff.outbox import (
     claim_waiting,
     enqueue_replies,
     reply_from_json,
-    settle,
+    settle_now,
 )
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class ChatService:
             data = state.model_dump(mode="json")
             if snapshot.contact_needs_touch(now):
                 touch_inbound(session, message.channel, message.sender, at=now)
-            recorded = [asdict(r) for r in replies]
+            recorded = [_recorded(r) for r in replies]
             # The delivery's record and the durable copy of the conversation (with Redis,
             # what a flushed or restarted Redis is recovered from): one statement.
             record_delivery(
@@ -200,10 +200,7 @@ class ChatService:
 
     def report(self, results: Sequence[Settled]) -> None:
         """What became of the outbox rows an adapter was handed (`Handled.to_send`)."""
-        if not results:
-            return
-        with Session(self._engine) as session, session.begin():
-            settle(session, results, at=self._clock())
+        settle_now(self._engine, results, at=self._clock())
 
     def _replay(self, message: InboundMessage) -> Handled | None:
         assert message.message_id is not None
@@ -325,6 +322,20 @@ def _validated(data: dict[str, Any] | None, *, interrupted: bool = False) -> Con
         # menu choice from an answer meant for a question).
         state.scratch[INTERRUPTED] = True
     return state
+
+
+_REPLY_FIELDS = tuple(f.name for f in fields(Reply))
+_CHOICE_FIELDS = tuple(f.name for f in fields(Choice))
+
+
+def _recorded(reply: Reply) -> dict[str, Any]:
+    """`dataclasses.asdict(reply)`, without its generic deep copy (every reply of every
+    message goes through it): the same dict, choices as a tuple of dicts."""
+    data = {name: getattr(reply, name) for name in _REPLY_FIELDS}
+    data["choices"] = tuple(
+        {name: getattr(choice, name) for name in _CHOICE_FIELDS} for choice in reply.choices
+    )
+    return data
 
 
 def _language(value: object) -> Language:

@@ -44,12 +44,13 @@ from conversations.flow import (
     EngineConfig,
     Flow,
     FlowContext,
+    HandOver,
     ParseContext,
     Parsed,
     Position,
     Repeat,
     Step,
-    positions,
+    iter_positions,
 )
 from conversations.languages import language_named, next_language
 from conversations.render import SUMMARY
@@ -608,14 +609,14 @@ class _Run:
         return position.step if position else None
 
     def position_of(self, key: str) -> Position | None:
-        for position in positions(self.flow(), self.state.answers):
+        for position in iter_positions(self.flow(), self.state.answers):
             if position.key == key:
                 return position
         return None
 
     def next_key(self) -> str:
         flow = self.flow()
-        for position in positions(flow, self.state.answers):
+        for position in iter_positions(flow, self.state.answers):
             if position.key not in self.state.answers:
                 return position.key
         return SUMMARY if flow.confirm else ""
@@ -953,6 +954,14 @@ class _Run:
 
     def accept(self, key: str, value: Any, extra: Mapping[str, Any]) -> None:
         position = self.store(key, value, extra)
+        handover = (
+            next((h for h in position.step.hands_over if h.value == value), None)
+            if position
+            else None
+        )
+        if handover is not None:
+            self.hand_over(handover)
+            return
         goodbye = position.step.stop_if(value) if position and position.step.stop_if else None
         if goodbye:
             self.state = self.state.idle()
@@ -960,6 +969,21 @@ class _Run:
             self.say("menu.after")
             return
         self.move_on()
+
+    def hand_over(self, handover: HandOver) -> None:
+        """Go on in another kind's flow with what was typed so far (Step.hands_over)."""
+        carried = {k: v for k, v in handover.carry(self.state.answers).items() if v is not None}
+        flags = list(self.state.flags)  # confirmed warnings still stand for carried answers
+        self.start_flow(handover.flow, carried, ask=False)
+        self.state.flags = flags
+        # What is kept, named as the new flow's summary names it ("NIK, Nama"), in its order
+        # (whether or not its question applies yet: "for whom" comes first).
+        kept: dict[str, str] = {}
+        for node in self.flow().nodes:
+            if isinstance(node, Step) and node.key in carried and node.summary:
+                kept.setdefault(node.key, self.cat.text(node.summary))
+        self.say(handover.says, kept=", ".join(kept.values()) or "-")
+        self.ask_current()
 
     def store(self, key: str, value: Any, extra: Mapping[str, Any]) -> Position | None:
         """Keep an accepted answer (and what it implies); the caller moves on."""

@@ -9,7 +9,7 @@ all follow from the same rule.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar, cast
@@ -128,6 +128,25 @@ class Reuse:
 
 
 @dataclass(frozen=True)
+class HandOver:
+    """An answer that shows the request is another kind than the flow files: the
+    conversation goes on in that kind's flow, keeping what was already typed.
+
+    "Keluarga saya tidak terdaftar" chosen in a sanggahan is an usulan: the sanggahan's
+    village, name, NIK and RT/RW become the usulan's answers, the citizen reads `says`
+    (why, and that nothing typed is lost), then the new flow's first open question: its own
+    consent, since consent is given for one purpose at a time (UU 27/2022).
+    """
+
+    value: str  # the answer that hands over
+    flow: str  # the flow it goes on in
+    # The new flow's answers from this flow's (None values are left out): values already
+    # checked by this flow's parsers, in the form the new flow's parsers would give them.
+    carry: Callable[[Answers], Mapping[str, Any]]
+    says: str  # catalogue key of the explanation; `{kept}` names the answers kept
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     kind: StepKind
@@ -160,6 +179,8 @@ class Step:
     # A photo whose check refuses it (blurred, dark...) may be sent again this many times;
     # after that it is kept as it is and the flow goes on (0: asked until it passes).
     retakes: int = 0
+    # Answers that make the request another kind: the conversation goes on in its flow.
+    hands_over: tuple[HandOver, ...] = ()
 
     @property
     def prompt_key(self) -> str:
@@ -298,12 +319,18 @@ class Position:
 
 def positions(flow: Flow, answers: Answers) -> list[Position]:
     """Every question that applies, in order, given the answers so far."""
-    out: list[Position] = []
+    return list(iter_positions(flow, answers))
+
+
+def iter_positions(flow: Flow, answers: Answers) -> Iterator[Position]:
+    """`positions` one at a time: the engine looks for one question (the current one, the
+    first unanswered) on every message and stops there, instead of evaluating every
+    condition of the flow each time."""
     for node in flow.nodes:
         if not node.applies(answers):
             continue
         if isinstance(node, Step):
-            out.append(Position(node.key, node, node))
+            yield Position(node.key, node, node)
             continue
         count = node.count(answers)
         if count <= 0:
@@ -313,8 +340,7 @@ def positions(flow: Flow, answers: Answers) -> list[Position]:
             scoped = ChainMap(groups.get(i, {}), answers)  # type: ignore[arg-type]
             for step in node.steps:
                 if step.applies(scoped):
-                    out.append(Position(f"{node.key}.{i}.{step.key}", step, node, i))
-    return out
+                    yield Position(f"{node.key}.{i}.{step.key}", step, node, i)
 
 
 def _repetitions(answers: Answers, prefix: str) -> dict[int, dict[str, Any]]:

@@ -153,6 +153,27 @@ KINDS: Final[tuple[RequestKind, ...]] = (
         ),
     ),
     RequestKind(
+        "perbaikan",
+        "P",
+        # Whose data in the household already in DTSEN is wrong: one's own, or a member's
+        # of the same KK (then the member is `subject_*`, the filer `nik`/`name`).
+        ("self", "family_member"),
+        "Perbaikan data",
+        # A correction the village accepts goes on like an usulan: to the bupati/wali kota
+        # through Dinas Sosial (Permensos 3/2021 Pasal 6 ayat 1), verified there and sent
+        # through SIKS-NG (ayat 2-3); the data is corrected in DTSEN only by the Minister's
+        # penetapan (Pasal 12).
+        decisions=(
+            Decision("diterima", "layak", "Perbaikan diterima — diteruskan ke Dinas Sosial"),
+            Decision("ditolak", "tidak_layak", "Perbaikan ditolak — data tetap", True),
+        ),
+        stage_labels={
+            "accepted": "Ditetapkan Menteri: data diperbaiki di DTSEN",
+            "rejected": "Perbaikan ditolak — data tetap ({who})",
+        },
+        filed_by_the_person=("self", "family_member"),
+    ),
+    RequestKind(
         # Laporan perubahan: a household in DTSEN reports a change in itself, the
         # "penghentian/penonaktifan" and "perbaikan/update" of Permensos 3/2021 (seed 002,
         # the Asahan article) and Bungo's "penambahan, perbaikan, atau penghapusan data"

@@ -1,8 +1,8 @@
 """Ticket codes: what a citizen keeps to ask about a request later. Format and parsing, once.
 
-A kind letter (kinds.py: U = usulan, S = sanggahan) and 6 characters from an alphabet
-without the look-alikes 0/O, 1/I/L, so a ticket read aloud or copied from a blurry
-screenshot survives. Stored normalised (`U7KQ4M9`), shown with a dash (`U-7KQ4M9`). Drawn
+A kind letter (kinds.py: U = usulan, S = sanggahan, P = perbaikan) and 6 characters from
+an alphabet without the look-alikes 0/O, 1/I/L, so a ticket read aloud or copied from a
+blurry screenshot survives. Stored normalised (`U7KQ4M9`), shown with a dash (`U-7KQ4M9`). Drawn
 from a system RNG by the caller: tickets must not be guessable (31**6, about 887 million,
 per kind).
 """

@@ -86,6 +86,12 @@ _SYNONYMS = {
     "ndak": "tidak",
     "tau": "tahu",
     "tauk": "tahu",
+    "taw": "tahu",
+    # "I don't know" typed as one word in chats.
+    "gatau": "tidak tahu",
+    "gatahu": "tidak tahu",
+    "gktau": "tidak tahu",
+    "gaktau": "tidak tahu",
     "iya": "ya",
     "y": "ya",
     "lpg": "elpiji",

@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import JSON, and_, exists, literal, select, type_coerce
+from sqlalchemy import JSON, Select, Table, and_, bindparam, exists, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlalchemy.sql.elements import BindParameter
+from sqlmodel import Session
 
 from models.conversation_store.base import encode_state
 from models.conversation_store.sql_store import SqlConversationStore
@@ -68,45 +71,68 @@ class ChatSnapshot:
         )
 
 
-def read_snapshot(
-    engine: Engine, *, key: str, channel: str, chat_id: str, message_id: str | None
-) -> ChatSnapshot:
+@cache
+def _snapshot_statement(*, numbered: bool) -> Select[Any]:
+    """The snapshot's SELECT, built once per shape (every message reads it): Core columns
+    and bound parameters, so each execution is a cache hit with nothing to construct."""
+    conversation = Conversation.__table__  # type: ignore[attr-defined]
+    contact = ChatContact.__table__  # type: ignore[attr-defined]
+    outbox = OutboxNotification.__table__  # type: ignore[attr-defined]
+    processed = ProcessedMessage.__table__  # type: ignore[attr-defined]
+    channel: BindParameter[str] = bindparam("channel")
+    chat_id: BindParameter[str] = bindparam("chat_id")
+    # One parameter per column compared: each takes its column's type, and the contact's
+    # and the delivery's chat ids are stored as keyed hashes (LookupDigest), the outbox's
+    # in clear, so one shared parameter would be bound one way for all three.
     anchor = select(literal(1).label("one")).subquery()
     waiting = exists().where(
-        col(OutboxNotification.channel) == channel,
-        col(OutboxNotification.chat_id) == chat_id,
-        col(OutboxNotification.status) == WAITING,
+        outbox.c.channel == channel,
+        outbox.c.chat_id == chat_id,
+        outbox.c.status == WAITING,
     )
     statement = (
         select(
             # As stored: opened below, once, and a value that does not open is no error.
-            type_coerce(col(Conversation.data), JSON),
-            col(ChatContact.id),
-            col(ChatContact.last_inbound_at),
-            col(ChatContact.unreachable_at),
+            type_coerce(conversation.c.data, JSON),
+            contact.c.id,
+            contact.c.last_inbound_at,
+            contact.c.unreachable_at,
             waiting.label("waiting"),
         )
         .select_from(anchor)
-        .outerjoin(Conversation, col(Conversation.key) == key)
+        .outerjoin(conversation, conversation.c.key == bindparam("key"))
         .outerjoin(
-            ChatContact,
-            and_(col(ChatContact.channel) == channel, col(ChatContact.chat_id) == chat_id),
-        )
-    )
-    if message_id is not None:
-        statement = statement.add_columns(
-            col(ProcessedMessage.id), type_coerce(col(ProcessedMessage.state), JSON)
-        ).outerjoin(
-            ProcessedMessage,
+            contact,
             and_(
-                col(ProcessedMessage.channel) == channel,
-                col(ProcessedMessage.chat_id) == chat_id,
-                col(ProcessedMessage.message_id) == message_id,
+                contact.c.channel == channel,
+                contact.c.chat_id == bindparam("contact_chat_id"),
             ),
         )
+    )
+    if numbered:
+        statement = statement.add_columns(
+            processed.c.id, type_coerce(processed.c.state, JSON)
+        ).outerjoin(
+            processed,
+            and_(
+                processed.c.channel == channel,
+                processed.c.chat_id == bindparam("processed_chat_id"),
+                processed.c.message_id == bindparam("message_id"),
+            ),
+        )
+    return statement
+
+
+def read_snapshot(
+    engine: Engine, *, key: str, channel: str, chat_id: str, message_id: str | None
+) -> ChatSnapshot:
+    params = {"key": key, "channel": channel, "chat_id": chat_id, "contact_chat_id": chat_id}
+    if message_id is not None:
+        params |= {"message_id": message_id, "processed_chat_id": chat_id}
+    statement = _snapshot_statement(numbered=message_id is not None)
     # Autocommit: one round trip on PostgreSQL (no BEGIN/ROLLBACK), no lock on SQLite.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(statement).one()
+        row = conn.execute(statement, params).one()
     handled = message_id is not None and row[5] is not None
     keys = keys_of(engine.dialect)
     durable, unreadable = _opened(keys, row[0], "conversation.data")
@@ -160,26 +186,44 @@ def record_delivery(
             record_processed(session, channel, message_id, chat_id, replies, state, at=at)
         SqlConversationStore(bind).save(key, state, session=session)  # type: ignore[arg-type]
         return
-    values = {"key": key, "data": state, "updated_at": at}
-    upsert = postgresql_insert(Conversation).values(values)
+    params: dict[str, Any] = {"key": key, "data": state, "updated_at": at}
+    if message_id is not None:
+        params |= {
+            "channel": channel,
+            "message_id": message_id,
+            "chat_id": chat_id,
+            "processed_at": at,
+            "replies": list(replies),
+            "state": dict(state),
+        }
+    session.connection().execute(_delivery_statement(numbered=message_id is not None), params)
+
+
+@cache
+def _delivery_statement(*, numbered: bool) -> Insert:
+    """The durable copy's upsert, with (numbered) the delivery's record as a data-modifying
+    CTE: one round trip, built once per shape."""
+    conversation = Conversation.__table__  # type: ignore[attr-defined]
+    processed = ProcessedMessage.__table__  # type: ignore[attr-defined]
+    upsert = postgresql_insert(conversation).values(
+        {name: _param(conversation, name) for name in ("key", "data", "updated_at")}
+    )
     statement = upsert.on_conflict_do_update(
         index_elements=["key"],
         set_={"data": upsert.excluded.data, "updated_at": upsert.excluded.updated_at},
     )
-    if message_id is not None:
-        # One round trip: the delivery's record rides along as a data-modifying CTE.
-        processed = (
-            postgresql_insert(ProcessedMessage)
-            .values(
-                channel=channel,
-                message_id=message_id,
-                chat_id=chat_id,
-                processed_at=at,
-                replies=list(replies),
-                state=dict(state),
-            )
-            .returning(col(ProcessedMessage.id))
+    if numbered:
+        names = ("channel", "message_id", "chat_id", "processed_at", "replies", "state")
+        record = (
+            postgresql_insert(processed)
+            .values({name: _param(processed, name) for name in names})
+            .returning(processed.c.id)
             .cte("processed")
         )
-        statement = statement.add_cte(processed)
-    session.execute(statement)
+        statement = statement.add_cte(record)
+    return statement
+
+
+def _param(table: Table, name: str) -> BindParameter[Any]:
+    # Typed like its column, so the column's own conversion (JSON, UTC, sealing) applies.
+    return bindparam(name, type_=table.c[name].type)

@@ -26,7 +26,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 # Request kinds and their subtypes: conversations/kinds.py.
-ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence")
+ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence", "document")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
 # "Hapus data saya" asked and not yet done: the staff's list of erasures (migration 0021).

@@ -6,18 +6,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel import Session
 
 from models.staff import log_access
 from models.tables import Musyawarah, StaffAccount
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 AGENDA_COLUMNS: Final = (
     ("No", 5),
@@ -34,6 +32,9 @@ AGENDA_COLUMNS: Final = (
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: str, *, bold: bool = False) -> Cell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # text, never a formula
     if bold:
@@ -46,6 +47,10 @@ def agenda_workbook(
 ) -> bytes:
     """The agenda as an XLSX (openpyxl write-only mode); each row holds the values of
     AGENDA_COLUMNS, in that order."""
+    # openpyxl only when an agenda is exported, not on every web worker's start-up.
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Agenda")
     for index, (_title, width) in enumerate(AGENDA_COLUMNS, start=1):

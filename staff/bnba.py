@@ -2,8 +2,9 @@
 
 One row per person: the proposed person of each usulan, then each household member (same
 KK and address), in the column order of the Dinsos import (`BNBA_COLUMNS`, see DOMAIN.md).
-Only usulan are listed: a sanggahan disputes an existing entry and is not a proposal, so it
-has no place in a BNBA of proposals. "ID DTKS" stays empty: these are new proposals.
+Only usulan are listed: a sanggahan disputes an existing entry and a perbaikan corrects
+one, so they have no place in a BNBA of proposals; each has its own list of one row per
+request (`LISTS`). "ID DTKS" stays empty: these are new proposals.
 
 Rows are streamed from the database (one query, server-side cursor on PostgreSQL) in a
 stable order (village, ticket, person) and written as they come, so memory stays flat
@@ -29,18 +30,13 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, Text, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection, Engine
@@ -61,6 +57,14 @@ from models.tables import (
     Request,
 )
 from staff.kind_words import stage_label
+from staff.perbaikan_list import (
+    PERBAIKAN_COLUMNS,
+    PERBAIKAN_KIND,
+    PERBAIKAN_TEXT,
+    PERBAIKAN_WIDTHS,
+    perbaikan_query,
+    perbaikan_row,
+)
 from staff.perubahan_list import (
     PERUBAHAN_COLUMNS,
     PERUBAHAN_KIND,
@@ -78,6 +82,9 @@ from staff.sanggahan_list import (
     sanggahan_row,
 )
 from staff.workflow import TransitionRefused, Workflows
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 BNBA_COLUMNS: Final = (
     "ID DTKS",
@@ -168,27 +175,63 @@ class BnbaError(ValueError):
     Bahasa Indonesia (the dashboard and the CLI show it as it is)."""
 
 
+# A list of one row per request: its query, narrowed by the selection (`narrowed`)...
+RequestQuery = Callable[[Callable[[Select[Any]], Select[Any]]], Select[Any]]
+# ...and the row it writes from each result, given (keywords) `region_names`,
+# `request_columns` (Tiket, Jenis Permohonan, Status, Tanda) and `village_label`.
+RequestRow = Callable[..., tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class ListSpec:
-    """One kind's list: its name (file names, the export log) and its columns."""
+    """One kind's list: its name (file names, the export log), its columns, and for a list
+    of one row per request (sanggahan, perbaikan) the query and row that write it; the
+    BNBA (one row per person) has neither."""
 
     name: str
     columns: tuple[str, ...]
     widths: Mapping[str, int]
     text_columns: frozenset[str]
+    query: RequestQuery | None = None
+    row: RequestRow | None = None
+    # The dashboard's name for it (the export page's choice).
+    label: str = ""
 
 
-BNBA_LIST: Final = ListSpec("bnba", BNBA_COLUMNS, _WIDTHS, TEXT_COLUMNS)
+BNBA_LIST: Final = ListSpec("bnba", BNBA_COLUMNS, _WIDTHS, TEXT_COLUMNS, label="BNBA usulan")
 SANGGAHAN_LIST: Final = ListSpec(
-    "sanggahan", SANGGAHAN_COLUMNS, {**_WIDTHS, **SANGGAHAN_WIDTHS}, SANGGAHAN_TEXT
+    "sanggahan",
+    SANGGAHAN_COLUMNS,
+    {**_WIDTHS, **SANGGAHAN_WIDTHS},
+    SANGGAHAN_TEXT,
+    sanggahan_query,
+    sanggahan_row,
+    "Sanggahan",
+)
+PERBAIKAN_LIST: Final = ListSpec(
+    "perbaikan",
+    PERBAIKAN_COLUMNS,
+    {**_WIDTHS, **PERBAIKAN_WIDTHS},
+    PERBAIKAN_TEXT,
+    perbaikan_query,
+    perbaikan_row,
+    "Perbaikan data",
 )
 PERUBAHAN_LIST: Final = ListSpec(
-    "perubahan", PERUBAHAN_COLUMNS, {**_WIDTHS, **PERUBAHAN_WIDTHS}, PERUBAHAN_TEXT
+    "perubahan",
+    PERUBAHAN_COLUMNS,
+    {**_WIDTHS, **PERUBAHAN_WIDTHS},
+    PERUBAHAN_TEXT,
+    perubahan_query,
+    perubahan_row,
+    "Laporan perubahan",
 )
-# Each kind's list: the usulan's BNBA, the sanggahan's list, the laporan perubahan's list.
+# Each kind's list: the usulan's BNBA, and one row per request for the sanggahan, the
+# perbaikan and the laporan perubahan.
 LISTS: Final = {
     **{kind: BNBA_LIST for kind in BNBA_KINDS},
     SANGGAHAN_KIND: SANGGAHAN_LIST,
+    PERBAIKAN_KIND: PERBAIKAN_LIST,
     PERUBAHAN_KIND: PERUBAHAN_LIST,
 }
 
@@ -201,9 +244,9 @@ class BnbaSelection:
     code; every request whose village lies in it. `musyawarah_id`: only the requests on that
     meeting's agenda, and only those it found "layak" unless `all_decisions`. `statuses`:
     only requests in one of these statuses (empty: any status, open or closed). `kind`: whose
-    list (`LISTS`): the usulan's BNBA, or the sanggahan's list. `include_withdrawn`: also
-    requests whose citizen withdrew consent, left out unless asked for (the export log
-    records the asking).
+    list (`LISTS`): the usulan's BNBA, the sanggahan's or the perbaikan's list.
+    `include_withdrawn`: also requests whose citizen withdrew consent, left out unless asked
+    for (the export log records the asking).
     """
 
     area: str
@@ -358,18 +401,12 @@ def bnba_rows(
     With `workflows`, the Status column holds the stage's name for the request's kind;
     without, its code."""
     person = _PersonRows(regions, today, workflows)
-    if selection.spec is SANGGAHAN_LIST:
-        query = sanggahan_query(lambda statement: narrowed(statement, selection))
-        for row in connection.execute(query.execution_options(yield_per=fetch_rows)):
-            yield sanggahan_row(
-                row, region_names=person.region_names, request_columns=person.request_columns
-            )
-        return
-    if selection.spec is PERUBAHAN_LIST:
-        query = perubahan_query(lambda statement: narrowed(statement, selection))
-        for row in connection.execute(query.execution_options(yield_per=fetch_rows)):
-            yield perubahan_row(
-                row,
+    spec = selection.spec
+    if spec.query is not None and spec.row is not None:
+        query = spec.query(lambda statement: narrowed(statement, selection))
+        for listed in connection.execute(query.execution_options(yield_per=fetch_rows)):
+            yield spec.row(
+                listed,
                 region_names=person.region_names,
                 request_columns=person.request_columns,
                 village_label=person.village_label,
@@ -560,6 +597,14 @@ def _dmy(iso: str) -> str:
 
 def write_xlsx(rows: Iterable[BnbaRow], out: BinaryIO | Path, spec: ListSpec = BNBA_LIST) -> int:
     """Write the rows as a one-sheet workbook in write-only mode; returns the row count."""
+    # openpyxl (and numpy, which it imports when present) only for an XLSX export: not
+    # on every web worker's and CLI command's start-up.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     columns = spec.columns
     workbook = Workbook(write_only=True)
     # A WriteOnlyWorksheet; its stubs lack column_dimensions and auto_filter, so it stays Any.
@@ -643,7 +688,7 @@ def write_bnba(
     workflows: Workflows | None = None,
 ) -> int:
     """Write the list of `selection` to `out`; returns how many rows it holds (people in
-    the BNBA, requests in the sanggahan list).
+    the BNBA, requests in the sanggahan and perbaikan lists).
 
     Raises BnbaError before anything is written when the selection is wrong. A Path is
     written to a private temporary file (mode 0600) next to it and renamed into place once

@@ -14,8 +14,6 @@ from datetime import date
 from functools import cache
 from importlib.metadata import version
 
-import holidays as holidays_package
-
 # "public": hari libur nasional; "government": cuti bersama for civil servants, when the
 # Dinas Sosial office is closed as well.
 _CATEGORIES = ("public", "government")
@@ -23,6 +21,10 @@ _CATEGORIES = ("public", "government")
 
 @cache
 def _national_in(year: int) -> dict[date, str]:
+    # Imported on first use: the package's Islamic calendar tables take ~0.1 s to import,
+    # which every web worker and CLI command would pay at start-up otherwise.
+    import holidays as holidays_package
+
     days = holidays_package.country_holidays(
         "ID", years=year, categories=_CATEGORIES, language="id"
     )

@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import and_, exists, func, insert, or_, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -181,27 +182,41 @@ def enqueue_replies(
     """The replies to one inbound message (`delivery`: the provider's id), in the caller's
     transaction, already claimed by the caller for `lease`: the worker takes them only if
     the caller dies before it reports (`settle`)."""
+    if not replies:
+        return []
+    texts = [str(reply["text"]) for reply in replies]
+    extras = [{key: value for key, value in reply.items() if key != "text"} for reply in replies]
     rows = [
-        OutboxNotification(
-            channel=channel,
-            chat_id=chat_id,
-            kind=REPLY,
-            text=str(reply["text"]),
-            reply={key: value for key, value in reply.items() if key != "text"},
-            language=language,
-            delivery=delivery,
-            position=position,
-            status=SENDING,
-            attempts=1,
-            due_at=at,
-            claimed_until=at + lease,
-            created_at=at,
-        )
-        for position, reply in enumerate(replies)
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "kind": REPLY,
+            "text": texts[position],
+            "variables": {},
+            "request_id": None,
+            "reply": extras[position],
+            "language": language,
+            "delivery": delivery,
+            "position": position,
+            "status": SENDING,
+            "attempts": 1,
+            "due_at": at,
+            "claimed_until": at + lease,
+            "created_at": at,
+        }
+        for position in range(len(replies))
     ]
-    session.add_all(rows)
-    session.flush()
-    return [_claimed(row) for row in rows]
+    # A Core INSERT ... RETURNING built once (every message writes its replies): no ORM
+    # objects, unit of work or statement construction per message.
+    ids = session.connection().execute(_INSERT_REPLIES, rows).scalars().all()
+    return [
+        Claimed(row_id, 1, REPLY, text, extra)
+        for row_id, text, extra in zip(ids, texts, extras, strict=True)
+    ]
+
+
+_OUTBOX = OutboxNotification.__table__  # type: ignore[attr-defined]
+_INSERT_REPLIES: Final = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 def claim_replies(
@@ -293,33 +308,82 @@ def settle(session: Session, results: Sequence[Settled], *, at: datetime) -> int
     """Record what became of claimed rows (in the caller's transaction); returns how many
     changed. A result for a claim that is no longer current (the lease ran out, another
     sender took the row) changes nothing."""
-    table = OutboxNotification
-    changed = 0
-    for result in results:
-        values: dict[str, Any] = {"claimed_until": None}
-        if result.outcome == "sent":
-            values |= _sent_values(at, result.path)
-        elif result.outcome == "answered":
-            values |= {"status": ANSWERED, "sent_at": at, "path": "answer"}
-        elif result.outcome == "retry":
-            values |= {"status": PENDING, "due_at": result.retry_at or at}
-            values |= {"last_error": result.error[:255]}
-        elif result.outcome == "release":
-            # Never tried: the claim does not count as an attempt.
-            values |= {"status": PENDING, "attempts": col(table.attempts) - 1}
-        else:
-            values |= {"status": DEAD, "last_error": result.error[:255]}
-        done = session.execute(
-            update(table)
+    connection = session.connection()
+    alike, rest = _alike(results)
+    changed = sum(_settle_alike(connection, group, ids, at) for group, ids in alike.items())
+    for result in rest:
+        done = connection.execute(
+            update(_OUTBOX)
             .where(
-                col(table.id) == result.id,
-                col(table.status) == SENDING,
-                col(table.attempts) == result.attempt,
+                _OUTBOX.c.id == result.id,
+                _OUTBOX.c.status == SENDING,
+                _OUTBOX.c.attempts == result.attempt,
             )
-            .values(**values)
+            .values(**_settled_values(result, at))
         )
         changed += int(getattr(done, "rowcount", 0))
     return changed
+
+
+def settle_now(engine: Engine, results: Sequence[Settled], *, at: datetime) -> int:
+    """`settle` for an adapter's report after a message, outside any transaction. Rows sent
+    or answered are settled by one UPDATE per kind without BEGIN and COMMIT (the rows are
+    independent, and each statement is atomic): on every message, one round trip where a
+    transaction and a statement per row took four or more. Other outcomes (rare) keep a
+    transaction."""
+    alike, rest = _alike(results)
+    changed = 0
+    if alike:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for group, ids in alike.items():
+                changed += _settle_alike(connection, group, ids, at)
+    if rest:
+        with Session(engine) as session, session.begin():
+            changed += settle(session, rest, at=at)
+    return changed
+
+
+# ("sent", path, attempt) or ("answered", "", attempt): rows settled by one statement.
+_Alike = tuple[Literal["sent", "answered"], str, int]
+
+
+def _alike(results: Sequence[Settled]) -> tuple[dict[_Alike, list[int]], list[Settled]]:
+    """The results that one prepared UPDATE per group settles (sent, answered), and the
+    others."""
+    alike: dict[_Alike, list[int]] = {}
+    rest: list[Settled] = []
+    for result in results:
+        if result.outcome == "sent":
+            alike.setdefault(("sent", result.path[:16], result.attempt), []).append(result.id)
+        elif result.outcome == "answered":
+            alike.setdefault(("answered", "", result.attempt), []).append(result.id)
+        else:
+            rest.append(result)
+    return alike, rest
+
+
+def _settle_alike(connection: Connection, group: _Alike, ids: list[int], at: datetime) -> int:
+    outcome, path, attempt = group
+    statement = _SETTLE_SENT if outcome == "sent" else _SETTLE_ANSWERED
+    params: dict[str, Any] = {"ids": ids, "claim": attempt, "at": at}
+    if outcome == "sent":
+        params["new_path"] = path
+    done = connection.execute(statement, params)
+    return int(getattr(done, "rowcount", 0))
+
+
+def _settled_values(result: Settled, at: datetime) -> dict[str, Any]:
+    """The new values of a row retried, released or dead (sent and answered: `_alike`)."""
+    values: dict[str, Any] = {"claimed_until": None}
+    if result.outcome == "retry":
+        values |= {"status": PENDING, "due_at": result.retry_at or at}
+        values |= {"last_error": result.error[:255]}
+    elif result.outcome == "release":
+        # Never tried: the claim does not count as an attempt.
+        values |= {"status": PENDING, "attempts": _OUTBOX.c.attempts - 1}
+    else:
+        values |= {"status": DEAD, "last_error": result.error[:255]}
+    return values
 
 
 def _sent_values(at: datetime, path: str) -> dict[str, Any]:
@@ -334,6 +398,30 @@ def _sent_values(at: datetime, path: str) -> dict[str, Any]:
         "variables": {},
         "reply": None,
     }
+
+
+# `settle` for rows sent or answered (Core, built once: every message's report runs one).
+_CLAIMED_ROWS: Final = (
+    _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+    _OUTBOX.c.status == SENDING,
+    _OUTBOX.c.attempts == bindparam("claim"),
+)
+_SETTLE_SENT: Final = (
+    update(_OUTBOX)
+    .where(*_CLAIMED_ROWS)
+    .values(
+        {
+            **_sent_values(datetime.min, ""),
+            "path": bindparam("new_path"),
+            "sent_at": bindparam("at"),
+        }
+    )
+)
+_SETTLE_ANSWERED: Final = (
+    update(_OUTBOX)
+    .where(*_CLAIMED_ROWS)
+    .values(status=ANSWERED, sent_at=bindparam("at"), path="answer", claimed_until=None)
+)
 
 
 def forget_answered(session: Session, *, before: datetime) -> int:

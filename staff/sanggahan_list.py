@@ -39,7 +39,19 @@ SANGGAHAN_COLUMNS: Final = (
     "Jenis Sanggahan",
     "Alasan",
     "Keterangan",
+    # What staff check against the programmes' lists, and what came with the objection.
+    "Bantuan yang Diterima",
+    "Foto Bukti",
 )
+# The evidence a reason asks for (conversations/flows/sanggahan.py EVIDENCE_FOR_REASON).
+_EVIDENCE: Final = {
+    "meninggal": "Surat kematian",
+    "pindah": "Surat pindah/KK baru",
+    "sudah_mampu": "Foto rumah",
+    "tidak_dikenal": "Foto rumah di alamat itu",
+    "bukan_anggota": "Foto KK",
+    "data_ganda": "Bukti data ganda",
+}
 SANGGAHAN_WIDTHS: Final = {
     "Tanggal Masuk": 14,
     "Nama yang Disanggah": 30,
@@ -47,6 +59,8 @@ SANGGAHAN_WIDTHS: Final = {
     "Jenis Sanggahan": 34,
     "Alasan": 26,
     "Keterangan": 50,
+    "Bantuan yang Diterima": 30,
+    "Foto Bukti": 26,
 }
 SANGGAHAN_TEXT: Final = frozenset({"RT", "RW", "NIK yang Disanggah", "Tanggal Masuk"})
 _ANSWERS: Final = ("subject_dusun", "subject_rt", "subject_rw", "reason", "reason_detail")
@@ -79,6 +93,7 @@ def sanggahan_row(
     *,
     region_names: Callable[[str], tuple[str, str, str, str]],
     request_columns: Callable[..., tuple[str, str, str, str]],
+    **_: Any,  # what other lists use (`village_label`)
 ) -> tuple[str, ...]:
     (village, ticket, kind, status, flags, created, subtype, name, nik, stored) = row
     dusun, rt, rw, reason, detail = (_text((stored or {}).get(key)) for key in _ANSWERS)
@@ -88,6 +103,13 @@ def sanggahan_row(
     why = next(
         (_choice(texts, k, reason) for k in reasons if texts.has(f"choice.{k}.{reason}")), reason
     )
+    answers = stored or {}
+    programmes = ", ".join(
+        _choice(texts, "subject_programmes", value)
+        for value in answers.get("subject_programmes") or ()
+    )
+    evidence = _EVIDENCE.get(str(reason), "Foto bukti")
+    given = "ada" if answers.get("evidence_photo") else "tidak ada"
     return (
         *request_columns(ticket, kind, status, list(flags or []), village=village),
         created.astimezone(NATIONAL).strftime("%d-%m-%Y") if created else "",
@@ -100,6 +122,8 @@ def sanggahan_row(
         objection,
         why,
         detail,
+        programmes,
+        f"{evidence}: {given}",
     )
 
 

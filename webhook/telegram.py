@@ -18,24 +18,24 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import JSONResponse, Response
-from telegram import Update
-from telegram.error import TelegramError
 
-from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.client import build_bot, start_bot
 from bot.channels.telegram.config import (
     SECRET_HEADER,
     WEBHOOK_PATH,
     check_telegram_settings,
     telegram_mode,
 )
-from bot.channels.telegram.polling import run_polling
 from bot.settings import Settings
 from webhook.errors import UNAVAILABLE, unavailable_response
+
+if TYPE_CHECKING:
+    # python-telegram-bot (and httpx under it) is imported only when the channel is on:
+    # about a tenth of a second of every web worker's start-up otherwise.
+    from bot.channels.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,9 @@ async def receive_update(request: Request) -> Response:
     payload = await _read_payload(request)
     if payload is None:
         return _error(400, "Not a Telegram update.")
+    from telegram import Update
+    from telegram.error import TelegramError
+
     try:
         update = Update.de_json(payload, channel.bot)
     except Exception:
@@ -115,6 +118,10 @@ async def running(app: FastAPI) -> AsyncIterator[None]:
     if mode == "off":
         yield
         return
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.client import build_bot, start_bot
+    from bot.channels.telegram.polling import run_polling
+
     container = app.state.container
     channel = TelegramChannel(
         bot=build_bot(settings),

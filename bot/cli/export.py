@@ -1,4 +1,5 @@
-"""`dtsen-bot export bnba|sanggahan|perubahan`: each kind's list for Dinas Sosial (XLSX/CSV)."""
+"""`dtsen-bot export bnba|sanggahan|perbaikan|perubahan`: each kind's list for Dinas Sosial
+(XLSX/CSV)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,35 @@ def sanggahan(
     )
     rows = _write(selection, out)
     click.echo(f"Wrote {out}: {rows} sanggahan, one per row.")
+
+
+@export.command("perbaikan")
+@AREA
+@MUSYAWARAH
+@STATUS
+@WITHDRAWN
+@OUT
+def perbaikan(
+    area: str,
+    musyawarah_id: int | None,
+    statuses: tuple[str, ...],
+    include_withdrawn: bool,
+    out: Path,
+) -> None:
+    """Write the list of data corrections (perbaikan data) in an area: one row per request
+    with its ticket, status, flags, the household's address, the person whose data is
+    corrected, the wrong fields and their right values, and whether a document photo came.
+    """
+    selection = BnbaSelection(
+        area=area,
+        musyawarah_id=musyawarah_id,
+        all_decisions=True,
+        statuses=statuses,
+        kind="perbaikan",
+        include_withdrawn=include_withdrawn,
+    )
+    rows = _write(selection, out)
+    click.echo(f"Wrote {out}: {rows} perbaikan, one per row.")
 
 
 @export.command("perubahan")

@@ -6,6 +6,8 @@ objected to.
 
 from __future__ import annotations
 
+from typing import Any
+
 from conversations import parsers
 from conversations.catalogue import catalogue
 from conversations.effects import AttachmentRef, Filed, FileRequest, Submission
@@ -15,6 +17,7 @@ from conversations.flow import (
     Closing,
     Flow,
     FlowContext,
+    HandOver,
     Section,
     Step,
     ending,
@@ -46,8 +49,54 @@ REASONS = {
 }
 
 
+# What the objected recipient receives (staff check it against the programme's list).
+SUBJECT_PROGRAMMES = ChoiceSet(
+    "subject_programmes",
+    ("pkh", "bpnt", "pbi_jkn", "lainnya", "belum_tahu"),
+    exclusive="belum_tahu",
+)
+# The evidence that fits a reason, asked in its own words (always optional): the reason's
+# document, or a photo of the house where the reason is about how the household lives.
+EVIDENCE_FOR_REASON = {
+    "meninggal": "ask.evidence_photo_death",
+    "pindah": "ask.evidence_photo_moved",
+    "sudah_mampu": "ask.evidence_photo_house",
+    "tidak_dikenal": "ask.evidence_photo_address",
+    "bukan_anggota": "ask.evidence_photo_kk",
+    "data_ganda": "ask.evidence_photo_double",
+}
+
+
 def not_own_household(answers: Answers) -> bool:
     return answers.get("objection") != OWN_HOUSEHOLD
+
+
+def _rt_rw(answers: Answers) -> dict[str, Any]:
+    rt, rw = answers.get("subject_rt"), answers.get("subject_rw")
+    return {"rt_rw": f"{rt}/{rw}", "rt": rt, "rw": rw} if rt and rw else {}
+
+
+def carried_household(answers: Answers) -> dict[str, Any]:
+    """Own household typed in a sanggahan, as the usulan and perbaikan flows keep them:
+    the village, the person's name and NIK (with what the NIK says), the RT/RW."""
+    nik = answers.get("subject_nik")
+    return {
+        "village": answers.get("village"),
+        "village_label": answers.get("village_label"),
+        "name": answers.get("subject_name"),
+        "nik": nik,
+        "nik_birth_date": answers.get("subject_nik_birth_date") if nik else None,
+        "nik_sex": answers.get("subject_nik_sex") if nik else None,
+        **_rt_rw(answers),
+    }
+
+
+# One's own household not registered is an usulan; its data wrong, a perbaikan: each goes
+# on in its own flow, keeping what was typed.
+OWN_HOUSEHOLD_HANDOVERS = (
+    HandOver("tidak_terdaftar", "usulan", carried_household, "handover.to_usulan"),
+    HandOver("data_salah", "perbaikan", carried_household, "handover.to_perbaikan"),
+)
 
 
 NODES = (
@@ -99,6 +148,13 @@ NODES = (
     ),
     Step("subject_rt", "text", parse=parsers.rt_rw, optional=True, summary="summary.rt"),
     Step("subject_rw", "text", parse=parsers.rt_rw, optional=True, summary="summary.rw"),
+    Step(
+        "subject_programmes",
+        "multi_choice",
+        choices=SUBJECT_PROGRAMMES,
+        when=answer_is("objection", "recipient_not_eligible"),
+        summary="summary.subject_programmes",
+    ),
     *(
         Step(
             "reason",
@@ -106,6 +162,7 @@ NODES = (
             choices=choices,
             when=answer_is("objection", objection),
             summary="summary.reason",
+            hands_over=OWN_HOUSEHOLD_HANDOVERS if objection == OWN_HOUSEHOLD else (),
         )
         for objection, choices in REASONS.items()
     ),
@@ -125,7 +182,24 @@ NODES = (
         when=lambda a: a.get("reason") != "lainnya",
         summary="summary.reason_detail",
     ),
-    Step("evidence_photo", "photo", optional=True, summary="summary.evidence_photo"),
+    *(
+        Step(
+            "evidence_photo",
+            "photo",
+            prompt=prompt,
+            optional=True,
+            when=answer_is("reason", reason),
+            summary="summary.evidence_photo",
+        )
+        for reason, prompt in EVIDENCE_FOR_REASON.items()
+    ),
+    Step(
+        "evidence_photo",
+        "photo",
+        optional=True,
+        when=lambda a: a.get("reason") not in EVIDENCE_FOR_REASON,
+        summary="summary.evidence_photo",
+    ),
     Step("evidence_location", "location", optional=True, summary="summary.location"),
     Step(
         "objector_nik",
@@ -179,6 +253,7 @@ SECTIONS = (
             "subject_dusun",
             "subject_rt",
             "subject_rw",
+            "subject_programmes",
         ),
     ),
     Section("alasan", ("reason", "reason_detail", "evidence_photo", "evidence_location")),

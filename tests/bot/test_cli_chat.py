@@ -40,14 +40,14 @@ def run_chat(env: dict[str, str], lines: list[str], *args: str) -> str:
 
 
 def test_piped_conversation_shows_menu_and_answers(env: dict[str, str]) -> None:
-    out = run_chat(env, ["4", "1", "/keluar", "never sent"])
+    out = run_chat(env, ["5", "1", "/keluar", "never sent"])
 
     # The bot speaks first: the main menu as a numbered list.
     assert "bot> Apa yang ingin Anda lakukan? Pilih salah satu." in out
     assert "  1. Usulan mandiri (daftar DTSEN)" in out
-    assert "  4. Cek status permohonan" in out
-    # "4" went in as typed text and the engine took it as "Cek status".
-    assert "anda> 4\nbot> Cek status permohonan." in out
+    assert "  5. Cek status permohonan" in out
+    # "5" went in as typed text and the engine took it as "Cek status".
+    assert "anda> 5\nbot> Cek status permohonan." in out
     assert "Permohonan mana yang ingin Anda lihat?" in out
     assert "Belum ada permohonan yang dikirim dari chat ini." in out
     assert out.rstrip().endswith("Sampai jumpa.")
@@ -67,7 +67,7 @@ def test_photo_and_location_commands_reach_the_engine(env: dict[str, str], tmp_p
     photo = tmp_path / "bukti.png"
     photo.write_bytes(PNG_BYTES)
     lines = ["2", "1", "1", "sukamaju", "1", "Budi Santoso"]
-    lines += ["lewati"] * 4 + ["1", "lewati"]  # the reason, then no detail
+    lines += ["lewati"] * 4 + ["ga tau", "1", "lewati"]  # the aid, the reason, no detail
     lines += [f"/foto {photo}", "/lokasi -6.2088, 106.8456"]
 
     out = run_chat(env, lines)

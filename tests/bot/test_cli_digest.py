@@ -53,8 +53,10 @@ def test_the_village_summary_is_printed_in_bahasa_indonesia(database: str) -> No
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "Ringkasan DTSEN · Cinunuk"
-    assert any(line.endswith(": 2 (usulan 1, sanggahan 1, perubahan 0)") for line in lines)
-    assert "• Krajan: usulan 1, sanggahan 0, perubahan 0" in lines
+    assert any(
+        line.endswith(": 2 (usulan 1, sanggahan 1, perbaikan 0, perubahan 0)") for line in lines
+    )
+    assert "• Krajan: usulan 1, sanggahan 0, perbaikan 0, perubahan 0" in lines
     assert "Menunggu musyawarah: 0" in lines
     assert "Lewat waktu standar: tidak ada." in lines
     assert lines[-1].startswith("Batas kirim DTSEN:")

@@ -382,6 +382,7 @@ def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recor
             r.say("Dusun Cempaka")
             r.say("3")
             r.say(words["skip"])
+            r.say("1 2")  # the aid that person receives: PKH and Sembako
             r.press("reason=sudah_mampu")
             r.say(words["reason"])
             r.photo("bukti-1")
@@ -402,10 +403,14 @@ def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recor
             r.say(words["skip"])
             r.say("3")
             r.say("7")
+            # Not registered: an usulan, which goes on with what was typed (village, name,
+            # NIK, RT/RW): after its own consent, the KK is the first question it asks.
             r.press("reason=tidak_terdaftar")
-            r.say(words["skip"])
-            r.say(words["skip"])
-            r.say(words["skip"])
+            r.press("consent=yes")
+            r.press("for_whom=self")
+            r.say(KK)
+            r.say("Bandung, 17-08-1985")
+            return
         if filed_before:
             r.press("objector_nik=__reuse__")  # one tap: the NIK and name given before
         else:
@@ -414,6 +419,29 @@ def _sanggahan(objection: str, *, filed_before: bool = False) -> Callable[[Recor
         r.press("__summary__=send")
 
     return scenario
+
+
+def perbaikan(r: Recorder) -> None:
+    """A member's data corrected: her NIK and name as on the KK, what is wrong, the right
+    birth place and date (checked against her NIK), a photo of the KK, the filer."""
+    words = WORDS[r.language]
+    r.start()
+    r.begin_count()
+    r.press("menu=perbaikan")
+    r.press("consent=yes")
+    r.press("perbaikan_for=family_member")
+    r.say(f"{NIK_WOMAN} Sri Wahyuni")
+    r.say(KK)
+    r.say("cinunuk")  # among the villages of her NIK's kecamatan: taken by its name
+    r.say("Jl. Melati Gg. 2, Dusun Krajan")
+    r.say("3/5")
+    r.say("1 4")  # the name and the place/date of birth are wrong
+    r.say("Bandung, 17-08-1985")
+    r.say(words["dont_know"])  # how DTSEN has it now: not known
+    r.photo("kk-1")
+    r.say(f"{NIK_MAN} Budi Santoso")
+    r.say("0812 3456 7890")
+    r.press("__summary__=send")
 
 
 def _perubahan_household(r: Recorder, change: str) -> None:
@@ -550,6 +578,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "sanggahan_anggota_keluarga": _sanggahan("wrong_family_member"),
     "sanggahan_keluarga_sendiri": _sanggahan("excluded_or_wrong_data"),
     "sanggahan_pelapor_dikenal": _sanggahan("recipient_not_eligible", filed_before=True),
+    "perbaikan": perbaikan,
     "perubahan_meninggal": perubahan_meninggal,
     "perubahan_keluar": perubahan_keluar,
     "status": status,

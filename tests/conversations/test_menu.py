@@ -15,6 +15,7 @@ def test_the_menu_offers_the_registered_flows_in_their_order_then_language_and_h
     assert chat.buttons() == [
         "Usulan mandiri (daftar DTSEN)",
         "Sanggahan (keberatan data)",
+        "Perbaikan data (data keluarga salah)",
         "Laporan perubahan (meninggal, pindah, pecah KK, keluar)",
         "Cek status permohonan",
         "Privasi dan data saya",

@@ -56,6 +56,11 @@ def longest_values(language: Language) -> dict[str, str]:
         "code": "32.04.99",
         "ticket": "U-7KQ4M9",
         "tickets": "U-7KQ4M9 / S-7KQ4M9",
+        # What a hand-over keeps (conversations/flows/sanggahan.py carried_household).
+        "kept": ", ".join(
+            catalogue(language).text(f"summary.{key}")
+            for key in ("nik", "name", "village", "rt_rw")
+        ),
         "flow": _longest(_labels("flow_name.", language)),
         "next": _longest(_labels("flow_name.", language)),
         "kind": _longest(_labels("kind.", language)),

@@ -9,7 +9,7 @@ NEW_KK = "3204052006250001"  # issued 20-06-2025, same kecamatan
 # The household (KK, Cinunuk, Dusun Sukamaju, RT 2 / RW 5), up to the change's own questions.
 CHANGE_START = [
     ("menu", "Apa yang ingin"),
-    ("3", "Apakah Anda setuju?"),
+    ("4", "Apakah Anda setuju?"),
     ("setuju", "Perubahan apa yang ingin Anda laporkan?"),
 ]
 
@@ -264,7 +264,7 @@ def test_in_english_a_death_is_reported_the_same_way():
         [
             ("menu", "Apa yang ingin"),
             ("English", "What would you like"),
-            ("3", "Do you agree?"),
+            ("4", "Do you agree?"),
             ("yes", "What change do you want to report?"),
             ("1", "family card (KK) number"),
             (KK, "In which village"),

@@ -34,7 +34,7 @@ def filed_before(register: FakeRegister) -> str:
 
 def test_the_citizen_can_read_what_is_kept_and_their_rights():
     chat = Chat()
-    transcript(chat, [("menu", "Apa"), ("5", "Pilih salah satu"), ("2", "berhak melihat")])
+    transcript(chat, [("menu", "Apa"), ("6", "Pilih salah satu"), ("2", "berhak melihat")])
 
 
 def test_data_saya_shows_this_chats_requests_masked_with_the_consent_given():

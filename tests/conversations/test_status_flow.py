@@ -18,7 +18,7 @@ def test_my_requests_shows_the_timeline_of_the_one_filed_here():
     register = FakeRegister()
     file_usulan(register)
     chat = Chat(register)
-    transcript(chat, [("menu", "Apa yang ingin"), ("4", "Permohonan mana")])
+    transcript(chat, [("menu", "Apa yang ingin"), ("5", "Permohonan mana")])
     answer = chat.press("Permohonan saya (dari chat ini)")
     assert "Tiket U-" in answer and "Usulan mandiri" in answer
     assert "Riwayat:" in answer and "23 November 2026 09:00" in answer  # Jakarta time

@@ -73,6 +73,40 @@ def new_sanggahan(**overrides: Any) -> NewRequest:
     return NewRequest(**values)
 
 
+def new_perbaikan(**overrides: Any) -> NewRequest:
+    """Budi's own data corrected: his name and his address are wrong in DTSEN."""
+    values: dict[str, Any] = {
+        "kind": "perbaikan",
+        "subtype": "self",
+        "channel": "whatsapp",
+        "chat_id": "whatsapp:+6281200000002",
+        "village_code": "32.04.01.2001",
+        "nik": NIK_C,
+        "kk": KK_A,
+        "name": "Budi Santoso",
+        "answers": {
+            "perbaikan_for": "self",
+            "nik": NIK_C,
+            "name": "Budi Santoso",
+            "kk": KK_A,
+            "address": "Jl. Melati Gg. 2, Dusun Krajan",
+            "street": "Jl. Melati Gg. 2",
+            "dusun": "Krajan",
+            "rt_rw": "003/005",
+            "rt": "003",
+            "rw": "005",
+            "perbaikan_fields": ["nama", "alamat"],
+            "recorded_now": "Budi Santosa",
+            "document_photo": None,
+        },
+        "language": "id",
+        "consent_version": "perbaikan-2026-12",
+        "consent_given_at": NOW,
+    }
+    values.update(overrides)
+    return NewRequest(**values)
+
+
 def new_perubahan(**overrides: Any) -> NewRequest:
     """A household's report that a member died (the reporter is another member)."""
     values: dict[str, Any] = {

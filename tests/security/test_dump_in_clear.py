@@ -134,11 +134,12 @@ def file_sanggahan_on_telegram(citizen: TelegramCitizen) -> str:
             (" ".join(SUBJECT_NIK[i : i + 4] for i in range(0, 16, 4)), "Dusun"),
             ("Dusun Cempaka", "RT"),
             ("3", "RW"),
-            ("lewati", "alasannya"),
+            ("lewati", "Bantuan apa yang diterima"),
+            ("pkh", "alasannya"),
         ]
     )
     assert "Ceritakan singkat" in citizen.press("Sudah mampu")
-    assert "foto bukti" in citizen.say("Rumah Hendra Gunawan bertingkat, punya dua mobil")
+    assert "foto rumah orang itu" in citizen.say("Rumah Hendra Gunawan bertingkat, punya dua mobil")
     assert "lokasi" in citizen.photo(tiny_png())
     assert "NIK Anda" in citizen.post(citizen.updates.location(-6.93, 107.72))
     assert "Nama lengkap Anda" in citizen.say(OBJECTOR_NIK)

@@ -567,6 +567,7 @@ def test_the_sanggahan_list_has_one_row_per_objection_and_never_the_objector(
                     "subject_rw": "005",
                     "reason": "meninggal",
                     "reason_detail": "Meninggal bulan lalu",
+                    "subject_programmes": ["pkh", "bpnt"],
                 },
             ),
             now=NOW,
@@ -598,6 +599,8 @@ def test_the_sanggahan_list_has_one_row_per_objection_and_never_the_objector(
         "Ada penerima bantuan yang tidak layak",
         "Sudah meninggal",
         "Meninggal bulan lalu",
+        "PKH (bantuan tunai keluarga), Sembako / BPNT",
+        "Surat kematian: tidak ada",
     ]
     assert not any("Pelapor" in str(value) or value == NIK_C for row in rows for value in row)
 

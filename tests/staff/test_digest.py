@@ -16,7 +16,13 @@ from staff.digest import digest, digest_many, late_threshold, working_days_late
 from staff.digest_render import render
 from staff.digest_schedule import digest_for_staff, due_digests, send_due_digests
 from staff.workflow import Workflow, shipped_workflows
-from tests.models.factories import fresh_nik, new_perubahan, new_sanggahan, new_usulan
+from tests.models.factories import (
+    fresh_nik,
+    new_perbaikan,
+    new_perubahan,
+    new_sanggahan,
+    new_usulan,
+)
 from tests.staff.regional import own_region, with_own_region
 
 # Kabupaten Bandung (Cinunuk, Cileunyi) with time standards of its own choosing.
@@ -48,7 +54,7 @@ def file(
             village_code=village, answers=answers, flags=flags or [], nik=fresh_nik()
         )
     else:
-        build = new_perubahan if kind == "perubahan" else new_sanggahan
+        build = {"perubahan": new_perubahan, "perbaikan": new_perbaikan}.get(kind, new_sanggahan)
         built = build(village_code=village, answers=answers, flags=flags or [])
     request = create_request(session, built, now=filed)
     for index, (status, moved) in enumerate(moves):
@@ -142,7 +148,7 @@ def test_a_village_digest_counts_new_waiting_overdue_meetings_and_cutoff(
             session, area_code=CINUNUK, workflows=WORKFLOWS, now=NOW, since=SINCE, cutoff_day=17
         )
     assert result.area_name == "Cinunuk" and result.level == "village"
-    assert result.new_by_kind == {"usulan": 3, "sanggahan": 1, "perubahan": 1}
+    assert result.new_by_kind == {"usulan": 3, "sanggahan": 1, "perbaikan": 0, "perubahan": 1}
     counts = [
         (g.name, *(g.count(k) for k in ("usulan", "sanggahan", "perubahan")))
         for g in result.new_groups
@@ -169,9 +175,12 @@ def test_a_village_digest_counts_new_waiting_overdue_meetings_and_cutoff(
     text = render(result)
     lines = text.splitlines()
     assert lines[0] == "Ringkasan DTSEN · Cinunuk"
-    assert "Baru sejak 9 Desember 2025 07:00: 5 (usulan 3, sanggahan 1, perubahan 1)" in lines
-    assert "• Krajan: usulan 1, sanggahan 1, perubahan 1" in lines
-    assert "• (dusun tidak diisi): usulan 1, sanggahan 0, perubahan 0" in lines
+    assert (
+        "Baru sejak 9 Desember 2025 07:00: 5 (usulan 3, sanggahan 1, perbaikan 0, perubahan 1)"
+        in lines
+    )
+    assert "• Krajan: usulan 1, sanggahan 1, perbaikan 0, perubahan 1" in lines
+    assert "• (dusun tidak diisi): usulan 1, sanggahan 0, perbaikan 0, perubahan 0" in lines
     assert "Menunggu musyawarah: 2" in lines
     assert (
         "Musyawarah berikutnya: 12 Desember 2025 08:00, Balai Desa Cinunuk (Cinunuk); "
@@ -321,7 +330,10 @@ def test_ringkasan_on_demand_counts_since_the_last_summary(
             session, sri, workflows=WORKFLOWS, now=NOW, cutoff_day=17, language="id"
         )
         assert sri.last_digest_at == NOW
-    assert "Baru sejak 9 Desember 2025 11:00: 2 (usulan 2, sanggahan 0, perubahan 0)" in text
+    assert (
+        "Baru sejak 9 Desember 2025 11:00: 2 (usulan 2, sanggahan 0, perbaikan 0, perubahan 0)"
+        in text
+    )
     with Session(db_engine) as session:
         staff = session.exec(select(StaffAccount).where(StaffAccount.username == "sri")).one()
         assert staff.last_digest_at == NOW
@@ -343,3 +355,16 @@ def test_a_kapuas_hulu_village_is_reminded_of_its_periodic_musdes(db_engine: Eng
     assert "diadakan berkala: jadwalkan" in render(result)
     assert result.no_deadline == 1 and "Tanpa batas waktu di SOP" in render(result)
     assert bandung.periodic_rule is None
+
+
+def test_a_perbaikan_is_counted_as_its_own_kind_under_its_dusun(db_engine: Engine) -> None:
+    with Session(db_engine) as session, session.begin():
+        file(session, CINUNUK, at("2025-12-09"), kind="perbaikan", dusun="Krajan")
+        file(session, CINUNUK, at("2025-12-09", 3), dusun="Krajan")
+    with Session(db_engine) as session:
+        result = digest(
+            session, area_code=CINUNUK, workflows=WORKFLOWS, now=NOW, since=SINCE, cutoff_day=17
+        )
+    assert result.new_by_kind == {"usulan": 1, "sanggahan": 0, "perbaikan": 1, "perubahan": 0}
+    lines = render(result).splitlines()
+    assert "• Krajan: usulan 1, sanggahan 0, perbaikan 1, perubahan 0" in lines

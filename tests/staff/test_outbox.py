@@ -25,8 +25,10 @@ from staff.outbox import (
     mark_failed,
     mark_sent,
     settle,
+    settle_now,
 )
 from tests.bot.test_worker import NOW, FakeNotifier, add, row
+from tests.costs import StatementCounter
 
 LEASE = timedelta(minutes=5)
 
@@ -272,6 +274,47 @@ def test_replies_handed_over_in_a_webhook_answer_are_forgotten_once_no_retry_can
         assert forget_answered(session, before=NOW + timedelta(days=3)) == 1
     forgotten = row(db_engine, claimed.id)
     assert (forgotten.status, forgotten.text, forgotten.reply) == ("sent", "", None)
+
+
+def test_a_report_after_a_message_settles_each_kind_of_outcome_with_one_statement(
+    db_engine: Engine,
+) -> None:
+    replies = [{"text": f"Balasan {n}", "choices": []} for n in range(3)]
+    with Session(db_engine) as session, session.begin():
+        first, second, last = enqueue_replies(
+            session,
+            channel="telegram",
+            chat_id="77",
+            delivery="u1",
+            replies=replies,
+            language="id",
+            at=NOW,
+            lease=LEASE,
+        )
+    statements = StatementCounter(db_engine)
+    # Telegram: the first two sent through the Bot API, the last in the webhook's answer;
+    # a stale claim (another attempt) changes nothing.
+    results = [
+        Settled(first.id, first.attempt, "sent"),
+        Settled(second.id, second.attempt, "sent"),
+        Settled(last.id, last.attempt, "answered"),
+        Settled(last.id, last.attempt + 1, "sent"),
+    ]
+    assert settle_now(db_engine, results, at=NOW) == 3
+    assert statements.count == 3  # sent now, answered now, the stale sent (another attempt)
+    assert [(row(db_engine, r.id).status, row(db_engine, r.id).text) for r in (first, second)] == [
+        ("sent", ""),
+        ("sent", ""),
+    ]
+    kept = row(db_engine, last.id)
+    assert (kept.status, kept.path, kept.text) == ("answered", "answer", "Balasan 2")
+    # A failed send keeps its transaction and is retried later.
+    with Session(db_engine) as session, session.begin():
+        [again] = claim_replies(
+            session, channel="telegram", chat_id="77", delivery="u1", at=NOW, lease=LEASE
+        )
+    assert settle_now(db_engine, [Settled(again.id, again.attempt, "retry", "502")], at=NOW) == 1
+    assert row(db_engine, last.id).status == "pending"
 
 
 def test_worker_processes_each_keep_whole_chats_so_every_chat_is_sent_in_order(

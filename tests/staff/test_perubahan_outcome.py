@@ -41,7 +41,7 @@ NOTE = "Menurut RT, almarhumah tercatat di KK lain"
 DEATH = {
     "id": [
         ("menu", "Apa yang ingin"),
-        ("3", "Apakah Anda setuju?"),
+        ("4", "Apakah Anda setuju?"),
         ("setuju", "Perubahan apa"),
         ("1", "nomor Kartu Keluarga"),
         (KK, "Di desa/kelurahan mana"),
@@ -60,7 +60,7 @@ DEATH = {
     "en": [
         ("menu", "Apa yang ingin"),
         ("English", "What would you like"),
-        ("3", "Do you agree?"),
+        ("4", "Do you agree?"),
         ("yes", "What change"),
         ("1", "family card (KK) number"),
         (KK, "In which village"),
@@ -246,7 +246,7 @@ def test_a_rejected_death_report_is_told_the_data_stays_and_why(
     assert not any(words in notice for words in NEVER)
     # Cek status tells the same.
     citizen.say("menu")
-    citizen.say("4")
+    citizen.say("cek status")
     status = citizen.say("1")
     assert STATUS_NOW[language] in status
     assert not any(words in status for words in NEVER)

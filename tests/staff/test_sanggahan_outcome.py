@@ -40,9 +40,10 @@ OBJECTION = {
         ("lewati", "Dusun"),
         ("Sukamaju", "RT"),
         ("2", "RW"),
-        ("5", "alasannya"),
+        ("5", "Bantuan apa yang diterima"),
+        ("1", "alasannya"),
         ("sudah mampu", "Ceritakan singkat"),
-        ("Punya dua mobil dan toko besar", "foto bukti"),
+        ("Punya dua mobil dan toko besar", "foto rumah orang itu"),
         ("lewati", "lokasi"),
         ("lewati", "NIK Anda"),
         (NIK_WOMAN, "Nama lengkap Anda"),
@@ -60,9 +61,10 @@ OBJECTION = {
         ("skip", "dusun"),
         ("Sukamaju", "RT"),
         ("2", "RW"),
-        ("5", "What is the reason?"),
+        ("5", "What aid does that person receive?"),
+        ("1", "What is the reason?"),
         ("now well-off", "Tell us a little more"),
-        ("Owns two cars and a big shop", "photo"),
+        ("Owns two cars and a big shop", "photo of that person's house"),
         ("skip", "location"),
         ("skip", "Type your NIK"),
         (NIK_WOMAN, "Your full name"),
@@ -115,6 +117,8 @@ STATUS_NOW = {
     "desa/kelurahan",
     "en": "Your objection was rejected, the data stays as it is. Decided by: The village meeting",
 }
+# How the village operator finds the objection in the queue: where the person objected to lives.
+OBJECTION_FOUND_BY = QueueFilters(kind="sanggahan", dusun="sukamaju", rt="2", rw="5")
 # What a sanggahan must never be told (the usulan's words).
 NEVER = ("masuk DTSEN", "mengusulkan lagi", "now in DTSEN", "apply again", "not eligible")
 
@@ -147,18 +151,20 @@ def team(db_engine: Engine) -> dict[str, int]:
 
 
 def decide_at_musyawarah(
-    engine: Engine, team: dict[str, int], ticket: str, decision: str, note: str | None
+    engine: Engine,
+    team: dict[str, int],
+    ticket: str,
+    decision: str,
+    note: str | None,
+    *,
+    found_by: QueueFilters = OBJECTION_FOUND_BY,
 ) -> str:
-    """The village operator finds the sanggahan in the queue (by its dusun), puts it on a
-    musyawarah, the village head records the decision and closes the meeting. Returns the
-    text of the last notice written for the citizen."""
+    """The village operator finds the request in the queue (a sanggahan by its dusun, RT
+    and RW), puts it on a musyawarah, the village head records the decision and closes the
+    meeting. Returns the text of the last notice written for the citizen."""
     operator, head = team["village_operator"], team["village_head"]
     with Session(engine) as session:
-        found = queue_for(
-            session,
-            staff_of(session, operator),
-            QueueFilters(kind="sanggahan", dusun="sukamaju", rt="2", rw="5"),
-        )
+        found = queue_for(session, staff_of(session, operator), found_by)
         assert [format_ticket(r.ticket) for r in found] == [ticket]
         request_id = found[0].id
         assert request_id is not None
@@ -232,7 +238,7 @@ def test_a_rejected_sanggahan_is_told_the_data_stays_and_why(
     assert not any(words in notice for words in NEVER)
     # Cek status tells the same: the objection rejected, the data as it is.
     citizen.say("menu")
-    citizen.say("4")
+    citizen.say("cek status")
     status = citizen.say("1")
     assert STATUS_NOW[language] in status
     assert not any(words in status for words in NEVER)

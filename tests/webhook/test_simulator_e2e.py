@@ -78,7 +78,7 @@ def test_a_photo_reaches_the_flow_and_a_non_image_is_refused_kindly(
     replies = send(real_client, choice=choice_id(replies, "Ada penerima"))
     replies = send(real_client, text="sukamaju")
     replies = send(real_client, choice=choice_id(replies, "Sukamaju, Kec. Tigapanah"))
-    for answer in ("Budi Santoso", "lewati", "lewati", "lewati", "lewati"):
+    for answer in ("Budi Santoso", "lewati", "lewati", "lewati", "lewati", "ga tau"):
         replies = send(real_client, text=answer)
     replies = send(real_client, choice=choice_id(replies, "Sudah mampu"))
     replies = send(real_client, text="lewati")

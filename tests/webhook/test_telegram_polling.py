@@ -53,8 +53,8 @@ def test_serve_without_a_public_address_polls_and_answers(
         double.wait_for(lambda: len(double.texts(CHAT)) >= 2, what="the menu")
         welcome, menu = double.messages(CHAT)[:2]
         assert welcome["text"].startswith("Halo!")
-        assert menu["reply_markup"]["inline_keyboard"][3] == [
-            {"text": "4. Cek status permohonan", "callback_data": "menu=status"}
+        assert menu["reply_markup"]["inline_keyboard"][4] == [
+            {"text": "5. Cek status permohonan", "callback_data": "menu=status"}
         ]
         double.push_updates(updates.press("menu=status", message_id=1002))
         double.wait_for(lambda: any("Permohonan mana" in t for t in double.texts(CHAT)))

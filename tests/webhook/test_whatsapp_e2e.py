@@ -226,11 +226,12 @@ def test_a_sanggahan_then_cek_status_over_whatsapp(
             ("lewati", "Dusun"),
             ("lewati", "RT"),
             ("2", "RW"),
-            ("lewati", "alasannya"),
+            ("lewati", "Bantuan apa yang diterima orang itu"),
+            ("1 2", "alasannya"),
         ]
     )
     assert "Ceritakan singkat" in citizen.pick("Sudah mampu")
-    assert "foto bukti" in citizen.say("Punya dua mobil dan toko besar")
+    assert "foto rumah orang itu" in citizen.say("Punya dua mobil dan toko besar")
     assert "lokasi" in citizen.photo()
     assert "NIK Anda" in citizen.say("lewati")
     assert "Nama lengkap Anda" in citizen.say(NIK_WOMAN)

@@ -680,6 +680,7 @@ def export_form(
         areas=[(a, views.area_label(board.regions, a)) for a in areas if a != EVERYWHERE],
         everywhere=EVERYWHERE in areas,
         statuses=views.status_options(board.workflows, areas),
+        lists=[(kind, spec.label) for kind, spec in LISTS.items()],
     )
 
 
@@ -697,9 +698,9 @@ def export_area(
     daftar: str = "usulan",
     ditarik: str = "",
 ) -> Response:
-    """A kind's list (the usulan's BNBA, the sanggahan's, the laporan perubahan's) of an
-    area the staff member covers, or a part of it. Requests whose citizen withdrew consent
-    only with `ditarik` (recorded in the export log)."""
+    """A kind's list (the usulan's BNBA, the sanggahan's, the perbaikan's, the laporan
+    perubahan's) of an area the staff member covers, or a part of it. Requests whose
+    citizen withdrew consent only with `ditarik` (recorded in the export log)."""
     assert staff.id is not None
     wanted = dotted_code(other.strip() or area.strip())
     if wanted is None:

@@ -19,6 +19,7 @@ from conversations import tickets
 from conversations.catalogue import catalogue
 from conversations.flow import Repeat, Step
 from conversations.flows import FLOWS
+from conversations.flows.perbaikan import show_members
 from conversations.kinds import KINDS, request_kind
 from conversations.timezones import NATIONAL
 from conversations.validators import RegionIndex, mask_nik
@@ -61,6 +62,7 @@ FLAG_LABELS: Final = {
     "consent_withdrawn": "Persetujuan ditarik",
     "house_photo_missing": "Tanpa foto rumah",
     "evidence_photo_missing": "Tanpa foto bukti",
+    "document_photo_missing": "Tanpa foto dokumen",
     "death_letter_missing": "Kematian tanpa surat (ada saksi)",
     "anonymised": "Data pribadi dihapus",
     "erased": "Dihapus atas permintaan warga",
@@ -99,7 +101,12 @@ REFUSAL_REASONS: Final = {
     "document_required": "perlu dokumen (nomor, tanggal, berkas) yang diminta alur daerah ini",
     "quorum_missing": "peserta wajib belum hadir semua",
 }
-PHOTO_LABELS: Final = {"ktp": "Foto KTP", "house_front": "Foto rumah", "evidence": "Foto bukti"}
+PHOTO_LABELS: Final = {
+    "ktp": "Foto KTP",
+    "house_front": "Foto rumah",
+    "evidence": "Foto bukti",
+    "document": "Foto dokumen",
+}
 ACCESS_LABELS: Final = {
     "reveal_objector": "Membuka identitas pelapor",
     "view": "Membuka permohonan",
@@ -129,7 +136,7 @@ _HIDDEN_ANSWERS: Final = frozenset(
     {"consent", "members_now", "consent_given_at", "card_confirmed", "card_first"}
 )
 OBJECTOR_ANSWERS: Final = frozenset({"objector_nik", "objector_name"})
-_NUMBERS: Final = frozenset({"nik", "kk", "subject_nik", "objector_nik"})
+_NUMBERS: Final = frozenset({"nik", "kk", "subject_nik", "objector_nik", "filer_nik"})
 # What the chat worked out and stored next to an answer: a NIK's birth date and sex, a
 # village's label. Never shown as answers (for a sanggahan they would describe the objector).
 _DERIVED: Final = re.compile(r"(^|_)nik_(birth_date|sex)$|_label$")
@@ -198,6 +205,8 @@ def who(request: Request) -> str:
     objector, whose identity stays hidden in lists)."""
     if request_kind(request.kind).about_someone_else:
         return f"Disanggah: {request.subject_name or '-'}"
+    if request.subject_name:  # a member's data, corrected at a family member's request
+        return f"{request.subject_name} (diajukan {request.name})"
     return request.name
 
 
@@ -371,6 +380,10 @@ def _fields() -> dict[str, _Field]:
                 label = f"{label} yang disanggah"
             elif node.key == "evidence_location":
                 label = "Lokasi bukti"
+            elif node.key == "filer_nik":
+                label = "NIK pengaju"
+            elif node.key == "filer_name":
+                label = "Nama pengaju"
             old = found.get(node.key)
             sets = old.choice_sets if old else ()
             if node.choices is not None and node.choices.name not in sets:
@@ -429,6 +442,8 @@ def _show(key: str, spec: _Field | None, value: Any, regions: RegionIndex) -> An
             return Answer(label, date.fromisoformat(str(value)).strftime("%d-%m-%Y"))
         except ValueError:
             return Answer(label, str(value))
+    if key == "members_correct" and isinstance(value, list):
+        return Answer(label, show_members(value))  # a perbaikan's members: NIKs masked
     if isinstance(value, list):
         sets = spec.choice_sets if spec else ()
         return Answer(label, ", ".join(_choice(sets, item) for item in value))

@@ -28,10 +28,10 @@ from bot.channels.sms.config import SmsConfig
 from bot.channels.sms.inbound import parse_sms
 from bot.channels.sms.replies import render, texts
 from bot.channels.whatsapp.account import media_fetcher, rest_sender
-from bot.channels.whatsapp.client import RetryPolicy
 from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
 from bot.channels.whatsapp.outbound import SendError, WhatsAppSender
 from bot.channels.whatsapp.replies import twiml
+from bot.channels.whatsapp.retry import RetryPolicy
 from bot.inbound import PhotoUpload
 from bot.settings import Settings
 from conversations.catalogue import Language, catalogue

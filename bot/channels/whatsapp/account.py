@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.channels.whatsapp.client import RetryPolicy, make_client
 from bot.channels.whatsapp.media import MediaFetcher
 from bot.channels.whatsapp.outbound import WhatsAppSender, address
+from bot.channels.whatsapp.retry import RetryPolicy
 
 
 class TwilioAccount(Protocol):
@@ -45,5 +45,8 @@ def rest_sender(
     sid, token, sender = account.account_sid, account.auth_token, account.sender
     if not (sid and token and sender):
         return None
+    # twilio's REST client (and requests) only once a sender is configured.
+    from bot.channels.whatsapp.client import make_client
+
     client = make_client(sid, token, api_base_url=account.api_base_url, retry=retry)
     return WhatsAppSender(client, sender=sender, status_callback=status_callback, to=to)

@@ -25,13 +25,13 @@ from bot.channels.notify import Notification, Path
 from bot.channels.records import Outbound, record
 from bot.channels.whatsapp import CHANNEL
 from bot.channels.whatsapp.account import media_fetcher, rest_sender
-from bot.channels.whatsapp.client import RetryPolicy
 from bot.channels.whatsapp.config import WhatsAppConfig
 from bot.channels.whatsapp.inbound import WhatsAppInbound, parse_inbound
 from bot.channels.whatsapp.media import MediaFetcher, MediaUnavailable
 from bot.channels.whatsapp.notifier import WhatsAppNotifier
 from bot.channels.whatsapp.outbound import SendError, Sent, WhatsAppSender
 from bot.channels.whatsapp.replies import Message, render, twiml
+from bot.channels.whatsapp.retry import RetryPolicy
 from bot.inbound import OutboxRef, PhotoUpload
 from bot.settings import Settings
 from conversations.catalogue import Language, catalogue
@@ -86,7 +86,15 @@ class WhatsAppChannel:
                 language = await run_in_threadpool(service.language_of, CHANNEL, parsed.sender)
                 return twiml([catalogue(language).text("whatsapp.media_unavailable")])
             photo = PhotoUpload(data, parsed.photo.content_type or None)
-        handled = await run_in_threadpool(service.handle, parsed.message(photo))
+        # Handling, sending and the report are all blocking work: one trip to the thread
+        # pool for the three (each trip costs a thread hand-over on every message).
+        bodies = await run_in_threadpool(self._handle, service, parsed, photo)
+        return twiml(bodies)
+
+    def _handle(
+        self, service: MessageHandler, parsed: WhatsAppInbound, photo: PhotoUpload | None
+    ) -> list[str]:
+        handled = service.handle(parsed.message(photo))
         refs = [ref for ref, _ in handled.to_send]
         replies = _with_document_note(
             [reply for _, reply in handled.to_send], parsed, handled.language
@@ -95,10 +103,9 @@ class WhatsAppChannel:
         groups = [self.render(parsed.sender, [reply], handled.language) for reply in replies]
         report = Report(self._clock)
         try:
-            bodies = await run_in_threadpool(self._deliver, parsed.sender, groups, refs, report)
+            return self._deliver(parsed.sender, groups, refs, report)
         finally:
-            await run_in_threadpool(service.report, report.results)
-        return twiml(bodies)
+            service.report(report.results)
 
     def render(self, chat_id: str, replies: Sequence[Reply], language: Language) -> list[Message]:
         # Quick replies go through REST and are recorded: only with the database at hand.

@@ -18,12 +18,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
+
+from bot.channels.whatsapp.retry import RetryPolicy, retryable
+
+__all__ = ["RetryPolicy", "RoutedHttpClient", "make_client", "retryable"]
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +34,6 @@ log = logging.getLogger(__name__)
 # client gets a logger of ours that only passes warnings.
 _http_log = logging.getLogger(__name__ + ".http")
 _http_log.setLevel(logging.WARNING)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 3  # in all, the first try included
-    base_delay: float = 0.5  # seconds before the 2nd try; doubles each time
-    max_delay: float = 4.0  # also caps Retry-After: the webhook must answer within 15 s
-
-    def delay(self, retry: int, retry_after: str | None) -> float:
-        """Seconds to wait before retry number `retry` (1-based)."""
-        if retry_after is not None:
-            try:
-                return max(0.0, min(float(retry_after), self.max_delay))
-            except ValueError:
-                pass  # an HTTP date: fall back to our own backoff
-        return float(min(self.base_delay * 2 ** (retry - 1), self.max_delay))
-
-
-def retryable(status: int) -> bool:
-    return status == 429 or status >= 500
 
 
 class RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]

@@ -15,8 +15,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-import httpx
-
 log = logging.getLogger(__name__)
 
 TWILIO_MEDIA_SUFFIX = ".twilio.com"
@@ -54,6 +52,9 @@ class MediaFetcher:
             log.warning("refused to fetch WhatsApp media from an unexpected host")
             raise MediaUnavailable("untrusted host")
         limit = self._max_bytes + 1
+        # httpx only when a citizen sends media, not on every web worker's start-up.
+        import httpx
+
         try:
             async with (
                 httpx.AsyncClient(timeout=self._timeout, follow_redirects=True) as client,

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import requests
 from twilio.base.exceptions import (  # type: ignore[import-untyped]
     TwilioRestException,
     TwilioServiceException,
@@ -115,6 +114,9 @@ class WhatsAppSender:
     def _create(self, **fields: Any) -> Sent:
         if self._status_callback:
             fields["status_callback"] = self._status_callback
+        # Loaded with the REST client already; not at import (every web worker's start-up).
+        import requests
+
         try:
             message = self._client.messages.create(from_=self._from, **fields)
         except TwilioRestException as exc:
