@@ -26,6 +26,7 @@ from typing import Final, Literal
 
 from sqlalchemy import MetaData
 
+from models.blobs import reseal_file, sniff_image_type, sniff_minutes_type
 from models.crypto import KeyRing
 from models.sealed import SealedJSON, SealedText
 
@@ -122,10 +123,26 @@ def _by_ref(kind: str) -> Callable[[str], str]:
 # Sealed files under DATA_DIR, as the container's stores write them (`root/ab/cd/<ref>`;
 # the glob leaves out a write's temporary ".tmp-*.part").
 FILE_SPACES: Final[tuple[SealedFiles, ...]] = (
-    # KTP, house and evidence photos (`Container.photos`, models/blobs.py).
-    SealedFiles("photos", "attachments", _by_ref("photo"), glob="??/??/*"),
+    # KTP, house and evidence photos (`Container.photos`, models/blobs.py). `reseal_file`
+    # takes the lock the store's deletes take and keeps the time the orphan purge reads;
+    # photos stored before sealing (clear) are sealed too.
+    SealedFiles(
+        "photos",
+        "attachments",
+        _by_ref("photo"),
+        glob="??/??/*",
+        clear_kind=lambda data: sniff_image_type(data) is not None,
+        reseal=reseal_file,
+    ),
     # Signed minutes and transition documents (`Container.minutes`, staff/minutes.py).
-    SealedFiles("minutes", "minutes", _by_ref("minutes"), glob="??/??/*"),
+    SealedFiles(
+        "minutes",
+        "minutes",
+        _by_ref("minutes"),
+        glob="??/??/*",
+        clear_kind=lambda data: sniff_minutes_type(data) is not None,
+        reseal=reseal_file,
+    ),
 )
 
 

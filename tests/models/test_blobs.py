@@ -288,15 +288,24 @@ def test_keys_rotate_reseals_the_stores_photos_and_minutes_through_the_registry(
 ) -> None:
     # The container's stores live in DATA_DIR/attachments and DATA_DIR/minutes.
     old_keys = KeyRing({1: TEST_KEYS.keys[1]}, TEST_KEYS.lookup_key)
-    photo = FileBlobStore(tmp_path / "attachments", old_keys).put(JPEG)
+    photos = FileBlobStore(tmp_path / "attachments", old_keys)
+    photo = photos.put(JPEG)
     minutes = MinutesStore(tmp_path / "minutes", old_keys).put(PDF)
-    assert count_left_in_files(tmp_path, TEST_KEYS) == {"photos": 1, "minutes": 1}
+    # And a photo stored before files were sealed, in clear.
+    clear_ref = "ab" * 16
+    _file(photos, clear_ref).parent.mkdir(parents=True)
+    _file(photos, clear_ref).write_bytes(PNG)
+    stamp = (NOW - timedelta(days=30)).timestamp()
+    os.utime(_file(photos, photo.ref), (stamp, stamp))
 
     done = rotate_files(tmp_path, TEST_KEYS)
 
-    assert [(p.resealed, p.failed) for p in done] == [(1, 0), (1, 0)]
+    assert [(p.resealed, p.failed) for p in done] == [(2, 0), (1, 0)]
     assert count_left_in_files(tmp_path, TEST_KEYS) == {"photos": 0, "minutes": 0}
     # Readable with the newest key alone: the old one can be retired.
     newest = KeyRing({2: TEST_KEYS.keys[2]}, TEST_KEYS.lookup_key)
     assert FileBlobStore(tmp_path / "attachments", newest).get(photo.ref) == JPEG
+    assert FileBlobStore(tmp_path / "attachments", newest).get(clear_ref) == PNG
     assert MinutesStore(tmp_path / "minutes", newest).get(minutes.ref) == PDF
+    # The orphan purge still sees the photo as old as it is.
+    assert _file(photos, photo.ref).stat().st_mtime == stamp
