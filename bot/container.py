@@ -127,6 +127,7 @@ class Container:
                 self.regions,
                 self.workflows,
                 lookup_failures_per_hour=settings.status_lookup_failures_per_hour,
+                blobs=self.photos,
                 cutoff_day=settings.cutoff_day,
                 photos=photos,
             ),

@@ -23,6 +23,8 @@ from conversations.effects import (
     Effect,
     EffectResult,
     Effects,
+    Erasure,
+    ErasureRequested,
     Filed,
     FileRequest,
     FileUsulan,
@@ -33,9 +35,9 @@ from conversations.effects import (
     LookupStatus,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NoOpenUsulan,
     NotFound,
+    NothingToErase,
     OpenUsulan,
     OthersOpenUsulan,
     OwnOpenUsulan,
@@ -48,6 +50,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recollection,
+    RequestErasure,
     RequestView,
     ShowMyData,
     StatusStep,
@@ -57,13 +60,16 @@ from conversations.effects import (
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    erasure_ticket,
     facts_of,
     held_request,
     recollect,
 )
 from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
+from models.blobs import BlobStore
 from models.consent import consents_for_chat, withdraw_consents
+from models.erasure import ask_erasure, delete_unfiled
 from models.lookups import failed_lookups_since, record_lookup_attempt
 from models.requests import (
     NewMember,
@@ -108,10 +114,13 @@ class EffectRunner:
         workflows: Workflows,
         *,
         lookup_failures_per_hour: int,
+        blobs: BlobStore,
         cutoff_day: int | None = None,
         photos: PhotoChecker | None = None,
     ) -> None:
-        """`photos` None: photos are taken as sent (no checks, nothing read)."""
+        """`photos` None: photos are taken as sent (no checks, nothing read). `blobs` is
+        where the chats' photos are (deleted on "hapus data saya")."""
+        self.blobs = blobs
         self._regions = regions
         self._workflows = workflows
         self._failures_per_hour = lookup_failures_per_hour
@@ -265,22 +274,26 @@ class _ChatEffects:
         failures = failed_lookups_since(session, chat_key, ctx.now - timedelta(hours=1))
         if failures >= self.runner.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        typed = tickets.squeeze(request.ticket)
+        codes = tickets.candidates(typed)
         matches = [r for r in map(partial(get_request_by_ticket, session), codes) if r]
-        if not matches:
+        # Only what this chat may see decides the answer: another chat's ticket and a
+        # ticket nobody has are answered alike (existence is not told, issue 9).
+        own = [r for r in matches if self._is_ours(r)]
+        if len(own) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in own))
+        if own:
+            record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
+            return OwnRequest(self._view(own[0]))
+        if request.nik is None:
+            return NeedNik(typed)
+        fitting = [r for r in matches if r.nik == request.nik]
+        if len(fitting) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in fitting))
+        if not fitting:
             record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
             return NotFound()
-        if len(matches) > 1:
-            return TicketAmbiguous(tuple(r.ticket for r in matches))
-        [found] = matches
-        if self._is_ours(found):
-            record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
-            return OwnRequest(self._view(found))
-        if request.nik is None:
-            return NeedNik(found.ticket)
-        if request.nik != found.nik:
-            record_lookup_attempt(session, chat_key, succeeded=False, at=ctx.now)
-            return NikMismatch()
+        [found] = fitting
         record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
         # Status only: no names, no village, nothing personal for a reader who is not the filer.
         return Verified(
@@ -321,9 +334,24 @@ class _ChatEffects:
                     Consent(record.text_version, record.given_at) if record else None,
                     status_text=self.runner.status_words(filed, filed.status),
                     withdrawn=WITHDRAWN in filed.flags,
+                    erasure_asked_at=filed.erasure_requested_at,
                 )
             )
         return HeldData(tuple(held))
+
+    def request_erasure(self, request: RequestErasure) -> Erasure:
+        session, ctx = self._session, self.ctx
+        photos = delete_unfiled(session, self.runner.blobs, ctx.channel, ctx.chat_id)
+        asked = ask_erasure(session, ctx.channel, ctx.chat_id, at=ctx.now, withdrawn_flag=WITHDRAWN)
+        if not asked:
+            return NothingToErase(photos)
+        return ErasureRequested(
+            tuple(
+                erasure_ticket(a.request.ticket, a.request.kind, a.asked_at, asked_before=a.before)
+                for a in asked
+            ),
+            photos,
+        )
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck:
         return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())

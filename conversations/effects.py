@@ -23,7 +23,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from conversations.catalogue import Language
@@ -128,10 +128,11 @@ class OwnRequest:
 
 @dataclass(frozen=True)
 class NeedNik:
-    """Another chat's ticket: the applicant's NIK must be given to see its status.
+    """Not a ticket of this chat: the applicant's NIK must be given to see its status.
 
-    `ticket` is the whole code (the one typed, or found for a code typed without its
-    letter): the NIK is checked against that ticket."""
+    The same answer whether another chat has that ticket or nobody has (existence is not
+    told by changing chats). `ticket` is the code as typed, squeezed (perhaps without its
+    letter): the NIK is checked against the tickets it can be."""
 
     ticket: str
 
@@ -143,12 +144,8 @@ class Verified:
 
 @dataclass(frozen=True)
 class NotFound:
-    pass
-
-
-@dataclass(frozen=True)
-class NikMismatch:
-    pass
+    """Nothing this chat may see: no ticket of its own, or no ticket that the NIK given
+    fits. One answer for "another chat's ticket, wrong NIK" and "no such ticket"."""
 
 
 @dataclass(frozen=True)
@@ -159,12 +156,13 @@ class RateLimited:
 @dataclass(frozen=True)
 class TicketAmbiguous:
     """A code typed without its U-/S- letter is the body of a ticket of several kinds
-    (U-95YDAG and S-95YDAG): the citizen is asked which. Nothing else is said of them."""
+    (U-95YDAG and S-95YDAG) that this chat may see (its own, or both filed for the NIK
+    given): the citizen is asked which. Nothing else is said of them."""
 
     tickets: tuple[str, ...]
 
 
-Lookup = OwnRequest | NeedNik | Verified | NotFound | NikMismatch | RateLimited | TicketAmbiguous
+Lookup = OwnRequest | NeedNik | Verified | NotFound | RateLimited | TicketAmbiguous
 
 
 @dataclass(frozen=True)
@@ -185,6 +183,8 @@ class HeldRequest:
     consent: Consent | None  # None: no consent record (a row made by hand, not by a chat)
     status_text: StatusWords = None
     withdrawn: bool = False
+    # "Hapus data saya" was asked: staff erase it by then (None: not asked).
+    erasure_due: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +202,7 @@ def held_request(
     *,
     status_text: StatusWords = None,
     withdrawn: bool = False,
+    erasure_asked_at: datetime | None = None,
 ) -> HeldRequest:
     """One filed request for "data saya", masked the one way both runners mask it."""
     return HeldRequest(
@@ -213,7 +214,53 @@ def held_request(
         consent,
         status_text,
         withdrawn,
+        None if erasure_asked_at is None else erasure_asked_at + timedelta(hours=ERASURE_HOURS),
     )
+
+
+# The service's own commitment for "hapus data saya" (issue 9, from the wording of UU 27/2022's
+# 3x24-hour rule for a withdrawal of consent; no article of the law is cited for erasure):
+# staff erase a filed request within this many hours of the citizen's asking.
+ERASURE_HOURS = 72
+
+
+@dataclass(frozen=True)
+class ErasureTicket:
+    """A filed request of this chat that staff are asked to erase (UU 27/2022), by when."""
+
+    ticket: str
+    kind: str
+    asked_at: datetime  # when the citizen asked (this time, or an earlier time)
+    due_at: datetime  # `asked_at` + ERASURE_HOURS
+    asked_before: bool = False
+
+
+@dataclass(frozen=True)
+class ErasureRequested:
+    """What was not yet filed is gone (`photos` photos of this chat deleted); each filed
+    request stops being processed and waits for staff to erase it."""
+
+    requests: tuple[ErasureTicket, ...]
+    photos: int
+
+
+@dataclass(frozen=True)
+class NothingToErase:
+    """No filed request of this chat is left to erase; what was not yet filed is gone
+    (`photos` photos deleted)."""
+
+    photos: int
+
+
+Erasure = ErasureRequested | NothingToErase
+
+
+def erasure_ticket(
+    ticket: str, kind: str, asked_at: datetime, *, asked_before: bool
+) -> ErasureTicket:
+    """One filed request waiting to be erased, with its deadline (both runners use it)."""
+    due = asked_at + timedelta(hours=ERASURE_HOURS)
+    return ErasureTicket(ticket, kind, asked_at, due, asked_before)
 
 
 @dataclass(frozen=True)
@@ -264,6 +311,7 @@ EffectResult = (
     | Lookup
     | ConsentWithdrawn
     | HeldData
+    | Erasure
     | PhotoCheck
     | Recollection
 )
@@ -385,8 +433,10 @@ class ListMyRequests(EffectRequest[MyRequests]):
 @dataclass(frozen=True)
 class LookupStatus(EffectRequest[Lookup]):
     """A ticket's status. `ticket` is a whole code, or its 6 characters without the kind
-    letter (`tickets.candidates`): found when one kind has it, `TicketAmbiguous` when
-    several do; one look-up either way (a failed one counts once against the limit)."""
+    letter (`tickets.candidates`). This chat's own ticket is shown; any other code, taken
+    or not, is `NeedNik` without a NIK and, with one, `Verified` when a ticket it can be
+    was filed for that NIK, else `NotFound` (counted against the limit): whether a ticket
+    exists is never told to a chat that is not its own and cannot give its NIK."""
 
     ticket: str
     nik: str | None = None
@@ -407,6 +457,17 @@ class ShowMyData(EffectRequest[HeldData]):
 
     def carry_out(self, effects: Effects) -> HeldData:
         return effects.show_my_data(self)
+
+
+@dataclass(frozen=True)
+class RequestErasure(EffectRequest[Erasure]):
+    """ "Hapus data saya" (UU 27/2022), confirmed: delete at once what this chat has not
+    filed (its photos not part of a request; the recorded bodies of its deliveries), and
+    flag each filed request for staff to erase within ERASURE_HOURS (consent withdrawn, so
+    processing stops meanwhile). The conversation's own draft goes with the engine's state."""
+
+    def carry_out(self, effects: Effects) -> Erasure:
+        return effects.request_erasure(self)
 
 
 @dataclass(frozen=True)
@@ -476,6 +537,8 @@ class Effects(Protocol):
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn: ...
 
     def show_my_data(self, request: ShowMyData) -> HeldData: ...
+
+    def request_erasure(self, request: RequestErasure) -> Erasure: ...
 
     def read_photo(self, request: ReadPhoto) -> PhotoCheck: ...
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conversations import prefill, render, tickets
+from conversations import prefill, render, rights, tickets
 from conversations.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from conversations.choices import (
     DONE,
@@ -27,7 +27,17 @@ from conversations.choices import (
     match_text,
 )
 from conversations.cleantext import MAX_TEXT, clean_text
-from conversations.effects import Effect, EffectResult, RecallAnswers, Recalled
+from conversations.effects import (
+    Effect,
+    EffectResult,
+    ErasureRequested,
+    HeldData,
+    NothingToErase,
+    RecallAnswers,
+    Recalled,
+    RequestErasure,
+    ShowMyData,
+)
 from conversations.flow import (
     ChoiceSet,
     Closing,
@@ -73,6 +83,10 @@ INTERRUPTED = "interrupted"
 # Set by the service when the chat's stored state did not open (tampered, or sealed with a
 # key no longer held): the citizen is told that the unsent answers are gone, then the menu.
 UNREADABLE = "unreadable"
+# Scratch keys of the rights words: the mode "data saya" returns to once the data is shown,
+# and the one "hapus data saya" returns to when the citizen says no.
+SHOWN_FROM = "my_data_from"
+ERASE_FROM = "erase_from"
 
 
 @dataclass(frozen=True)
@@ -208,6 +222,8 @@ class _Run:
             self.on_confirm_restart()
         elif mode == "confirm_switch":
             self.on_confirm_switch()
+        elif mode == "confirm_erase":
+            self.on_confirm_erase()
         elif not self.state.in_flow():
             self.on_menu_input()
         elif mode == "menu":
@@ -248,6 +264,27 @@ class _Run:
 
     def on_command(self, command: Command) -> bool:
         """Handle a word that works anywhere; False lets the current question have it."""
+        if command in ("my_data", "erase") and self.question_takes_it():
+            return False  # the privacy menu's own item by those words
+        if command == "my_data":
+            self.show_my_data()
+            return True
+        if command == "erase":
+            self.ask_erase()
+            return True
+        if self.state.mode == "confirm_erase":
+            if command == "help":
+                self.say("help.erase")
+                self.ask_erase_question()
+                return True
+            if command in ("cancel", "back", "menu", "restart"):
+                # Out of the erasure question, back to where the citizen was; "menu" and
+                # "mulai dari awal" then do there what they always do.
+                self.state.mode = self.state.scratch.pop(ERASE_FROM, "answer")
+                if command in ("cancel", "back"):
+                    self.say("erase.kept")
+                    self.repeat_question()
+                    return True
         if command in ("language", "lang_pick"):
             named = language_named(command_words(self.incoming.text))
             if command == "lang_pick" or named is None:
@@ -286,6 +323,64 @@ class _Run:
             self.ask_restart()
             return True
         return False
+
+    # -- the citizen's rights, from anywhere (UU 27/2022) ------------------------------------
+
+    def question_takes_it(self) -> bool:
+        """The current question has an option by the words typed (the privacy menu)."""
+        step = self.current_step() if self.state.mode == "answer" else None
+        if step is None or step.choices is None or step.kind != "choice":
+            return False
+        return match_text(step.choices, self.incoming.text or "") is not None
+
+    def show_my_data(self) -> None:
+        """ "data saya": the unfinished form here, then what was filed (asked of the
+        service); afterwards the citizen is where they were, as after "bantuan"."""
+        if self.state.in_flow():
+            draft = rights.draft_text(self.flow(), self.state.answers, self.flow_context())
+            if draft is not None:
+                self.replies.append(Reply(draft))
+        self.state.scratch[SHOWN_FROM] = self.state.mode
+        self.await_effect("my_data", ShowMyData())
+
+    def ask_erase(self) -> None:
+        if self.state.mode != "confirm_erase":
+            self.state.scratch[ERASE_FROM] = self.state.mode
+            self.state.mode = "confirm_erase"
+        self.ask_erase_question()
+
+    def ask_erase_question(self) -> None:
+        self.reply_choices(self.cat.text("erase.confirm"), "erase", ("yes", "no"), "erase_yes_no")
+
+    def on_confirm_erase(self) -> None:
+        answer = self.confirmation("erase", self.ask_erase_question)
+        if answer is None:
+            return
+        if answer:
+            self.await_effect("erase", RequestErasure())
+            return
+        self.state.mode = self.state.scratch.pop(ERASE_FROM, "answer")
+        self.say("erase.kept")
+        self.repeat_question()
+
+    def on_rights_result(self, awaiting: str, result: EffectResult) -> None:
+        """The service's answer to "data saya" or to a confirmed "hapus data saya"."""
+        if awaiting == "erase":
+            if isinstance(result, ErasureRequested | NothingToErase):
+                # The unfinished form goes with this state (its durable copy is overwritten
+                # in the same transaction); the service deleted the rest.
+                self.state = self.state.idle()
+                texts = rights.erasure_texts(result, self.flow_context())
+                self.replies.extend(Reply(text) for text in texts)
+                self.say("menu.after")
+                return
+            self.state.mode = self.state.scratch.pop(ERASE_FROM, "answer")
+        else:
+            self.state.mode = self.state.scratch.pop(SHOWN_FROM, "answer")
+            if isinstance(result, HeldData):
+                texts = rights.held_texts(result, self.flow_context())
+                self.replies.extend(Reply(text) for text in texts)
+        self.repeat_question()
 
     def show_help(self) -> None:
         step = self.current_step()
@@ -527,7 +622,9 @@ class _Run:
         return SUMMARY if flow.confirm else ""
 
     def repeat_question(self) -> None:
-        if not self.state.in_flow():
+        if self.state.mode == "confirm_erase":
+            self.ask_erase_question()
+        elif not self.state.in_flow():
             self.show_menu()
         elif self.state.mode == "confirm_cancel":
             self.ask_yes_no("cancel.confirm", "cancel")
@@ -1203,6 +1300,9 @@ class _Run:
     def on_effect_result(self, result: EffectResult) -> None:
         awaiting = self.state.scratch.pop("awaiting", None)
         self.state.mode = "answer"
+        if awaiting in ("my_data", "erase"):
+            self.on_rights_result(awaiting, result)
+            return
         if not self.state.in_flow():
             return
         if awaiting == "finish":

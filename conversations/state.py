@@ -19,6 +19,7 @@ Mode = Literal[
     "menu",  # the main menu, shown in the middle of a flow that can be continued
     "confirm_restart",  # "mulai dari awal" in a flow: discard the answers and begin again?
     "confirm_switch",  # another service chosen while a form is unfinished: discard it?
+    "confirm_erase",  # "hapus data saya" typed: delete this chat's data?
 ]
 
 

@@ -9,8 +9,20 @@ from typing import Literal
 from conversations.languages import SPOKEN
 
 # "language": switch to the language named (languages.language_named tells which);
-# "lang_pick": to the next one, like the menu's language button.
-Command = Literal["menu", "cancel", "back", "help", "skip", "restart", "language", "lang_pick"]
+# "lang_pick": to the next one, like the menu's language button. "my_data" and "erase":
+# the citizen's rights (UU 27/2022), "data saya" and "hapus data saya" from anywhere.
+Command = Literal[
+    "menu",
+    "cancel",
+    "back",
+    "help",
+    "skip",
+    "restart",
+    "language",
+    "lang_pick",
+    "my_data",
+    "erase",
+]
 
 _COMMANDS: dict[str, Command] = {
     "menu": "menu",
@@ -39,6 +51,15 @@ _COMMANDS: dict[str, Command] = {
     "skip": "skip",
     "bahasa": "lang_pick",
     "language": "lang_pick",
+    "data saya": "my_data",
+    "lihat data saya": "my_data",
+    "my data": "my_data",
+    "show my data": "my_data",
+    "hapus data saya": "erase",
+    "hapus data": "erase",
+    "hapus semua data saya": "erase",
+    "delete my data": "erase",
+    "erase my data": "erase",
     **{name: "language" for spoken in SPOKEN for name in spoken.names},
 }
 

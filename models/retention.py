@@ -47,12 +47,14 @@ def anonymise_closed_requests(
         if not batch:
             return done
         for request in batch:
-            _anonymise(session, blobs, request)
+            anonymise(session, blobs, request)
         session.flush()
         done += len(batch)
 
 
-def _anonymise(session: Session, blobs: BlobStore, request: Request) -> None:
+def anonymise(session: Session, blobs: BlobStore, request: Request) -> None:
+    """Strip one request of everything personal (the module's list); what statistics need
+    stays. Also used for a citizen's "hapus data saya" (models/erasure.py)."""
     assert request.id is not None
     for attachment in session.exec(select(Attachment).where(Attachment.request_id == request.id)):
         blobs.delete(attachment.ref)

@@ -29,6 +29,8 @@ SQLModel.metadata.naming_convention = {
 ATTACHMENT_PURPOSES: Final = ("ktp", "house_front", "evidence", "document")
 INITIAL_STATUS: Final = "diterima"
 OPEN_USULAN: Final = "kind = 'usulan' AND closed_at IS NULL"
+# "Hapus data saya" asked and not yet done: the staff's list of erasures (migration 0021).
+ERASURE_WAITING: Final = "erasure_requested_at IS NOT NULL AND erased_at IS NULL"
 # Answers the staff queue and digests filter on in SQL, kept readable beside the sealed
 # whole: a place inside a village (dusun, RT, RW), which names no one.
 CLEAR_ANSWERS: Final = ("dusun", "rt", "rw", "subject_dusun", "subject_rt", "subject_rw")
@@ -72,6 +74,12 @@ class Request(SQLModel, table=True):
             sqlite_where=text(OPEN_USULAN),
             postgresql_where=text(OPEN_USULAN),
         ),
+        Index(
+            "ix_request_erasure_waiting",
+            "erasure_requested_at",
+            sqlite_where=text(ERASURE_WAITING),
+            postgresql_where=text(ERASURE_WAITING),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -104,6 +112,10 @@ class Request(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "Hapus data saya" (UU 27/2022): when the citizen asked staff to erase it, and when
+    # staff did (migration 0021). Asked and not yet erased: in the staff's erasure list.
+    erasure_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class HouseholdMember(SQLModel, table=True):

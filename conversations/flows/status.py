@@ -21,7 +21,6 @@ from conversations.effects import (
     LookupStatus,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NotFound,
     OwnRequest,
     PublicStatus,
@@ -71,15 +70,13 @@ def _lookup_with_nik(value: Any, answers: Answers) -> LookupStatus:
     return LookupStatus(str(answers["ticket"]), nik=str(value))
 
 
-def _refused(result: NotFound | NikMismatch | RateLimited) -> Parsed:
+def _refused(result: NotFound | RateLimited, problem: str) -> Parsed:
     match result:
         case RateLimited(retry_after_minutes=minutes):
-            problem = Problem("lookup_rate_limited", {"minutes": minutes})
-            return Parsed(errors=(problem,), stop=True)
-        case NikMismatch():
-            return Parsed(errors=(Problem("status_nik_mismatch"),))
+            limited = Problem("lookup_rate_limited", {"minutes": minutes})
+            return Parsed(errors=(limited,), stop=True)
         case NotFound():
-            return Parsed(errors=(Problem("ticket_not_found"),))
+            return Parsed(errors=(Problem(problem),))
         case _:
             assert_never(result)
 
@@ -96,8 +93,8 @@ def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> 
         case OwnRequest(request=request):
             return _own(request)
         case NeedNik(ticket=ticket):
-            # The whole code (typed without its letter, it is found): the NIK is checked
-            # against that ticket.
+            # Not this chat's (another chat's, or nobody's: the same answer): the NIK is
+            # checked against the tickets the code can be.
             return Parsed(ticket, extra={"lookup": "need_nik", "request": None})
         case TicketAmbiguous(tickets=found):
             shown = " / ".join(format_ticket(t) for t in found)
@@ -106,8 +103,8 @@ def _judge_ticket(result: Lookup | MyRequests, value: Any, answers: Answers) -> 
         case Verified():
             # Never the answer to a look-up without a NIK: treated as not found, unshown.
             return Parsed(errors=(Problem("ticket_not_found"),))
-        case NotFound() | NikMismatch() | RateLimited():
-            return _refused(result)
+        case NotFound() | RateLimited():
+            return _refused(result, "ticket_not_found")
         case _:
             assert_never(result)
 
@@ -143,10 +140,12 @@ def _judge_nik(result: Lookup, value: Any, answers: Answers) -> Parsed:
             shown = _views()[1].dump_python(request, mode="json")
             return Parsed(value, extra={"lookup": "verified", "request": shown})
         case OwnRequest() | NeedNik() | TicketAmbiguous():
-            # The ticket was this chat's after all, or vanished: ask for it again.
+            # The ticket was this chat's after all, or both kinds of a code typed without
+            # its letter were filed for this NIK (one in 887 million): ask for it again.
             return Parsed(errors=(Problem("ticket_not_found"),))
-        case NotFound() | NikMismatch() | RateLimited():
-            return _refused(result)
+        case NotFound() | RateLimited():
+            # Another chat's ticket with a wrong NIK, or no such ticket: one answer.
+            return _refused(result, "status_nik_mismatch")
         case _:
             assert_never(result)
 

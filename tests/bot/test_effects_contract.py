@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -19,11 +20,13 @@ from sqlmodel import Session, col, update
 
 from bot.effects import EffectContext, EffectRunner
 from conversations.effects import (
+    ERASURE_HOURS,
     AlreadyFiled,
     Consent,
     ConsentWithdrawn,
     EffectRequest,
     Effects,
+    ErasureRequested,
     Filed,
     FileRequest,
     FileUsulan,
@@ -34,10 +37,10 @@ from conversations.effects import (
     Member,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NoOpenUsulan,
     NotFound,
     NothingRecalled,
+    NothingToErase,
     OthersOpenUsulan,
     OwnOpenUsulan,
     OwnRequest,
@@ -46,6 +49,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recalled,
+    RequestErasure,
     ShowMyData,
     Submission,
     TicketAmbiguous,
@@ -53,9 +57,12 @@ from conversations.effects import (
     WithdrawConsent,
 )
 from conversations.validators import default_regions
+from models.blobs import FileBlobStore, save_attachment
 from models.tables import Request
 from staff.workflow import Workflows
+from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import KK, NIK_CHILD, NIK_MAN, NIK_WOMAN, FakeRegister
+from tests.images import tiny_png
 
 R = TypeVar("R")
 CINUNUK = "32.04.05.2004"
@@ -69,6 +76,8 @@ class Register:
     carry_out: Callable[[str, EffectRequest[object]], object]
     # Test set-up only: give a filed request another ticket (a collision the RNG may make).
     retick: Callable[[str, str], None]
+    # Test set-up only: a photo the chat sent that no request holds yet.
+    put_photo: Callable[[str], None]
 
     def ask(self, chat: str, request: EffectRequest[R]) -> R:
         return self.carry_out(chat, request)  # type: ignore[return-value]
@@ -81,12 +90,18 @@ def _fake() -> Register:
         [filed] = [r for r in fake.requests if r.ticket == old]
         filed.ticket = new
 
-    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)), retick)
+    def put_photo(chat: str) -> None:
+        fake.unfiled_photos[chat] = fake.unfiled_photos.get(chat, 0) + 1
+
+    return Register(lambda chat, request: request.carry_out(fake.as_chat(chat)), retick, put_photo)
 
 
-def _real(engine: Engine) -> Register:
+def _real(engine: Engine, folder: Path) -> Register:
     regions = default_regions()
-    runner = EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=FAILURES_PER_HOUR)
+    blobs = FileBlobStore(folder, TEST_KEYS)
+    runner = EffectRunner(
+        regions, Workflows.load(), lookup_failures_per_hour=FAILURES_PER_HOUR, blobs=blobs
+    )
     clock = [datetime(2026, 11, 23, 2, 0, tzinfo=UTC)]
 
     def carry_out(chat: str, request: EffectRequest[object]) -> object:
@@ -99,14 +114,20 @@ def _real(engine: Engine) -> Register:
         with Session(engine) as session, session.begin():
             session.exec(update(Request).where(col(Request.ticket) == old).values(ticket=new))
 
-    return Register(carry_out, retick)
+    def put_photo(chat: str) -> None:
+        with Session(engine) as session, session.begin():
+            save_attachment(
+                session, blobs.put(tiny_png()), channel="test", chat_id=chat, now=clock[0]
+            )
+
+    return Register(carry_out, retick, put_photo)
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgresql"])
-def register(request: pytest.FixtureRequest) -> Register:
+def register(request: pytest.FixtureRequest, tmp_path: Path) -> Register:
     if request.param == "fake":
         return _fake()
-    return _real(request.getfixturevalue(f"{request.param}_engine"))
+    return _real(request.getfixturevalue(f"{request.param}_engine"), tmp_path / "blobs")
 
 
 def submission(kind: str = "usulan", nik: str = NIK_MAN, **fields: object) -> Submission:
@@ -190,19 +211,35 @@ def test_a_ticket_shows_everything_to_its_chat_and_only_the_status_to_the_nik_ho
     register: Register,
 ) -> None:
     filed = file_usulan(register, "chat-a")
-    assert register.ask("chat-a", LookupStatus("U7KQ4M9")) == NotFound()
-
     own = register.ask("chat-a", LookupStatus(filed.ticket))
     assert isinstance(own, OwnRequest)
     assert own.request.ticket == filed.ticket and own.request.village.startswith("Cinunuk")
     assert [step.status for step in own.request.history] == ["diterima"]
 
     assert register.ask("chat-b", LookupStatus(filed.ticket)) == NeedNik(filed.ticket)
-    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NotFound()
     verified = register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN))
     assert isinstance(verified, Verified)
     public = verified.request
     assert (public.ticket, public.kind, public.status) == (filed.ticket, "usulan", "diterima")
+
+
+def test_another_chats_ticket_and_a_ticket_nobody_has_are_answered_alike(
+    register: Register,
+) -> None:
+    """Ticket probing (issue 9): changing chats must not tell which tickets exist."""
+    filed = file_usulan(register, "chat-a")
+    nobodys = "U7KQ4M9"
+    assert nobodys != filed.ticket
+    for code in (filed.ticket, nobodys):
+        assert register.ask("chat-b", LookupStatus(code)) == NeedNik(code)
+        assert register.ask("chat-b", LookupStatus(code, nik=NIK_WOMAN)) == NotFound()
+    # Even from the chat that filed another ticket, a code it does not own says nothing.
+    assert register.ask("chat-a", LookupStatus(nobodys)) == NeedNik(nobodys)
+    # Typed without its letter, alike too: the code as typed comes back for the NIK check.
+    for body in (filed.ticket[1:], nobodys[1:]):
+        assert register.ask("chat-b", LookupStatus(body)) == NeedNik(body)
+        assert register.ask("chat-b", LookupStatus(body, nik=NIK_WOMAN)) == NotFound()
 
 
 def test_a_ticket_typed_without_its_letter_is_found_in_any_chat_when_one_kind_has_it(
@@ -212,25 +249,38 @@ def test_a_ticket_typed_without_its_letter_is_found_in_any_chat_when_one_kind_ha
     body = filed.ticket[1:]
     own = register.ask("chat-a", LookupStatus(body))
     assert isinstance(own, OwnRequest) and own.request.ticket == filed.ticket
-    # Another chat's: the whole ticket comes back, for the NIK check against it.
-    assert register.ask("chat-b", LookupStatus(body)) == NeedNik(filed.ticket)
+    # Another chat's: the code as typed comes back, for the NIK check against it.
+    assert register.ask("chat-b", LookupStatus(body)) == NeedNik(body)
     verified = register.ask("chat-b", LookupStatus(body, nik=NIK_MAN))
     assert isinstance(verified, Verified) and verified.request.ticket == filed.ticket
-    assert register.ask("chat-b", LookupStatus("7KQ4M9")) == NotFound()
 
 
-def test_a_code_without_its_letter_that_both_kinds_have_is_ambiguous(
+def test_a_code_without_its_letter_that_both_kinds_have_is_ambiguous_only_to_whom_may_see(
     register: Register,
 ) -> None:
     usulan = file_usulan(register, "chat-a")
-    sanggahan = register.ask("chat-b", FileRequest(submission("sanggahan", subject_name="X")))
+    sanggahan = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
     twin = "S" + usulan.ticket[1:]
     register.retick(sanggahan.ticket, twin)
     both = TicketAmbiguous((usulan.ticket, twin))  # in the order of the kinds
     assert register.ask("chat-a", LookupStatus(usulan.ticket[1:])) == both
     assert register.ask("chat-c", LookupStatus(usulan.ticket[1:], nik=NIK_MAN)) == both
+    # Another chat without the NIK learns nothing of either.
+    body = usulan.ticket[1:]
+    assert register.ask("chat-c", LookupStatus(body)) == NeedNik(body)
     # With its letter, each is its own ticket again.
-    assert isinstance(register.ask("chat-b", LookupStatus(twin)), OwnRequest)
+    assert isinstance(register.ask("chat-a", LookupStatus(twin)), OwnRequest)
+
+
+def test_a_chats_own_ticket_wins_over_another_chats_twin(register: Register) -> None:
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-b", FileRequest(submission("sanggahan", subject_name="X")))
+    twin = "S" + usulan.ticket[1:]
+    register.retick(sanggahan.ticket, twin)
+    mine = register.ask("chat-a", LookupStatus(usulan.ticket[1:]))
+    assert isinstance(mine, OwnRequest) and mine.request.ticket == usulan.ticket
+    theirs = register.ask("chat-b", LookupStatus(usulan.ticket[1:]))
+    assert isinstance(theirs, OwnRequest) and theirs.request.ticket == twin
 
 
 def test_what_a_chat_told_before_is_recalled_for_that_chat_only(register: Register) -> None:
@@ -261,10 +311,14 @@ def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(
     register: Register,
 ) -> None:
     filed = file_usulan(register, "chat-a")
+    # A wrong NIK counts, for a ticket nobody has as for another chat's; asking for the
+    # NIK (nothing told yet) does not.
     for _ in range(FAILURES_PER_HOUR - 1):
-        assert register.ask("chat-b", LookupStatus("U7KQ4M9")) == NotFound()
-    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NikMismatch()
+        assert register.ask("chat-b", LookupStatus("U7KQ4M9")) == NeedNik("U7KQ4M9")
+        assert register.ask("chat-b", LookupStatus("U7KQ4M9", nik=NIK_MAN)) == NotFound()
+    assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_WOMAN)) == NotFound()
     assert register.ask("chat-b", LookupStatus(filed.ticket, nik=NIK_MAN)) == RateLimited(60)
+    assert register.ask("chat-b", LookupStatus(filed.ticket)) == RateLimited(60)
     assert isinstance(register.ask("chat-a", LookupStatus(filed.ticket)), OwnRequest)
 
 
@@ -308,3 +362,41 @@ def test_without_a_photo_checker_a_photo_is_taken_as_sent_and_nothing_is_read(
     # Checks and reading are the inspector's (tests/bot/test_ktp_usulan.py); unconfigured,
     # both registers accept the photo and offer nothing, so flows ask every field.
     assert register.ask("chat-a", ReadPhoto("some-ref", "ktp")) == PhotoRead({})
+
+
+def test_erasure_deletes_unfiled_photos_and_flags_this_chats_requests_once(
+    register: Register,
+) -> None:
+    """ "Hapus data saya" (UU 27/2022): photos not yet filed go at once; every request this
+    chat filed waits for staff (72 hours), consent withdrawn; another chat's are untouched."""
+    register.put_photo("chat-c")
+    register.put_photo("chat-c")
+    assert register.ask("chat-c", RequestErasure()) == NothingToErase(2)
+    assert register.ask("chat-c", RequestErasure()) == NothingToErase(0)
+
+    usulan = file_usulan(register, "chat-a")
+    sanggahan = register.ask("chat-a", FileRequest(submission("sanggahan", subject_name="X")))
+    file_usulan(register, "chat-b", nik=NIK_WOMAN)
+    register.put_photo("chat-a")
+    register.put_photo("chat-b")
+    first = register.ask("chat-a", RequestErasure())
+    assert isinstance(first, ErasureRequested) and first.photos == 1
+    assert [(t.ticket, t.kind, t.asked_before) for t in first.requests] == [
+        (sanggahan.ticket, "sanggahan", False),
+        (usulan.ticket, "usulan", False),
+    ]
+    assert all(t.due_at - t.asked_at == timedelta(hours=ERASURE_HOURS) for t in first.requests)
+    # Asked again: the first time stands, nothing new is flagged.
+    again = register.ask("chat-a", RequestErasure())
+    assert isinstance(again, ErasureRequested) and again.photos == 0
+    assert [(t.asked_at, t.asked_before) for t in again.requests] == [
+        (t.asked_at, True) for t in first.requests
+    ]
+    # Processing stops (consent withdrawn), and "data saya" says when it will be erased.
+    held = register.ask("chat-a", ShowMyData()).requests
+    assert [(h.withdrawn, h.erasure_due) for h in held] == [
+        (True, t.due_at) for t in first.requests
+    ]
+    assert [v.withdrawn for v in register.ask("chat-b", ListMyRequests()).requests] == [False]
+    assert register.ask("chat-b", ShowMyData()).requests[0].erasure_due is None
+    assert register.ask("chat-b", RequestErasure()) != NothingToErase(0)

@@ -61,7 +61,7 @@ def reading_service(
         blobs=blobs,
         script=Script(FLOWS, EngineConfig(reads_photos=True), regions),
         effects=EffectRunner(
-            regions, Workflows.load(), lookup_failures_per_hour=5, photos=inspector
+            regions, Workflows.load(), lookup_failures_per_hour=5, blobs=blobs, photos=inspector
         ),
         clock=clock,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +26,15 @@ from conversations.types import Location, Reply
 from conversations.validators import default_regions
 from models.blobs import FileBlobStore
 from models.conversation_store import ConversationStore, SqlConversationStore
-from models.tables import Attachment, ConsentRecord, HouseholdMember, Request, StatusChange
+from models.tables import (
+    Attachment,
+    ConsentRecord,
+    Conversation,
+    HouseholdMember,
+    ProcessedMessage,
+    Request,
+    StatusChange,
+)
 from staff.outbox import enqueue
 from staff.workflow import Workflows
 from tests.bot.test_worker import FakeNotifier
@@ -47,12 +56,13 @@ def make_service(
     engine: Engine, store: ConversationStore, tmp_path: Path, clock: Callable[[], datetime]
 ) -> ChatService:
     regions = default_regions()
+    blobs = FileBlobStore(tmp_path / "blobs", TEST_KEYS)
     return ChatService(
         engine=engine,
         store=store,
-        blobs=FileBlobStore(tmp_path / "blobs", TEST_KEYS),
+        blobs=blobs,
         script=Script(FLOWS, EngineConfig(), regions),
-        effects=EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=5),
+        effects=EffectRunner(regions, Workflows.load(), lookup_failures_per_hour=5, blobs=blobs),
         clock=clock,
     )
 
@@ -200,9 +210,10 @@ def test_a_file_that_is_not_a_photo_is_refused_kindly(service: ChatService) -> N
 def test_failed_status_lookups_from_one_chat_are_slowed_down(service: ChatService) -> None:
     citizen = Citizen(service)
     citizen.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
+    assert "NIK yang diisi" in citizen.say("U-7KQ4M9")
     for _ in range(5):
-        assert "tidak ditemukan" in citizen.say("U-7KQ4M9")
-    assert "terlalu banyak" in citizen.say("U-7KQ4M9")
+        assert "Tidak ada permohonan" in citizen.say(NIK_MAN)
+    assert "terlalu banyak" in citizen.say(NIK_MAN)
 
 
 def test_status_from_another_chat_needs_the_nik_and_shows_no_personal_data(
@@ -220,6 +231,23 @@ def test_status_from_another_chat_needs_the_nik_and_shows_no_personal_data(
     assert "Status: Diterima" in answer and "Budi" not in answer and "Cinunuk" not in answer
 
 
+def test_changing_chats_does_not_tell_which_tickets_exist(service: ChatService) -> None:
+    """Ticket probing (issue 9): from another chat, a filed ticket and a free code get the
+    same replies, and a wrong NIK counts against the limit for both."""
+    owner = Citizen(service)
+    owner.file_usulan()
+    timeline = owner.say("status") and owner.say("1")
+    code = next(w for w in timeline.split() if w.startswith("U-"))
+    free = "U-7KQ4M9" if code != "U-7KQ4M9" else "U-7KQ4MA"
+    answers = []
+    for number, typed in enumerate((code, free)):
+        stranger = Citizen(service, sender=f"628999999999{number}")
+        stranger.walk([("status", "Permohonan mana"), ("2", "kode tiket")])
+        answers.append([stranger.say(typed), *(stranger.say(NIK_WOMAN) for _ in range(6))])
+    assert answers[0] == answers[1]
+    assert "NIK yang diisi" in answers[0][0] and "terlalu banyak" in answers[0][-1]
+
+
 def test_withdrawing_consent_flags_the_chats_requests_for_staff(
     service: ChatService, db_engine: Engine
 ) -> None:
@@ -230,6 +258,56 @@ def test_withdrawing_consent_flags_the_chats_requests_for_staff(
         request = session.exec(select(Request)).one()
         assert "consent_withdrawn" in request.flags
         assert session.exec(select(ConsentRecord)).one().withdrawn_at is not None
+
+
+def _photo_files(tmp_path: Path) -> int:
+    return sum(1 for f in (tmp_path / "blobs").rglob("*") if f.is_file())
+
+
+def test_hapus_data_saya_deletes_the_draft_and_its_photos_at_once(
+    service: ChatService, db_engine: Engine, tmp_path: Path
+) -> None:
+    """UU 27/2022: confirmed, nothing of the unfinished form is left: its photo (file and
+    row), the durable copy of the conversation, the recorded bodies of its deliveries."""
+    other = Citizen(service, sender="6281111111111")
+    citizen = Citizen(service)
+    for each in (other, citizen):
+        each.walk(until("foto KTP"))
+        assert "foto rumah" in each.send(photo=PhotoUpload(tiny_png(), "image/png"))
+    assert count(db_engine, Attachment) == 2 and _photo_files(tmp_path) == 2
+    assert "3×24 jam" in citizen.say("hapus data saya")
+    done = citizen.say("ya")
+    assert "termasuk 1 foto" in done and "Tidak ada permohonan yang dikirim" in done
+    assert count(db_engine, Attachment) == 1 and _photo_files(tmp_path) == 1
+    with Session(db_engine) as session:
+        key = InboundMessage(channel="test", sender=citizen.sender).chat_key
+        conversation = session.exec(select(Conversation).where(Conversation.key == key)).one()
+        assert conversation.data.get("flow") is None and not conversation.data.get("answers")
+        recorded = session.exec(
+            select(ProcessedMessage).where(ProcessedMessage.chat_id == citizen.sender)
+        ).all()
+        kept = [json.dumps([m.replies, m.state]) for m in recorded]
+        assert len(recorded) == len(until("foto KTP")) + 3  # every delivery still known
+        assert not any(NIK_MAN in body or "Melati" in body for body in kept)
+    # The other chat's form and photo are untouched.
+    assert "foto rumah" in other.say("data saya") and "Foto: 1" in other.say("data saya")
+
+
+def test_hapus_data_saya_flags_filed_requests_for_staff_and_stops_processing(
+    service: ChatService, db_engine: Engine, tmp_path: Path
+) -> None:
+    citizen = Citizen(service)
+    citizen.file_usulan()
+    citizen.say("hapus data saya")
+    done = citizen.say("1")
+    assert "dihapus paling lambat" in done and "tidak ikut terhapus" in done
+    with Session(db_engine) as session:
+        request = session.exec(select(Request)).one()
+        assert request.erasure_requested_at is not None and request.erased_at is None
+        assert "consent_withdrawn" in request.flags
+        assert session.exec(select(ConsentRecord)).one().withdrawn_at is not None
+    # Its photos wait for the staff's erasure (they are part of the filed request).
+    assert count(db_engine, Attachment) == 2 and _photo_files(tmp_path) == 2
 
 
 def test_conversation_state_in_redis_with_requests_in_the_database(
@@ -344,12 +422,13 @@ def test_a_staff_member_gets_the_area_summary_by_writing_ringkasan(
 
     regions = default_regions()
     workflows = Workflows.load()
+    blobs = FileBlobStore(tmp_path / "blobs", TEST_KEYS)
     service = ChatService(
         engine=db_engine,
         store=SqlConversationStore(db_engine),
-        blobs=FileBlobStore(tmp_path / "blobs", TEST_KEYS),
+        blobs=blobs,
         script=Script(FLOWS, EngineConfig(), regions),
-        effects=EffectRunner(regions, workflows, lookup_failures_per_hour=5),
+        effects=EffectRunner(regions, workflows, lookup_failures_per_hour=5, blobs=blobs),
         staff_commands=StaffCommands(workflows, cutoff_day=17, secret="test-secret"),
         clock=clock,
     )

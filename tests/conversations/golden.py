@@ -13,7 +13,7 @@ types, in the language of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from conversations.catalogue import Language
@@ -483,7 +483,8 @@ def perubahan_keluar(r: Recorder) -> None:
 
 
 def status(r: Recorder) -> None:
-    """Cek status: this chat's requests, ticket typos, another chat's ticket, a lock-out."""
+    """Cek status: this chat's requests, ticket typos, another chat's ticket, a ticket
+    nobody has, a lock-out."""
     register = r.chat.register
     ticket = file_usulan(register)  # filed earlier from this chat (not shown)
     shown = f"{ticket[0]}-{ticket[1:]}"
@@ -501,17 +502,13 @@ def status(r: Recorder) -> None:
     r.say(ticket[1:])
     r.say(NIK_WOMAN)
     r.say(NIK_MAN)
-    # A sanggahan with the same six characters: which of the two is asked.
-    [filed] = register.requests
-    twin = replace(filed, submission=replace(filed.submission, kind="sanggahan"), chat="chat-3")
-    register.requests.append(replace(twin, ticket="S" + ticket[1:]))
+    # A code nobody has: the same question and the same answer as another chat's ticket
+    # with a wrong NIK (whether a ticket exists is not told); wrong NIKs count, until the
+    # look-ups stop for an hour: no prompt after the lock-out.
     r.say("menu")
-    r.say(ticket[1:])
-    r.say(f"S-{ticket[1:]}")
-    # Wrong codes, until the look-ups stop for an hour: no prompt after the lock-out.
-    r.say("menu")
-    for code in ("U-7KQ4M9", "U-7KQ4MA", "U-7KQ4MB", "U-7KQ4MC", "U-7KQ4MD"):
-        r.say(code)
+    r.say("U-7KQ4M9")
+    for _ in range(4):
+        r.say(NIK_MAN)
     r.say("menu")
     r.say("U-7KQ4ME")
 
@@ -536,6 +533,41 @@ def privacy(r: Recorder) -> None:
     r.say(words["yes"])
 
 
+def rights(r: Recorder) -> None:
+    """ "data saya" and "hapus data saya" typed in the middle of a form (UU 27/2022): the
+    draft (masked) and what was filed, back to the question; the erasure asked, helped,
+    refused with "tidak" and with "kembali", then confirmed; then from the privacy menu."""
+    words = WORDS[r.language]
+    my_data = "data saya" if r.language == "id" else "my data"
+    erase = "hapus data saya" if r.language == "id" else "delete my data"
+    help_word = "bantuan" if r.language == "id" else "help"
+    back = "kembali" if r.language == "id" else "back"
+    file_usulan(r.chat.register)  # an usulan filed earlier from this chat
+    r.chat.state = r.chat.state.idle()
+    r.start()
+    r.press("menu=usulan")
+    r.press("consent=yes")
+    r.press("for_whom=self")
+    r.say(NIK_WOMAN)
+    r.say(KK)
+    r.say(my_data)  # the draft and the filed usulan, then the same question again
+    r.say(erase)
+    r.say(help_word)
+    r.say(words["no"])  # kept: back to the question
+    r.say(erase)
+    r.say(back)  # kept too
+    r.say("Sri Wahyuni")
+    r.say(erase)
+    r.say("1")  # yes: the draft goes, the filed usulan waits for staff
+    r.say(my_data)
+    r.say(erase)  # asked again: the first time stands
+    r.say("1")
+    r.say("menu")
+    r.press("menu=privasi")
+    r.press("action=erase")
+    r.say("2")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "usulan": usulan,
     "usulan_sendiri": usulan_sendiri,
@@ -550,6 +582,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "perubahan_meninggal": perubahan_meninggal,
     "perubahan_keluar": perubahan_keluar,
     "status": status,
+    "hak_data": rights,
     "privasi": privacy,
 }
 

@@ -78,6 +78,17 @@ def longest_values(language: Language) -> dict[str, str]:
         "since": "30 September 2026 23:59",
         "time": "23:59",
         "at": "30 September 2026 23:59",
+        "due": "30 September 2026 23:59",  # when staff erase a request ("hapus data saya")
+        "asked": "30 September 2026 23:59",
+        "niks": "3204********0001, 3204********0002, 3204********0003 (+9)",
+        "lines": "\n".join(
+            [
+                "Sudah diisi: 999 jawaban",
+                "NIK: " + "3204********0001, " * 3,
+                "KK: 3204********0001",
+                "Foto: 99",
+            ]
+        ),
         "version": "sanggahan-2026-11-v12",  # a consent text's version, as "data saya" shows it
         "month": "September",
         "last": "30",

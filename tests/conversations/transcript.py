@@ -18,6 +18,8 @@ from conversations.effects import (
     ConsentWithdrawn,
     Effect,
     EffectResult,
+    Erasure,
+    ErasureRequested,
     Filed,
     FileRequest,
     FileUsulan,
@@ -28,9 +30,9 @@ from conversations.effects import (
     LookupStatus,
     MyRequests,
     NeedNik,
-    NikMismatch,
     NoOpenUsulan,
     NotFound,
+    NothingToErase,
     OpenUsulan,
     OthersOpenUsulan,
     OwnOpenUsulan,
@@ -42,6 +44,7 @@ from conversations.effects import (
     ReadPhoto,
     RecallAnswers,
     Recollection,
+    RequestErasure,
     RequestView,
     ShowMyData,
     StatusStep,
@@ -50,6 +53,7 @@ from conversations.effects import (
     UsulanFiling,
     Verified,
     WithdrawConsent,
+    erasure_ticket,
     facts_of,
     held_request,
     recollect,
@@ -100,6 +104,7 @@ class FakeRequest:
     chat: str
     created_at: datetime
     consent_withdrawn: bool = False
+    erasure_asked_at: datetime | None = None
 
     def __getitem__(self, name: str) -> Any:
         """`request["nik"]`: the submitted fields, as the tests read them."""
@@ -119,6 +124,8 @@ class FakeRegister:
     now: datetime = START  # the moment of the message the effects belong to
     # What the service's photo check says of each photo ref; unknown refs pass, read nothing.
     photos: dict[str, PhotoCheck] = field(default_factory=dict)
+    # Photos each chat sent that no filed request holds (deleted by "hapus data saya").
+    unfiled_photos: dict[str, int] = field(default_factory=dict)
 
     def run(self, effect: Effect) -> EffectResult:
         self.seen.append(effect)
@@ -198,19 +205,23 @@ class FakeRegister:
     def lookup_status(self, request: LookupStatus) -> Lookup:
         if self.failed_lookups.get(self.chat, 0) >= self.failures_per_hour:
             return RateLimited(retry_after_minutes=60)
-        codes = tickets.candidates(tickets.squeeze(request.ticket))
+        typed = tickets.squeeze(request.ticket)
+        codes = tickets.candidates(typed)
         matches = [r for code in codes for r in self.requests if r.ticket == code]
-        if not matches:
-            return self._failed(NotFound())
-        if len(matches) > 1:
-            return TicketAmbiguous(tuple(r.ticket for r in matches))
-        [found] = matches
-        if found.chat == self.chat:
-            return OwnRequest(self.describe(found))
+        own = [r for r in matches if r.chat == self.chat]
+        if len(own) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in own))
+        if own:
+            return OwnRequest(self.describe(own[0]))
         if request.nik is None:
-            return NeedNik(found.ticket)
-        if request.nik != found.submission.nik:
-            return self._failed(NikMismatch())
+            return NeedNik(typed)
+        fitting = [r for r in matches if r.submission.nik == request.nik]
+        if len(fitting) > 1:
+            return TicketAmbiguous(tuple(r.ticket for r in fitting))
+        if not fitting:
+            self.failed_lookups[self.chat] = self.failed_lookups.get(self.chat, 0) + 1
+            return NotFound()
+        [found] = fitting
         return Verified(
             PublicStatus(
                 found.ticket,
@@ -220,10 +231,6 @@ class FakeRegister:
                 withdrawn=found.consent_withdrawn,
             )
         )
-
-    def _failed(self, result: NotFound | NikMismatch) -> Lookup:
-        self.failed_lookups[self.chat] = self.failed_lookups.get(self.chat, 0) + 1
-        return result
 
     def withdraw_consent(self, request: WithdrawConsent) -> ConsentWithdrawn:
         mine = [r for r in self.requests if r.chat == self.chat and not r.consent_withdrawn]
@@ -243,10 +250,29 @@ class FakeRegister:
                     r.submission.kk,
                     r.submission.consent,
                     withdrawn=r.consent_withdrawn,
+                    erasure_asked_at=r.erasure_asked_at,
                 )
                 for r in mine
             )
         )
+
+    def request_erasure(self, request: RequestErasure) -> Erasure:
+        photos = self.unfiled_photos.pop(self.chat, 0)
+        mine = [r for r in reversed(self.requests) if r.chat == self.chat]  # newest first
+        if not mine:
+            return NothingToErase(photos)
+        asked = []
+        for filed in mine:
+            before = filed.erasure_asked_at is not None
+            if filed.erasure_asked_at is None:
+                filed.erasure_asked_at = self.now
+            filed.consent_withdrawn = True
+            asked.append(
+                erasure_ticket(
+                    filed.ticket, filed.submission.kind, filed.erasure_asked_at, asked_before=before
+                )
+            )
+        return ErasureRequested(tuple(asked), photos)
 
 
 def _people(submission: Submission) -> set[str]:

@@ -15,6 +15,7 @@ import models.database as database
 from models.database import upgrade_database
 from models.requests import (
     NikHasOpenUsulan,
+    change_status,
     create_request,
     find_members_in_open_usulan,
     find_open_usulan_by_nik,
@@ -165,3 +166,20 @@ def test_personal_data_filed_in_clear_is_sealed_and_still_found_by_nik(db_engine
         # The index moved with the NIK: a second open usulan for it is still refused.
         with pytest.raises(NikHasOpenUsulan):
             create_request(session, new_usulan(chat_id="other"), now=NOW)
+
+
+def test_the_erasure_columns_come_and_go_without_touching_a_requests_other_rows(
+    db_engine: Engine,
+) -> None:
+    """Migration 0021 adds two columns to `request` in place: on SQLite a copied table would
+    cascade its drop to every member, status change and agenda item."""
+    with Session(db_engine) as session, session.begin():
+        request = create_request(session, new_usulan(), now=NOW)
+        change_status(session, request, "diverifikasi", actor="staff:1", at=NOW)
+        request.erasure_requested_at = NOW
+    downgrade_to(db_engine, "0020")
+    upgrade_database(db_engine)
+    with Session(db_engine) as session:
+        assert len(session.exec(select(HouseholdMember)).all()) == 2
+        assert len(session.exec(select(StatusChange)).all()) == 2
+        assert session.exec(select(Request)).one().erasure_requested_at is None  # dropped

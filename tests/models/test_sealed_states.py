@@ -134,7 +134,8 @@ def test_a_phone_number_chat_id_is_not_in_redis_names_nor_in_key_columns(
     citizen.walk(until("Kartu Keluarga"))
     asking = Citizen(service, sender="+6281311112222")
     asking.say("menu")
-    assert "tidak ditemukan" in asking.say("U-7KQ4M9")  # a look-up attempt is kept
+    assert "NIK yang diisi" in asking.say("U-7KQ4M9")  # not this chat's: the NIK is asked
+    assert "Tidak ada permohonan" in asking.say(NIK_MAN)  # a failed look-up attempt is kept
     names = [name.decode() for name in redis_client.scan_iter()]
     assert names and not any("81298765432" in name for name in names)
     assert "81298765432" not in stored_in_redis(redis_client)
@@ -430,7 +431,7 @@ def test_chat_ids_stored_in_clear_as_keys_are_hashed_by_the_migration(
 def test_outbox_chat_ids_are_hashed_and_the_recipient_sealed_by_the_migration(
     db_engine: Engine,
 ) -> None:
-    downgrade_to(db_engine, "0020")
+    downgrade_to(db_engine, "0021")
     json_type = "JSON" if db_engine.dialect.name == "postgresql" else "TEXT"
     at = datetime(2026, 12, 1).isoformat(sep=" ")
     try:

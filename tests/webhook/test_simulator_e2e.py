@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from bot.inbound import InboundMessage
 from bot.settings import Settings
+from models.requests import create_request
+from tests.models.factories import new_usulan
 from tests.webhook.support import tiny_png
 from webhook.app import create_app
 
@@ -139,3 +144,36 @@ def test_a_photo_a_little_over_the_limit_gets_the_bots_answer_not_a_bare_413(
         url = "data:image/png;base64," + base64.b64encode(photo).decode()
         replies = send(client, user="besar", photo=url)
     assert any("terlalu besar" in r["text"] for r in replies), replies
+
+
+def test_simulator_chats_never_reach_a_real_channels_chat(real_client: TestClient) -> None:
+    """Namespacing (issue 9): whatever `user` the page sends, even a real channel's chat
+    key or bare chat id, it is a simulator chat of its own: it sees nothing filed from the
+    Telegram chat, and what it does leaves that chat's unfinished form alone."""
+    container = real_client.app.state.container  # type: ignore[attr-defined]
+    with Session(container.engine) as session, session.begin():
+        filed = new_usulan(channel="telegram", chat_id="123")
+        create_request(session, filed, now=datetime.now(UTC))
+
+    def telegram(text: str) -> str:
+        message = InboundMessage(channel="telegram", sender="123", text=text)
+        return "\n".join(reply.text for reply in container.service.handle(message).replies)
+
+    telegram("menu")
+    assert "persetujuan" in telegram("1").lower()  # the usulan's consent question, unanswered
+    for user in ("telegram:123", "123", "telegram: 123", "simulator:telegram:123"):
+        menu = send(real_client, user, text="menu")
+        assert "masih tersimpan" not in menu[-1]["text"], user  # no draft of Telegram's
+        modes = send(real_client, user, choice=choice_id(menu, "Cek status"))
+        mine = send(real_client, user, choice=choice_id(modes, "Permohonan saya"))
+        assert any("Belum ada permohonan" in r["text"] for r in mine), user
+        menu = send(real_client, user, text="menu")
+        actions = send(real_client, user, choice=choice_id(menu, "Privasi"))
+        held = send(real_client, user, choice=choice_id(actions, "Data saya"))
+        assert not any("Tiket" in r["text"] for r in held), user
+        send(real_client, user, text="menu")
+        send(real_client, user, text="1")
+        send(real_client, user, text="batal")
+        send(real_client, user, text="ya")
+    # The Telegram chat still has its form, and its request is still its own.
+    assert "masih tersimpan" in telegram("menu")

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from bot.settings import Settings
 from models.blobs import FileBlobStore, save_attachment
+from models.erasure import ask_erasure
 from models.requests import create_request
 from models.staff import add_staff, link_chat
 from models.tables import (
@@ -397,6 +398,7 @@ def _wrong_area_attempts(
         ("POST", f"/staff/requests/{ticket}/move", {"action": "agendakan"}),
         ("POST", f"/staff/requests/{ticket}/move", {"action": "tutup", "note": "ganda"}),
         ("POST", f"/staff/requests/{objection}/reveal", {}),
+        ("POST", f"/staff/requests/{ticket}/erase", {"sure": "ya"}),
         ("GET", f"/staff/attachments/{ref}", {}),
         ("GET", base, {}),
         ("POST", f"{base}/items", {"ticket": [ticket]}),
@@ -511,6 +513,118 @@ def test_every_route_from_the_wrong_area_is_refused_logged_and_changes_nothing(
 
 
 # -- the queue --------------------------------------------------------------------------------
+
+
+def test_another_areas_ticket_and_a_ticket_nobody_has_get_the_same_answer(
+    make_dashboard: Callable[..., Dashboard], db_engine: Engine
+) -> None:
+    """Ticket probing (issue 9): every route that takes a ticket answers another area's
+    ticket exactly as one that does not exist (status and page), and logs both."""
+    dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    dash.staff("sri", "village_operator", [VILLAGE])
+    outsider = dash.staff("luar", "village_operator", [NEIGHBOUR])
+    theirs = dash.file(chat_id="citizen-1")
+    objection = dash.file("sanggahan")
+    nobodys = "U7KQ4M9" if theirs != "U7KQ4M9" else "U7KQ4MA"
+    client = dash.login("luar")
+    token = csrf_of(client.get("/staff/musyawarah").text)
+    planned = client.post(
+        "/staff/musyawarah",
+        data={
+            "csrf": token,
+            "village_code": NEIGHBOUR,
+            "held_on": "2026-12-01T09:00",
+            "place": "Balai",
+        },
+        follow_redirects=False,
+    )
+    assert planned.status_code == 303
+    own_meeting = planned.headers["location"].split("/")[-1].split("?")[0]
+
+    def answer(method: str, path: str, form: dict[str, Any], ticket: str) -> tuple[int, str]:
+        logged = dash.refusals(outsider)
+        path = path.format(t=ticket)
+        form = {k: ([ticket] if v == "{t}" else v) for k, v in form.items()}
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf": token, **form})
+        assert dash.refusals(outsider) > logged, f"{method} {path} was not logged"
+        shown = response.text
+        for code in (ticket, f"{ticket[0]}-{ticket[1:]}"):
+            shown = shown.replace(code, "<ticket>")
+        return response.status_code, CSRF_RE.sub("", shown)
+
+    routes: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/staff/requests/{t}", {}),
+        ("POST", "/staff/requests/{t}/move", {"action": "agendakan"}),
+        ("POST", "/staff/requests/{t}/reveal", {}),
+        ("POST", "/staff/bulk", {"ticket": "{t}", "action": "teruskan"}),
+        (
+            "POST",
+            "/staff/bulk",
+            {"ticket": "{t}", "intent": "agenda", "musyawarah_id": own_meeting},
+        ),
+        ("POST", f"/staff/musyawarah/{own_meeting}/items", {"ticket": "{t}"}),
+        ("POST", "/staff/requests/{t}/erase", {"sure": "ya"}),
+    ]
+    for method, path, form in routes:
+        target = objection if path.endswith("/reveal") else theirs
+        assert answer(method, path, form, target) == answer(method, path, form, nobodys), path
+    assert dash.request(theirs).status == "diterima"
+
+
+def test_a_citizens_erasure_is_listed_for_its_area_and_erased_by_staff(
+    make_dashboard: Callable[..., Dashboard], db_engine: Engine
+) -> None:
+    """ "Hapus data saya" (issue 9): the request waits in the queue of its area's staff
+    only; erasing it anonymises it like retention does, logs it and tells the citizen."""
+    dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    dash.staff("sri", "village_operator", [VILLAGE])
+    dash.staff("luar", "village_operator", [NEIGHBOUR])
+    ticket, ref = dash.file_with_photo(chat_id="citizen-1")
+    asked = datetime.now(UTC) - timedelta(hours=80)  # past its 72 hours
+    with Session(dash.engine) as session, session.begin():
+        ask_erasure(session, "telegram", "citizen-1", at=asked, withdrawn_flag="consent_withdrawn")
+    shown = views.ticket_text(ticket)
+    outsider = dash.login("luar").get("/staff").text
+    assert "Permintaan hapus data" not in outsider and shown not in outsider
+    client = dash.login("sri")
+    queue = client.get("/staff").text
+    assert "Permintaan hapus data dari warga (1)" in queue and shown in queue
+    assert "(lewat)" in queue
+    page = client.get(f"/staff/requests/{ticket}")
+    assert "Warga meminta datanya dihapus" in page.text
+    token = csrf_of(page.text)
+    unsure = client.post(f"/staff/requests/{ticket}/erase", data={"csrf": token})
+    assert unsure.status_code == 400 and dash.request(ticket).erased_at is None
+    done = client.post(f"/staff/requests/{ticket}/erase", data={"csrf": token, "sure": "ya"})
+    assert done.status_code == 200 and "sudah dihapus; warga diberi tahu" in done.text
+    assert "Hapus data permohonan ini" not in done.text and "Tindakan" not in done.text
+    erased = dash.request(ticket)
+    assert (erased.nik, erased.name, erased.kk, erased.answers, erased.chat_id) == (
+        "",
+        "",
+        None,
+        {},
+        "",
+    )
+    assert erased.erased_at is not None and erased.closed_at is not None
+    assert {"anonymised", "erased", "consent_withdrawn"} <= set(erased.flags)
+    assert client.get(f"/staff/attachments/{ref}").status_code == 404  # the photo is gone
+    assert not list((dash.settings.data_dir / "attachments").rglob(ref))
+    with Session(dash.engine) as session:
+        [notice] = session.exec(
+            select(OutboxNotification).where(OutboxNotification.kind == "data_erased")
+        ).all()
+        assert (notice.channel, notice.chat_id) == ("telegram", "citizen-1")
+        assert shown in notice.text and "sudah dihapus" in notice.text
+        assert session.exec(
+            select(AccessLog).where(AccessLog.action == "erase", col(AccessLog.allowed))
+        ).one()
+    assert "Permintaan hapus data" not in client.get("/staff").text
+    again = client.post(f"/staff/requests/{ticket}/erase", data={"csrf": token, "sure": "ya"})
+    assert again.status_code == 400
 
 
 def test_the_queue_filters_and_shows_what_staff_need(

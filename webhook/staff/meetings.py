@@ -392,7 +392,9 @@ def add_to_meeting(
     """Put these tickets on the meeting's agenda: all of them, or none (with the reason)."""
     session = work.session
     meeting = load_meeting(session, staff, meeting_id, action="musyawarah.agenda", at=now)
-    found, missing = requests_by_tickets(session, tickets)
+    found, missing = requests_by_tickets(
+        session, staff, tickets, action="musyawarah.agenda", at=now
+    )
     if missing:
         return _meeting_page(
             request,

@@ -29,6 +29,7 @@ from staff.access import EVERYWHERE, covers
 from staff.bnba import LISTS, BnbaSelection, ExportFormat
 from staff.chat_link import link_code
 from staff.documents import document_label
+from staff.erasure import ErasureNotAsked, erase_as_asked, waiting_for
 from staff.review import (
     AccessRefused,
     QueueFilters,
@@ -315,6 +316,7 @@ def queue(
         meetings=meetings_in(session, areas, planned_only=True, regions=board.regions),
         areas=[views.area_label(board.regions, a) for a in areas],
         role=views.role_words(board.workflows, staff.role, areas),
+        erasures=views.erasure_rows(waiting_for(session, staff), regions=board.regions, now=now),
     )
 
 
@@ -347,7 +349,7 @@ def bulk(
         )
     if not action:
         raise PageError(400, "Pilih tindakan", "Pilih tindakan untuk permohonan yang dicentang.")
-    found, missing = requests_by_tickets(session, tickets)
+    found, missing = requests_by_tickets(session, staff, tickets, action=f"move:{action}", at=now)
     # A document the action needs (an SK, a Berita Acara) is recorded once for the batch.
     kinds: list[str] = []
     for row in found:
@@ -426,7 +428,7 @@ def _detail(
     entered = changes[-1].at if changes else citizen.updated_at
     today = now.astimezone(views.LOCAL_ZONE).date()
     actions = []
-    if stage is not None and not stage.terminal:
+    if stage is not None and not stage.terminal and citizen.erased_at is None:
         withdrawn = "consent_withdrawn" in (citizen.flags or [])
         for transition in workflow.actions(citizen.status, cast(Role, staff.role)):
             target = workflow.stage(transition.target)
@@ -483,6 +485,10 @@ def _detail(
         reveal=reveal,
         objector_nik=citizen.nik if reveal else views.masked(citizen.nik),
         objector_name=citizen.name if reveal else "(dirahasiakan)",
+        erasure=views.erasure_rows([citizen], regions=board.regions, now=now)[0]
+        if citizen.erasure_requested_at and citizen.erased_at is None
+        else None,
+        erased=views.local_time(citizen.erased_at) if citizen.erased_at else None,
         error=error,
         done=done,
     )
@@ -508,7 +514,10 @@ def request_detail(
         allowed=True,
         at=now,
     )
-    message = {"moved": "Tahap permohonan sudah diubah; warga diberi tahu."}.get(done or "")
+    message = {
+        "moved": "Tahap permohonan sudah diubah; warga diberi tahu.",
+        "erased": "Data pribadi permohonan ini sudah dihapus; warga diberi tahu.",
+    }.get(done or "")
     return _detail(request, board, session, staff, citizen, now, done=message)
 
 
@@ -564,6 +573,28 @@ def move(
         message = "Tidak bisa: " + views.reason_text(refused.reason) + "."
         return _detail(request, board, session, staff, citizen, now, error=message, status=400)
     return RedirectResponse(f"/staff/requests/{citizen.ticket}?done=moved", status_code=303)
+
+
+@router.post("/requests/{ticket}/erase", dependencies=[CsrfChecked])
+def erase_request(
+    board: DashboardDep,
+    session: SessionDep,
+    staff: StaffDep,
+    now: NowDep,
+    ticket: str,
+    sure: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """A citizen's "hapus data saya": anonymise the request, log it, tell the citizen."""
+    citizen = load_request(session, staff, ticket, action="erase", at=now)
+    if sure != "ya":
+        raise PageError(400, "Belum dikonfirmasi", "Centang dulu kotak konfirmasi penghapusan.")
+    try:
+        erase_as_asked(session, board.photos, citizen, staff=staff, at=now)
+    except ErasureNotAsked:
+        raise PageError(
+            400, "Tidak diminta", "Warga tidak meminta penghapusan ini, atau sudah dihapus."
+        ) from None
+    return RedirectResponse(f"/staff/requests/{citizen.ticket}?done=erased", status_code=303)
 
 
 @router.post("/requests/{ticket}/reveal", dependencies=[CsrfChecked])

@@ -67,16 +67,23 @@ def load_request(
 
 
 def requests_by_tickets(
-    session: Session, tickets: Sequence[str]
+    session: Session, staff: StaffAccount, tickets: Sequence[str], *, action: str, at: datetime
 ) -> tuple[list[Request], list[str]]:
-    """The requests for these tickets, and the tickets that match nothing."""
+    """The requests for these tickets in the staff member's area, and the tickets that
+    match nothing there: one answer for "not in your area" and "does not exist" (the
+    attempt is logged either way), so a batch cannot probe another area's tickets."""
     found, missing = [], []
     for ticket in dict.fromkeys(t.strip() for t in tickets if t.strip()):
         request = get_request_by_ticket(session, ticket)
-        if request is None:
+        target = request_target(request) if request else f"request:{ticket[:40]}"
+        village = request.village_code if request else None
+        try:
+            check_in_area(session, staff, village, action=action, target=target, at=at)
+        except PageError:
             missing.append(ticket)
-        else:
-            found.append(request)
+            continue
+        assert request is not None
+        found.append(request)
     return found, missing
 
 

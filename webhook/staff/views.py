@@ -34,6 +34,7 @@ from models.tables import (
 from staff import kind_words
 from staff.access import EVERYWHERE
 from staff.documents import ShownDocument, by_change, document_label, documents_of
+from staff.erasure import due_at as erasure_due
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
 LOCAL_ZONE: Final = NATIONAL
@@ -63,6 +64,8 @@ FLAG_LABELS: Final = {
     "evidence_photo_missing": "Tanpa foto bukti",
     "document_photo_missing": "Tanpa foto dokumen",
     "death_letter_missing": "Kematian tanpa surat (ada saksi)",
+    "anonymised": "Data pribadi dihapus",
+    "erased": "Dihapus atas permintaan warga",
 }
 FILTER_FLAGS: Final = (
     "member_in_other_request",
@@ -713,3 +716,36 @@ def agenda_lines(
 
 def masked(number: str | None) -> str:
     return mask_nik(number) if number else "-"
+
+
+@dataclass(frozen=True)
+class ErasureRow:
+    """A citizen's "hapus data saya" waiting in the staff member's area."""
+
+    ticket: str  # as stored (for links)
+    shown: str  # as read
+    kind: str
+    village: str
+    asked: str
+    due: str
+    overdue: bool
+
+
+def erasure_rows(
+    requests: Sequence[Request], *, regions: RegionIndex, now: datetime
+) -> list[ErasureRow]:
+    rows = []
+    for request in requests:
+        due = erasure_due(request)
+        rows.append(
+            ErasureRow(
+                ticket=request.ticket,
+                shown=ticket_text(request.ticket),
+                kind=KIND_LABELS.get(request.kind, request.kind),
+                village=village_label(regions, request.village_code),
+                asked=local_time(request.erasure_requested_at),
+                due=local_time(due),
+                overdue=due is not None and due < now,
+            )
+        )
+    return rows

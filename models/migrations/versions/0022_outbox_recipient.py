@@ -9,8 +9,8 @@ converted here with the engine's keys; the columns become VARCHAR(64) on Postgre
 The downgrade puts back what it can: the recipient of a row not yet sent; a sent row's
 chat id cannot be recovered from its hash and is left empty.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-02
 """
 
@@ -25,8 +25,8 @@ from alembic import op
 
 from models.sealed import keys_of
 
-revision: str = "0021"
-down_revision: str | Sequence[str] | None = "0020"
+revision: str = "0022"
+down_revision: str | Sequence[str] | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
