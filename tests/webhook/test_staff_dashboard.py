@@ -617,7 +617,7 @@ def test_a_citizens_erasure_is_listed_for_its_area_and_erased_by_staff(
         [notice] = session.exec(
             select(OutboxNotification).where(OutboxNotification.kind == "data_erased")
         ).all()
-        assert (notice.channel, notice.chat_id) == ("telegram", "citizen-1")
+        assert (notice.channel, notice.recipient) == ("telegram", "citizen-1")
         assert shown in notice.text and "sudah dihapus" in notice.text
         assert session.exec(
             select(AccessLog).where(AccessLog.action == "erase", col(AccessLog.allowed))
