@@ -181,10 +181,17 @@ class Step:
     retakes: int = 0
     # Answers that make the request another kind: the conversation goes on in its flow.
     hands_over: tuple[HandOver, ...] = ()
+    # The question's catalogue key chosen by the answers so far (None: `prompt_key`), where
+    # who is asked changes what the question must say.
+    prompt_for: Callable[[Answers], str | None] | None = None
 
     @property
     def prompt_key(self) -> str:
         return self.prompt or f"ask.{self.key}"
+
+    def prompt_key_for(self, answers: Answers) -> str:
+        chosen = self.prompt_for(answers) if self.prompt_for is not None else None
+        return chosen or self.prompt_key
 
     def applies(self, answers: Answers) -> bool:
         return self.when is None or self.when(answers)

@@ -36,7 +36,7 @@ def question(
     n = (position.index or 0) + 1
     repeated = isinstance(position.node, Repeat)
     member = answers.get(f"{position.node.key}.{n - 1}.name") if repeated else None
-    text = cat.text(step.prompt_key, n=n, total=total, name=member or "")
+    text = cat.text(step.prompt_key_for(answers), n=n, total=total, name=member or "")
     previous = scratch.get("previous", {})
     if position.key in answers or position.key in previous:
         value = answers.get(position.key, previous.get(position.key))

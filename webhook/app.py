@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -127,7 +128,7 @@ def create_app(
 
     if settings.log_format == "json":
         configure_json_logging(settings.log_level)
-    install_error_handlers(app)
+    install_error_handlers(app, with_redis=bool(settings.redis_url) or "redis" in sys.modules)
     install_metrics(app)  # inside the request id: its timing includes the other layers
     app.add_middleware(BodySizeLimit, max_bytes=body_limit(settings))
     public = (settings.public_base_url or "").lower().startswith("https://")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
@@ -18,13 +17,17 @@ from models.conversation_store.base import LockTimeout
 log = logging.getLogger(__name__)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, with_redis: bool) -> None:
+    """`with_redis`: the app may talk to Redis (REDIS_URL is set), so Redis's errors are
+    answered like the database's."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     # A database or Redis that cannot be reached, or a chat still locked by a message in
     # progress: the provider should retry later, not count a failure. Nothing was
     # committed (the service writes in one transaction), so the retry starts clean.
-    for unavailable in UNAVAILABLE:
+    if with_redis:
+        import redis.exceptions  # noqa: F401  (loaded, so unavailable_errors() names them)
+    for unavailable in unavailable_errors():
         app.add_exception_handler(unavailable, _unavailable)
     # Registered for Exception, Starlette runs this in its outermost middleware, so even a
     # failure inside other middleware gets a JSON body instead of a plain-text trace.
@@ -54,13 +57,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 RETRY_AFTER_S = 5
-UNAVAILABLE: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    RedisConnectionError,
-    RedisTimeoutError,
-    LockTimeout,
-)
+_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, LockTimeout)
+
+
+def unavailable_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean "a backing service is down, retry later". Redis's own are
+    named only once its client is loaded: no Redis error can exist before that, and
+    importing the client costs every start without Redis (the embedded default) 0.1 s."""
+    found = sys.modules.get("redis.exceptions")
+    if found is None:
+        return _UNAVAILABLE
+    return (*_UNAVAILABLE, found.ConnectionError, found.TimeoutError)
 
 
 def unavailable_response(exc: Exception) -> Response:

@@ -30,7 +30,7 @@ from bot.channels.telegram.config import (
     telegram_mode,
 )
 from bot.settings import Settings
-from webhook.errors import UNAVAILABLE, unavailable_response
+from webhook.errors import unavailable_errors, unavailable_response
 
 if TYPE_CHECKING:
     # python-telegram-bot (and httpx under it) is imported only when the channel is on:
@@ -86,7 +86,7 @@ async def receive_update(request: Request) -> Response:
         # Telegram did not take a reply (network, 5xx, a long 429): have it redeliver.
         log.warning("Telegram update %s: sending failed (%s)", update.update_id, error)
         return _error(502, "Telegram API unavailable; redeliver.")
-    except UNAVAILABLE as error:  # the database or Redis is down: Telegram redelivers
+    except unavailable_errors() as error:  # the database or Redis is down: redelivered
         return unavailable_response(error)
     except Exception:
         log.exception("Telegram update %s failed; Telegram will redeliver it", update.update_id)

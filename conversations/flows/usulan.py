@@ -392,6 +392,8 @@ NODES = (
         verify=check(_check_open_usulan, _refuse_if_open),
         # Proposing oneself again (after a rejection, or after a sanggahan as reporter).
         reuse=replace(OWN_IDENTITY, when=answer_is("for_whom", "self")),
+        # Someone proposing another household must not be told to type their own NIK here.
+        prompt_for=lambda answers: None if answers.get("for_whom") == "self" else "ask.nik_other",
         from_card=prefill.field("nik"),
         invalidates=("birth",),
         still_fits=lambda key, a: a.get("birth_date") == a.get("nik_birth_date"),

@@ -6,16 +6,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-import redis
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.retry import Retry
 from sqlalchemy.engine import Engine
 
 from models.conversation_store.base import ConversationStore, LockTimeout
-from models.conversation_store.redis_store import RedisConversationStore
 from models.conversation_store.sql_store import SqlConversationStore, advisory_lock_id
 from models.sealed import keys_of
+
+if TYPE_CHECKING:
+    from models.conversation_store.redis_store import RedisConversationStore
 
 __all__ = [
     "ConversationStore",
@@ -32,10 +32,26 @@ _REDIS_TIMEOUT_S = 5.0
 _REDIS_RETRIES = 3
 
 
+def __getattr__(name: str) -> Any:
+    # The Redis client is loaded only by a process that uses it: 0.1 s of every start of
+    # the embedded default (SQLite, no Redis) otherwise.
+    if name == "RedisConversationStore":
+        from models.conversation_store.redis_store import RedisConversationStore
+
+        return RedisConversationStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def make_conversation_store(
     engine: Engine, redis_url: str | None, retention: timedelta
 ) -> ConversationStore:
     if redis_url:
+        import redis
+        from redis.backoff import ExponentialWithJitterBackoff
+        from redis.retry import Retry
+
+        from models.conversation_store.redis_store import RedisConversationStore
+
         client = redis.Redis.from_url(
             redis_url,
             socket_timeout=_REDIS_TIMEOUT_S,

@@ -13,7 +13,8 @@ AS_RT_HEAD = [
     *USULAN_TYPED[:3],
     ("4", "NIK dan nama Anda sendiri (pengusul)"),
     (f"{NIK_RT} Ahmad Fauzi", "Nomor HP Anda (pengusul)"),
-    ("0812 1111 2222", "NIK dan nama orang yang diusulkan"),
+    # Asked of the household's person, never "type your own NIK" (that was the proposer's).
+    ("0812 1111 2222", "Ketik NIK dan nama orang yang Anda usulkan, seperti di KTP-nya."),
     *USULAN_TYPED[4:],
 ]
 
