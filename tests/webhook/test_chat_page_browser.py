@@ -166,19 +166,19 @@ def test_check_status_then_an_objection_filed_and_found_again(page: Any) -> None
     # The bot speaks first (the page sends "menu" on load): the main menu, as buttons.
     chat.bot_says("Apa yang ingin Anda lakukan?")
     expect(page.locator(".choices button").first).to_have_text("1. Usulan mandiri (daftar DTSEN)")
-    expect(page.locator(".choices button")).to_have_count(6)
+    expect(page.locator(".choices button")).to_have_count(8)
     assert page.locator(".msg.user").count() == 0  # the automatic "menu" is not shown
     snapshot(page, "chat-page-menu.png")
 
     # Typing "menu" opens it again; the earlier buttons fold away and cannot be pressed.
     chat.type("menu")
     chat.bot_says("Apa yang ingin Anda lakukan?")
-    expect(page.locator(".choices button:enabled")).to_have_count(6)
-    expect(page.locator(".choices.retired button:disabled")).to_have_count(6)
+    expect(page.locator(".choices button:enabled")).to_have_count(8)
+    expect(page.locator(".choices.retired button:disabled")).to_have_count(8)
     expect(page.locator(".choices.retired")).to_be_hidden()
 
     # Cek status -> my requests: none yet.
-    chat.press("Cek status permohonan", number=3)
+    chat.press("Cek status permohonan", number=5)
     chat.bot_says("Permohonan mana yang ingin Anda lihat?")
     chat.press("Permohonan saya (dari chat ini)", number=1)
     chat.bot_said("Belum ada permohonan yang dikirim dari chat ini.")
@@ -197,6 +197,8 @@ def test_check_status_then_an_objection_filed_and_found_again(page: Any) -> None
     for question in ("NIK orang itu", "Dusun", "Nomor RT", "Nomor RW"):
         chat.bot_says(question)
         chat.press("Lewati", number=1)
+    chat.bot_says("Bantuan apa yang diterima orang itu?")
+    chat.type("1 2")
     chat.bot_says("Apa alasannya?")
     chat.press("Sudah mampu", number=1)
     chat.bot_says("Ceritakan singkat")
@@ -206,7 +208,7 @@ def test_check_status_then_an_objection_filed_and_found_again(page: Any) -> None
     )
     chat.type("Rumahnya bertingkat dan punya mobil baru.")
 
-    chat.bot_says("Kirim foto bukti")
+    chat.bot_says("Kirim foto rumah orang itu")
     photo_button = page.locator("#photo-button")
     expect(photo_button).to_be_visible()
     expect(photo_button).to_have_text(re.compile("Kirim foto"))
@@ -314,9 +316,11 @@ def test_location_falls_back_to_typing_when_geolocation_fails(page: Any) -> None
     chat.type("Budi Santoso")
     for _ in range(4):
         chat.press("Lewati", number=1)
+    chat.bot_says("Bantuan apa yang diterima orang itu?")
+    chat.type("5")
     chat.press("Sudah mampu", number=1)
     chat.press("Lewati", number=1)
-    chat.bot_says("Kirim foto bukti")
+    chat.bot_says("Kirim foto rumah orang itu")
     chat.press("Lewati", number=1)
     chat.bot_says("Bagikan lokasi rumah itu")
 
