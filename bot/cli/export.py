@@ -102,16 +102,7 @@ def sanggahan(
     objection with its ticket, status, flags, the person objected to and the reason. The
     objector is not listed (their identity is confidential).
     """
-    selection = BnbaSelection(
-        area=area,
-        musyawarah_id=musyawarah_id,
-        all_decisions=True,
-        statuses=statuses,
-        kind="sanggahan",
-        include_withdrawn=include_withdrawn,
-    )
-    rows = _write(selection, out)
-    click.echo(f"Wrote {out}: {rows} sanggahan, one per row.")
+    _write_list("sanggahan", "sanggahan", area, musyawarah_id, statuses, include_withdrawn, out)
 
 
 @export.command("perbaikan")
@@ -131,16 +122,7 @@ def perbaikan(
     with its ticket, status, flags, the household's address, the person whose data is
     corrected, the wrong fields and their right values, and whether a document photo came.
     """
-    selection = BnbaSelection(
-        area=area,
-        musyawarah_id=musyawarah_id,
-        all_decisions=True,
-        statuses=statuses,
-        kind="perbaikan",
-        include_withdrawn=include_withdrawn,
-    )
-    rows = _write(selection, out)
-    click.echo(f"Wrote {out}: {rows} perbaikan, one per row.")
+    _write_list("perbaikan", "perbaikan", area, musyawarah_id, statuses, include_withdrawn, out)
 
 
 @export.command("perubahan")
@@ -160,16 +142,31 @@ def perubahan(
     status, flags, the household (KK, address), the change (death, move, KK split, leaving)
     with its member, date, letter or witness, destination or new KK, and the reporter.
     """
+    _write_list(
+        "perubahan", "laporan perubahan", area, musyawarah_id, statuses, include_withdrawn, out
+    )
+
+
+def _write_list(
+    kind: str,
+    words: str,
+    area: str,
+    musyawarah_id: int | None,
+    statuses: tuple[str, ...],
+    include_withdrawn: bool,
+    out: Path,
+) -> None:
+    """One kind's list: every decision, one request per row."""
     selection = BnbaSelection(
         area=area,
         musyawarah_id=musyawarah_id,
         all_decisions=True,
         statuses=statuses,
-        kind="perubahan",
+        kind=kind,
         include_withdrawn=include_withdrawn,
     )
     rows = _write(selection, out)
-    click.echo(f"Wrote {out}: {rows} laporan perubahan, one per row.")
+    click.echo(f"Wrote {out}: {rows} {words}, one per row.")
 
 
 def _write(selection: BnbaSelection, out: Path) -> int:
