@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from models.crypto import KeyRing
+
 Clock = Callable[[], datetime]
 
 
@@ -20,9 +22,12 @@ def utcnow() -> datetime:
 class LockTimeout(TimeoutError):
     """Another worker kept the chat locked for longer than the caller was willing to wait."""
 
-    def __init__(self, key: str, timeout: float) -> None:
-        super().__init__(f"conversation {key!r} still locked after {timeout:.1f}s")
-        self.key = key
+    def __init__(self, timeout: float, *, chat: str = "") -> None:
+        # Never the chat's key: a WhatsApp or SMS chat's key is a phone number, and this
+        # text reaches logs and tracebacks. `chat` is a short prefix of its keyed hash.
+        where = f"conversation {chat}" if chat else "a conversation"
+        super().__init__(f"{where} still locked after {timeout:.1f}s")
+        self.chat = chat
         self.timeout = timeout
 
 
@@ -58,6 +63,12 @@ class ConversationStore(Protocol):
     def health(self) -> dict[str, Any]:
         """`{"ok": bool, "backend": "sql" | "redis", ...}`; never raises."""
         ...
+
+
+def chat_label(keys: KeyRing | None, key: str) -> str:
+    """How an error or a log line may name a chat: 12 characters of its keyed hash (the
+    same on every worker, so lines about one chat can be matched), never its key."""
+    return keys.lookup(key)[:12] if keys is not None else ""
 
 
 def encode_state(data: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ class KeyedLocks:
         try:
             # timeout=-1 would mean "forever" to threading; a negative budget means "now".
             if not lock.acquire(timeout=max(timeout, 0.0)):
-                raise LockTimeout(key, timeout)
+                raise LockTimeout(timeout)  # the caller names the chat (not by its key)
             try:
                 yield
             finally:

@@ -277,7 +277,7 @@ class RedisConversationStore:
                 waited = True
                 self.lock_waits += 1
             if time.monotonic() >= deadline:
-                raise LockTimeout(key, timeout)
+                raise LockTimeout(timeout, chat=name[:12])
             time.sleep(_LOCK_POLL_S)
         held = _Held(token, name, threading.get_ident(), time.monotonic(), loaded)
         with self._held_mutex:

@@ -16,9 +16,18 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
-from models.conversation_store.base import Clock, LockTimeout, describe_error, encode_state, utcnow
+from models.conversation_store.base import (
+    Clock,
+    LockTimeout,
+    chat_label,
+    describe_error,
+    encode_state,
+    utcnow,
+)
+from models.crypto import SealError
 from models.conversation_store.locks import KeyedLocks
 from models.database import DEFERRED_BEGIN
+from models.sealed import keys_of
 from models.tables import Conversation
 
 # One registry per process for SQLite, keyed by database and chat: a SQLite file is only
@@ -103,12 +112,27 @@ class SqlConversationStore:
     @contextmanager
     def lock(self, key: str, *, timeout: float = 10.0) -> Iterator[None]:
         deadline = time.monotonic() + timeout
-        with self._local_locks.hold(self._local_prefix + key, timeout=timeout):
-            if not self._postgres:
-                yield
-                return
-            with self._advisory_lock(key, timeout=timeout, deadline=deadline):
-                yield
+        held = False
+        try:
+            with self._local_locks.hold(self._local_prefix + key, timeout=timeout):
+                if not self._postgres:
+                    held = True
+                    yield
+                    return
+                with self._advisory_lock(key, timeout=timeout, deadline=deadline):
+                    held = True
+                    yield
+        except LockTimeout as timed_out:
+            if held or timed_out.chat:  # raised by the holder's own work: not ours
+                raise
+            # Named here, where the keys are at hand, by its keyed hash (never its key).
+            raise LockTimeout(timeout, chat=self._label(key)) from None
+
+    def _label(self, key: str) -> str:
+        try:
+            return chat_label(keys_of(self._engine.dialect), key)
+        except SealError:  # an engine made without keys (some tests): unnamed
+            return ""
 
     @contextmanager
     def _advisory_lock(self, key: str, *, timeout: float, deadline: float) -> Iterator[None]:
@@ -124,7 +148,7 @@ class SqlConversationStore:
             ).scalar_one():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise LockTimeout(key, timeout)
+                    raise LockTimeout(timeout)
                 time.sleep(min(delay, remaining))
                 delay = min(delay * 2, _POLL_MAX_S)
             held = True

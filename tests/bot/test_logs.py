@@ -1,4 +1,4 @@
-"""NIK and KK never reach a log in clear."""
+"""NIK, KK, phone numbers and chat ids never reach a log in clear."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.logs import MaskPersonalNumbers, mask_numbers
+from bot.logs import MaskPersonalNumbers, mask_numbers, mask_personal
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,41 @@ def test_once_installed_every_record_is_masked_traceback_and_arguments_included(
     assert "submit failed for 3204********0001" in logged
     assert "ValueError: duplicate key (nik)=(3204********0001)" in logged
     assert '127.0.0.1:5 - "GET /?n=1 HTTP/1.1" 200' in logged
+
+
+PHONE_FORMS = [
+    "whatsapp:+6281234567890",
+    "sms:+6281234567890",
+    "+6281234567890",
+    "+62 812-3456-7890",
+    "6281234567890",
+    "081234567890",
+    "0812 3456 7890",
+    "0812-3456-7890",
+    "0812.3456.7890",
+    "08123456789",
+]
+
+
+@pytest.mark.parametrize("typed", PHONE_FORMS)
+def test_a_phone_number_however_typed_is_masked(typed: str) -> None:
+    masked = mask_personal(f"chat ({typed}) failed")
+    for form in ("81234567890", "8123456789", "812 3456", "812-3456", "3456 7890", "3456-7890"):
+        assert form not in masked
+    assert masked.startswith("chat (") and masked.endswith(") failed")
+    assert masked.count("*") >= 6
+
+
+def test_a_telegram_chat_key_and_named_chat_parameters_are_masked() -> None:
+    text = "lock for telegram:123456789; [parameters: {'chat_id': '987654321', 'kind': 'x'}]"
+    assert mask_personal(text) == (
+        "lock for telegram:***; [parameters: {'chat_id': '***', 'kind': 'x'}]"
+    )
+
+
+def test_tickets_times_counts_and_hashes_are_not_phones() -> None:
+    text = (
+        "ticket UK7Q4M9 at 2026-12-02 08:12:34.567 took 0.812345678 s for 1234 rows; "
+        "epoch 1732345678; sealed v2:Ab0812345678901Cd; conv:081234567890abcdef; 12.0812345678"
+    )
+    assert mask_personal(text) == text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -187,6 +188,21 @@ def test_lock_timeout_raises(conversation_store: ConversationStore) -> None:
     # Released by its holder: available again.
     with conversation_store.lock(KEY, timeout=1):
         pass
+
+
+def test_a_lock_timeout_names_the_chat_by_its_keyed_hash_never_its_phone(
+    conversation_store: ConversationStore,
+) -> None:
+    """The error reaches logs and tracebacks: a WhatsApp chat's key is a phone number."""
+    phone_key = "whatsapp:+6281234567890"
+    with held_elsewhere(conversation_store, phone_key):
+        with pytest.raises(LockTimeout) as raised, conversation_store.lock(phone_key, timeout=0.1):
+            pytest.fail("acquired a lock held by another thread")
+    told = "".join(traceback.format_exception(raised.value)) + repr(vars(raised.value))
+    for form in ("6281234567890", "81234567890", phone_key):
+        assert form not in told
+    assert raised.value.chat == TEST_KEYS.lookup(phone_key)[:12]
+    assert f"conversation {raised.value.chat} still locked after 0.1s" in told
 
 
 def test_an_exception_inside_the_lock_releases_it(conversation_store: ConversationStore) -> None:
