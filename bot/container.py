@@ -185,6 +185,13 @@ class Container:
             "anonymised_requests": anonymised,
         }
 
+    async def keep_announcing(self, role: str) -> None:
+        """This process ("serve" or "worker") and the key versions it holds, kept in
+        `process_keys` until cancelled, for `dtsen-bot keys rotate` (`models.process_keys`)."""
+        from models.process_keys import keep_announcing
+
+        await keep_announcing(self.engine, tuple(self.keys.keys), role)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -31,9 +31,7 @@ _NUMBER = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){15})(?![\d])")
 # An Indonesian mobile number: +62, 62 or 0, then 8 and 7 to 11 more digits, maybe in
 # groups. Not inside a word, a longer number or a decimal (a hash, a sealed value, "0.81 s"
 # are left alone); the 0 form must touch its 8, so "0.812345678" is no phone.
-_PHONE = re.compile(
-    r"(?<![\w.+])(\+62[ \-]?|62[ \-]?|0)(8(?:[ .\-]?\d){7,11})(?![\w])"
-)
+_PHONE = re.compile(r"(?<![\w.+])(\+62[ \-]?|62[ \-]?|0)(8(?:[ .\-]?\d){7,11})(?![\w])")
 # A chat key of a channel whose chat ids are numbers that are not phones.
 _CHAT_KEY = re.compile(r"\b(telegram):(-?\d{3,})\b")
 # SQLAlchemy's dump of named parameters after a database error: `'chat_id': '…'`.

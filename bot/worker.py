@@ -388,10 +388,13 @@ async def run_worker(
     notifiers: Mapping[str, Notifier] | None = None,
     telegram_bot: Any | None = None,
     partition: Partition | None = None,
+    announce: bool = False,
 ) -> None:
     """Send notifications until `stop_event` is set; with `digest_hour`, also write the
     daily staff summaries when due. For `serve`: `asyncio.create_task(run_worker(...))`,
-    passing its running Telegram bot as `telegram_bot` when there is one."""
+    passing its running Telegram bot as `telegram_bot` when there is one. `announce`: a
+    process of its own (`dtsen-bot worker`) records the key versions it holds
+    (`models.process_keys`); inside `serve`, serve does."""
     engine = container.engine
     if notifiers is None:
         notifiers = container.notifiers(telegram_bot=telegram_bot)
@@ -413,5 +416,14 @@ async def run_worker(
     )
     beat_dir = container.settings.worker_heartbeat_dir
     heartbeat = None if beat_dir is None else heartbeat_file(beat_dir, partition)
-    await worker.run_forever(poll_interval, stop_event, on_tick=tick, heartbeat=heartbeat)
+    announcing = None
+    if announce:
+        announcing = asyncio.create_task(container.keep_announcing("worker"))
+    try:
+        await worker.run_forever(poll_interval, stop_event, on_tick=tick, heartbeat=heartbeat)
+    finally:
+        if announcing is not None:
+            announcing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await announcing
     log.info("outbox worker stopped")

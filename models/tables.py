@@ -543,3 +543,19 @@ class OutboxNotification(SQLModel, table=True):
         default=None, sa_type=SealedJSON("outbox_notification.reply", none_as_null=True)
     )
     language: str = Field(default="id", max_length=8)
+
+
+class ProcessKeys(SQLModel, table=True):
+    """A running `serve` or `worker` process and the key versions it holds, refreshed on a
+    heartbeat (`models.process_keys`): `dtsen-bot keys rotate` and `retire` refuse while
+    a live process lacks the newest version (it could not open what they re-seal)."""
+
+    __tablename__ = "process_keys"
+
+    id: str = Field(primary_key=True, max_length=200)  # "<host>:<pid>"
+    host: str = Field(max_length=190)
+    pid: int
+    role: str = Field(max_length=16)  # "serve" | "worker"
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    versions: str = Field(max_length=255)  # "1,2": the encryption key versions it holds

@@ -56,23 +56,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Before any database work: a webhook anyone could forge updates to must not start.
     telegram.check_telegram_settings(app.state.settings)
     owned: Container | None = None
-    purging: asyncio.Task[None] | None = None
+    background: list[asyncio.Task[None]] = []
     if app.state.service is None:
         # Connects to the database and upgrades its schema: blocking work, off the loop.
         owned = await run_in_threadpool(_build_container, app.state.settings)
         app.state.container = owned
         app.state.service = owned.service
         interval = app.state.settings.purge_interval.total_seconds()
-        purging = asyncio.create_task(purge_forever(owned, interval))
+        background.append(asyncio.create_task(purge_forever(owned, interval)))
+        # The key versions this process holds, for `dtsen-bot keys rotate` (each web worker
+        # is a process of its own and announces itself).
+        background.append(asyncio.create_task(owned.keep_announcing("serve")))
     try:
         # The Telegram bot (and long polling when there is no public URL) runs inside.
         async with telegram.running(app), _outbox_worker(app, owned):
             yield
     finally:
-        if purging is not None:
-            purging.cancel()
+        for task in background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await purging
+                await task
         # Close only what this app built; an injected container belongs to its caller.
         if owned is not None:
             owned.close()

@@ -60,12 +60,50 @@ def add() -> None:
     )
 
 
+# `keys rotate` / `keys retire` refused: a running process lacks the newest key version.
+EXIT_PROCESS_BEHIND = 3
+
+_FORCE_HELP = (
+    "Go on even while a running serve or worker process lacks the newest key version "
+    "(it cannot open what is re-sealed until it restarts)."
+)
+
+
+def _refuse_while_behind(engine: Any, ring: KeyRing, *, force: bool, doing: str, why: str) -> None:
+    """Stop (exit 3) while a live serve or worker process does not hold the newest key
+    version: it could not open what is sealed under it (`models.process_keys`)."""
+    from models.process_keys import STALE_AFTER, lacking_version
+
+    behind = lacking_version(engine, ring.current)
+    if not behind:
+        return
+    lines = "\n".join(f"  - {process.describe()}" for process in behind)
+    if force:
+        click.echo(
+            f"--force: {doing} although {len(behind)} running process(es) lack key version "
+            f"{ring.current}:\n{lines}",
+            err=True,
+        )
+        return
+    click.echo(
+        f"Refused: {len(behind)} running process(es) do not hold key version {ring.current}, "
+        f"the newest ({why}):\n{lines}\n"
+        "Restart them (they read the keys when they start) and run this again. A process "
+        f"not seen for {STALE_AFTER.total_seconds():.0f} s is no longer counted; `--force` "
+        "goes on regardless.",
+        err=True,
+    )
+    raise SystemExit(EXIT_PROCESS_BEHIND)
+
+
 @keys.command()
 @click.option("--batch", default=DEFAULT_BATCH, show_default=True, help="Rows per transaction.")
 @click.option("--dry-run", is_flag=True, help="Only count what is under an older version.")
-def rotate(batch: int, dry_run: bool) -> None:
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
+def rotate(batch: int, dry_run: bool, force: bool) -> None:
     """Re-seal everything under an older key version with the newest, in short batches,
-    while the service runs. Safe to interrupt and run again (it carries on)."""
+    while the service runs. Safe to interrupt and run again (it carries on). Refused (exit
+    3) while a running serve or worker process lacks the newest version."""
     from bot.container import build
 
     with build() as container:
@@ -73,6 +111,14 @@ def rotate(batch: int, dry_run: bool) -> None:
         ring = load_keys(settings.data_keys, settings.lookup_key, settings.data_dir)
         client = _redis(settings)
         click.echo(f"Newest key version: {ring.current} (versions: {_versions(ring)}).")
+        if not dry_run:
+            _refuse_while_behind(
+                container.engine,
+                ring,
+                force=force,
+                doing="rotating",
+                why="they could not open what rotation re-seals with it",
+            )
         if dry_run:
             left = _left(container.engine, client, settings.data_dir, ring)
             for place, count in left.items():
@@ -109,8 +155,11 @@ def rotate(batch: int, dry_run: bool) -> None:
 
 @keys.command()
 @click.argument("version", type=int)
-def retire(version: int) -> None:
-    """Remove key VERSION once nothing sealed under it is left (counted by prefix)."""
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
+def retire(version: int, force: bool) -> None:
+    """Remove key VERSION once nothing sealed under it is left (counted by prefix).
+    Refused (exit 3) while a running serve or worker process lacks the newest version: it
+    would still seal with an older one."""
     from bot.container import build
 
     with build() as container:
@@ -120,6 +169,13 @@ def retire(version: int) -> None:
             raise click.ClickException(f"there is no key version {version}")
         if version == ring.current:
             raise click.ClickException("the newest version seals: add a newer one first")
+        _refuse_while_behind(
+            container.engine,
+            ring,
+            force=force,
+            doing=f"retiring version {version}",
+            why="they still seal with an older version",
+        )
         client = _redis(settings)
         under = {
             **count_version_in_tables(container.engine, version),

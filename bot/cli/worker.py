@@ -128,5 +128,10 @@ async def _run(
     if not quiet:
         click.echo("Outbox worker running. Press Ctrl-C to stop.")
     await run_worker(
-        container, stop, poll_interval=poll_interval, digest_hour=hour, partition=partition
+        container,
+        stop,
+        poll_interval=poll_interval,
+        digest_hour=hour,
+        partition=partition,
+        announce=True,
     )

@@ -24,8 +24,8 @@ from models.conversation_store.base import (
     encode_state,
     utcnow,
 )
-from models.crypto import SealError
 from models.conversation_store.locks import KeyedLocks
+from models.crypto import SealError
 from models.database import DEFERRED_BEGIN
 from models.sealed import keys_of
 from models.tables import Conversation

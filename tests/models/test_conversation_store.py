@@ -195,9 +195,12 @@ def test_a_lock_timeout_names_the_chat_by_its_keyed_hash_never_its_phone(
 ) -> None:
     """The error reaches logs and tracebacks: a WhatsApp chat's key is a phone number."""
     phone_key = "whatsapp:+6281234567890"
-    with held_elsewhere(conversation_store, phone_key):
-        with pytest.raises(LockTimeout) as raised, conversation_store.lock(phone_key, timeout=0.1):
-            pytest.fail("acquired a lock held by another thread")
+    with (
+        held_elsewhere(conversation_store, phone_key),
+        pytest.raises(LockTimeout) as raised,
+        conversation_store.lock(phone_key, timeout=0.1),
+    ):
+        pytest.fail("acquired a lock held by another thread")
     told = "".join(traceback.format_exception(raised.value)) + repr(vars(raised.value))
     for form in ("6281234567890", "81234567890", phone_key):
         assert form not in told

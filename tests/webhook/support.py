@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -91,6 +92,9 @@ class FakeContainer:
             raise ConnectionError("db.internal:5432 refused")
         database = {"ok": self.ok, "backend": "sqlite", "error": None if self.ok else "down"}
         return {"ok": self.ok, "database": database, "store": {"ok": True, "backend": "sql"}}
+
+    async def keep_announcing(self, role: str) -> None:
+        await asyncio.Event().wait()  # no database: nothing to record, until cancelled
 
     def close(self) -> None:
         self.closed = True
