@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from models.process_keys import live_processes
 from tests.conversations.transcript import KK, NIK_MAN, USULAN_TYPED
 from tests.images import tiny_png
 
@@ -175,6 +176,13 @@ def test_a_whatsapp_chat_failing_in_the_database_is_logged_without_its_phone_num
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{free_tcp_port}", timeout=30) as client:
                 _wait_until_up(client, server)
+                # Serving, it has recorded the key versions it holds (for `keys rotate`).
+                (serving,) = live_processes(engine)
+                assert (serving.pid, serving.role, serving.versions) == (
+                    server.pid,
+                    "serve",
+                    {1, 2},
+                )
 
                 def send(**fields: str) -> httpx.Response:
                     form = inbound_form(PHONE, **fields)
@@ -214,6 +222,7 @@ def test_a_whatsapp_chat_failing_in_the_database_is_logged_without_its_phone_num
             server.send_signal(signal.SIGINT)
             server.wait(timeout=30)
 
+    assert live_processes(engine) == []  # stopped cleanly: forgotten
     logged = log_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" in logged and "INSERT INTO request" in logged  # the error was logged
     for form in (*PHONE_FORMS, NIK_MAN, KK):
