@@ -20,7 +20,7 @@ from bot.logs import install_masking
 from bot.settings import Settings
 from webhook import health, simulator, sms, telegram, whatsapp
 from webhook.errors import install_error_handlers
-from webhook.housekeeping import purge_forever
+from webhook.housekeeping import move_legacy_redis_names, purge_forever
 from webhook.metrics import install_metrics
 from webhook.middleware import BodySizeLimit, SecurityHeaders
 from webhook.staff.routes import router as staff_router
@@ -67,6 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The key versions this process holds, for `dtsen-bot keys rotate` (each web worker
         # is a process of its own and announces itself).
         background.append(asyncio.create_task(owned.keep_announcing("serve")))
+        background.append(asyncio.create_task(move_legacy_redis_names(owned)))
     try:
         # The Telegram bot (and long polling when there is no public URL) runs inside.
         async with telegram.running(app), _outbox_worker(app, owned):

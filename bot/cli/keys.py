@@ -119,13 +119,21 @@ def rotate(batch: int, dry_run: bool, force: bool) -> None:
                 doing="rotating",
                 why="they could not open what rotation re-seals with it",
             )
+        store = _redis_store(container)
         if dry_run:
             left = _left(container.engine, client, settings.data_dir, ring)
             for place, count in left.items():
                 click.echo(f"{place}: {count} left under an older version")
+            if store is not None:
+                legacy = sum(1 for _ in store.legacy_names())
+                click.echo(f"redis names showing a chat's key: {legacy} (moved by a rotation)")
             click.echo(f"Total left: {sum(left.values())}")
             return
         started = time.monotonic()
+        if store is not None:
+            # Before the re-sealing: drafts and locks that older code named by the chat's
+            # key in clear (a phone number) go to their hashed names first.
+            _echo_legacy(store.move_legacy_names())
         done = [
             *rotate_tables(container.engine, ring, batch=batch, report=_report),
             *([] if client is None else rotate_redis(client, ring, report=_report)),
@@ -207,6 +215,27 @@ def retire(version: int, force: bool) -> None:
         path = key_file(settings.data_dir)
         replace_key_file(path, kept)
         click.echo(f"Key version {version} removed from {path}. Restart serve and worker.")
+
+
+def _redis_store(container: Any) -> Any:
+    """The conversation store when it is Redis's (None otherwise)."""
+    if not container.settings.redis_url:
+        return None
+    from models.conversation_store.redis_store import RedisConversationStore
+
+    store = container.store
+    return store if isinstance(store, RedisConversationStore) else None
+
+
+def _echo_legacy(done: Any) -> None:
+    if not done.removed and not done.changed:
+        return
+    click.echo(
+        f"redis names showing a chat's key: {done.moved} draft(s) moved to their hashed "
+        f"names, {done.superseded} superseded by a newer draft, {done.unreadable} not "
+        f"opening deleted, {done.locks} lock(s) deleted, {done.changed} changed meanwhile.",
+        err=True,
+    )
 
 
 def _versions(ring: KeyRing) -> str:

@@ -62,6 +62,7 @@ return 1
 # A state under a name that still shows its chat's key (stored before names were hashed),
 # moved to the hashed name with its expiry, unless a newer save is there already.
 # KEYS: old name, new name; ARGV: the value read, the sealed envelope, the retention in ms.
+# Returns 1 moved, 2 dropped (a newer state stands under the hashed name), 0 changed.
 _MOVE_IF_UNCHANGED: Final = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return 0
@@ -70,11 +71,13 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then
     ttl = ARGV[3]
 end
+local moved = 2
 if redis.call('EXISTS', KEYS[2]) == 0 then
     redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+    moved = 1
 end
 redis.call('DEL', KEYS[1])
-return 1
+return moved
 """
 
 _DIGEST: Final = re.compile(r"[0-9a-f]{64}")
@@ -94,6 +97,22 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+@dataclass
+class LegacyNames:
+    """What `RedisConversationStore.move_legacy_names` did with keys named in clear."""
+
+    moved: int = 0  # to the chat's hashed name, sealed under the newest key, TTL kept
+    superseded: int = 0  # deleted: a newer state stood under the hashed name
+    unreadable: int = 0  # deleted: opens under no key of the ring (nothing could use it)
+    locks: int = 0  # deleted: locks under clear names (only older code takes them)
+    changed: int = 0  # saved or expired meanwhile: left as it is now
+    examined: int = 0  # names looked at (the scan's bound)
+
+    @property
+    def removed(self) -> int:
+        return self.moved + self.superseded + self.unreadable + self.locks
 
 
 @dataclass
@@ -329,38 +348,134 @@ class RedisConversationStore:
         return removed
 
     def reseal(self) -> tuple[int, int]:
-        """Every state under the newest key (`dtsen-bot keys rotate`), also those stored
-        before sealing (in clear, under a name showing the chat's key: moved to its hashed
-        name); a state saved meanwhile is left as saved (it is current). Returns (resealed,
-        unreadable): an unreadable state is left for its expiry."""
+        """Every state under the newest key, also those under a name showing the chat's
+        key (moved first, `move_legacy_names`); a state saved meanwhile is left as saved
+        (it is current). Returns (resealed or moved, unreadable): an unreadable state under
+        a hashed name is left for its expiry."""
+        moved = self.move_legacy_names().moved
         resealed = unreadable = 0
         prefix = self._prefix + "conv:"
         for found in self._client.scan_iter(match=_glob_escape(prefix) + "*", count=500):
+            state_key = found.decode() if isinstance(found, bytes) else str(found)
+            tail = state_key.removeprefix(prefix)
+            if _DIGEST.fullmatch(tail) is None:
+                continue  # saved under a clear name since (older code still running)
             raw = self._client.get(found)
             if raw is None:
                 continue  # expired meanwhile
-            state_key = found.decode() if isinstance(found, bytes) else str(found)
-            tail = state_key.removeprefix(prefix)
-            hashed = _DIGEST.fullmatch(tail) is not None
-            name = tail if hashed else self.chat_name(tail)
             try:
-                data = self._open(name, raw)
+                data = self._open(tail, raw)
             except SealError:
                 unreadable += 1
                 continue
             envelope = json.loads(raw)
-            if hashed and str(envelope.get(SEALED_KEY, "")).startswith(self._keys.current_prefix):
+            if str(envelope.get(SEALED_KEY, "")).startswith(self._keys.current_prefix):
                 continue
-            sealed = self._keys.seal(encode_state(data), self._context(name))
+            sealed = self._keys.seal(encode_state(data), self._context(tail))
             payload = json.dumps({"updated_at": envelope["updated_at"], SEALED_KEY: sealed})
-            if hashed:
-                done = self._replace_if_unchanged(keys=[state_key], args=[raw, payload])
-            else:
-                done = self._move_if_unchanged(
-                    keys=[state_key, prefix + name], args=[raw, payload, self._retention_ms]
-                )
+            done = self._replace_if_unchanged(keys=[state_key], args=[raw, payload])
             resealed += int(done)
-        return resealed, unreadable
+        return moved + resealed, unreadable
+
+    def legacy_names(self, *, limit: int | None = None) -> Iterator[str]:
+        """Keys of this store named by a chat's key in clear (`<prefix>conv:whatsapp:+62…`,
+        `<prefix>lock:…`), as code before the hashed names (migration 0019) stored them;
+        at most `limit` names are looked at."""
+        examined = 0
+        for space in ("conv:", "lock:"):
+            prefix = self._prefix + space
+            for found in self._client.scan_iter(match=_glob_escape(prefix) + "*", count=500):
+                examined += 1
+                if limit is not None and examined > limit:
+                    return
+                name = found.decode() if isinstance(found, bytes) else str(found)
+                if _DIGEST.fullmatch(name.removeprefix(prefix)) is None:
+                    yield name
+
+    def move_legacy_names(self, *, limit: int | None = None) -> LegacyNames:
+        """Each state under a clear name moved to its chat's hashed name, sealed under the
+        newest key and bound to that name, keeping its expiry, unless a newer state stands
+        there (then the old one is only deleted); locks under clear names deleted. A state
+        that opens under no key of the ring is deleted too: the app looks only under hashed
+        names, so nothing could ever use it, and its name shows a phone number. Safe beside
+        the service and beside another run (each move is one compare-and-set script).
+        `limit` bounds the names scanned (`serve`'s start-up pass)."""
+        done = LegacyNames()
+        conv, lock = self._prefix + "conv:", self._prefix + "lock:"
+        examined = 0
+        for space in (conv, lock):
+            for found in self._client.scan_iter(match=_glob_escape(space) + "*", count=500):
+                examined += 1
+                if limit is not None and examined > limit:
+                    done.examined = examined - 1
+                    return done
+                old = found.decode() if isinstance(found, bytes) else str(found)
+                chat_key = old.removeprefix(space)
+                if _DIGEST.fullmatch(chat_key) is not None:
+                    continue
+                if space == lock:
+                    done.locks += int(self._client.delete(old))
+                    continue
+                self._move_one(old, chat_key, done)
+        done.examined = examined
+        return done
+
+    def _move_one(self, old: str, chat_key: str, done: LegacyNames) -> None:
+        raw = self._client.get(old)
+        if raw is None:
+            done.changed += 1  # expired meanwhile
+            return
+        name = self.chat_name(chat_key)
+        try:
+            envelope, data = self._open_legacy(chat_key, name, raw)
+        except SealError:
+            gone = self._delete_if_unchanged(keys=[old], args=[raw])
+            done.unreadable += int(gone)
+            done.changed += 1 - int(gone)
+            return
+        updated_at = envelope.get("updated_at") or self._clock().isoformat()
+        sealed = self._keys.seal(encode_state(data), self._context(name))
+        payload = json.dumps({"updated_at": updated_at, SEALED_KEY: sealed})
+        result = int(
+            self._move_if_unchanged(
+                keys=[old, f"{self._prefix}conv:{name}"],
+                args=[raw, payload, self._retention_ms],
+            )
+        )
+        if result == 1:
+            done.moved += 1
+        elif result == 2:
+            done.superseded += 1
+        else:
+            done.changed += 1
+
+    def _open_legacy(
+        self, chat_key: str, name: str, raw: str | bytes
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A state stored under a clear name, in any shape older code stored it: in clear
+        (`"data"`), or sealed (`"sealed"`, later `"~sealed"`) and bound to the chat's key
+        in clear; (envelope, state), or `SealError`."""
+        try:
+            envelope = json.loads(raw)
+        except ValueError as exc:
+            raise SealError("not a conversation envelope") from exc
+        if not isinstance(envelope, dict):
+            raise SealError("not a conversation envelope")
+        if isinstance(envelope.get("data"), dict) and SEALED_KEY not in envelope:
+            return envelope, envelope["data"]
+        sealed = envelope.get(SEALED_KEY, envelope.get("sealed"))
+        if not isinstance(sealed, str):
+            raise SealError("not a conversation envelope")
+        for context in (self._context(chat_key), self._context(name)):
+            try:
+                data = self._keys.open_json(sealed, context)
+            except SealError:
+                continue
+            except ValueError as exc:
+                raise SealError("a conversation state in Redis does not open") from exc
+            if isinstance(data, dict):
+                return envelope, data
+        raise SealError("a conversation state in Redis does not open")
 
     def health(self) -> dict[str, Any]:
         status: dict[str, Any] = {"ok": False, "backend": "redis"}
