@@ -139,3 +139,16 @@ def test_serve_moves_legacy_names_at_start(
     finally:
         server.stop()
     assert_moved(redis_client)
+
+
+def test_a_rotation_failure_under_a_clear_name_does_not_print_the_name(
+    redis_client: redis.Redis,
+) -> None:
+    from models.key_rotation import rotate_redis
+
+    other = KeyRing({1: b"\x09" * 32}, TEST_KEYS.lookup_key)
+    broken = json.dumps({"updated_at": WHEN, "~sealed": other.seal("{}", "x")})
+    redis_client.set(f"dtsen:conv:{BROKEN}", broken)
+    (progress,) = rotate_redis(redis_client, TEST_KEYS)
+    assert progress.failed == 1
+    assert progress.failures == ["conv:<a name showing a chat's key>: does not open"]
