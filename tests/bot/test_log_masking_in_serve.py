@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from models.process_keys import live_processes
+from models.process_keys import LiveProcess, live_processes
 from tests.conversations.transcript import KK, NIK_MAN, USULAN_TYPED
 from tests.images import tiny_png
 
@@ -108,6 +108,14 @@ def test_a_database_error_during_submit_is_logged_without_personal_data(
         assert "cannot file v2:" in logged
 
 
+def _announced(engine: Engine) -> list[LiveProcess]:
+    """The live processes, once the server's first heartbeat (a task of its start) is in."""
+    deadline = time.monotonic() + 30
+    while not (found := live_processes(engine)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def _wait_until_up(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -177,7 +185,7 @@ def test_a_whatsapp_chat_failing_in_the_database_is_logged_without_its_phone_num
             with httpx.Client(base_url=f"http://127.0.0.1:{free_tcp_port}", timeout=30) as client:
                 _wait_until_up(client, server)
                 # Serving, it has recorded the key versions it holds (for `keys rotate`).
-                (serving,) = live_processes(engine)
+                (serving,) = _announced(engine)
                 assert (serving.pid, serving.role, serving.versions) == (
                     server.pid,
                     "serve",
