@@ -49,6 +49,7 @@ from tests.models.factories import (
     NIK_C,
     NIK_D,
     PDF,
+    fresh_nik,
     new_perubahan,
     new_sanggahan,
     new_usulan,
@@ -625,6 +626,80 @@ def test_a_citizens_erasure_is_listed_for_its_area_and_erased_by_staff(
     assert "Permintaan hapus data" not in client.get("/staff").text
     again = client.post(f"/staff/requests/{ticket}/erase", data={"csrf": token, "sure": "ya"})
     assert again.status_code == 400
+
+
+# Who erases (staff/erasure.py ERASER_ROLES, the service's choice) and an area of each role.
+ERASERS = {
+    "village_operator": VILLAGE,
+    "village_head": VILLAGE,
+    "siks_operator": VILLAGE,
+    "dinsos_verifier": "32.04",
+    "dinsos_head": "32.04",
+    "admin": "*",
+}
+NOT_ERASERS = {"tksk": "32.04.05", "pendamping_pkh": "32.04.05", "kecamatan": "32.04.05"}
+
+
+def test_only_the_data_keepers_erase_and_a_refusal_is_logged(
+    make_dashboard: Callable[..., Dashboard], db_engine: Engine
+) -> None:
+    """ "Hapus data saya" is done by village staff, Dinas Sosial or an administrator, each
+    in their area. A TKSK, PKH facilitator or kecamatan account sees that the citizen asked
+    (the request is in its area) but has no erase button, no erasure list, and a forged
+    erase POST is refused (403), logged, and changes nothing."""
+    dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    tickets = {}
+    for role in ERASERS:
+        chat = f"citizen-{role}"
+        tickets[role] = dash.file(chat_id=chat, nik=fresh_nik())
+        with Session(dash.engine) as session, session.begin():
+            ask_erasure(session, "telegram", chat, at=datetime.now(UTC), withdrawn_flag="w")
+    target = tickets["admin"]  # erased last: the refused roles try it first
+    shown = views.ticket_text(target)
+
+    for role, area in NOT_ERASERS.items():
+        staff_id = dash.staff(role, role, [area])
+        client = dash.login(role)
+        queue = client.get("/staff").text
+        assert "Permintaan hapus data" not in queue, role
+        page = client.get(f"/staff/requests/{target}")
+        assert "Warga meminta datanya dihapus" in page.text, role
+        assert "Hapus data permohonan ini" not in page.text, role
+        assert "bukan oleh peran Anda" in page.text, role
+        logged = dash.refusals(staff_id)
+        token = csrf_of(page.text)
+        for form in ({"csrf": token, "sure": "ya"}, {"csrf": token}):
+            refused = client.post(f"/staff/requests/{target}/erase", data=form)
+            assert refused.status_code == 403, (role, refused.status_code)
+            assert "Peran Anda tidak menghapus data warga" in refused.text
+        assert dash.refusals(staff_id) == logged + 2, role
+        with Session(dash.engine) as session:
+            detail = session.exec(
+                select(AccessLog.detail).where(
+                    AccessLog.staff_id == staff_id, AccessLog.action == "erase"
+                )
+            ).first()
+            assert detail == f"role: {role} does not erase"
+        kept = dash.request(target)
+        assert kept.erased_at is None and kept.nik != "" and kept.name == "Siti Aminah", role
+    assert dash.count(OutboxNotification, OutboxNotification.kind == "data_erased") == 0
+
+    for role, area in ERASERS.items():
+        dash.staff(role, role, [area])
+        client = dash.login(role)
+        queue = client.get("/staff").text
+        assert "Permintaan hapus data dari warga" in queue and shown in queue, role
+        page = client.get(f"/staff/requests/{tickets[role]}")
+        assert "Hapus data permohonan ini" in page.text, role
+        done = client.post(
+            f"/staff/requests/{tickets[role]}/erase",
+            data={"csrf": csrf_of(page.text), "sure": "ya"},
+        )
+        assert done.status_code == 200 and "sudah dihapus" in done.text, role
+        erased = dash.request(tickets[role])
+        assert erased.erased_at is not None and (erased.nik, erased.name) == ("", ""), role
+    assert dash.count(OutboxNotification, OutboxNotification.kind == "data_erased") == 6
+    assert dash.count(AccessLog, AccessLog.action == "erase", col(AccessLog.allowed)) == 6
 
 
 def test_the_queue_filters_and_shows_what_staff_need(
