@@ -284,6 +284,56 @@ def test_ten_failures_block_the_username_for_fifteen_minutes(dash: Dashboard) ->
     assert attempt("sri", PASSWORD).status_code == 303
 
 
+def test_a_locked_out_username_still_signs_in_with_a_one_time_link(dash: Dashboard) -> None:
+    """Ten wrong passwords (someone guessing) must not lock the real user out: the
+    one-time link to their own linked chat still works (issue 9, item 6)."""
+    staff_id = dash.staff("sri", "village_operator", [VILLAGE])
+    with Session(dash.engine) as session, session.begin():
+        link_chat(session, staff_id, "telegram", "777", at=datetime.now(UTC))
+    guesser = dash.browser()
+    token = csrf_of(guesser.get("/staff/login").text)
+    for i in range(10):
+        wrong = guesser.post(
+            "/staff/login", data={"csrf": token, "username": "sri", "password": f"tebak-{i}"}
+        )
+        assert wrong.status_code == 401
+    owner = dash.browser()
+    token = csrf_of(owner.get("/staff/login").text)
+    blocked = owner.post(
+        "/staff/login", data={"csrf": token, "username": "sri", "password": PASSWORD}
+    )
+    assert blocked.status_code == 429
+    owner.post("/staff/login/link", data={"csrf": token, "username": "sri"})
+    with Session(dash.engine) as session:
+        [sent] = session.exec(
+            select(OutboxNotification).where(OutboxNotification.kind == "login_link")
+        ).all()
+    link = re.search(r"http://127\.0\.0\.1:8000(/staff/link/\S+)", sent.text)
+    assert link, sent.text
+    page = owner.get(link.group(1))
+    signed_in = owner.post(link.group(1), data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert signed_in.status_code == 303 and "dtsen_staff=" in signed_in.headers["set-cookie"]
+    assert owner.get("/staff").status_code == 200
+
+
+def test_opening_a_request_is_logged_and_an_administrator_reads_who_did(dash: Dashboard) -> None:
+    """The page shows NIK, KK, names and the address: opening it is logged like a reveal
+    or an export, and shown in its access history, which an administrator reads too
+    (issue 9, item 6). The page is never kept by the browser."""
+    sri = dash.staff("sri", "village_operator", [VILLAGE])
+    dash.staff("admin", "admin", ["*"])
+    ticket = dash.file()
+    page = dash.login("sri").get(f"/staff/requests/{ticket}")
+    assert page.status_code == 200 and "no-store" in page.headers["cache-control"]
+    with Session(dash.engine) as session:
+        [viewed] = session.exec(select(AccessLog).where(AccessLog.action == "view")).all()
+    assert (viewed.staff_id, viewed.target, viewed.allowed) == (sri, f"request:{ticket}", True)
+    history = dash.login("admin").get(f"/staff/requests/{ticket}").text
+    history = history.split("Riwayat akses", 1)[1]
+    assert "Sri (Operator desa/kelurahan)" in history
+    assert "Membuka permohonan" in history
+
+
 def test_pages_need_a_session_and_forms_need_their_token(dash: Dashboard) -> None:
     dash.staff("sri", "village_operator", [VILLAGE])
     ticket = dash.file()
