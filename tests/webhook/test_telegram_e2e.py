@@ -365,7 +365,8 @@ def test_a_quick_pair_from_one_chat_is_answered_at_once_without_the_outbox_worke
     pair = [updates.text("menu"), updates.text("/status")]
 
     def post(update: dict[str, Any]) -> int:
-        return client.post(PATH, json=update, headers={SECRET_HEADER: SECRET}).status_code
+        status: int = client.post(PATH, json=update, headers={SECRET_HEADER: SECRET}).status_code
+        return status
 
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:
