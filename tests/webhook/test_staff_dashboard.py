@@ -844,10 +844,17 @@ def test_moving_a_request_needs_a_note_where_the_workflow_says(dash: Dashboard) 
         follow_redirects=False,
     )
     assert moved.status_code == 303
-    assert dash.request(ticket).status == "tidak_layak"
+    # Closed before any meeting: its own stage, never "not eligible by the meeting".
+    assert dash.request(ticket).status == "ditutup"
     assert dash.count(OutboxNotification, OutboxNotification.kind == "status_changed") == 1
+    with Session(dash.engine) as session:
+        notice = session.exec(
+            select(OutboxNotification).where(OutboxNotification.kind == "status_changed")
+        ).one()
+    assert "Ditutup oleh petugas desa/kelurahan sebelum musyawarah desa/kelurahan" in notice.text
+    assert "Menurut musyawarah" not in notice.text
     detail = client.get(moved.headers["location"]).text
-    assert "Sudah diusulkan lewat RT" in detail and "Tidak layak menurut musyawarah" in detail
+    assert "Sudah diusulkan lewat RT" in detail and "Ditutup sebelum musyawarah" in detail
     assert "Tahap permohonan sudah diubah" in detail
     assert "Sri (Operator desa/kelurahan)" in detail  # who, in the timeline
 
