@@ -44,8 +44,12 @@ from tests.doubles.twilio_api import TwilioApiDouble
 from tests.images import tiny_png
 from tests.webhook.test_telegram_e2e import SECRET, double, quick_chats, telegram_settings  # noqa: F401  (fixtures)
 from tests.webhook.test_telegram_e2e import Citizen as TelegramCitizen
-from tests.webhook.test_whatsapp_e2e import WhatsAppCitizen, running_app, settings_for
-from tests.webhook.test_whatsapp_e2e import twilio_api  # noqa: F401  (fixture)
+from tests.webhook.test_whatsapp_e2e import (
+    WhatsAppCitizen,
+    running_app,
+    settings_for,
+    twilio_api,  # noqa: F401  (fixture)
+)
 from webhook.app import create_app
 
 PHONE = "6281234567890"  # the proposer's number (on WhatsApp also the chat id)
@@ -306,8 +310,8 @@ class _WhatsAppCitizen(WhatsAppCitizen):
     """Someone on WhatsApp whose profile shows their full name (as Telegram's first name
     does above): Twilio posts it with every message."""
 
-    def __init__(self, client: TestClient, twilio_api: TwilioApiDouble, sender: str, name: str):
-        super().__init__(client, twilio_api, sender=sender)
+    def __init__(self, client: TestClient, api: TwilioApiDouble, sender: str, name: str):
+        super().__init__(client, api, sender=sender)
         self.name = name
 
     def send(self, **fields: str) -> str:
