@@ -1,17 +1,18 @@
 """What a stolen backup shows: after a whole usulan (household members, a KTP photo, the
-phone) and a sanggahan, filed through the real app (Telegram webhook against the Bot API
-double) on PostgreSQL, Redis and a data folder, a dump of all three must not hold the
-citizens' NIK, KK, phone number or names in clear (issue 9, item 3).
+phone) and a sanggahan, filed through the real app on PostgreSQL, Redis and a data folder,
+a dump of all three must not hold the citizens' NIK, KK, phone number or names in clear
+(issue 9, item 3). It runs over Telegram (webhook against the Bot API double) and over
+WhatsApp (Twilio webhook against the Twilio double), where the chat id is the citizen's
+phone number itself: every chat id column holds its keyed hash, and the id the bot sends
+to is sealed (`request.reply_to`, `staff_chat.recipient`, `outbox_notification.recipient`).
+The WhatsApp run also links a village officer's WhatsApp to their account (digests and
+sign-in links go there), whose number must not show either.
 
 The dumps are what an attacker would take: `pg_dump` of the database, every Redis key's
 name and `DUMP`, and every file under DATA_DIR. Redis's `DUMP` may compress a long value
 (LZF), which can break a number apart; the values are therefore also read as they are
 stored (GET, HGETALL, ...). Numbers are searched as people type them (NIK in groups of
 four, a phone with +62, 62 or 0 and with spaces or dashes), names in any letter case.
-
-Over WhatsApp and SMS the chat id is the phone number itself; the chat id columns that
-still hold it in clear are listed in SECURITY.md, so this test runs over Telegram, whose
-chat id is not a phone number.
 """
 
 from __future__ import annotations
