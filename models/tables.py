@@ -429,8 +429,8 @@ def _set_sealed_chat(target: Request | StaffChat) -> None:
         target.recipient = target.recipient or target.chat_id
 
 
-for _table in (Request, StaffChat):
-    event.listen(_table, "before_insert", lambda _m, _c, target: _set_sealed_chat(target))
+for _with_copy in (Request, StaffChat):
+    event.listen(_with_copy, "before_insert", lambda _m, _c, target: _set_sealed_chat(target))
 
 
 class AccessLog(SQLModel, table=True):

@@ -43,7 +43,10 @@ COPIES = {"request": "reply_to", "staff_chat": "recipient"}
 
 
 def _table(name: str) -> Any:
-    columns = [sa.column("id", sa.Integer()), sa.column("chat_id", sa.String())]
+    columns: list[sa.ColumnClause[Any]] = [
+        sa.column("id", sa.Integer()),
+        sa.column("chat_id", sa.String()),
+    ]
     if name in COPIES:
         columns.append(sa.column(COPIES[name], sa.Text()))
     if name in ("attachment", "consent_record"):
@@ -58,9 +61,10 @@ def upgrade() -> None:
     for name, copy in COPIES.items():
         op.add_column(name, sa.Column(copy, sa.Text(), nullable=False, server_default=""))
     for name in TABLES:
-        copy = COPIES.get(name)
 
-        def values(row: Any, keys: KeyRing, name: str = name, copy: str | None = copy) -> Any:
+        def values(
+            row: Any, keys: KeyRing, name: str = name, copy: str | None = COPIES.get(name)
+        ) -> Any:
             hashed: dict[str, Any] = {"chat_id": keys.lookup(row.chat_id)}
             if copy is not None:
                 hashed[copy] = keys.seal(row.chat_id, f"{name}.{copy}")
