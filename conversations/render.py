@@ -93,7 +93,10 @@ def display(step: Step, value: Any, answers: Mapping[str, Any], key: str, lang: 
         set_name = step.choices.name if step.choices else "yes_no"
         return cat.text(f"choice.{set_name}.{value}")
     if step.kind == "choice" and step.choices:
-        return label(step.choices, str(value), lang)
+        # A choice can read differently looked back on than offered: "Warga, saya Ketua
+        # RT/RW" is a button, "Warga yang Anda usulkan sebagai Ketua RT/RW" a summary line.
+        own = f"summary.choice.{step.choices.name}.{value}"
+        return cat.text(own) if cat.has(own) else label(step.choices, str(value), lang)
     if step.kind == "multi_choice" and step.choices:
         return ", ".join(label(step.choices, str(v), lang) for v in value)
     if step.display is not None:

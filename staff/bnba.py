@@ -46,7 +46,13 @@ from conversations.catalogue import catalogue
 from conversations.kinds import CAPACITY_LABELS, KINDS, NAMES, request_kind
 from conversations.tickets import shown as ticket_shown
 from conversations.timezones import NATIONAL
-from conversations.validators import RegionIndex, check_nik, default_regions, dotted_code
+from conversations.validators import (
+    RegionIndex,
+    check_nik,
+    default_regions,
+    dotted_code,
+    local_phone,
+)
 from models.database import DEFERRED_BEGIN
 from models.tables import (
     ExportLog,
@@ -578,7 +584,12 @@ def _proposer_columns(
     """(Diusulkan Oleh, Nama Pengusul, NIK Pengusul, HP Pengusul); empty without one."""
     if capacity is None:
         return ("", "", "", "")
-    return (CAPACITY_LABELS.get(capacity, capacity), name or "", nik or "", phone or "")
+    return (
+        CAPACITY_LABELS.get(capacity, capacity),
+        name or "",
+        nik or "",
+        local_phone(phone or ""),
+    )
 
 
 def _disabled(value: bool | None) -> str:

@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from conversations.catalogue import catalogue
 from conversations.timezones import NATIONAL
+from conversations.validators import local_phone
 from models.tables import Attachment, Request
 
 PERUBAHAN_KIND: Final = "perubahan"
@@ -161,7 +162,7 @@ def perubahan_row(
         _dmy(died or moved),
         ("Ada (foto)" if has_letter else "Tidak ada") if death else "",
         witness,
-        _local_phone(phone),
+        local_phone(phone),
         village_label(destination) if destination else "",
         new_kk,
         "; ".join(str(line) for line in answers.get("split_members") or ()),
@@ -170,12 +171,6 @@ def perubahan_row(
         reporter_nik or "",
         reporter or "",
     )
-
-
-def _local_phone(phone: str) -> str:
-    """ "+6281234567890" -> "081234567890": as staff dial it, and a CSV cell that does not
-    start with "+" (which the CSV writer would prefix against formula injection)."""
-    return "0" + phone[3:] if phone.startswith("+62") else phone
 
 
 def _day(moment: Any) -> str:

@@ -8,6 +8,7 @@ Everything here is pure: dates like `today` are passed in.
 """
 
 from conversations.validators.fields import (
+    local_phone,
     parse_date,
     parse_int,
     parse_name,
@@ -54,6 +55,7 @@ __all__ = [
     "default_regions",
     "district_regions",
     "dotted_code",
+    "local_phone",
     "mask_nik",
     "nik_birth_date_mismatch",
     "nik_sex_mismatch",

@@ -103,6 +103,13 @@ def parse_phone(raw: str) -> Checked[str]:
     return Checked.good("+62" + national)
 
 
+def local_phone(e164: str) -> str:
+    """ "+6281234567890" -> "081234567890": a stored number as staff dial and write it. In a
+    CSV it also does not start with "+", which the writer would prefix with an apostrophe
+    against formula injection. Anything else is returned as it is."""
+    return "0" + e164[3:] if e164.startswith("+62") else e164
+
+
 def _national_number(body: str, plus: bool) -> str | None:
     """Digits after the country code; "" when unreadable; None for another country's number."""
     if plus:

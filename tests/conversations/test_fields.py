@@ -8,6 +8,7 @@ import pytest
 
 from conversations.validators import (
     Checked,
+    local_phone,
     parse_date,
     parse_int,
     parse_name,
@@ -172,6 +173,11 @@ def test_phone_refused(typed: str, code: str) -> None:
 def test_phone_length_counts_digits_as_typed_locally() -> None:
     (problem,) = parse_phone("+62 812 345").errors
     assert problem.params["got"] == 7  # 0812345
+
+
+@pytest.mark.parametrize("typed", ["0812-3456-7890", "+62 812 3456 7890", "8123 4567 890"])
+def test_a_stored_phone_reads_back_as_staff_dial_it(typed: str) -> None:
+    assert local_phone(parse_phone(typed).value or "") == "081234567890"
 
 
 # --- dates -----------------------------------------------------------------------------------

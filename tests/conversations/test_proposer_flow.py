@@ -49,7 +49,8 @@ def test_an_rt_head_files_with_their_own_identity_apart_from_the_household():
     assert "Data Anda (pengusul)" in proposer_part and "NIK pengusul: 3204********0005" in summary
     assert "Nama pengusul: Ahmad Fauzi" in proposer_part
     assert "Nomor HP pengusul: +6281211112222" in proposer_part
-    assert "Usulan untuk: Warga, saya Ketua RT/RW" in household_part
+    # Looked back on, the button "Warga, saya Ketua RT/RW" reads as what it means.
+    assert "Usulan untuk: Warga yang Anda usulkan sebagai Ketua RT/RW" in household_part
     assert "Nama: Budi Santoso" in household_part
     assert "Nomor HP keluarga yang diusulkan: +6281355556666" in household_part
     done = chat.say("ya")

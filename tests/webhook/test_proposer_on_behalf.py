@@ -82,8 +82,9 @@ def test_an_rt_heads_proposal_shows_proposer_and_household_apart_and_both_hear_t
             "Ahmad Fauzi",
             NIK_RT,
         )
-        # "+62..." starts like a formula: the CSV writes it with an apostrophe (OWASP).
-        assert row["HP Pengusul"] == "'+6281211112222"
+        # As staff dial it: no "+62" (which a spreadsheet would read as a formula, and
+        # the CSV writer would have to prefix with an apostrophe).
+        assert row["HP Pengusul"] == "081211112222"
     assert rows[0]["Nomor NIK"] == NIK_MAN
 
     # The outcome: the village closes it. The RT head's chat and the household's phone
