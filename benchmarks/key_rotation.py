@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -139,7 +139,9 @@ def fill(url: str, requests: int, members: int) -> None:
                                 "name": f"Anggota {position} {row['name']}",
                                 "relationship": "anak",
                                 "birth_place": "Bandung",
+                                "birth_date": date(2010, 1, 1) + timedelta(days=n % 3000),
                                 "mother_name": "Ibu Sari",
+                                "disability": position == members,
                             }
                         )
                 conn.execute(insert(StatusChange.__table__), changes)  # type: ignore[attr-defined]
@@ -307,7 +309,11 @@ def check(url: str) -> tuple[int, int, int]:
         left = sum(count_version_in_tables(engine, 1).values())
         with Session(engine) as session:
             requests = sum(1 for r in session.exec(select(Request)) if r.nik and r.answers)
-            members = sum(1 for m in session.exec(select(HouseholdMember)) if m.name)
+            members = sum(
+                1
+                for m in session.exec(select(HouseholdMember))
+                if m.name and m.birth_date and m.disability is not None
+            )
         return left, requests, members
     finally:
         engine.dispose()

@@ -8,7 +8,8 @@ NULL.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from datetime import date
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.engine import Dialect, Engine
@@ -44,23 +45,28 @@ class SealedComparisonError(SealError, TypeError):
 
 
 # What SQL may still ask of a sealed column: ordering the rows does not look at the value's
-# meaning, and NULL / "" are stored as they are (`SealedText`).
+# meaning, and NULL / "" are stored as they are (`SealedText`); `IS` only asks for NULL
+# (`IS true` on a sealed yes/no would never hold).
 _EMPTY_ONLY: Final = frozenset({operators.eq, operators.ne})
-_ALLOWED: Final = frozenset(
-    {operators.is_, operators.is_not, operators.asc_op, operators.desc_op, operators.collate}
-    | {operators.nulls_first_op, operators.nulls_last_op, operators.distinct_op}
+_NULL_ONLY: Final = frozenset({operators.is_, operators.is_not})
+_ORDERING: Final = frozenset({operators.asc_op, operators.desc_op})
+_ALLOWED: Final = _ORDERING | frozenset(
+    {operators.collate, operators.nulls_first_op, operators.nulls_last_op, operators.distinct_op}
 )
 
 
-def _a_value(other: Any, *, empty_ok: bool) -> bool:
+def _a_value(other: Any, op: OperatorType) -> bool:
     """Whether `other` is a value from Python (bound as a parameter) rather than SQL: SQL
     expressions (another column, as SQLAlchemy itself compares them) pass; so do NULL and
-    "" where they are compared for (in)equality (stored as they are)."""
+    "" where they are compared for (in)equality (stored as they are), and NULL after IS."""
     if isinstance(other, BindParameter):
         other = other.value
     elif isinstance(other, ClauseElement):
         return False
-    return not (empty_ok and (other is None or (isinstance(other, str) and other == "")))
+    if op in _NULL_ONLY:
+        return other is not None
+    empty = other is None or (isinstance(other, str) and other == "")
+    return not (op in _EMPTY_ONLY and empty)
 
 
 class _SealedComparator(TypeDecorator.Comparator[str]):
@@ -69,13 +75,17 @@ class _SealedComparator(TypeDecorator.Comparator[str]):
     nothing. Exact look-ups go through the keyed-hash column (`Request.nik_lookup == nik`)."""
 
     def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
-        if op in _ALLOWED or not any(_a_value(v, empty_ok=op in _EMPTY_ONLY) for v in other):
+        # A sealed date or yes/no (`SealedValue`) is there to be read for its meaning:
+        # sorting by it in SQL would silently give the order of the ciphertexts.
+        ordered_ok = not isinstance(self.type, SealedValue)
+        allowed = op in _ALLOWED and (ordered_ok or op not in _ORDERING)
+        if allowed or (op not in _ALLOWED and not any(_a_value(v, op) for v in other)):
             return super().operate(op, *other, **kwargs)
         context = getattr(self.type, "context", "a sealed column")
         raise SealedComparisonError(
-            f"{context} is sealed: SQL cannot compare it ({getattr(op, '__name__', op)}); "
-            "find a NIK through its *_lookup column (keyed hash), "
-            "or read the rows and compare in Python"
+            f"{context} is sealed: SQL cannot compare or sort by it "
+            f"({getattr(op, '__name__', op)}); find a NIK through its *_lookup column "
+            "(keyed hash), or read the rows and compare or sort them in Python"
         )
 
     def reverse_operate(self, op: OperatorType, other: Any, **kwargs: Any) -> Any:
@@ -104,6 +114,62 @@ class SealedText(TypeDecorator[str]):
         if not value:
             return value
         return keys_of(dialect).open(str(value), self.context)
+
+
+_V = TypeVar("_V")
+
+
+class SealedValue(TypeDecorator[_V]):
+    """A value that is not text (a date, a yes/no) sealed as `SealedText` seals text: its
+    text form (`to_text`) is stored exactly as a sealed text is (`"v2:…"`, bound to
+    `context`), so `keys rotate` and `keys retire` treat it as one. Python sees the value
+    itself; None stays NULL. SQL can neither compare it with a value nor sort by it."""
+
+    impl = SealedText
+    cache_ok = True
+    comparator_factory = _SealedComparator
+
+    def __init__(self, context: str) -> None:
+        super().__init__(context)  # the SealedText underneath, bound to the same context
+        self.context = context
+
+    def to_text(self, value: _V) -> str:
+        raise NotImplementedError
+
+    def from_text(self, text: str) -> _V:
+        raise NotImplementedError
+
+    def process_bind_param(self, value: _V | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.to_text(value)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> _V | None:
+        return self.from_text(value) if value else None
+
+
+class SealedDate(SealedValue[date]):
+    """A date sealed as its ISO text ("1992-03-14")."""
+
+    cache_ok = True
+
+    def to_text(self, value: date) -> str:
+        return value.isoformat()
+
+    def from_text(self, text: str) -> date:
+        return date.fromisoformat(text)
+
+
+class SealedBool(SealedValue[bool]):
+    """A yes/no sealed as "1" or "0" (never empty: "no" is an answer, not a missing one)."""
+
+    cache_ok = True
+
+    def to_text(self, value: bool) -> str:
+        return "1" if value else "0"
+
+    def from_text(self, text: str) -> bool:
+        if text not in ("1", "0"):
+            raise SealError(f"a value in {self.context} is not a sealed yes/no")
+        return text == "1"
 
 
 class LookupDigest(TypeDecorator[str]):

@@ -5,9 +5,9 @@ is sealed but missing here keeps its old key version for ever (and then no longe
 once that version is removed from the ring). So whoever seals something new registers it:
 
 - **A database column** sealed through the column types of `models.sealed` (`SealedText`,
-  `SealedJSON`) is found in the table metadata by `sealed_columns()`: nothing to add.
-  A column sealed some other way (the value sealed in code and stored as plain text)
-  goes in `EXTRA_COLUMNS`.
+  `SealedJSON`, and `SealedDate`/`SealedBool`, stored as sealed text) is found in the
+  table metadata by `sealed_columns()`: nothing to add. A column sealed some other way
+  (the value sealed in code and stored as plain text) goes in `EXTRA_COLUMNS`.
 - **Redis keys** whose values are sealed go in `KEY_SPACES`.
 - **Files** under `DATA_DIR` that are sealed whole (`KeyRing.seal_bytes`) go in
   `FILE_SPACES`.
@@ -28,9 +28,10 @@ from sqlalchemy import MetaData
 
 from models.blobs import reseal_file, sniff_image_type, sniff_minutes_type
 from models.crypto import KeyRing
-from models.sealed import SealedJSON, SealedText
+from models.sealed import SealedJSON, SealedText, SealedValue
 
-# "text": the whole stored value is `KeyRing.seal(...)` output ("v1:<base64>").
+# "text": the whole stored value is `KeyRing.seal(...)` output ("v1:<base64>"); a sealed
+#         date or yes/no (`SealedValue`) is stored so too, its text form sealed.
 # "json": a JSON object whose "~sealed" member is that text (`SealedJSON`), other members
 #         kept in clear beside it.
 Shape = Literal["text", "json"]
@@ -147,8 +148,8 @@ FILE_SPACES: Final[tuple[SealedFiles, ...]] = (
 
 
 def sealed_columns(metadata: MetaData | None = None) -> tuple[SealedColumn, ...]:
-    """Every sealed column: those typed `SealedText`/`SealedJSON` in the tables, then
-    `EXTRA_COLUMNS`; in a stable order (table, then column as declared)."""
+    """Every sealed column: those typed `SealedText`/`SealedValue`/`SealedJSON` in the
+    tables, then `EXTRA_COLUMNS`; in a stable order (table, then column as declared)."""
     if metadata is None:
         from sqlmodel import SQLModel
 
@@ -161,7 +162,7 @@ def sealed_columns(metadata: MetaData | None = None) -> tuple[SealedColumn, ...]
         for column in table.columns:
             kind = column.type
             shape: Shape
-            if isinstance(kind, SealedText):
+            if isinstance(kind, SealedText | SealedValue):
                 shape = "text"
             elif isinstance(kind, SealedJSON):
                 shape = "json"

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Index, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from models.coltypes import UTCDateTime
-from models.sealed import LookupDigest, SealedJSON, SealedText
+from models.sealed import LookupDigest, SealedBool, SealedDate, SealedJSON, SealedText
 
 # Deterministic constraint names, identical on SQLite and PostgreSQL, so later migrations can
 # name what they alter (SQLite batch mode needs names to drop a constraint).
@@ -147,10 +147,10 @@ class HouseholdMember(SQLModel, table=True):
     relationship: str = Field(max_length=64)
     # From the NIK when there is one, else as the citizen said: the BNBA's member rows.
     sex: str | None = Field(default=None, sa_type=SealedText("household_member.sex"))
-    birth_date: date | None = None
+    birth_date: date | None = Field(default=None, sa_type=SealedDate("household_member.birth_date"))
     # Optional (the citizen said there is something to tell): empty means not given.
     occupation: str | None = Field(default=None, sa_type=SealedText("household_member.occupation"))
-    disability: bool | None = None
+    disability: bool | None = Field(default=None, sa_type=SealedBool("household_member.disability"))
     birth_place: str | None = Field(
         default=None, sa_type=SealedText("household_member.birth_place")
     )

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import String, inspect, text
+from sqlalchemy import Boolean, Date, String, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel, select
@@ -24,7 +24,7 @@ from models.database import (
     normalise_url,
     upgrade_database,
 )
-from models.sealed import LookupDigest, SealedText
+from models.sealed import LookupDigest, SealedText, SealedValue
 from models.tables import Conversation, LookupAttempt, ProcessedMessage, Request
 from tests.conftest import TEST_KEYS
 from tests.models.factories import NOW
@@ -57,12 +57,13 @@ EXPECTED_TABLES = {
 def _affinity(diff: Any) -> bool:
     """A sealed or hashed column still typed VARCHAR(n) on SQLite (migrations 0013 and 0019
     leave them): SQLite types are affinities, and VARCHAR(n) and TEXT are both TEXT, with
-    no length limit."""
-    return (
-        isinstance(diff, list)
-        and diff[0][0] == "modify_type"
-        and isinstance(diff[0][-1], SealedText | LookupDigest)
-        and isinstance(diff[0][-2], String)
+    no length limit. A sealed date or yes/no still typed DATE/BOOLEAN (0023 leaves them):
+    a NUMERIC affinity, which keeps sealed text ("v2:…", never a number) as text."""
+    if not (isinstance(diff, list) and diff[0][0] == "modify_type"):
+        return False
+    before, now = diff[0][-2], diff[0][-1]
+    return (isinstance(now, SealedText | LookupDigest) and isinstance(before, String)) or (
+        isinstance(now, SealedValue) and isinstance(before, Date | Boolean)
     )
 
 

@@ -9,7 +9,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,7 @@ from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
 # one is retired.
 V1_ONLY = KeyRing({1: TEST_KEYS.keys[1]}, TEST_KEYS.lookup_key)
 V2_ONLY = KeyRing({2: TEST_KEYS.keys[2]}, TEST_KEYS.lookup_key)
+BORN = date(1992, 3, 14)
 
 
 def engine_with(engine: Engine, keys: KeyRing) -> Iterator[Engine]:
@@ -66,9 +67,9 @@ def v2_only_engine(db_engine: Engine) -> Iterator[Engine]:
 
 
 def file_under_v1(engine: Engine, count: int) -> list[str]:
-    """`count` usulan (with members, birth place, mother's name) from WhatsApp numbers, one
-    sanggahan and a staff member's linked WhatsApp, as the app stored them before the new
-    version: their NIKs."""
+    """`count` usulan (with members, birth place and date, mother's name, disability) from
+    WhatsApp numbers, one sanggahan and a staff member's linked WhatsApp, as the app stored
+    them before the new version: their NIKs."""
     niks = []
     with Session(engine) as session:
         for n in range(count):
@@ -89,6 +90,7 @@ def file_under_v1(engine: Engine, count: int) -> list[str]:
         session.commit()
         for member in session.exec(select(HouseholdMember)).all():
             member.birth_place, member.mother_name = "Bandung", "Ibu Sari"
+            member.birth_date, member.disability = BORN, member.position == 1
         session.commit()
     return niks
 
@@ -113,6 +115,10 @@ def everything_opens(engine: Engine, niks: list[str]) -> None:
         members = session.exec(select(HouseholdMember)).all()
         assert {m.name for m in members} == {"Budi Santoso", "Ani"}
         assert {m.mother_name for m in members} == {"Ibu Sari"}
+        assert {(m.position, m.birth_date, m.disability) for m in members} == {
+            (1, BORN, True),
+            (2, BORN, False),
+        }
         sanggahan = session.exec(select(Request).where(col(Request.kind) == "sanggahan")).one()
         assert sanggahan.subject_name == "Orang Mampu"
 
@@ -122,12 +128,16 @@ def test_after_rotation_nothing_is_under_the_old_version_and_the_old_key_can_go(
 ) -> None:
     niks = file_under_v1(v1_engine, 7)
     assert under(db_engine, 1) > 0 and under(db_engine, 2) == 0
+    # The sealed date and yes/no are found by their prefix like any sealed text.
+    v1 = count_version_in_tables(db_engine, 1)
+    assert (v1["household_member.birth_date"], v1["household_member.disability"]) == (14, 14)
     assert sum(count_left_in_tables(db_engine, TEST_KEYS).values()) == under(db_engine, 1)
 
     done = rotate_tables(db_engine, TEST_KEYS, batch=3)
 
     assert under(db_engine, 1) == 0
     assert sum(count_left_in_tables(db_engine, TEST_KEYS).values()) == 0
+    assert count_version_in_tables(db_engine, 2)["household_member.birth_date"] == 14
     assert worked(done) == {"household_member": (14, 14), "request": (8, 8), "staff_chat": (1, 1)}
     assert not any(p.failed or p.changed_meanwhile for p in done)
     # The app without the old key opens everything and finds NIKs as before.

@@ -7,16 +7,19 @@ from sqlalchemy import JSON, Column, Integer, MetaData, Table, Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.sealed import SealedComparisonError, SealedJSON, SealedText
+from models.sealed import SealedBool, SealedComparisonError, SealedDate, SealedJSON, SealedText
 from models.sealed_registry import sealed_columns
 from models.tables import HouseholdMember, Request
 
 
 def test_every_sealed_column_of_the_tables_is_registered_with_its_associated_data() -> None:
-    # A new sealed column appears here by itself (typed SealedText/SealedJSON); this list
-    # makes adding one a visible change, and one missing from rotation impossible.
+    # A new sealed column appears here by itself (typed SealedText/SealedJSON, or a sealed
+    # date or yes/no); this list makes adding one a visible change, and one missing from
+    # rotation impossible.
     assert {(c.name, c.context, c.shape, c.key) for c in sealed_columns()} >= {
+        ("household_member.birth_date", "household_member.birth_date", "text", "id"),
         ("household_member.birth_place", "household_member.birth_place", "text", "id"),
+        ("household_member.disability", "household_member.disability", "text", "id"),
         ("household_member.mother_name", "household_member.mother_name", "text", "id"),
         ("household_member.name", "household_member.name", "text", "id"),
         ("household_member.nik", "household_member.nik", "text", "id"),
@@ -44,9 +47,16 @@ def test_a_column_typed_sealed_is_found_without_being_listed_by_hand() -> None:
         Column("extra", SealedJSON("note.extra")),
         Column("plain", Text),
         Column("meta", JSON),
+        Column("on", SealedDate("note.on")),
+        Column("urgent", SealedBool("note.urgent")),
     )
     found = sealed_columns(metadata)
-    assert [(c.name, c.shape) for c in found[:2]] == [("note.body", "text"), ("note.extra", "json")]
+    assert [(c.name, c.context, c.shape) for c in found[:4]] == [
+        ("note.body", "note.body", "text"),
+        ("note.extra", "note.extra", "json"),
+        ("note.on", "note.on", "text"),
+        ("note.urgent", "note.urgent", "text"),
+    ]
 
 
 def test_comparing_a_sealed_column_with_a_nik_raises_and_points_to_the_lookup() -> None:

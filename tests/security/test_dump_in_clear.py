@@ -12,7 +12,9 @@ The dumps are what an attacker would take: `pg_dump` of the database, every Redi
 name and `DUMP`, and every file under DATA_DIR. Redis's `DUMP` may compress a long value
 (LZF), which can break a number apart; the values are therefore also read as they are
 stored (GET, HGETALL, ...). Numbers are searched as people type them (NIK in groups of
-four, a phone with +62, 62 or 0 and with spaces or dashes), names in any letter case.
+four, a phone with +62, 62 or 0 and with spaces or dashes), names in any letter case,
+birth dates with their dashes as typed (17-08-1985) and as a date column holds them
+(1985-08-17): with the dashes and the century they match no stray digits.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ OBJECTOR_PHONE = "6285712345678"
 STAFF_PHONE = "6287712345601"  # the village officer's WhatsApp, linked to their account
 SUBJECT_NIK = "3204052005750006"  # the person objected to (born 20-05-1975)
 OBJECTOR_NIK = "3204054404900005"  # the objector (born 04-04-1990)
+# Born 17-08-1985: the proposer (typed) and his wife (from her NIK; a member's birth date);
+# Rina has no NIK, her birth date is typed.
+BIRTH_DATES = {"the proposer and the wife": "1985-08-17", "Rina": "2015-03-02"}
 NAMES = [
     "Budi Santoso",
     "Siti Aminah",
@@ -97,6 +102,9 @@ def needles() -> dict[str, list[bytes]]:
     found["phone of the village officer"] = _phone_forms(STAFF_PHONE)
     for name in NAMES:
         found[f"name {name}"] = [name.lower().encode()]
+    for whose, iso in BIRTH_DATES.items():
+        year, month, day = iso.split("-")
+        found[f"birth date of {whose}"] = [iso.encode(), f"{day}-{month}-{year}".encode()]
     return found
 
 

@@ -14,7 +14,7 @@ copy; a photo's or a consent's from the request it belongs to or any request of 
 chat (matched by hash). What matches nothing (an anonymised request) is left empty.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-02
 """
 
@@ -31,7 +31,7 @@ from models.crypto import KeyRing
 from models.sealed import keys_of
 
 revision: str = "0024"
-down_revision: str | Sequence[str] | None = "0022"
+down_revision: str | Sequence[str] | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
