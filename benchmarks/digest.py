@@ -252,6 +252,7 @@ def naive_digest(session: Any, area: str, workflows: Any, since: datetime) -> An
     from sqlmodel import col, select
 
     from conversations.flows.common import cutoff_date
+    from conversations.kinds import NAMES as KIND_NAMES
     from conversations.validators import default_regions
     from models.tables import Musyawarah, MusyawarahItem, Request
     from staff.digest import LOCAL_ZONE, Digest, GroupCount, OverdueItem, level_of, overdue_order
@@ -345,7 +346,8 @@ def naive_digest(session: Any, area: str, workflows: Any, since: datetime) -> An
         now=NOW,
         today=today,
         since=since,
-        new_by_kind={"usulan": by_kind["usulan"], "sanggahan": by_kind["sanggahan"]},
+        # Every kind, counted or not, as the digest does (0 for the kinds not filled here).
+        new_by_kind={kind: by_kind[kind] for kind in KIND_NAMES},
         new_groups=named[:8],
         new_groups_more=max(0, len(named) - 8),
         open_total=open_total,

@@ -18,6 +18,9 @@ uvicorn, same socket, same worker count), alternating which goes first:
 - open loop at human pace: citizens (1,000; 300 with --quick) each send a message every
   10 s on average (exponential gaps), for a bounded time; latency percentiles.
 
+Each row is followed by the app's percentiles per channel (a channel's own delays, such as
+Telegram's pace of about one message a second per chat, show apart).
+
 After each set-up the database is checked: every journey that finished was filed exactly
 once. Everything listens on 127.0.0.1; every loop is bounded in time. The bare endpoint
 gets the same number of requests from the same number of clients.
@@ -282,11 +285,20 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     journeys: int = 0
     first_error: str = ""
+    # The same latencies by channel (the app only): one channel's own delays show apart.
+    by_channel: dict[str, list[float]] = field(default_factory=dict)
 
-    def pct(self, p: float) -> float:
-        if not self.latencies:
+    def record(self, latency: float, channel: str | None) -> None:
+        self.latencies.append(latency)
+        self.messages += 1
+        if channel is not None:
+            self.by_channel.setdefault(channel, []).append(latency)
+
+    def pct(self, p: float, channel: str | None = None) -> float:
+        found = self.latencies if channel is None else self.by_channel.get(channel, [])
+        if not found:
             return float("nan")
-        ordered = sorted(self.latencies)
+        ordered = sorted(found)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
     @property
@@ -298,7 +310,8 @@ class Result:
         return self.cpu * 1000 / self.messages if self.messages else float("nan")
 
 
-Sender = Callable[[httpx.AsyncClient, int, int], Awaitable[None]]
+# Sends citizen c's message n; returns the channel it went over (None: the bare endpoint).
+Sender = Callable[[httpx.AsyncClient, int, int], Awaitable[str | None]]
 
 
 async def closed_loop(result: Result, citizens: int, steps: int, send: Sender) -> None:
@@ -312,13 +325,12 @@ async def closed_loop(result: Result, citizens: int, steps: int, send: Sender) -
                     return
                 started = time.perf_counter()
                 try:
-                    await send(client, c, n)
+                    channel = await send(client, c, n)
                 except Exception as error:  # counted, and the journey stops
                     result.errors += 1
                     result.first_error = result.first_error or repr(error)[:200]
                     return
-                result.latencies.append(time.perf_counter() - started)
-                result.messages += 1
+                result.record(time.perf_counter() - started, channel)
             result.journeys += 1
 
         await asyncio.gather(*(citizen(c) for c in range(citizens)))
@@ -341,13 +353,12 @@ async def open_loop(
                     return
                 started = time.perf_counter()
                 try:
-                    await send(client, c, n)
+                    channel = await send(client, c, n)
                 except Exception as error:
                     result.errors += 1
                     result.first_error = result.first_error or repr(error)[:200]
                     return
-                result.latencies.append(time.perf_counter() - started)
-                result.messages += 1
+                result.record(time.perf_counter() - started, channel)
                 await asyncio.sleep(rng.expovariate(1 / 10))
             result.journeys += 1
 
@@ -436,23 +447,24 @@ def run_setup(
                     )
                     plans.append(journey(serial[0]))
 
-                async def send(client: httpx.AsyncClient, c: int, n: int) -> None:
+                async def send(client: httpx.AsyncClient, c: int, n: int) -> str | None:
                     step = plans[c][n]
-                    text = await channels.send(client, chats[c]["channel"], chats[c], step)
+                    channel: str = chats[c]["channel"]
+                    text = await channels.send(client, channel, chats[c], step)
                     if step.expected not in text:
-                        raise AssertionError(
-                            f"{chats[c]['channel']} after {step.value!r}: {text[:200]!r}"
-                        )
+                        raise AssertionError(f"{channel} after {step.value!r}: {text[:200]!r}")
+                    return channel
 
                 return send
 
             def bare_sender(tag: str) -> Sender:
-                async def send(client: httpx.AsyncClient, c: int, n: int) -> None:
+                async def send(client: httpx.AsyncClient, c: int, n: int) -> str | None:
                     response = await client.post(
                         f"http://127.0.0.1:{bare.port}/bare",
                         json={"user": f"{tag}-{c}", "text": f"message {n}"},
                     )
                     response.raise_for_status()
+                    return None
 
                 return send
 
@@ -567,6 +579,13 @@ def print_row(setup_name: str, name: str, app: Result, bare: Result) -> None:
         f"{app.cpu_ms:.2f} ({cpu_ratio:.1f}x) | {app.errors} / {app.messages} |",
         flush=True,
     )
+    if app.by_channel:
+        per_channel = "; ".join(
+            f"{channel} {app.pct(50, channel):.0f} / {app.pct(95, channel):.0f} / "
+            f"{app.pct(99, channel):.0f}"
+            for channel in sorted(app.by_channel)
+        )
+        print(f"|  | by channel, p50 / p95 / p99 ms: {per_channel} | | | | | |", flush=True)
     if app.first_error:
         print(f"|  | first error: {app.first_error} | | | | | |", flush=True)
 

@@ -57,3 +57,40 @@ def test_once_installed_every_record_is_masked_traceback_and_arguments_included(
     assert "submit failed for 3204********0001" in logged
     assert "ValueError: duplicate key (nik)=(3204********0001)" in logged
     assert '127.0.0.1:5 - "GET /?n=1 HTTP/1.1" 200' in logged
+
+
+LEAKY_COMMAND = """
+import logging, sys, types
+import click
+import bot.cli
+
+@click.command()
+def leak():
+    logging.basicConfig(stream=sys.stderr, format="%(message)s")
+    try:
+        raise ValueError("duplicate key (nik)=(3204051708850001)")
+    except ValueError:
+        logging.getLogger("leak").exception("failed for %s", "3204051708850001")
+
+module = types.ModuleType("leaky")
+module.leak = leak
+sys.modules["leaky"] = module
+bot.cli.COMMANDS["leak"] = "leaky:leak"
+bot.cli.main(["leak"])
+"""
+
+
+def test_every_command_line_process_masks_its_log_from_the_start() -> None:
+    """`dtsen-bot worker`, `purge`, `keys`... all start in the command group, which installs
+    the masking before the command runs: a command that installs nothing itself and logs
+    a NIK with its traceback, in a fresh process, logs it masked (issue 9, item 4)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LEAKY_COMMAND], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "failed for 3204********0001" in done.stderr
+    assert "ValueError: duplicate key (nik)=(3204********0001)" in done.stderr
+    assert "3204051708850001" not in done.stderr

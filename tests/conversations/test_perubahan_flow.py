@@ -229,6 +229,20 @@ def test_leaving_dtsen_for_another_reason_asks_it_and_files_after_the_yes():
     assert report.subject_name is None
 
 
+def test_a_free_text_answer_over_its_limit_is_refused_with_the_count_and_asked_again():
+    """Length limits per field (issue 9, item 1): 599 letters where 500 fit."""
+    chat = Chat()
+    transcript(
+        chat,
+        [
+            *household("4", "Mengapa"),
+            ("alasan lain", "Ceritakan alasannya dengan singkat"),
+            ("kata " * 120, "Jawaban terlalu panjang (599 huruf). Paling banyak 500 huruf."),
+            ("Anak sudah bekerja di kota", "Yakin ingin mengajukan keluar"),
+        ],
+    )
+
+
 def test_a_change_of_mind_in_the_summary_files_only_the_answers_of_the_change_sent():
     chat = Chat()
     transcript(

@@ -263,3 +263,27 @@ def test_an_upheld_sanggahan_decided_by_the_minister_is_not_told_masuk_dtsen(
     assert "Menteri Sosial sudah menetapkan data DTSEN yang baru" in decided
     assert "sudah dikeluarkan atau diperbaiki" in decided
     assert not any(words in decided for words in NEVER)
+
+
+def test_a_sanggahan_closed_before_the_meeting_is_not_told_the_meeting_decided(
+    db_engine: Engine, service: ChatService, team: dict[str, int]
+) -> None:
+    """The operator closes a duplicate objection at once ("tutup", before any musyawarah):
+    the citizen reads who closed it, not "Diputuskan oleh: Musyawarah desa/kelurahan"."""
+    citizen = Citizen(service, sender="6281200077")
+    object_as(citizen, "id")
+    with Session(db_engine) as session:
+        request = session.exec(select(Request).where(col(Request.kind) == "sanggahan")).one()
+        assert request.id is not None
+
+    act(db_engine, request.id, "tutup", team["village_operator"], note="Sanggahan ganda")
+
+    notice = outbox(db_engine, request.id)[-1].text
+    assert "Diputuskan oleh: Petugas desa/kelurahan" in notice
+    assert "Alasan: Sanggahan ganda" in notice
+    assert "usyawarah" not in notice.split("Alasan:")[0]  # no meeting decided anything
+    citizen.say("menu")
+    citizen.say("cek status")
+    status = citizen.say("1")
+    assert "Diputuskan oleh: Petugas desa/kelurahan" in status
+    assert not any(words in notice + status for words in NEVER)

@@ -84,7 +84,7 @@ def test_sixty_wrong_logins_at_once_neither_starve_the_webhook_nor_beat_the_limi
     stop = threading.Event()  # before: a second of updates on a quiet server
     quiet_thread = threading.Thread(target=_webhook_latencies, args=(base, stop, quiet))
     quiet_thread.start()
-    time.sleep(1.0)
+    time.sleep(3.0)
     stop.set()
     quiet_thread.join()
 
@@ -116,10 +116,8 @@ def test_sixty_wrong_logins_at_once_neither_starve_the_webhook_nor_beat_the_limi
     watcher.join()
 
     print(
-        f"\nwebhook latency quiet: median {statistics.median(quiet) * 1000:.0f} ms "
-        f"({len(quiet)} updates); during {ATTEMPTS} wrong logins: median "
-        f"{statistics.median(busy) * 1000:.0f} ms, max {max(busy) * 1000:.0f} ms "
-        f"({len(busy)} updates)"
+        f"\nwebhook latency quiet: {_figures(quiet)}; "
+        f"during {ATTEMPTS} wrong logins: {_figures(busy)}"
     )
     assert len(statuses) == ATTEMPTS and set(statuses) <= {401, 429}
     with Session(engine) as session:
@@ -131,10 +129,20 @@ def test_sixty_wrong_logins_at_once_neither_starve_the_webhook_nor_beat_the_limi
     for name in USERNAMES:
         assert checked.count(name) <= LOGIN_FAILURES
     assert statuses.count(429) >= ATTEMPTS - ADDRESS_FAILURES
-    # The webhook kept answering. A generous bound on the median (the issue measured 8-10 s
-    # before; a loaded CI machine stretches single requests, so not the maximum): the
-    # figures are printed above.
-    assert len(busy) >= 3 and statistics.median(busy) < 2.0
+    # The webhook kept answering within the issue's 0.5 s (it measured 8-10 s before). The
+    # bound is on the median: on a loaded 2-CPU machine single answers stretch whatever the
+    # flood (the tail, printed above, is reported rather than asserted).
+    assert len(busy) >= 3 and statistics.median(busy) < 0.5
+
+
+def _figures(seconds: list[float]) -> str:
+    ordered = sorted(seconds)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    over = sum(s > 0.5 for s in ordered)
+    return (
+        f"median {statistics.median(ordered) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, "
+        f"max {ordered[-1] * 1000:.0f} ms, {over} of {len(ordered)} over 0.5 s"
+    )
 
 
 def _cookie_header(*responses: httpx.Response) -> dict[str, str]:

@@ -29,7 +29,13 @@ from staff.access import EVERYWHERE, covers
 from staff.bnba import LISTS, BnbaSelection, ExportFormat
 from staff.chat_link import link_code
 from staff.documents import document_label
-from staff.erasure import ErasureNotAsked, erase_as_asked, waiting_for
+from staff.erasure import (
+    ErasureNotAsked,
+    check_eraser,
+    erase_as_asked,
+    may_erase,
+    waiting_for,
+)
 from staff.review import (
     AccessRefused,
     QueueFilters,
@@ -84,6 +90,10 @@ LOCKED_OUT: Final = (
 LINK_ANSWER: Final = (
     "Jika nama pengguna itu terdaftar dan terhubung ke Telegram atau WhatsApp, "
     "tautan masuk sudah dikirim ke sana. Tautan berlaku 15 menit dan hanya sekali pakai."
+)
+ERASE_REFUSED: Final = (
+    "Peran Anda tidak menghapus data warga. Penghapusan dilakukan oleh operator desa, "
+    "kepala desa, operator SIKS-NG desa, Dinas Sosial atau administrator."
 )
 _STATIC_TYPES: Final = {"staff.css": "text/css; charset=utf-8", "staff.js": "text/javascript"}
 
@@ -489,6 +499,7 @@ def _detail(
         if citizen.erasure_requested_at and citizen.erased_at is None
         else None,
         erased=views.local_time(citizen.erased_at) if citizen.erased_at else None,
+        may_erase=may_erase(staff),
         error=error,
         done=done,
     )
@@ -586,10 +597,16 @@ def erase_request(
 ) -> Response:
     """A citizen's "hapus data saya": anonymise the request, log it, tell the citizen."""
     citizen = load_request(session, staff, ticket, action="erase", at=now)
-    if sure != "ya":
-        raise PageError(400, "Belum dikonfirmasi", "Centang dulu kotak konfirmasi penghapusan.")
     try:
+        check_eraser(session, staff, citizen, at=now)
+        if sure != "ya":
+            raise PageError(400, "Belum dikonfirmasi", "Centang dulu kotak konfirmasi penghapusan.")
         erase_as_asked(session, board.photos, citizen, staff=staff, at=now)
+    except AccessRefused as refused:
+        if refused.reason != "role":
+            raise not_found() from None
+        # The request is in their area (they see its page): saying why is no leak.
+        raise PageError(403, "Tidak berwenang", ERASE_REFUSED) from None
     except ErasureNotAsked:
         raise PageError(
             400, "Tidak diminta", "Warga tidak meminta penghapusan ini, atau sudah dihapus."

@@ -110,6 +110,7 @@ PHOTO_LABELS: Final = {
 ACCESS_LABELS: Final = {
     "reveal_objector": "Membuka identitas pelapor",
     "view": "Membuka permohonan",
+    "erase": "Menghapus data atas permintaan warga",
     "attachment": "Membuka foto",
     "musyawarah.agenda": "Memasukkan ke agenda musyawarah",
     "musyawarah.agenda_remove": "Mengeluarkan dari agenda musyawarah",
