@@ -141,6 +141,10 @@ def load(url: str, villages: list[str], per_village: int, seed: int = 5) -> Load
             "closed_at",
         ),
     )  # fmt: skip
+    # A staff chat as the app links it: the id hashed, and sealed where digests go.
+    staff_chat_row = CopyRows(
+        engine, "staff_chat", ("staff_id", "channel", "chat_id", "recipient", "linked_at")
+    )
     engine.dispose()
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY request ({request_row.columns}) FROM STDIN") as copy:
@@ -230,9 +234,10 @@ def load(url: str, villages: list[str], per_village: int, seed: int = 5) -> Load
         with cur.copy("COPY staff_area (staff_id, area_code) FROM STDIN") as copy:
             for index, village in enumerate(villages):
                 copy.write_row((index + 1, village))
-        with cur.copy("COPY staff_chat (staff_id, channel, chat_id, linked_at) FROM STDIN") as copy:
+        with cur.copy(f"COPY staff_chat ({staff_chat_row.columns}) FROM STDIN") as copy:
             for index in range(len(villages)):
-                copy.write_row((index + 1, "telegram", str(900000 + index), NOW))
+                chat = str(900000 + index)
+                copy.write_row(staff_chat_row((index + 1, "telegram", chat, chat, NOW)))
         conn.commit()
         conn.autocommit = True
         cur.execute("VACUUM ANALYZE")
@@ -380,7 +385,7 @@ def naive_daily(session: Any, workflows: Any, limit: int | None = None) -> int:
             enqueue(
                 session,
                 channel=chat.channel,
-                chat_id=chat.chat_id,
+                chat_id=chat.recipient,
                 kind=DIGEST,
                 text=text,
                 at=NOW,

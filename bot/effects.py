@@ -190,7 +190,8 @@ class _ChatEffects:
         return self.ctx.session
 
     def _is_ours(self, request: Request) -> bool:
-        return (request.channel, request.chat_id) == (self.ctx.channel, self.ctx.chat_id)
+        # `chat_id` reads back as the chat's keyed hash; the id in clear is the sealed copy.
+        return (request.channel, request.reply_to) == (self.ctx.channel, self.ctx.chat_id)
 
     def find_open_usulan(self, request: FindOpenUsulan) -> OpenUsulan:
         found = find_open_usulan_by_nik(self._session, request.nik)

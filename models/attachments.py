@@ -60,12 +60,17 @@ def link_attachments(
     for ref, purpose in attachments:
         if purpose not in ATTACHMENT_PURPOSES:
             raise ValueError(f"unknown attachment purpose {purpose!r}")
-        attachment = get_attachment(session, ref)
-        if (
-            attachment is None
-            or attachment.request_id is not None
-            or (attachment.channel, attachment.chat_id) != (request.channel, request.chat_id)
-        ):
+        # The chat is matched in SQL: `chat_id` holds its keyed hash (hashed on bind), and
+        # the request's id in clear is its sealed copy.
+        attachment = session.exec(
+            select(Attachment).where(
+                Attachment.ref == ref,
+                Attachment.channel == request.channel,
+                Attachment.chat_id == request.reply_to,
+                col(Attachment.request_id).is_(None),
+            )
+        ).first()
+        if attachment is None:
             raise AttachmentNotAvailable(ref)
         attachment.request_id = request.id
         attachment.purpose = purpose

@@ -116,7 +116,7 @@ def erase(session: Session, blobs: BlobStore, request: Request, *, at: datetime)
     """Anonymise the request now (the retention anonymiser: NIK, KK, names, answers,
     members, photos, notes and the chat go; kind, village, stages and dates stay) and
     close it if it was open."""
-    told = Erased(request.ticket, request.channel, request.chat_id, request.language)
+    told = Erased(request.ticket, request.channel, request.reply_to, request.language)
     anonymise(session, blobs, request)
     request.flags = sorted({*request.flags, ERASED})
     request.erased_at = at

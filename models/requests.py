@@ -193,7 +193,8 @@ def _insert_with_fresh_ticket(
             subtype=new.subtype,
             status=INITIAL_STATUS,
             channel=new.channel,
-            chat_id=new.chat_id,
+            chat_id=new.chat_id,  # stored as its keyed hash
+            reply_to=new.chat_id,  # stored sealed: where its notices go
             village_code=new.village_code,
             nik=new.nik,
             kk=new.kk,

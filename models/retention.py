@@ -71,6 +71,6 @@ def anonymise(session: Session, blobs: BlobStore, request: Request) -> None:
     session.exec(delete(OutboxNotification).where(col(OutboxNotification.request_id) == request.id))
     request.nik, request.kk, request.name = "", None, ""
     request.subject_nik, request.subject_name = None, None
-    request.answers, request.chat_id = {}, ""
+    request.answers, request.chat_id, request.reply_to = {}, "", ""
     request.flags = sorted({*request.flags, ANONYMISED})
     session.add(request)

@@ -81,7 +81,9 @@ def link_chat(
     existing = session.exec(
         select(StaffChat).where(StaffChat.channel == channel, StaffChat.chat_id == chat_id)
     ).first()
-    link = existing or StaffChat(staff_id=staff_id, channel=channel, chat_id=chat_id, linked_at=at)
+    link = existing or StaffChat(
+        staff_id=staff_id, channel=channel, chat_id=chat_id, recipient=chat_id, linked_at=at
+    )
     link.staff_id, link.linked_at = staff_id, at
     session.add(link)
     session.flush()

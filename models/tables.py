@@ -45,6 +45,11 @@ def _subject_nik_of(context: Any) -> Any:
     return context.get_current_parameters().get("subject_nik")
 
 
+def _chat_of(context: Any) -> Any:
+    # A Core INSERT that leaves the sealed copy out (bulk loads): seal the chat id it inserts.
+    return context.get_current_parameters().get("chat_id") or ""
+
+
 class Request(SQLModel, table=True):
     """One usulan or sanggahan. It is open while `closed_at` is null.
 
@@ -52,7 +57,10 @@ class Request(SQLModel, table=True):
     person objected to. Status names beyond the first belong to the regional workflow.
     NIK, KK, names and answers are sealed at rest (`models.sealed`); the `*_lookup` columns
     hold the NIKs' keyed hashes, set on every write from the NIK (`_set_lookups`): compare
-    them with a NIK in clear (`Request.nik_lookup == nik`).
+    them with a NIK in clear (`Request.nik_lookup == nik`). `chat_id` is the chat's keyed
+    hash (a WhatsApp or SMS chat id is a phone number): it finds a chat's requests
+    (`Request.chat_id == chat_id`, hashed on bind) and reads back as the hash; the id to tell
+    the citizen at is `reply_to`, sealed (copied from `chat_id` when a request is added).
     """
 
     __tablename__ = "request"
@@ -88,7 +96,11 @@ class Request(SQLModel, table=True):
     subtype: str = Field(max_length=32)
     status: str = Field(default=INITIAL_STATUS, max_length=64)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # keyed hash: finds this chat's requests
+    # The chat to send its notices to, sealed; emptied with the rest when anonymised.
+    reply_to: str = Field(
+        default="", sa_type=SealedText("request.reply_to"), sa_column_kwargs={"default": _chat_of}
+    )
     village_code: str = Field(max_length=32, index=True)  # dotted desa code "32.04.01.2001"
     nik: str = Field(sa_type=SealedText("request.nik"))
     nik_lookup: str = Field(
@@ -199,7 +211,7 @@ class Attachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # only compared ("this chat's photos"): hashed
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -224,7 +236,7 @@ class ConsentRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())  # only compared ("this chat's consents"): hashed
     purpose: str = Field(max_length=16)  # "usulan" | "sanggahan": one purpose per consent
     text_version: str = Field(max_length=64)
     language: str = Field(max_length=8)
@@ -387,7 +399,11 @@ class StaffArea(SQLModel, table=True):
 
 
 class StaffChat(SQLModel, table=True):
-    """A Telegram or WhatsApp chat through which the bot recognises a staff member."""
+    """A Telegram or WhatsApp chat through which the bot recognises a staff member.
+
+    `chat_id` is the chat's keyed hash (a WhatsApp chat id is the staff member's phone
+    number), which recognises the chat; digests and sign-in links go to `recipient`, the id
+    sealed (copied from `chat_id` when a link is added)."""
 
     __tablename__ = "staff_chat"
     __table_args__ = (UniqueConstraint("channel", "chat_id"),)
@@ -395,8 +411,26 @@ class StaffChat(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     staff_id: int = Field(foreign_key="staff_account.id", ondelete="CASCADE", index=True)
     channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
+    chat_id: str = Field(sa_type=LookupDigest())
+    recipient: str = Field(
+        default="",
+        sa_type=SealedText("staff_chat.recipient"),
+        sa_column_kwargs={"default": _chat_of},
+    )
     linked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def _set_sealed_chat(target: Request | StaffChat) -> None:
+    """A new row keeps the id it was given in clear as its sealed copy (`chat_id` itself
+    is written as its keyed hash)."""
+    if isinstance(target, Request):
+        target.reply_to = target.reply_to or target.chat_id
+    else:
+        target.recipient = target.recipient or target.chat_id
+
+
+for _with_copy in (Request, StaffChat):
+    event.listen(_with_copy, "before_insert", lambda _m, _c, target: _set_sealed_chat(target))
 
 
 class AccessLog(SQLModel, table=True):

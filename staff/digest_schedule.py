@@ -198,7 +198,9 @@ def _areas_by_staff(session: Session) -> dict[int, list[str]]:
 def _chats_by_staff(session: Session) -> dict[int, list[tuple[str, str]]]:
     chats: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for staff_id, channel, chat_id in session.exec(
-        select(StaffChat.staff_id, StaffChat.channel, StaffChat.chat_id).order_by(col(StaffChat.id))
+        select(StaffChat.staff_id, StaffChat.channel, StaffChat.recipient).order_by(
+            col(StaffChat.id)
+        )
     ):
         chats[staff_id].append((channel, chat_id))
     return chats

@@ -254,7 +254,7 @@ def move_request(
     enqueue(
         session,
         channel=request.channel,
-        chat_id=request.chat_id,
+        chat_id=request.reply_to,  # the sealed copy: `chat_id` is the chat's keyed hash
         kind=notice.kind,
         text=notice.text,
         variables=notice.variables,

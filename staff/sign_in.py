@@ -209,7 +209,7 @@ def send_login_link(
         enqueue(
             session,
             channel=chat.channel,
-            chat_id=chat.chat_id,
+            chat_id=chat.recipient,  # sealed: `chat_id` is the chat's keyed hash
             kind="login_link",
             text=text,
             variables={"1": url},

@@ -86,7 +86,7 @@ def test_a_submit_racing_an_uncommitted_usulan_for_the_same_nik_is_refused_kindl
     assert "kantor desa/kelurahan" in refused
     with Session(db_engine) as session:
         filed = session.exec(select(Request).where(col(Request.nik_lookup) == NIK_MAN)).all()
-        assert [r.chat_id for r in filed] == ["other"]
+        assert [r.reply_to for r in filed] == ["other"]
 
 
 def test_chats_submitting_one_nik_at_the_same_moment_file_it_once(
@@ -120,4 +120,4 @@ def test_chats_submitting_one_nik_at_the_same_moment_file_it_once(
             assert "kantor desa/kelurahan" in said and "Kode tiket" not in said
     with Session(db_engine) as session:
         stored = session.exec(select(Request).where(col(Request.nik_lookup) == NIK_MAN)).all()
-        assert [r.chat_id for r in stored] == filed
+        assert [r.reply_to for r in stored] == filed

@@ -59,7 +59,7 @@ def test_the_second_of_two_chats_filing_one_nik_is_refused_kindly_without_the_ot
 
     with Session(db_engine) as session:
         stored = session.exec(select(Request)).all()
-        assert [(r.chat_id, r.nik) for r in stored] == [(first.sender, NIK_MAN)]
+        assert [(r.reply_to, r.nik) for r in stored] == [(first.sender, NIK_MAN)]
 
     # Their answers were kept: the same NIK is refused again at once (no foreign ticket),
     # and another NIK brings them straight back to their own summary, everything intact.

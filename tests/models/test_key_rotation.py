@@ -35,7 +35,8 @@ from models.key_rotation import (
 from models.requests import create_request, find_open_usulan_by_nik
 from models.sealed import SEALED_KEY
 from models.sealed_registry import SealedFiles, SealedKeySpace, fixed
-from models.tables import HouseholdMember, Request
+from models.staff import add_staff, link_chat
+from models.tables import HouseholdMember, Request, StaffChat
 from tests.conftest import TEST_KEYS
 from tests.images import tiny_png
 from tests.models.factories import NOW, fresh_nik, new_sanggahan, new_usulan
@@ -66,15 +67,26 @@ def v2_only_engine(db_engine: Engine) -> Iterator[Engine]:
 
 
 def file_under_v1(engine: Engine, count: int) -> list[str]:
-    """`count` usulan (with members, birth place and date, mother's name, disability) and
-    one sanggahan, as the app stored them before the new version: their NIKs."""
+    """`count` usulan (with members, birth place and date, mother's name, disability) from
+    WhatsApp numbers, one sanggahan and a staff member's linked WhatsApp, as the app stored
+    them before the new version: their NIKs."""
     niks = []
     with Session(engine) as session:
         for n in range(count):
             nik = fresh_nik()
             niks.append(nik)
-            create_request(session, new_usulan(nik=nik, chat_id=f"c{n}"), now=NOW)
+            create_request(session, new_usulan(nik=nik, chat_id=f"62812000{n}"), now=NOW)
         create_request(session, new_sanggahan(subject_nik=fresh_nik()), now=NOW)
+        staff = add_staff(
+            session,
+            username="sri",
+            display_name="Sri",
+            role="village_operator",
+            areas=["32.04.01.2001"],
+            at=NOW,
+        )
+        assert staff.id is not None
+        link_chat(session, staff.id, "whatsapp", "6281299990000", at=NOW)
         session.commit()
         for member in session.exec(select(HouseholdMember)).all():
             member.birth_place, member.mother_name = "Bandung", "Ibu Sari"
@@ -94,10 +106,12 @@ def under(engine: Engine, version: int) -> int:
 
 def everything_opens(engine: Engine, niks: list[str]) -> None:
     with Session(engine) as session:
-        for nik in niks:
+        for n, nik in enumerate(niks):
             found = find_open_usulan_by_nik(session, nik)
             assert found is not None and found.nik == nik and found.name == "Siti Aminah"
             assert found.answers["lantai"] == "tanah"
+            assert found.reply_to == f"62812000{n}"  # where its notices go
+        assert session.exec(select(StaffChat.recipient)).one() == "6281299990000"
         members = session.exec(select(HouseholdMember)).all()
         assert {m.name for m in members} == {"Budi Santoso", "Ani"}
         assert {m.mother_name for m in members} == {"Ibu Sari"}
@@ -124,7 +138,7 @@ def test_after_rotation_nothing_is_under_the_old_version_and_the_old_key_can_go(
     assert under(db_engine, 1) == 0
     assert sum(count_left_in_tables(db_engine, TEST_KEYS).values()) == 0
     assert count_version_in_tables(db_engine, 2)["household_member.birth_date"] == 14
-    assert worked(done) == {"household_member": (14, 14), "request": (8, 8)}
+    assert worked(done) == {"household_member": (14, 14), "request": (8, 8), "staff_chat": (1, 1)}
     assert not any(p.failed or p.changed_meanwhile for p in done)
     # The app without the old key opens everything and finds NIKs as before.
     everything_opens(v2_only_engine, niks)
@@ -147,6 +161,7 @@ def test_an_interrupted_rotation_carries_on_where_it_stopped(
     assert worked(second) == {
         "household_member": (6, 6),
         "request": (6, 6),
+        "staff_chat": (1, 1),
     }
     assert under(db_engine, 1) == 0
     everything_opens(v2_only_engine, niks)
@@ -179,6 +194,7 @@ def test_a_row_the_app_is_changing_keeps_the_apps_value(
         assert {p.place: p.changed_meanwhile for p in result if p.left_before} == {
             "household_member": 0,
             "request": 1,
+            "staff_chat": 0,
         }
     assert under(db_engine, 1) == 0
     with Session(v2_only_engine) as session:

@@ -48,7 +48,8 @@ def test_closed_requests_past_retention_keep_statistics_and_lose_personal_data(
     with Session(db_engine) as session:
         gone = session.get(Request, old_id)
         assert gone is not None
-        assert (gone.nik, gone.kk, gone.name, gone.answers, gone.chat_id) == ("", None, "", {}, "")
+        assert (gone.nik, gone.kk, gone.name, gone.answers) == ("", None, "", {})
+        assert (gone.chat_id, gone.reply_to) == ("", "")  # neither the chat's hash nor its id
         assert ANONYMISED in gone.flags
         assert (gone.kind, gone.village_code, gone.status) == (
             "usulan",

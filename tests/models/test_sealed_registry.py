@@ -30,8 +30,10 @@ def test_every_sealed_column_of_the_tables_is_registered_with_its_associated_dat
         ("request.kk", "request.kk", "text", "id"),
         ("request.name", "request.name", "text", "id"),
         ("request.nik", "request.nik", "text", "id"),
+        ("request.reply_to", "request.reply_to", "text", "id"),
         ("request.subject_name", "request.subject_name", "text", "id"),
         ("request.subject_nik", "request.subject_nik", "text", "id"),
+        ("staff_chat.recipient", "staff_chat.recipient", "text", "id"),
     }
 
 

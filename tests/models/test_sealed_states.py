@@ -15,13 +15,16 @@ from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import Engine, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, col, select
 
+import models.database as database
 from bot.inbound import InboundMessage, PhotoUpload
 from bot.service import ChatService
 from conversations.types import Location
 from models.channels import last_inbound_at, record_outbound
+from models.consent import consents_for_chat
 from models.conversation_store import (
     ConversationStore,
     RedisConversationStore,
@@ -30,13 +33,25 @@ from models.conversation_store import (
 from models.crypto import KeyRing, SealError
 from models.database import upgrade_database
 from models.dedup import failed_lookups_since
+from models.requests import create_request, list_requests_for_chat
 from models.sealed import SEALED_KEY, attach_keys
 from models.sealed_registry import KEY_SPACES
-from models.tables import Conversation, OutboundMessage, OutboxNotification, ProcessedMessage
+from models.staff import add_staff, link_chat, staff_for_chat
+from models.tables import (
+    Attachment,
+    Conversation,
+    OutboundMessage,
+    OutboxNotification,
+    ProcessedMessage,
+    StaffChat,
+)
+from staff.review import move_request
+from staff.workflow import Workflows
 from tests.bot.test_service import Citizen, Clock, make_service
 from tests.conftest import TEST_KEYS
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED, until
 from tests.images import tiny_png
+from tests.models.factories import NOW, new_usulan
 from tests.models.test_data_migrations import downgrade_to
 
 # A chat id that is not a phone number: only what the citizen typed is looked for.
@@ -474,3 +489,104 @@ def test_outbox_chat_ids_are_hashed_and_the_recipient_sealed_by_the_migration(
         ).all()
         # The row still to send knows where to; the one sent has forgotten it.
         assert [r.recipient for r in rows] == ["", "whatsapp:" + PHONE_CHAT]
+
+
+# The proposer's and a village officer's WhatsApp chats, as Twilio names them (WaId).
+WA_CHAT = "6281298765432"
+STAFF_WA_CHAT = "6287712345601"
+CHAT_TABLES = ("request", "attachment", "consent_record", "staff_chat")
+
+
+def before_0024() -> str:
+    """The revision migration 0024 revises (whatever was newest when it landed)."""
+    revision = ScriptDirectory.from_config(database._alembic_config()).get_revision("0024")
+    assert revision is not None and isinstance(revision.down_revision, str)
+    return revision.down_revision
+
+
+def _photo(ref: str) -> Attachment:
+    return Attachment(
+        ref=ref,
+        content_type="image/png",
+        size=1,
+        sha256="0" * 64,
+        channel="whatsapp",
+        chat_id=WA_CHAT,
+        created_at=NOW,
+    )
+
+
+def test_chat_ids_of_requests_photos_consents_and_staff_are_hashed_by_the_migration(
+    db_engine: Engine,
+) -> None:
+    """Filed and linked by the app, taken back to the revision before 0024 (the ids in
+    clear, as the old code stored them), then migrated: no phone number in the rows, and
+    the app still finds the chat's request, photos, consent and officer, and tells the
+    chat of a move."""
+    with Session(db_engine) as session, session.begin():
+        session.add_all([_photo("ktp-1"), _photo("unfiled-1")])
+        filed = create_request(
+            session,
+            new_usulan(channel="whatsapp", chat_id=WA_CHAT, attachments=[("ktp-1", "ktp")]),
+            now=NOW,
+        )
+        officer = add_staff(
+            session,
+            username="sri",
+            display_name="Sri",
+            role="village_operator",
+            areas=[filed.village_code],
+            at=NOW,
+        )
+        assert filed.id is not None and officer.id is not None
+        link_chat(session, officer.id, "whatsapp", STAFF_WA_CHAT, at=NOW)
+        request_id, officer_id = filed.id, officer.id
+
+    downgrade_to(db_engine, before_0024())
+    try:
+        with db_engine.connect() as conn:
+            # The downgrade gives the ids back, from the sealed copies and the request.
+            ids = {
+                t: conn.execute(text(f"SELECT chat_id FROM {t}")).scalars().all()
+                for t in CHAT_TABLES
+            }
+            assert ids == {
+                "request": [WA_CHAT],
+                "attachment": [WA_CHAT, WA_CHAT],
+                "consent_record": [WA_CHAT],
+                "staff_chat": [STAFF_WA_CHAT],
+            }
+            assert "reply_to" not in {c["name"] for c in inspect(conn).get_columns("request")}
+    finally:
+        upgrade_database(db_engine)
+
+    with db_engine.connect() as conn:
+        for table in CHAT_TABLES:
+            rows = str(conn.execute(text(f"SELECT * FROM {table}")).all())
+            for phone in ("81298765432", "87712345601"):
+                assert phone not in rows, f"a chat's phone number in clear in {table}"
+    with Session(db_engine) as session, session.begin():
+        [found] = list_requests_for_chat(session, "whatsapp", WA_CHAT)
+        assert (found.id, found.reply_to) == (request_id, WA_CHAT)
+        assert [c.request_id for c in consents_for_chat(session, "whatsapp", WA_CHAT)] == [
+            request_id
+        ]
+        photos = session.exec(select(Attachment).where(Attachment.chat_id == WA_CHAT)).all()
+        assert sorted((p.ref, p.request_id) for p in photos) == [
+            ("ktp-1", request_id),
+            ("unfiled-1", None),
+        ]
+        staff = staff_for_chat(session, "whatsapp", STAFF_WA_CHAT)
+        assert staff is not None and staff.id == officer_id
+        assert session.exec(select(StaffChat.recipient)).all() == [STAFF_WA_CHAT]
+        move_request(session, found, "agendakan", staff=staff, workflows=Workflows.load(), at=NOW)
+    with Session(db_engine) as session:
+        [notice] = session.exec(
+            select(OutboxNotification).where(OutboxNotification.request_id == request_id)
+        ).all()
+        assert (notice.channel, notice.recipient, notice.kind) == (
+            "whatsapp",
+            WA_CHAT,
+            "status_changed",
+        )
+        assert notice.chat_id == TEST_KEYS.lookup(WA_CHAT)

@@ -1,7 +1,12 @@
 """What a stolen backup shows: after a whole usulan (household members, a KTP photo, the
-phone) and a sanggahan, filed through the real app (Telegram webhook against the Bot API
-double) on PostgreSQL, Redis and a data folder, a dump of all three must not hold the
-citizens' NIK, KK, phone number or names in clear (issue 9, item 3).
+phone) and a sanggahan, filed through the real app on PostgreSQL, Redis and a data folder,
+a dump of all three must not hold the citizens' NIK, KK, phone number or names in clear
+(issue 9, item 3). It runs over Telegram (webhook against the Bot API double) and over
+WhatsApp (Twilio webhook against the Twilio double), where the chat id is the citizen's
+phone number itself: every chat id column holds its keyed hash, and the id the bot sends
+to is sealed (`request.reply_to`, `staff_chat.recipient`, `outbox_notification.recipient`).
+The WhatsApp run also links a village officer's WhatsApp to their account (digests and
+sign-in links go there), whose number must not show either.
 
 The dumps are what an attacker would take: `pg_dump` of the database, every Redis key's
 name and `DUMP`, and every file under DATA_DIR. Redis's `DUMP` may compress a long value
@@ -10,14 +15,11 @@ stored (GET, HGETALL, ...). Numbers are searched as people type them (NIK in gro
 four, a phone with +62, 62 or 0 and with spaces or dashes), names in any letter case,
 birth dates with their dashes as typed (17-08-1985) and as a date column holds them
 (1985-08-17): with the dashes and the century they match no stray digits.
-
-Over WhatsApp and SMS the chat id is the phone number itself; the chat id columns that
-still hold it in clear are listed in SECURITY.md, so this test runs over Telegram, whose
-chat id is not a phone number.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,6 +28,7 @@ import subprocess
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +37,27 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from models.staff import add_staff
 from models.tables import Attachment, Request
+from staff.chat_link import link_code
 from tests.conftest import require_service
 from tests.conversations.transcript import KK, NIK_MAN, NIK_WOMAN, USULAN_TYPED
 from tests.doubles.telegram_bot_api import TelegramBotApiDouble, Updates
+from tests.doubles.twilio_api import TwilioApiDouble
 from tests.images import tiny_png
 from tests.webhook.test_telegram_e2e import SECRET, double, quick_chats, telegram_settings  # noqa: F401  (fixtures)
 from tests.webhook.test_telegram_e2e import Citizen as TelegramCitizen
+from tests.webhook.test_whatsapp_e2e import (
+    WhatsAppCitizen,
+    running_app,
+    settings_for,
+    twilio_api,  # noqa: F401  (fixture)
+)
 from webhook.app import create_app
 
 PHONE = "6281234567890"  # the proposer's number (on WhatsApp also the chat id)
 OBJECTOR_PHONE = "6285712345678"
+STAFF_PHONE = "6287712345601"  # the village officer's WhatsApp, linked to their account
 SUBJECT_NIK = "3204052005750006"  # the person objected to (born 20-05-1975)
 OBJECTOR_NIK = "3204054404900005"  # the objector (born 04-04-1990)
 # Born 17-08-1985: the proposer (typed) and his wife (from her NIK; a member's birth date);
@@ -86,6 +99,7 @@ def needles() -> dict[str, list[bytes]]:
         found[label] = _digit_forms(nik)
     found["phone of the proposer"] = _phone_forms(PHONE)
     found["phone of the objector"] = _phone_forms(OBJECTOR_PHONE)
+    found["phone of the village officer"] = _phone_forms(STAFF_PHONE)
     for name in NAMES:
         found[f"name {name}"] = [name.lower().encode()]
     for whose, iso in BIRTH_DATES.items():
@@ -293,6 +307,103 @@ def test_over_telegram_a_dump_of_database_redis_and_data_folder_shows_no_nik_kk_
         objector = TelegramCitizen(client, double, chat_id=700_100_300)
         objector.updates = Updates(chat_id=700_100_300, first_name="Dewi Lestari")
         assert "Kode tiket: S-" in file_sanggahan_on_telegram(objector)
+        dumps = check_filed_and_dump(client, postgresql_engine, redis_client, settings.data_dir)
+    found = in_clear(dumps)
+    assert found == [], "\n".join(found)
+
+
+# -- the same citizens, over WhatsApp ------------------------------------------------------------
+
+
+class _WhatsAppCitizen(WhatsAppCitizen):
+    """Someone on WhatsApp whose profile shows their full name (as Telegram's first name
+    does above): Twilio posts it with every message."""
+
+    def __init__(self, client: TestClient, api: TwilioApiDouble, sender: str, name: str):
+        super().__init__(client, api, sender=sender)
+        self.name = name
+
+    def send(self, **fields: str) -> str:
+        metadata = {"type": "whatsapp", "data": {"context": {"ProfileName": self.name}}}
+        profile = {"ProfileName": self.name, "ChannelMetadata": json.dumps(metadata)}
+        return super().send(**{**profile, **fields})
+
+
+def file_usulan_on_whatsapp(citizen: WhatsAppCitizen) -> str:
+    citizen.walk(_typed(USULAN_TYPED))
+    assert "foto rumah" in citizen.photo(ktp_photo(), "image/png")
+    assert "lokasi" in citizen.photo(tiny_png(64, 40), "image/png")
+    # The number WhatsApp vouches for (the chat id) is offered; the citizen takes it.
+    assert "Pakai nomor ini: +6281234567890" in citizen.location()
+    summary = citizen.say("ya")
+    assert "Ringkasan" in summary and "3204********0001" in summary
+    return citizen.say("ya")
+
+
+def file_sanggahan_on_whatsapp(citizen: WhatsAppCitizen) -> str:
+    assert "Apa yang ingin Anda lakukan?" in citizen.say("menu")
+    assert "Identitas Anda dirahasiakan" in citizen.pick("Sanggahan")
+    assert "tentang apa" in citizen.say("setuju")
+    assert "desa/kelurahan yang sama" in citizen.pick("Ada penerima")
+    assert "Pilih desa/kelurahan" in citizen.say("cinunuk")
+    assert "Nama lengkap orang yang disanggah" in citizen.pick("Cinunuk, Kec. Cileunyi")
+    citizen.walk(
+        [
+            ("Hendra Gunawan", "NIK orang itu"),
+            (" ".join(SUBJECT_NIK[i : i + 4] for i in range(0, 16, 4)), "Dusun"),
+            ("Dusun Cempaka", "RT"),
+            ("3", "RW"),
+            ("lewati", "Bantuan apa yang diterima"),
+            ("pkh", "alasannya"),
+        ]
+    )
+    assert "Ceritakan singkat" in citizen.pick("Sudah mampu")
+    assert "foto rumah orang itu" in citizen.say("Rumah Hendra Gunawan bertingkat, punya dua mobil")
+    assert "lokasi" in citizen.photo(tiny_png(), "image/png")
+    assert "NIK Anda" in citizen.location()
+    assert "Nama lengkap Anda" in citizen.say(OBJECTOR_NIK)
+    assert "Ringkasan sanggahan" in citizen.say("Dewi Lestari")
+    return citizen.say("ya")
+
+
+def link_officer_chat(client: TestClient, officer: WhatsAppCitizen) -> str:
+    """The village officer links their WhatsApp to their dashboard account with the code
+    the dashboard shows, as staff do to get digests and sign-in links there."""
+    container = client.app.state.container  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    with Session(container.engine) as session:
+        account = add_staff(
+            session,
+            username="sri",
+            display_name="Sri",
+            role="village_operator",
+            areas=["32.04.05.2001"],
+            at=now,
+        )
+        code = link_code(container.secret, account, now)
+        session.commit()
+    return officer.say(f"HUBUNGKAN sri {code}")
+
+
+def test_over_whatsapp_a_dump_of_database_redis_and_data_folder_shows_no_nik_kk_phone_or_name(
+    postgresql_engine: Engine,
+    redis_client: redis.Redis,
+    _redis_url: str,
+    twilio_api: TwilioApiDouble,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The chat ids are the citizens' WhatsApp numbers: the columns that find a chat's
+    requests, photos, consents and staff links hold their keyed hash, and the ones that
+    tell a chat something hold it sealed."""
+    url = postgresql_engine.url.render_as_string(hide_password=False)
+    settings = settings_for(twilio_api, tmp_path, database_url=url, redis_url=_redis_url)
+    with running_app(settings) as client:
+        proposer = _WhatsAppCitizen(client, twilio_api, PHONE, "Budi Santoso")
+        assert "Kode tiket: U-" in file_usulan_on_whatsapp(proposer)
+        objector = _WhatsAppCitizen(client, twilio_api, OBJECTOR_PHONE, "Dewi Lestari")
+        assert "Kode tiket: S-" in file_sanggahan_on_whatsapp(objector)
+        officer = _WhatsAppCitizen(client, twilio_api, STAFF_PHONE, "Sri Wahyuni")
+        assert "terhubung dengan akun petugas" in link_officer_chat(client, officer)
         dumps = check_filed_and_dump(client, postgresql_engine, redis_client, settings.data_dir)
     found = in_clear(dumps)
     assert found == [], "\n".join(found)

@@ -653,7 +653,7 @@ def test_a_citizens_erasure_is_listed_for_its_area_and_erased_by_staff(
     assert done.status_code == 200 and "sudah dihapus; warga diberi tahu" in done.text
     assert "Hapus data permohonan ini" not in done.text and "Tindakan" not in done.text
     erased = dash.request(ticket)
-    assert (erased.nik, erased.name, erased.kk, erased.answers, erased.chat_id) == (
+    assert (erased.nik, erased.name, erased.kk, erased.answers, erased.reply_to) == (
         "",
         "",
         None,

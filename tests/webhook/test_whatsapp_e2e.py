@@ -192,7 +192,7 @@ def test_a_whole_usulan_with_photos_over_whatsapp(
     assert "Kode tiket: U-" in done
     with Session(db_engine) as session:
         request = session.exec(select(Request)).one()
-        assert (request.kind, request.nik, request.chat_id) == ("usulan", NIK_MAN, "6281234567890")
+        assert (request.kind, request.nik, request.reply_to) == ("usulan", NIK_MAN, "6281234567890")
         assert request.channel == "whatsapp"
         assert request.answers["phone"] == "+6281234567890"
         photos = session.exec(select(Attachment).where(Attachment.request_id == request.id)).all()

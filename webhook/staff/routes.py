@@ -679,7 +679,7 @@ def chat_link_page(
         staff=staff,
         title="Hubungkan chat",
         message=f"HUBUNGKAN {staff.username} {link_code(board.secret, staff, now)}",
-        linked=[(c.channel, c.chat_id) for c in linked],
+        linked=[(c.channel, c.recipient) for c in linked],
     )
 
 
