@@ -374,8 +374,10 @@ def test_a_quick_pair_from_one_chat_is_answered_at_once_without_the_outbox_worke
     elapsed = time.monotonic() - began
 
     assert statuses == [200, 200]
-    texts = "\n".join(double.texts(chat_id))
-    assert "Apa yang ingin Anda lakukan?" in texts and "Permohonan mana" in texts
+    # The two may be handled in either order ("menu" after "/status" answers that the
+    # draft is kept), so: both answered, the status question among them.
+    sent = double.texts(chat_id)
+    assert len(sent) >= 2 and any("Permohonan mana" in text for text in sent)
     assert elapsed < 10  # a machine under load, still far from any poll
     with Session(engine_of(client)) as session:
         rows = session.exec(select(OutboxNotification.status)).all()
