@@ -234,6 +234,8 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer_and_are_logged
     assert "Secure" not in cookie  # served over http here
     queue = client.get("/staff")
     assert queue.status_code == 200 and "Antrean permohonan" in queue.text
+    # HSTS over plain http would pin browsers to an https address nobody serves.
+    assert "strict-transport-security" not in queue.headers
 
 
 def test_the_cookie_is_secure_when_the_public_address_is_https(

@@ -135,6 +135,57 @@ def test_sixty_wrong_logins_at_once_neither_starve_the_webhook_nor_beat_the_limi
     assert len(busy) >= 3 and statistics.median(busy) < 0.5
 
 
+def test_the_right_password_sent_among_forty_wrong_ones_gets_in_only_within_the_limit(
+    server: tuple[str, Engine],
+) -> None:
+    """Before, 40 attempts sent at once evaluated 23 passwords where the limit is 10, and the
+    right one got in. Now each attempt is counted before it is checked: the right password
+    opens the door only if it came among the first ten counted; later it is refused too."""
+    base, engine = server
+    with httpx.Client(base_url=base, timeout=120) as login:
+        page = login.get("/staff/login")
+    token, cookies = csrf_of(page.text), _cookie_header(page)
+    right_at = 27  # started with the others; the order they are counted in is the server's
+    statuses: dict[int, int] = {}
+    go = threading.Barrier(40)
+
+    def attempt(i: int) -> None:
+        password = PASSWORD if i == right_at else f"tebak-{i}"
+        with httpx.Client(base_url=base, timeout=120, headers=cookies) as client:
+            go.wait()
+            response = client.post(
+                "/staff/login",
+                data={"csrf": token, "username": "sri", "password": password},
+                follow_redirects=False,
+            )
+            statuses[i] = response.status_code
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+
+    with Session(engine) as session:
+        counted = session.exec(
+            select(AccessLog.allowed, AccessLog.detail)
+            .where(AccessLog.action == "login", AccessLog.target == "sri")
+            .where(col(AccessLog.detail).is_(None) | (AccessLog.detail != "blocked"))
+            .order_by(col(AccessLog.id))
+        ).all()
+    wrong = {i: s for i, s in statuses.items() if i != right_at}
+    assert len(statuses) == 40 and set(wrong.values()) <= {401, 429}
+    if statuses[right_at] == 303:
+        # Let in: it was among the first ten counted, and a success starts the count again.
+        signed_in = [allowed for allowed, _ in counted].index(True)
+        assert signed_in < LOGIN_FAILURES
+        assert len(counted) <= signed_in + 1 + LOGIN_FAILURES
+    else:
+        assert statuses[right_at] == 429
+        assert len(counted) <= LOGIN_FAILURES and not any(a for a, _ in counted)
+    assert list(wrong.values()).count(401) <= LOGIN_FAILURES
+
+
 def _figures(seconds: list[float]) -> str:
     ordered = sorted(seconds)
     p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
