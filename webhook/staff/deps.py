@@ -31,6 +31,7 @@ from conversations.validators import RegionIndex
 from models.blobs import FileBlobStore
 from models.tables import StaffAccount
 from models.unit_of_work import UnitOfWork
+from staff.audit import AUDIT_ROLES
 from staff.minutes import MinutesStore
 from staff.workflow import Workflows
 from webhook.staff.auth import SESSION_COOKIE, SESSION_LIFETIME, StaffAuth
@@ -54,6 +55,7 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_templates.globals["audit_roles"] = AUDIT_ROLES  # the menu shows "Jejak akses" to them
 
 
 # -- errors that become pages -------------------------------------------------------------

@@ -47,7 +47,7 @@ from staff.review import (
 )
 from staff.sign_in import accept_login, begin_login, finish_login, send_login_link
 from staff.workflow import Role, TransitionRefused
-from webhook.staff import meetings, penetapan, views
+from webhook.staff import meetings, penetapan, trail, views
 from webhook.staff.auth import SESSION_COOKIE
 from webhook.staff.deps import (
     STATIC_DIR,
@@ -755,6 +755,7 @@ def export_area(
 
 router.include_router(meetings.router)
 router.include_router(penetapan.router)
+router.include_router(trail.router)
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"])
