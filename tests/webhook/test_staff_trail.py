@@ -87,7 +87,10 @@ def test_a_wrong_name_or_date_gets_a_plain_answer_and_the_form_keeps_what_was_ty
     assert unknown.status_code == 200
     assert "Petugas dengan nama pengguna &#39;nobody&#39; tidak ada." in unknown.text
     assert 'value="nobody"' in unknown.text and 'value="2026-11-01"' in unknown.text
-    odd = admin.get("/staff/jejak?dari=kemarin&jenis=%00&halaman=99999")
+    odd = admin.get("/staff/jejak?dari=kemarin&jenis=%00")
     assert odd.status_code == 200
     assert "Tanggal tidak bisa dibaca. Pilih tanggal dari kalender." in odd.text
+    deep = admin.get("/staff/jejak?halaman=99999")
+    assert deep.status_code == 200
+    assert "Pilih tanggal &#39;Dari&#39; dan &#39;Sampai&#39; untuk catatan lama." in deep.text
     assert admin.get("/staff/jejak?halaman=abc").status_code == 400

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from conversations.tickets import format_ticket
 from models.staff import get_staff, log_access, staff_areas
 from staff.audit import (
+    MAX_OFFSET,
     PAGE_SIZE,
     TRAIL_VIEWS,
     TrailEntry,
@@ -121,6 +122,8 @@ def trail_page(
         query = replace(query, since=_day_start(dari), until=_day_end(sampai))
     except ValueError:
         error = "Tanggal tidak bisa dibaca. Pilih tanggal dari kalender."
+    if query.offset > MAX_OFFSET:
+        error = "Halaman ini terlalu jauh. Pilih tanggal 'Dari' dan 'Sampai' untuk catatan lama."
     areas = staff_areas(session, staff.id)
     trail = audit_trail(session, areas, query) if error is None else None
     log_access(
