@@ -40,9 +40,9 @@ from bot.channels.notify import Notification, Notifier, Path
 from bot.channels.simulator import SIMULATOR, TERMINAL, SimulatorChannel
 from bot.settings import Settings
 from conversations.languages import as_language
+from models.channels import PHONE_CHANNEL
 from models.tables import OutboxNotification
 from staff.digest_schedule import send_due_digests
-from staff.notices import PHONE_CHANNEL
 from staff.outbox import (
     REPLY,
     Partition,

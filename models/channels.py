@@ -14,6 +14,20 @@ from sqlmodel import Session, select
 
 from models.tables import OUTBOUND_PATHS, OUTBOUND_STATUSES, ChatContact, OutboundMessage
 
+# The outbox channel of a household's own phone, for a household proposed on its behalf
+# (staff/notices.py): the worker sends it by SMS when configured, else by WhatsApp, which
+# may hold it until that number writes. So a WhatsApp message from the number also takes
+# what waits for it there (`released_by`).
+PHONE_CHANNEL: Final = "phone"
+_RELEASED_BY: Final = {"whatsapp": ("whatsapp", PHONE_CHANNEL)}
+
+
+def released_by(channel: str) -> tuple[str, ...]:
+    """The outbox channels whose waiting rows a message on `channel` from a chat releases:
+    its own, and for WhatsApp also the phone channel (the same number names both)."""
+    return _RELEASED_BY.get(channel, (channel,))
+
+
 # Later delivery states win; an early callback arriving late must not undo a later one.
 _STATUS_RANK: Final = {
     "waiting": 0,

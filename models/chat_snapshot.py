@@ -16,13 +16,25 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import JSON, Select, Table, and_, bindparam, exists, literal, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
+from models.channels import released_by
 from models.conversation_store.base import encode_state
 from models.conversation_store.sql_store import SqlConversationStore
 from models.crypto import KeyRing, SealError
@@ -85,8 +97,10 @@ def _snapshot_statement(*, numbered: bool) -> Select[Any]:
     # and the delivery's chat ids are stored as keyed hashes (LookupDigest), the outbox's
     # in clear, so one shared parameter would be bound one way for all three.
     anchor = select(literal(1).label("one")).subquery()
+    # Held on this channel, or on the one this channel also releases (`released_by`: a
+    # WhatsApp number's phone-channel notices); the same channel twice when there is none.
     waiting = exists().where(
-        outbox.c.channel == channel,
+        or_(outbox.c.channel == channel, outbox.c.channel == bindparam("also_channel")),
         outbox.c.chat_id == chat_id,
         outbox.c.status == WAITING,
     )
@@ -126,7 +140,14 @@ def _snapshot_statement(*, numbered: bool) -> Select[Any]:
 def read_snapshot(
     engine: Engine, *, key: str, channel: str, chat_id: str, message_id: str | None
 ) -> ChatSnapshot:
-    params = {"key": key, "channel": channel, "chat_id": chat_id, "contact_chat_id": chat_id}
+    own, *also = released_by(channel)  # at most one more (the statement has one slot)
+    params = {
+        "key": key,
+        "channel": own,
+        "also_channel": also[0] if also else own,
+        "chat_id": chat_id,
+        "contact_chat_id": chat_id,
+    }
     if message_id is not None:
         params |= {"message_id": message_id, "processed_chat_id": chat_id}
     statement = _snapshot_statement(numbered=message_id is not None)

@@ -22,10 +22,6 @@ from staff.kind_words import citizen_words, decision_line, next_line
 from staff.workflow import Stage, Workflow
 
 STATUS_CHANGED: Final = "status_changed"
-# The outbox channel of a household's own phone, for a household proposed on its behalf
-# (an RT head's proposal): the worker hands it to SMS when SMS is configured, which
-# reaches any phone, else to WhatsApp (an approved template, or held until they write).
-PHONE_CHANNEL: Final = "phone"
 
 
 @dataclass(frozen=True)
@@ -100,8 +96,9 @@ def _sentence(words: str) -> str:
 
 
 def household_chat(request: Request, proposer: Proposer | None) -> str | None:
-    """The chat id on `PHONE_CHANNEL` of the household a proposer filed for, when its phone
-    was given ("6281234567890", as WhatsApp and SMS name a chat); None otherwise."""
+    """The chat id on the phone channel (`models.channels.PHONE_CHANNEL`) of the household
+    a proposer filed for, when its phone was given ("6281234567890", as WhatsApp and SMS
+    name a chat); None otherwise."""
     if proposer is None:
         return None
     phone = (request.answers or {}).get("household_phone")

@@ -52,6 +52,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from conversations.types import Choice, Reply
+from models.channels import released_by
 from models.tables import OutboxNotification
 
 SessionFactory = Callable[[], Session]
@@ -261,11 +262,16 @@ def claim_waiting(
     lease: timedelta,
 ) -> list[Claimed]:
     """The citizen wrote: what waited for them goes out after the replies to `delivery`
-    (positions from `after` on), claimed by the caller like those replies."""
+    (positions from `after` on), claimed by the caller like those replies. A WhatsApp
+    message also takes what waited for its number on the phone channel (`released_by`)."""
     table = OutboxNotification
     statement = (
         select(table)
-        .where(table.channel == channel, table.chat_id == chat_id, table.status == WAITING)
+        .where(
+            col(table.channel).in_(released_by(channel)),
+            table.chat_id == chat_id,
+            table.status == WAITING,
+        )
         .order_by(col(table.id))
     )
     rows = list(session.exec(statement))

@@ -36,12 +36,13 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from conversations.timezones import NATIONAL
+from models.channels import PHONE_CHANNEL
 from models.requests import change_status, proposer_of
 from models.staff import log_access, staff_areas
 from models.tables import AccessLog, Request, StaffAccount, StatusChange, TransitionDocument
 from staff.access import EVERYWHERE, covers
 from staff.documents import document_label, link, missing_kinds
-from staff.notices import PHONE_CHANNEL, household_chat, status_notice
+from staff.notices import household_chat, status_notice
 from staff.outbox import enqueue
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.inbound import InboundMessage
 from bot.worker import Worker
 from models.tables import OutboxNotification, Proposer, Request
 from tests.bot.test_service import Citizen
@@ -134,3 +136,46 @@ def test_an_rt_heads_proposal_shows_proposer_and_household_apart_and_both_hear_t
     assert "NIK" in family.say(shown)
     status = family.say(NIK_MAN)
     assert shown in status and "Budi" not in status
+
+
+def test_the_households_notice_held_by_whatsapp_goes_out_when_that_number_writes(
+    make_dashboard: Callable[..., Dashboard],
+) -> None:
+    """Without SMS, the household's phone is reached by WhatsApp, which holds a notice
+    outside its 24-hour window when no template is approved. It waited on the phone channel
+    for a message nobody sends there; now the number's first WhatsApp message takes it."""
+    dash = make_dashboard(photo_checks="off")
+    dash.staff("sri", "village_operator", [VILLAGE])
+    ticket = _file_as_rt_head(dash)
+    client = dash.login("sri")
+    token = csrf_of(client.get(f"/staff/requests/{ticket}").text)
+    client.post(
+        f"/staff/requests/{ticket}/move",
+        data={"csrf": token, "action": "tutup", "note": "Sudah terdaftar di DTSEN"},
+        follow_redirects=False,
+    )
+    held = FakeNotifier("whatsapp", path="waiting")  # outside the window, no template
+    worker = Worker(dash.engine, {"test": FakeNotifier("test"), "phone": held})
+    asyncio.run(worker.run_once(datetime.now(UTC) + timedelta(minutes=1)))
+    with Session(dash.engine) as session:
+        [notice] = session.exec(
+            select(OutboxNotification).where(OutboxNotification.channel == "phone")
+        ).all()
+        assert notice.status == "waiting"
+        to_household = notice.text
+
+    service = dash.app.state.container.service
+
+    def whatsapp(sender: str, text: str) -> list[str]:
+        message = InboundMessage(
+            channel="whatsapp", sender=sender, message_id=uuid.uuid4().hex, text=text
+        )
+        return [reply.text for _, reply in service.handle(message).to_send]
+
+    # Another number writing takes nothing of it.
+    assert to_household not in whatsapp("6281299998888", "halo")
+    # The household writes: the menu, then the notice that waited for it.
+    answer = whatsapp(HOUSEHOLD_CHAT, "halo")
+    assert answer[-1] == to_household and len(answer) >= 2
+    assert "Keluarga Anda diusulkan ke DTSEN oleh Ketua RT/RW." in answer[-1]
+    assert to_household not in whatsapp(HOUSEHOLD_CHAT, "menu")  # taken once
