@@ -1219,14 +1219,17 @@ class _Run:
             self.edit(items[0])
             return
         self.state.scratch["section"] = name
-        self.replies.append(render.section_fields(name, items, self.lang))
+        self.replies.append(render.section_fields(self.section_label(name), items, self.lang))
+
+    def section_label(self, name: str, lang: Language | None = None) -> str:
+        return render.section_label(name, lang or self.lang, self.flow(), self.state.answers)
 
     def offer_summary_choices(self, sections: list[str]) -> None:
         """An answer the summary does not take: its choices again, in one message."""
         choices = [
             Choice(
                 choice_id(SUMMARY, render.EDIT_SECTION + name),
-                self.cat.text("choice.summary.edit", section=render.section_label(name, self.lang)),
+                self.cat.text("choice.summary.edit", section=self.section_label(name)),
             )
             for name in sections
         ]
@@ -1246,7 +1249,14 @@ class _Run:
         said = [w for w in normalize(incoming.text or "").split() if w not in _EDIT_WORDS]
         if len(said) == 1 and (number := _small_number(said[0])) is not None:
             return sections[number - 1] if 1 <= number <= len(sections) else None
-        names = {n: " ".join(render.section_label(n, lang) for lang in LANGUAGES) for n in sections}
+        # Its words now and its usual words, in every language ("ubah data diri" still works).
+        names = {
+            n: " ".join(
+                f"{render.section_label(n, lang)} {self.section_label(n, lang)}"
+                for lang in LANGUAGES
+            )
+            for n in sections
+        }
         fitting = [n for n, label in names.items() if said and _all_fit(said, _words_of(label, n))]
         return fitting[0] if len(fitting) == 1 else None
 

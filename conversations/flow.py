@@ -279,10 +279,18 @@ class Section:
     """A part of the summary, sent as one message with its own "ubah" choice.
 
     `name` labels it (`choice.summary_section.<name>`); `keys` are the node keys it shows.
+    `label_for` may name another label for some answers (the usulan's "Data diri" reads
+    "Data yang diusulkan" when it is for someone else); the section keeps its name.
     """
 
     name: str
     keys: tuple[str, ...]
+    label_for: Callable[[Mapping[str, Any]], str | None] | None = None
+
+    def label(self, answers: Mapping[str, Any]) -> str:
+        """The name of its label (`choice.summary_section.<it>`) for these answers."""
+        other = self.label_for(answers) if self.label_for is not None else None
+        return other or self.name
 
 
 @dataclass(frozen=True)

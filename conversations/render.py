@@ -198,7 +198,12 @@ def _member_shown(node: Repeat, answers: Mapping[str, Any], i: int, lang: Langua
     return f"{name} ({', '.join(told)})" if told else name
 
 
-def section_label(name: str, lang: Language) -> str:
+def section_label(
+    name: str, lang: Language, flow: Flow | None = None, answers: Mapping[str, Any] | None = None
+) -> str:
+    """A section's words; with the flow and the answers, the ones that fit them."""
+    if flow is not None and answers is not None:
+        name = next((s.label(answers) for s in flow.sections if s.name == name), name)
     return catalogue(lang).text(f"choice.summary_section.{name}")
 
 
@@ -208,11 +213,12 @@ def summary(flow: Flow, answers: Mapping[str, Any], lang: Language) -> list[Repl
     replies: list[Reply] = []
     for number, (name, items) in enumerate(summary_sections(flow, answers, lang), start=1):
         lines = [cat.text(f"summary.header.{flow.name}"), ""] if number == 1 else []
-        lines.append(f"{number}. {section_label(name, lang)}")
+        label = section_label(name, lang, flow, answers)
+        lines.append(f"{number}. {label}")
         lines += [f"• {item.label}: {item.value}" for item in items]
         edit = Choice(
             choice_id(SUMMARY, EDIT_SECTION + name),
-            cat.text("choice.summary.edit", section=section_label(name, lang)),
+            cat.text("choice.summary.edit", section=label),
         )
         replies.append(Reply("\n".join(lines), (edit,), numbered=False))
     send = Choice(choice_id(SUMMARY, SEND), cat.text("choice.summary.send"))
@@ -220,11 +226,12 @@ def summary(flow: Flow, answers: Mapping[str, Any], lang: Language) -> list[Repl
     return replies
 
 
-def section_fields(section: str, items: list[SummaryItem], lang: Language) -> Reply:
-    """Which answer of a section to change: its fields as numbered choices."""
+def section_fields(label: str, items: list[SummaryItem], lang: Language) -> Reply:
+    """Which answer of a section (`label`: its words) to change: its fields as numbered
+    choices."""
     cat = catalogue(lang)
     choices = tuple(
         Choice(choice_id(SUMMARY, f"{EDIT_FIELD}{i}"), item.label) for i, item in enumerate(items)
     )
-    text = cat.text("summary.which_field", section=section_label(section, lang))
+    text = cat.text("summary.which_field", section=label)
     return Reply(text, choices, expects="choice")

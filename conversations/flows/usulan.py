@@ -634,7 +634,10 @@ SECTIONS = (
     Section("pengusul", ("proposer_nik", "proposer_name", "proposer_phone")),
     Section(
         "data_diri",
-        (
+        label_for=lambda answers: (
+            None if answers.get("for_whom") in (None, "self") else "diusulkan"
+        ),
+        keys=(
             "for_whom",
             "nik",
             "kk",

@@ -66,6 +66,18 @@ def test_an_rt_head_files_with_their_own_identity_apart_from_the_household():
     assert "phone" not in filed.answers
 
 
+def test_the_households_part_is_called_what_it_is_and_found_by_either_name():
+    chat = Chat()
+    summary = _to_summary(chat, "0813 5555 6666")
+    # Not "Data diri" (one's own data): the RT head is proposing someone else.
+    assert "2. Data yang diusulkan" in summary and "Data diri" not in summary
+    assert "Apa yang ingin diubah di bagian Data yang diusulkan?" in chat.say(
+        "ubah data diri"  # the usual words still open it
+    )
+    chat.say("kembali")
+    assert "bagian Data yang diusulkan" in chat.say("ubah data yang diusulkan")
+
+
 def test_the_households_phone_may_be_skipped_and_then_only_the_proposer_is_told():
     for skipped in ("lewati", "ga tau", "tidak tahu"):
         chat = Chat()
