@@ -1256,7 +1256,10 @@ def test_a_laporan_perubahan_is_found_shown_decided_and_listed_in_its_own_words(
     assert shown("?kind=perubahan") == only
     assert shown("?flag=death_letter_missing") == only
     assert shown("?kind=perubahan&dusun=sukamaju&rt=2&rw=5") == only
-    assert "Kematian tanpa surat (ada saksi)" in client.get("/staff").text  # a filter
+    queue = client.get("/staff?kind=perubahan").text
+    assert "Kematian tanpa surat (ada saksi)" in queue  # a filter
+    # Whom it is about, and what: not only the reporter's name.
+    assert "Anggota keluarga meninggal: Siti Aminah (dilaporkan Budi Santoso)" in queue
 
     page = client.get(f"/staff/requests/{death}").text
     assert "Laporan perubahan" in page and "Anggota keluarga meninggal" in page

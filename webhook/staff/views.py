@@ -35,6 +35,7 @@ from staff import kind_words
 from staff.access import EVERYWHERE
 from staff.documents import ShownDocument, by_change, document_label, documents_of
 from staff.erasure import due_at as erasure_due
+from staff.perubahan_list import PERUBAHAN_KIND
 from staff.workflow import Role, Stage, TransitionRefused, Workflow, Workflows
 
 LOCAL_ZONE: Final = NATIONAL
@@ -202,10 +203,15 @@ def area_label(regions: RegionIndex, code: str) -> str:
 
 
 def who(request: Request) -> str:
-    """Who the request is about: the proposed person, or the person objected to (never the
-    objector, whose identity stays hidden in lists)."""
+    """Who the request is about: the proposed person, the person objected to (never the
+    objector, whose identity stays hidden in lists), or what a laporan perubahan reports of
+    whom (the reporter beside it)."""
     if request_kind(request.kind).about_someone_else:
         return f"Disanggah: {request.subject_name or '-'}"
+    change = f"choice.change.{request.subtype}"
+    if request.kind == PERUBAHAN_KIND and _CATALOGUE.has(change):
+        about = request.subject_name or f"keluarga {request.name}"
+        return f"{_CATALOGUE.text(change)}: {about} (dilaporkan {request.name})"
     if request.subject_name:  # a member's data, corrected at a family member's request
         return f"{request.subject_name} (diajukan {request.name})"
     return request.name
