@@ -65,6 +65,7 @@ from conversations.effects import (
     held_request,
     recollect,
 )
+from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
 from models.blobs import BlobStore
@@ -81,8 +82,10 @@ from models.requests import (
     find_open_usulan_by_nik,
     get_request_by_ticket,
     list_requests_for_chat,
+    proposers_of,
     status_history,
 )
+from models.tables import Proposer as StoredProposer
 from models.tables import Request
 from staff.explain import earliest_penetapan_month, explanations
 from staff.kind_words import citizen_words
@@ -358,13 +361,25 @@ class _ChatEffects:
         return self.runner.inspect_photo(request.ref, request.subject, self.ctx.now.date())
 
     def recall_answers(self, request: RecallAnswers) -> Recollection:
-        mine = list_requests_for_chat(self._session, self.ctx.channel, self.ctx.chat_id)
+        mine = [  # newest first; consent taken back: not used again
+            filed
+            for filed in list_requests_for_chat(self._session, self.ctx.channel, self.ctx.chat_id)
+            if WITHDRAWN not in filed.flags
+        ]
+        proposed = [f.id for f in mine if f.subtype in request_kind(f.kind).in_capacity]
+        proposers = proposers_of(self._session, [i for i in proposed if i is not None])
         return recollect(
             request.facts,
             (
-                facts_of(filed.kind, filed.subtype, filed.nik, filed.name, filed.answers)
-                for filed in mine  # newest first
-                if WITHDRAWN not in filed.flags  # consent taken back: not used again
+                facts_of(
+                    filed.kind,
+                    filed.subtype,
+                    filed.nik,
+                    filed.name,
+                    filed.answers,
+                    _told_as(proposers.get(filed.id or 0)),
+                )
+                for filed in mine
             ),
         )
 
@@ -397,3 +412,10 @@ def _proposer(proposer: Proposer | None) -> NewProposer | None:
     if proposer is None:
         return None
     return NewProposer(proposer.capacity, proposer.nik, proposer.name, proposer.phone)
+
+
+def _told_as(stored: StoredProposer | None) -> Proposer | None:
+    """A stored proposer as the flow told it."""
+    if stored is None:
+        return None
+    return Proposer(stored.capacity, stored.nik, stored.name, stored.phone)

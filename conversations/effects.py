@@ -496,10 +496,22 @@ class RecallAnswers(EffectRequest[Recollection]):
 
 
 def facts_of(
-    kind: str, subtype: str, nik: str | None, name: str | None, answers: Mapping[str, Any]
+    kind: str,
+    subtype: str,
+    nik: str | None,
+    name: str | None,
+    answers: Mapping[str, Any],
+    proposer: Proposer | None = None,
 ) -> dict[Fact, str]:
-    """What one filed request tells of the person who filed it (both runners read it so)."""
+    """What one filed request tells of the person who filed it (both runners read it so):
+    for a household proposed in someone's capacity (an RT head), the proposer's own NIK,
+    name and phone, never the household's."""
     facts: dict[Fact, str] = {}
+    if proposer is not None:
+        facts["own_nik"], facts["own_name"] = proposer.nik, proposer.name
+        if proposer.phone:
+            facts["phone"] = proposer.phone
+        return facts
     if answers.get("phone"):
         facts["phone"] = str(answers["phone"])
     if nik and name and subtype in request_kind(kind).filed_by_the_person:

@@ -7,7 +7,7 @@ request, its conversation state and its notifications are stored together or not
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
@@ -305,6 +305,15 @@ def members_of(session: Session, request_id: int) -> list[HouseholdMember]:
 def proposer_of(session: Session, request_id: int) -> Proposer | None:
     """Who proposed the household in their capacity, if someone did."""
     return session.exec(select(Proposer).where(Proposer.request_id == request_id)).first()
+
+
+def proposers_of(session: Session, request_ids: Sequence[int]) -> dict[int, Proposer]:
+    """The proposers of these requests, by request id (those proposed in someone's
+    capacity; the others have none)."""
+    if not request_ids:
+        return {}
+    rows = session.exec(select(Proposer).where(col(Proposer.request_id).in_(request_ids)))
+    return {row.request_id: row for row in rows}
 
 
 def change_status(

@@ -45,6 +45,7 @@ from conversations.effects import (
     OwnOpenUsulan,
     OwnRequest,
     PhotoRead,
+    Proposer,
     RateLimited,
     ReadPhoto,
     RecallAnswers,
@@ -305,6 +306,22 @@ def test_what_a_chat_told_before_is_recalled_for_that_chat_only(register: Regist
     # Consent taken back: nothing of those requests is offered again.
     register.ask("chat-a", WithdrawConsent())
     assert register.ask("chat-a", everything) == NothingRecalled()
+
+
+def test_an_rt_heads_own_identity_is_recalled_not_the_households(register: Register) -> None:
+    """An RT head proposing again is offered their own NIK, name and phone (the proposer's),
+    never the NIK and name of the household they proposed last time."""
+    rt_head = Proposer("rt_rw", NIK_WOMAN, "Sri Wahyuni", "+6281211112222")
+    file_usulan(
+        register,
+        "rt-chat",
+        subtype="rt_rw",
+        proposer=rt_head,
+        answers={"rt": "003", "household_phone": "+6281234567890"},
+    )
+    assert register.ask("rt-chat", RecallAnswers(("phone", "own_nik", "own_name"))) == Recalled(
+        {"phone": "+6281211112222", "own_nik": NIK_WOMAN, "own_name": "Sri Wahyuni"}
+    )
 
 
 def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(

@@ -78,6 +78,23 @@ def test_the_households_part_is_called_what_it_is_and_found_by_either_name():
     assert "bagian Data yang diusulkan" in chat.say("ubah data yang diusulkan")
 
 
+def test_an_rt_head_proposing_again_taps_their_own_identity_and_phone():
+    first = Chat()
+    _to_summary(first, "0813 5555 6666")
+    first.say("ya")
+    again = Chat(first.register)  # the same chat, another day
+    transcript(again, AS_RT_HEAD[:4])
+    # Their own NIK and name as the proposer, not the household's they proposed before.
+    assert again.buttons() == ["Pakai data sebelumnya: 3204********0005 Ahmad F."]
+    assert "Nomor HP Anda (pengusul)" in again.press(again.buttons()[0])
+    assert again.buttons() == ["Pakai data sebelumnya: +62812*****222"]
+    assert "orang yang Anda usulkan" in again.say("1")
+    assert (again.state.answers["proposer_nik"], again.state.answers["proposer_name"]) == (
+        NIK_RT,
+        "Ahmad Fauzi",
+    )
+
+
 def test_the_households_phone_may_be_skipped_and_then_only_the_proposer_is_told():
     for skipped in ("lewati", "ga tau", "tidak tahu"):
         chat = Chat()

@@ -163,7 +163,8 @@ class FakeRegister:
             if r.chat == self.chat and not r.consent_withdrawn
         ]
         return recollect(
-            request.facts, (facts_of(s.kind, s.subtype, s.nik, s.name, s.answers) for s in mine)
+            request.facts,
+            (facts_of(s.kind, s.subtype, s.nik, s.name, s.answers, s.proposer) for s in mine),
         )
 
     def file_request(self, request: FileRequest) -> Filed:
