@@ -73,7 +73,9 @@ def pick_villages(count: int) -> list[str]:
         desa = [row[0] for row in csv.reader(file) if len(row) == 3 and row[2] == "desa"]
     regional = [code for code in desa if code[:5] in REGIONAL]
     rest = [code for code in desa if code[:5] not in REGIONAL]
-    return sorted((regional + rest)[:count])
+    # Every regional village (their workflows) up to half the count, then the national
+    # rest: the run's village digest needs a village of the national workflow.
+    return sorted((regional[: count // 2] + rest)[:count])
 
 
 def ticket(kind: str, number: int) -> str:
@@ -173,7 +175,10 @@ def load(url: str, villages: list[str], per_village: int, seed: int = 5) -> Load
                     flags = ["consent_withdrawn"] if rng.random() < 0.01 else []
                     if state == "deliberation":
                         deliberating[village].append(number)  # ids follow the COPY order
-                    nik = f"{prefix}0101900{number % 1000:03d}"[:16].ljust(16, "1")
+                    # One open usulan per NIK (the unique index): a serial of 4 digits
+                    # and a birth day from the rest, unique within a kecamatan up to 280,000.
+                    day = 1 + (number // 10_000) % 28
+                    nik = f"{prefix}{day:02d}0190{number % 10_000:04d}"
                     copy.write_row(
                         request_row(
                             (
