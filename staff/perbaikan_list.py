@@ -13,25 +13,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlmodel import col
 
 from conversations.catalogue import catalogue
 from conversations.flows.perbaikan import corrections
-from conversations.timezones import NATIONAL
 from models.tables import Request
+from staff.list_rows import (
+    HEAD_COLUMNS,
+    HEAD_SIZE,
+    HEAD_TEXT,
+    HEAD_WIDTHS,
+    choice,
+    head_values,
+    request_list_query,
+    text,
+)
 
 PERBAIKAN_KIND: Final = "perbaikan"
 PERBAIKAN_COLUMNS: Final = (
-    "Tiket",
-    "Jenis Permohonan",
-    "Status",
-    "Tanda",
-    "Tanggal Masuk",
-    "Provinsi",
-    "Kabupaten/Kota",
-    "Kecamatan",
-    "Desa/Kelurahan",
+    *HEAD_COLUMNS,
     "Alamat",
     "Dusun",
     "RT",
@@ -47,7 +48,7 @@ PERBAIKAN_COLUMNS: Final = (
     "Diajukan Oleh",
 )
 PERBAIKAN_WIDTHS: Final = {
-    "Tanggal Masuk": 14,
+    **HEAD_WIDTHS,
     "Data Siapa": 22,
     "Data yang Salah": 34,
     "Data yang Benar": 60,
@@ -55,27 +56,19 @@ PERBAIKAN_WIDTHS: Final = {
     "Foto Dokumen": 12,
     "Diajukan Oleh": 26,
 }
-PERBAIKAN_TEXT: Final = frozenset({"RT", "RW", "Nomor KK", "Nomor NIK", "Tanggal Masuk"})
+PERBAIKAN_TEXT: Final = HEAD_TEXT | {"RT", "RW", "Nomor KK", "Nomor NIK"}
 
 
 def perbaikan_query(where: Callable[[Select[Any]], Select[Any]]) -> Select[Any]:
     """One row per perbaikan, in export order; `where` narrows it like the BNBA's."""
-    statement = (
-        select(
-            col(Request.village_code),
-            col(Request.ticket),
-            col(Request.kind),
-            col(Request.status),
-            col(Request.flags),
-            col(Request.created_at),
+    return where(
+        request_list_query(
+            PERBAIKAN_KIND,
             col(Request.subtype),
             col(Request.name),
             col(Request.answers),  # sealed at rest (models.sealed): opened when read
         )
-        .where(col(Request.kind) == PERBAIKAN_KIND)
-        .order_by(col(Request.village_code), col(Request.ticket))
     )
-    return where(statement)
 
 
 def perbaikan_row(
@@ -85,28 +78,26 @@ def perbaikan_row(
     request_columns: Callable[..., tuple[str, str, str, str]],
     **_: Any,  # what other lists use (`village_label`)
 ) -> tuple[str, ...]:
-    (village, ticket, kind, status, flags, created, subtype, filer, stored) = row
+    subtype, filer, stored = row[HEAD_SIZE:]
     answers: Mapping[str, Any] = stored or {}
     texts = catalogue("id")
     wrong = corrections(answers)
     return (
-        *request_columns(ticket, kind, status, list(flags or []), village=village),
-        created.astimezone(NATIONAL).strftime("%d-%m-%Y") if created else "",
-        *region_names(village),
-        _text(answers.get("street") or answers.get("address")),
-        _text(answers.get("dusun")),
-        _text(answers.get("rt")),
-        _text(answers.get("rw")),
-        _text(answers.get("kk")),
-        _text(answers.get("nik")),
-        _text(answers.get("name")),
-        _choice(texts, "perbaikan_for", subtype),
-        ", ".join(_choice(texts, "perbaikan_fields", field) for field in wrong),
+        *head_values(row, region_names=region_names, request_columns=request_columns),
+        text(answers.get("street") or answers.get("address")),
+        text(answers.get("dusun")),
+        text(answers.get("rt")),
+        text(answers.get("rw")),
+        text(answers.get("kk")),
+        text(answers.get("nik")),
+        text(answers.get("name")),
+        choice(texts, "perbaikan_for", subtype),
+        ", ".join(choice(texts, "perbaikan_fields", field) for field in wrong),
         "; ".join(
-            f"{_choice(texts, 'perbaikan_fields', field)}: {right_value(field, answers)}"
+            f"{choice(texts, 'perbaikan_fields', field)}: {right_value(field, answers)}"
             for field in wrong
         ),
-        _text(answers.get("recorded_now")),
+        text(answers.get("recorded_now")),
         "Ada" if answers.get("document_photo") else "Tidak ada",
         "Sendiri" if subtype == "self" else (filer or ""),
     )
@@ -116,12 +107,12 @@ def right_value(field: str, answers: Mapping[str, Any]) -> str:
     """The right value of one wrong field, as staff read it (Indonesian labels)."""
     texts = catalogue("id")
     if field == "alamat":
-        return f"{_text(answers.get('address'))}, RT/RW {_text(answers.get('rt_rw'))}"
+        return f"{text(answers.get('address'))}, RT/RW {text(answers.get('rt_rw'))}"
     if field == "jenis_kelamin":
-        return _choice(texts, "member_sex", answers.get("sex"))
+        return choice(texts, "member_sex", answers.get("sex"))
     if field in ("perkawinan", "pekerjaan"):
         key = "marital" if field == "perkawinan" else "occupation"
-        return _choice(texts, key, answers.get(key))
+        return choice(texts, key, answers.get(key))
     if field == "anggota_keluarga":
         members = answers.get("members_correct") or []
         listed = [f"{m.get('nik') or '(tanpa NIK)'} {m.get('name')}" for m in members]
@@ -129,7 +120,7 @@ def right_value(field: str, answers: Mapping[str, Any]) -> str:
     if field == "kondisi_rumah":
         parts = answers.get("house_parts") or []
         return ", ".join(
-            f"{_choice(texts, 'house_parts', part)} {_choice(texts, part, answers.get(part))}"
+            f"{choice(texts, 'house_parts', part)} {choice(texts, part, answers.get(part))}"
             for part in parts
         )
     keys = {
@@ -138,13 +129,4 @@ def right_value(field: str, answers: Mapping[str, Any]) -> str:
         "ibu_kandung": "mother_name",
         "lainnya": "other_detail",
     }
-    return _text(answers.get(keys.get(field, field)))
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _choice(texts: Any, choice_set: str, value: object) -> str:
-    key = f"choice.{choice_set}.{value}"
-    return str(texts.text(key)) if value and texts.has(key) else _text(value)
+    return text(answers.get(keys.get(field, field)))

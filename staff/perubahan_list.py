@@ -11,29 +11,29 @@ Pasal 6, seed 002): nothing here is confidential the way a sanggahan's objector 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from sqlalchemy import Select, select
 from sqlmodel import col
 
 from conversations.catalogue import catalogue
-from conversations.timezones import NATIONAL
 from conversations.validators import local_phone
 from models.tables import Attachment, Request
+from staff.list_rows import (
+    HEAD_COLUMNS,
+    HEAD_SIZE,
+    HEAD_TEXT,
+    HEAD_WIDTHS,
+    choice,
+    head_values,
+    request_list_query,
+    text,
+)
 
 PERUBAHAN_KIND: Final = "perubahan"
 PERUBAHAN_COLUMNS: Final = (
-    "Tiket",
-    "Jenis Permohonan",
-    "Status",
-    "Tanda",
-    "Tanggal Masuk",
-    "Provinsi",
-    "Kabupaten/Kota",
-    "Kecamatan",
-    "Desa/Kelurahan",
+    *HEAD_COLUMNS,
     "Dusun",
     "RT",
     "RW",
@@ -54,7 +54,7 @@ PERUBAHAN_COLUMNS: Final = (
     "Nama Pelapor",
 )
 PERUBAHAN_WIDTHS: Final = {
-    "Tanggal Masuk": 14,
+    **HEAD_WIDTHS,
     "Nomor KK": 20,
     "Jenis Perubahan": 30,
     "Nama Anggota": 28,
@@ -71,13 +71,12 @@ PERUBAHAN_WIDTHS: Final = {
     "NIK Pelapor": 20,
     "Nama Pelapor": 28,
 }
-PERUBAHAN_TEXT: Final = frozenset(
+PERUBAHAN_TEXT: Final = HEAD_TEXT | frozenset(
     {
         "RT",
         "RW",
         "Nomor KK",
         "NIK Anggota",
-        "Tanggal Masuk",
         "Tanggal Kejadian",
         "HP Saksi",
         "Nomor KK Baru",
@@ -107,28 +106,17 @@ def perubahan_query(where: Callable[[Select[Any]], Select[Any]]) -> Select[Any]:
         .where(col(Attachment.purpose) == "evidence")
         .exists()
     )
-    # Fourteen columns: past the ten that select()'s overloads type one by one.
-    statement: Select[Any] = cast(
-        "Select[Any]",
-        select(
-            col(Request.village_code),
-            col(Request.ticket),
-            col(Request.kind),
-            col(Request.status),
-            col(Request.flags),
-            col(Request.created_at),
-            col(Request.subtype),
-            col(Request.kk),
-            col(Request.subject_name),
-            col(Request.subject_nik),
-            col(Request.nik),
-            col(Request.name),
-            letter,
-            # Sealed at rest (models.sealed): the whole object, opened when read.
-            col(Request.answers),
-        )
-        .where(col(Request.kind) == PERUBAHAN_KIND)
-        .order_by(col(Request.village_code), col(Request.ticket)),
+    statement = request_list_query(
+        PERUBAHAN_KIND,
+        col(Request.subtype),
+        col(Request.kk),
+        col(Request.subject_name),
+        col(Request.subject_nik),
+        col(Request.nik),
+        col(Request.name),
+        letter,
+        # Sealed at rest (models.sealed): the whole object, opened when read.
+        col(Request.answers),
     )
     return where(statement)
 
@@ -140,23 +128,20 @@ def perubahan_row(
     request_columns: Callable[..., tuple[str, str, str, str]],
     village_label: Callable[[str], str],
 ) -> tuple[str, ...]:
-    (village, ticket, kind, status, flags, created, subtype, kk, member, member_nik) = row[:10]
-    reporter_nik, reporter, has_letter, stored = row[10:]
+    (subtype, kk, member, member_nik, reporter_nik, reporter, has_letter, stored) = row[HEAD_SIZE:]
     answers = stored or {}
     dusun, rt, rw, died, moved, witness, phone, destination, new_kk, leave, detail = (
-        _text(answers.get(key)) for key in _ANSWERS
+        text(answers.get(key)) for key in _ANSWERS
     )
     texts = catalogue("id")
     death = subtype == "death"
     return (
-        *request_columns(ticket, kind, status, list(flags or []), village=village),
-        _day(created),
-        *region_names(village),
+        *head_values(row, region_names=region_names, request_columns=request_columns),
         dusun,
         rt,
         rw,
         kk or "",
-        _choice(texts, "change", subtype),
+        choice(texts, "change", subtype),
         member or "",
         member_nik or "",
         _dmy(died or moved),
@@ -166,30 +151,14 @@ def perubahan_row(
         village_label(destination) if destination else "",
         new_kk,
         "; ".join(str(line) for line in answers.get("split_members") or ()),
-        _choice(texts, "leave_reason", leave or None),
+        choice(texts, "leave_reason", leave or None),
         detail,
         reporter_nik or "",
         reporter or "",
     )
 
 
-def _day(moment: Any) -> str:
-    return moment.astimezone(NATIONAL).strftime("%d-%m-%Y") if moment else ""
-
-
 def _dmy(iso: str) -> str:
     # "2026-11-20" -> "20-11-2026", like every date in the BNBA.
     parts = iso.split("-")
     return "-".join(reversed(parts)) if len(parts) == 3 else iso
-
-
-def _text(value: object) -> str:
-    # As SQL's JSON-to-text gave it: strings as they are, numbers as text, nothing as "".
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _choice(texts: Any, choice_set: str, value: str | None) -> str:
-    key = f"choice.{choice_set}.{value}"
-    return str(texts.text(key)) if value and texts.has(key) else (value or "")

@@ -9,28 +9,28 @@ the dashboard, revealed one request at a time and logged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, Final
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlmodel import col
 
 from conversations.catalogue import catalogue
-from conversations.timezones import NATIONAL
 from models.tables import Request
+from staff.list_rows import (
+    HEAD_COLUMNS,
+    HEAD_SIZE,
+    HEAD_TEXT,
+    HEAD_WIDTHS,
+    choice,
+    head_values,
+    request_list_query,
+    text,
+)
 
 SANGGAHAN_KIND: Final = "sanggahan"
 SANGGAHAN_COLUMNS: Final = (
-    "Tiket",
-    "Jenis Permohonan",
-    "Status",
-    "Tanda",
-    "Tanggal Masuk",
-    "Provinsi",
-    "Kabupaten/Kota",
-    "Kecamatan",
-    "Desa/Kelurahan",
+    *HEAD_COLUMNS,
     "Dusun",
     "RT",
     "RW",
@@ -53,7 +53,7 @@ _EVIDENCE: Final = {
     "data_ganda": "Bukti data ganda",
 }
 SANGGAHAN_WIDTHS: Final = {
-    "Tanggal Masuk": 14,
+    **HEAD_WIDTHS,
     "Nama yang Disanggah": 30,
     "NIK yang Disanggah": 20,
     "Jenis Sanggahan": 34,
@@ -62,30 +62,22 @@ SANGGAHAN_WIDTHS: Final = {
     "Bantuan yang Diterima": 30,
     "Foto Bukti": 26,
 }
-SANGGAHAN_TEXT: Final = frozenset({"RT", "RW", "NIK yang Disanggah", "Tanggal Masuk"})
+SANGGAHAN_TEXT: Final = HEAD_TEXT | {"RT", "RW", "NIK yang Disanggah"}
 _ANSWERS: Final = ("subject_dusun", "subject_rt", "subject_rw", "reason", "reason_detail")
 
 
 def sanggahan_query(where: Callable[[Select[Any]], Select[Any]]) -> Select[Any]:
     """One row per sanggahan, in export order; `where` narrows it like the BNBA's."""
-    answers = col(Request.answers)
-    statement = (
-        select(
-            col(Request.village_code),
-            col(Request.ticket),
-            col(Request.kind),
-            col(Request.status),
-            col(Request.flags),
-            col(Request.created_at),
+    return where(
+        request_list_query(
+            SANGGAHAN_KIND,
             col(Request.subtype),
             col(Request.subject_name),
             col(Request.subject_nik),
-            answers,  # sealed at rest (models.sealed): the whole object, opened when read
+            # Sealed at rest (models.sealed): the whole object, opened when read.
+            col(Request.answers),
         )
-        .where(col(Request.kind) == SANGGAHAN_KIND)
-        .order_by(col(Request.village_code), col(Request.ticket))
     )
-    return where(statement)
 
 
 def sanggahan_row(
@@ -95,25 +87,23 @@ def sanggahan_row(
     request_columns: Callable[..., tuple[str, str, str, str]],
     **_: Any,  # what other lists use (`village_label`)
 ) -> tuple[str, ...]:
-    (village, ticket, kind, status, flags, created, subtype, name, nik, stored) = row
-    dusun, rt, rw, reason, detail = (_text((stored or {}).get(key)) for key in _ANSWERS)
+    subtype, name, nik, stored = row[HEAD_SIZE:]
+    dusun, rt, rw, reason, detail = (text((stored or {}).get(key)) for key in _ANSWERS)
     texts = catalogue("id")
-    objection = _choice(texts, "objection", subtype)
+    objection = choice(texts, "objection", subtype)
     reasons = ("reason_recipient", "reason_family", "reason_excluded")
     why = next(
-        (_choice(texts, k, reason) for k in reasons if texts.has(f"choice.{k}.{reason}")), reason
+        (choice(texts, k, reason) for k in reasons if texts.has(f"choice.{k}.{reason}")), reason
     )
     answers = stored or {}
     programmes = ", ".join(
-        _choice(texts, "subject_programmes", value)
+        choice(texts, "subject_programmes", value)
         for value in answers.get("subject_programmes") or ()
     )
     evidence = _EVIDENCE.get(str(reason), "Foto bukti")
     given = "ada" if answers.get("evidence_photo") else "tidak ada"
     return (
-        *request_columns(ticket, kind, status, list(flags or []), village=village),
-        created.astimezone(NATIONAL).strftime("%d-%m-%Y") if created else "",
-        *region_names(village),
+        *head_values(row, region_names=region_names, request_columns=request_columns),
         dusun,
         rt,
         rw,
@@ -125,15 +115,3 @@ def sanggahan_row(
         programmes,
         f"{evidence}: {given}",
     )
-
-
-def _text(value: object) -> str:
-    # As SQL's JSON-to-text gave it: strings as they are, numbers as text, nothing as "".
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _choice(texts: Any, choice_set: str, value: str | None) -> str:
-    key = f"choice.{choice_set}.{value}"
-    return str(texts.text(key)) if value and texts.has(key) else (value or "")
