@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from models.migrations.row_updates import update_rows
 from models.sealed import keys_of
 
 revision: str = "0023"
@@ -82,8 +83,9 @@ def _each_row(connection: sa.Connection, *, seal: bool) -> None:
         if not rows:
             break
         keys = keys_of(connection.dialect)
+        changes = []
         for row in rows:
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = {"id": row.id}
             for column, to_text in _TO_TEXT.items():
                 value = row._mapping[column]
                 context = f"{TABLE}.{column}"
@@ -94,7 +96,8 @@ def _each_row(connection: sa.Connection, *, seal: bool) -> None:
                         else _in_clear(column, keys.open(str(value), context), connection)
                     )
                 values[column] = value
-            connection.execute(sa.update(t).where(t.c.id == row.id).values(**values))
+            changes.append(values)
+        update_rows(connection, t, changes)
         last = rows[-1].id
 
 

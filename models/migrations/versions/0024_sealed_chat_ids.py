@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from models.crypto import KeyRing
+from models.migrations.row_updates import update_rows
 from models.sealed import keys_of
 
 revision: str = "0024"
@@ -124,11 +125,14 @@ def _each_row(
         if not rows:
             break
         keys = keys_of(connection.dialect)
-        for row in rows:
-            # An empty chat id stays empty; one hashed already is left alone.
-            if hashed_only and (not row.chat_id or _DIGEST.fullmatch(row.chat_id)):
-                continue
-            connection.execute(
-                sa.update(table).where(table.c.id == row.id).values(**values(row, keys))
-            )
+        update_rows(
+            connection,
+            table,
+            [
+                {"id": row.id, **values(row, keys)}
+                for row in rows
+                # An empty chat id stays empty; one hashed already is left alone.
+                if not (hashed_only and (not row.chat_id or _DIGEST.fullmatch(row.chat_id)))
+            ],
+        )
         last = rows[-1].id
