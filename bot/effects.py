@@ -7,6 +7,7 @@ runs the flow tests' in-memory register, so the two cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -69,6 +70,7 @@ from conversations.kinds import request_kind
 from conversations.tickets import format_ticket
 from conversations.validators import RegionIndex
 from models.blobs import BlobStore
+from models.channels import NAMED_BY_NUMBER
 from models.consent import consents_for_chat, withdraw_consents
 from models.erasure import ask_erasure, delete_unfiled
 from models.lookups import failed_lookups_since, record_lookup_attempt
@@ -82,6 +84,7 @@ from models.requests import (
     find_open_usulan_by_nik,
     get_request_by_ticket,
     list_requests_for_chat,
+    list_requests_for_household,
     proposers_of,
     status_history,
 )
@@ -270,7 +273,20 @@ class _ChatEffects:
 
     def list_my_requests(self, request: ListMyRequests) -> MyRequests:
         found = list_requests_for_chat(self._session, self.ctx.channel, self.ctx.chat_id)
-        return MyRequests(tuple(self._view(r) for r in found))
+        views = [self._view(r) for r in found] + [
+            self._view(r, proposed=True) for r in self._proposing_this_number(found)
+        ]
+        views.sort(key=lambda view: view.created_at, reverse=True)
+        return MyRequests(tuple(views))
+
+    def _proposing_this_number(self, own: Sequence[Request] = ()) -> list[Request]:
+        """Requests another chat filed for the household whose phone this chat is (an RT
+        head's proposal): a WhatsApp or SMS chat is named by its number."""
+        if self.ctx.channel not in NAMED_BY_NUMBER:
+            return []
+        mine = {r.id for r in own}
+        found = list_requests_for_household(self._session, self.ctx.chat_id)
+        return [r for r in found if r.id not in mine and not self._is_ours(r)]
 
     def lookup_status(self, request: LookupStatus) -> Lookup:
         session, ctx = self._session, self.ctx
@@ -284,11 +300,16 @@ class _ChatEffects:
         # Only what this chat may see decides the answer: another chat's ticket and a
         # ticket nobody has are answered alike (existence is not told, issue 9).
         own = [r for r in matches if self._is_ours(r)]
+        proposed = False
+        if not own and matches:
+            # The household proposed by someone else sees it from its own number too.
+            households = {r.id for r in self._proposing_this_number()}
+            own, proposed = [r for r in matches if r.id in households], True
         if len(own) > 1:
             return TicketAmbiguous(tuple(r.ticket for r in own))
         if own:
             record_lookup_attempt(session, chat_key, succeeded=True, at=ctx.now)
-            return OwnRequest(self._view(own[0]))
+            return OwnRequest(self._view(own[0], proposed=proposed))
         if request.nik is None:
             return NeedNik(typed)
         fitting = [r for r in matches if r.nik == request.nik]
@@ -383,7 +404,8 @@ class _ChatEffects:
             ),
         )
 
-    def _view(self, request: Request) -> RequestView:
+    def _view(self, request: Request, *, proposed: bool = False) -> RequestView:
+        """As its chat sees it; `proposed`: as the household it proposes sees it."""
         assert request.id is not None
         words = self.runner.status_words
         return RequestView(
@@ -396,6 +418,7 @@ class _ChatEffects:
             village=self.runner.village_label(request.village_code),
             explain=self.runner.explanation(request),
             withdrawn=WITHDRAWN in request.flags,
+            proposed_by=request.subtype if proposed else None,
             history=tuple(
                 StatusStep(
                     at=change.at,

@@ -87,7 +87,8 @@ class StatusStep:
 
 @dataclass(frozen=True)
 class RequestView:
-    """A request as the chat that filed it sees it."""
+    """A request as the chat that filed it sees it, or the household it proposes from its
+    own phone's chat (`proposed_by`)."""
 
     ticket: str
     kind: str
@@ -101,6 +102,9 @@ class RequestView:
     explain: StatusWords = None
     # The citizen withdrew consent: staff stop processing it, whatever its stage says.
     withdrawn: bool = False
+    # Seen by the household an RT head (or another proposer, `kinds.CAPACITIES`) proposed,
+    # from the phone number given for it: the proposer's capacity ("rt_rw").
+    proposed_by: str | None = None
 
 
 @dataclass(frozen=True)

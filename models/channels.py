@@ -19,6 +19,8 @@ from models.tables import OUTBOUND_PATHS, OUTBOUND_STATUSES, ChatContact, Outbou
 # may hold it until that number writes. So a WhatsApp message from the number also takes
 # what waits for it there (`released_by`).
 PHONE_CHANNEL: Final = "phone"
+# The channels that name a chat by its phone number ("6281234567890").
+NAMED_BY_NUMBER: Final = ("whatsapp", "sms")
 _RELEASED_BY: Final = {"whatsapp": ("whatsapp", PHONE_CHANNEL)}
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "find_open_usulan_by_nik",
     "get_request_by_ticket",
     "list_requests_for_chat",
+    "list_requests_for_household",
     "members_of",
     "proposer_of",
     "status_history",
@@ -277,6 +278,17 @@ def list_requests_for_chat(session: Session, channel: str, chat_id: str) -> list
     statement = (
         select(Request)
         .where(Request.channel == channel, Request.chat_id == chat_id)
+        .order_by(col(Request.created_at).desc(), col(Request.id).desc())
+    )
+    return list(session.exec(statement))
+
+
+def list_requests_for_household(session: Session, number: str) -> list[Request]:
+    """Requests that proposed the household whose phone is `number` ("6281234567890", as
+    WhatsApp and SMS name its chat), filed from another chat; newest first."""
+    statement = (
+        select(Request)
+        .where(Request.household_lookup == number)
         .order_by(col(Request.created_at).desc(), col(Request.id).desc())
     )
     return list(session.exec(statement))

@@ -45,6 +45,13 @@ def _subject_nik_of(context: Any) -> Any:
     return context.get_current_parameters().get("subject_nik")
 
 
+def household_number(answers: Any) -> str | None:
+    """The phone a proposer gave for the household proposed ("+6281234567890" in the
+    answers), as WhatsApp and SMS name that chat ("6281234567890"); None without one."""
+    phone = answers.get("household_phone") if isinstance(answers, dict) else None
+    return (str(phone).lstrip("+") or None) if phone else None
+
+
 def _chat_of(context: Any) -> Any:
     # A Core INSERT that leaves the sealed copy out (bulk loads): seal the chat id it inserts.
     return context.get_current_parameters().get("chat_id") or ""
@@ -119,6 +126,9 @@ class Request(SQLModel, table=True):
     answers: dict[str, Any] = Field(
         default_factory=dict, sa_type=SealedJSON("request.answers", clear=CLEAR_ANSWERS)
     )
+    # The keyed hash of the household's own phone, for a household proposed on its behalf
+    # (`household_number`): its WhatsApp or SMS chat finds the request (migration 0026).
+    household_lookup: str | None = Field(default=None, sa_type=LookupDigest(), index=True)
     flags: list[str] = Field(default_factory=list, sa_type=JSON)
     language: str = Field(max_length=8)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -189,6 +199,11 @@ def _set_lookups(target: Request | HouseholdMember | Proposer) -> None:
         changed.subject_nik.history.has_changes() or not target.subject_nik_lookup
     ):
         target.subject_nik_lookup = target.subject_nik or None
+    if isinstance(target, Request) and (
+        changed.answers.history.has_changes() or target.household_lookup is None
+    ):
+        # Anonymised (answers emptied): the household's chat no longer finds it.
+        target.household_lookup = household_number(target.answers)
 
 
 for _table in (Request, HouseholdMember, Proposer):

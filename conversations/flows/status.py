@@ -204,6 +204,7 @@ def close(answers: Answers, result: MyRequests | None, ctx: FlowContext) -> Clos
                 status=current_status(request, ctx),
                 date=local_time(request.created_at, ctx),
             )
+            + "".join(f" · {line}" for line in _proposed_line(request, ctx))
         )
     lines += ["", cat.text("status.list_footer")]
     return Closing(("\n".join(lines),))
@@ -232,6 +233,7 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
             ticket=format_ticket(request.ticket),
             kind=kind_label(request.kind, ctx.language),
         ),
+        *_proposed_line(request, ctx),
         cat.text("status.village", village=request.village or "-"),
         cat.text("status.current", status=current_status(request, ctx)),
         "",
@@ -255,6 +257,16 @@ def timeline(request: RequestView, ctx: FlowContext) -> str:
     if len(shown) < len(changes):
         lines.append(cat.text("status.earlier", count=len(changes) - len(shown)))
     return "\n".join([*lines, *shown])
+
+
+def _proposed_line(request: RequestView, ctx: FlowContext) -> tuple[str, ...]:
+    """For the household an RT head proposed, reading it from its own number: by whom."""
+    if request.proposed_by is None:
+        return ()
+    cat = catalogue(ctx.language)
+    capacity = f"proposer.capacity.{request.proposed_by}"
+    by = cat.text(capacity) if cat.has(capacity) else request.proposed_by
+    return (cat.text("status.proposed_for_you", capacity=by),)
 
 
 def status_only(request: PublicStatus, ctx: FlowContext) -> str:

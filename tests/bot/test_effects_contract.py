@@ -108,7 +108,9 @@ def _real(engine: Engine, folder: Path) -> Register:
     def carry_out(chat: str, request: EffectRequest[object]) -> object:
         clock[0] += timedelta(seconds=10)
         with Session(engine) as session, session.begin():
-            effects: Effects = runner.for_chat(EffectContext(session, "test", chat, clock[0]))
+            # WhatsApp: a chat named by its phone number (a household's own chat, below).
+            context = EffectContext(session, "whatsapp", chat, clock[0])
+            effects: Effects = runner.for_chat(context)
             return request.carry_out(effects)
 
     def retick(old: str, new: str) -> None:
@@ -118,7 +120,7 @@ def _real(engine: Engine, folder: Path) -> Register:
     def put_photo(chat: str) -> None:
         with Session(engine) as session, session.begin():
             save_attachment(
-                session, blobs.put(tiny_png()), channel="test", chat_id=chat, now=clock[0]
+                session, blobs.put(tiny_png()), channel="whatsapp", chat_id=chat, now=clock[0]
             )
 
     return Register(carry_out, retick, put_photo)
@@ -322,6 +324,28 @@ def test_an_rt_heads_own_identity_is_recalled_not_the_households(register: Regis
     assert register.ask("rt-chat", RecallAnswers(("phone", "own_nik", "own_name"))) == Recalled(
         {"phone": "+6281211112222", "own_nik": NIK_WOMAN, "own_name": "Sri Wahyuni"}
     )
+
+
+def test_the_household_an_rt_head_proposed_sees_it_from_its_own_number(
+    register: Register,
+) -> None:
+    household = "6281234567890"
+    filed = file_usulan(
+        register,
+        "6281211112222",  # the RT head's chat
+        subtype="rt_rw",
+        proposer=Proposer("rt_rw", NIK_WOMAN, "Sri Wahyuni", "+6281211112222"),
+        answers={"rt": "003", "household_phone": "+" + household},
+    )
+    [seen] = register.ask(household, ListMyRequests()).requests
+    assert (seen.ticket, seen.proposed_by) == (filed.ticket, "rt_rw")
+    by_ticket = register.ask(household, LookupStatus(filed.ticket))
+    assert isinstance(by_ticket, OwnRequest) and by_ticket.request.proposed_by == "rt_rw"
+    # The proposer sees it as theirs; any other number sees nothing of it.
+    [theirs] = register.ask("6281211112222", ListMyRequests()).requests
+    assert (theirs.ticket, theirs.proposed_by) == (filed.ticket, None)
+    assert register.ask("6289999999999", ListMyRequests()) == MyRequests(())
+    assert isinstance(register.ask("6289999999999", LookupStatus(filed.ticket)), NeedNik)
 
 
 def test_failed_lookups_from_one_chat_are_slowed_down_for_that_chat_only(

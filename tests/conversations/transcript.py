@@ -66,6 +66,7 @@ from conversations.state import ConversationState
 from conversations.tickets import format_ticket
 from conversations.types import Incoming, Location, PhotoRef, Reply
 from conversations.validators import default_regions
+from models.tables import household_number
 from staff.explain import earliest_penetapan_month, explanations
 from staff.workflow import shipped_workflows
 
@@ -182,11 +183,22 @@ class FakeRegister:
         return Filed(ticket, "diterima", flags, earliest_penetapan=earliest)
 
     def list_my_requests(self, request: ListMyRequests) -> MyRequests:
-        return MyRequests(tuple(self.describe(r) for r in self.requests if r.chat == self.chat))
+        own = [self.describe(r) for r in self.requests if r.chat == self.chat]
+        proposed = [self.describe(r, proposed=True) for r in self._proposing_this_number()]
+        return MyRequests(tuple(sorted(own + proposed, key=lambda v: v.created_at, reverse=True)))
 
-    def describe(self, request: FakeRequest) -> RequestView:
+    def _proposing_this_number(self) -> list[FakeRequest]:
+        """Requests another chat filed for the household whose phone this chat is."""
+        return [
+            r
+            for r in self.requests
+            if r.chat != self.chat and household_number(r.submission.answers) == self.chat
+        ]
+
+    def describe(self, request: FakeRequest, *, proposed: bool = False) -> RequestView:
         village = default_regions().village(request.submission.village_code)
         return RequestView(
+            proposed_by=request.submission.subtype if proposed else None,
             ticket=request.ticket,
             kind=request.submission.kind,
             status="diterima",
@@ -210,10 +222,14 @@ class FakeRegister:
         codes = tickets.candidates(typed)
         matches = [r for code in codes for r in self.requests if r.ticket == code]
         own = [r for r in matches if r.chat == self.chat]
+        proposed = False
+        if not own:
+            households = self._proposing_this_number()
+            own, proposed = [r for r in matches if r in households], True
         if len(own) > 1:
             return TicketAmbiguous(tuple(r.ticket for r in own))
         if own:
-            return OwnRequest(self.describe(own[0]))
+            return OwnRequest(self.describe(own[0], proposed=proposed))
         if request.nik is None:
             return NeedNik(typed)
         fitting = [r for r in matches if r.submission.nik == request.nik]

@@ -254,7 +254,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     assert migrations.parent == Path(database.__file__).resolve().parent
-    assert head_revision() == "0025"
+    assert head_revision() == "0026"
 
 
 def test_request_table_defaults(db_engine: Engine) -> None:

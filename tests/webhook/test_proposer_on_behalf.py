@@ -179,3 +179,12 @@ def test_the_households_notice_held_by_whatsapp_goes_out_when_that_number_writes
     assert answer[-1] == to_household and len(answer) >= 2
     assert "Keluarga Anda diusulkan ke DTSEN oleh Ketua RT/RW." in answer[-1]
     assert to_household not in whatsapp(HOUSEHOLD_CHAT, "menu")  # taken once
+
+    # "Permohonan saya" from the household's own number lists the RT head's proposal.
+    whatsapp(HOUSEHOLD_CHAT, "cek status")
+    mine = "\n".join(whatsapp(HOUSEHOLD_CHAT, "1"))
+    assert f"Tiket {ticket[0]}-{ticket[1:]}" in mine
+    assert "Diusulkan untuk keluarga Anda oleh Ketua RT/RW." in mine
+    assert "Sudah terdaftar di DTSEN" in mine  # the village's note, as in the notice
+    whatsapp("6281299998888", "cek status")  # another number: nothing of it
+    assert "Belum ada permohonan" in "\n".join(whatsapp("6281299998888", "1"))
