@@ -85,7 +85,7 @@ def test_a_wrong_name_or_date_gets_a_plain_answer_and_the_form_keeps_what_was_ty
     admin = dash.login("admin")
     unknown = admin.get("/staff/jejak?petugas=nobody&dari=2026-11-01")
     assert unknown.status_code == 200
-    assert "Petugas dengan nama pengguna &#39;nobody&#39; tidak ada." in unknown.text
+    assert "Tidak ada petugas dengan nama pengguna &#34;nobody&#34;." in unknown.text
     assert 'value="nobody"' in unknown.text and 'value="2026-11-01"' in unknown.text
     odd = admin.get("/staff/jejak?dari=kemarin&jenis=%00")
     assert odd.status_code == 200

@@ -115,7 +115,7 @@ def trail_page(
     if username:
         account = get_staff(session, username)
         if account is None or account.id is None:
-            error = f"Petugas dengan nama pengguna {username!r} tidak ada."
+            error = f'Tidak ada petugas dengan nama pengguna "{username}".'
         else:
             query = replace(query, staff_id=account.id, username=account.username)
     try:
