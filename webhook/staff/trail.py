@@ -59,6 +59,9 @@ ACTION_LABELS: Final = {
 }
 REFUSED_BECAUSE: Final = {
     **views.REFUSAL_REASONS,
+    # Read by the auditor, about someone else: "their" area, not "yours".
+    "outside_area": "di luar wilayah kerjanya",
+    "not_found": "tidak ada, atau di luar wilayah kerjanya",
     "outside area": "di luar wilayah kerjanya",
     "role": "perannya tidak boleh",
     "blocked": "diblokir sementara (terlalu banyak percobaan)",
