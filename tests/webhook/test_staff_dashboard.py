@@ -390,6 +390,33 @@ def test_wrong_addresses_and_bad_input_get_pages_in_bahasa_indonesia(dash: Dashb
     assert client.get("/staff/", follow_redirects=False).headers["location"] == "/staff"
 
 
+def test_control_characters_in_an_address_get_a_page_never_a_failure(
+    make_dashboard: Callable[..., Dashboard], db_engine: Engine
+) -> None:
+    """A NUL typed or pasted into an address (a ticket, a filter, a date, a name) never
+    reaches PostgreSQL, which refuses it in text: before, a ticket "U%00" and the trail's
+    staff filter answered 500 after logging the refusal failed."""
+    dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    dash.staff("admin", "admin", ["*"])
+    admin = dash.login("admin")
+    for address in (
+        "/staff/requests/U%00",
+        "/staff/requests/%00%01",
+        "/staff/attachments/%00",
+        "/staff/jejak?petugas=a%00b",
+        "/staff/jejak?dari=2026-01-01%00&sampai=%07",
+        "/staff?dusun=%00&rt=%00",
+        f"/staff/export/bnba?area={VILLAGE}%00&fmt=csv",
+    ):
+        page = admin.get(address)
+        assert page.status_code in (200, 400, 404), (address, page.status_code)
+    missing = admin.get("/staff/requests/U%00")
+    assert missing.status_code == 404 and "Tidak ditemukan" in missing.text
+    with Session(dash.engine) as session:
+        targets = session.exec(select(AccessLog.target).where(col(AccessLog.allowed).is_(False)))
+        assert "request:U" in list(targets)  # logged, without the NUL
+
+
 def test_logout_ends_the_session_in_the_browser(dash: Dashboard) -> None:
     dash.staff("sri", "village_operator", [VILLAGE])
     client = dash.login("sri")

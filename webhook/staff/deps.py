@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.settings import Settings
+from conversations.cleantext import clean_id, clean_text, has_unwanted
 from conversations.validators import RegionIndex
 from models.blobs import FileBlobStore
 from models.tables import StaffAccount
@@ -97,6 +98,7 @@ class StaffRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             succeeded = False
+            clean_address(request)
             try:
                 response = await inner(request)
                 succeeded = True
@@ -120,6 +122,23 @@ class StaffRoute(APIRoute):
                     await run_in_threadpool(work.finish, succeeded=succeeded)
 
         return handler
+
+
+def clean_address(request: Request) -> None:
+    """What came in the address (the query string, the path's parts) without NUL and other
+    control characters, before the route reads it: PostgreSQL refuses a NUL in text, and a
+    typed ticket or a searched name goes into queries and the access log. (Forms are
+    cleaned where they are read; the chat's text at the edge, `conversations.cleantext`.)"""
+    raw = request.scope.get("query_string") or b""
+    if raw:
+        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        if any(has_unwanted(key) or has_unwanted(value) for key, value in pairs):
+            cleaned = [(clean_text(k, limit=len(k)), clean_text(v, limit=len(v))) for k, v in pairs]
+            request.scope["query_string"] = urlencode(cleaned).encode("ascii")
+    params = request.scope.get("path_params") or {}
+    for name, value in params.items():
+        if isinstance(value, str) and has_unwanted(value):
+            params[name] = clean_id(value)
 
 
 def error_page(request: Request, error: PageError) -> HTMLResponse:
