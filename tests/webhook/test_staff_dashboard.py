@@ -390,13 +390,31 @@ def test_wrong_addresses_and_bad_input_get_pages_in_bahasa_indonesia(dash: Dashb
     assert client.get("/staff/", follow_redirects=False).headers["location"] == "/staff"
 
 
-def test_control_characters_in_an_address_get_a_page_never_a_failure(
+def test_control_characters_in_an_address_or_a_form_get_a_page_never_a_failure(
     make_dashboard: Callable[..., Dashboard], db_engine: Engine
 ) -> None:
-    """A NUL typed or pasted into an address (a ticket, a filter, a date, a name) never
-    reaches PostgreSQL, which refuses it in text: before, a ticket "U%00" and the trail's
-    staff filter answered 500 after logging the refusal failed."""
+    """A NUL typed or pasted into an address (a ticket, a filter, a date, a name) or a
+    form never reaches PostgreSQL, which refuses it in text: before, a ticket "U%00", the
+    trail's staff filter, a username with a NUL at sign-in and a move's action answered
+    500 (logging the attempt failed)."""
     dash = make_dashboard(db_engine.url.render_as_string(hide_password=False))
+    dash.staff("sri", "village_operator", [VILLAGE])
+    ticket = dash.file()
+    guest = dash.browser()
+    token = csrf_of(guest.get("/staff/login").text)
+    wrong = guest.post("/staff/login", data={"csrf": token, "username": "s\x00ri", "password": "x"})
+    assert wrong.status_code == 401 and "Nama pengguna atau kata sandi salah." in wrong.text
+    sri = dash.login("sri")
+    token = csrf_of(sri.get(f"/staff/requests/{ticket}").text)
+    moved = sri.post(
+        f"/staff/requests/{ticket}/move",
+        data={"csrf": token, "action": "agendakan\x00", "note": "catatan\x00 rapat"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    with Session(dash.engine) as session:
+        notes = session.exec(select(StatusChange.note).where(col(StatusChange.note).is_not(None)))
+        assert list(notes) == ["catatan rapat"]
     dash.staff("admin", "admin", ["*"])
     admin = dash.login("admin")
     for address in (

@@ -24,6 +24,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.settings import Settings
@@ -100,6 +102,7 @@ class StaffRoute(APIRoute):
             succeeded = False
             clean_address(request)
             try:
+                await clean_form(request)
                 response = await inner(request)
                 succeeded = True
                 return response
@@ -127,18 +130,42 @@ class StaffRoute(APIRoute):
 def clean_address(request: Request) -> None:
     """What came in the address (the query string, the path's parts) without NUL and other
     control characters, before the route reads it: PostgreSQL refuses a NUL in text, and a
-    typed ticket or a searched name goes into queries and the access log. (Forms are
-    cleaned where they are read; the chat's text at the edge, `conversations.cleantext`.)"""
+    typed ticket or a searched name goes into queries and the access log. (Posted forms:
+    `clean_form`; the chat's text is cleaned at its own edge, `conversations.cleantext`.)"""
     raw = request.scope.get("query_string") or b""
     if raw:
         pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
         if any(has_unwanted(key) or has_unwanted(value) for key, value in pairs):
-            cleaned = [(clean_text(k, limit=len(k)), clean_text(v, limit=len(v))) for k, v in pairs]
+            cleaned = [(_cleaned(k), _cleaned(v)) for k, v in pairs]
             request.scope["query_string"] = urlencode(cleaned).encode("ascii")
     params = request.scope.get("path_params") or {}
     for name, value in params.items():
         if isinstance(value, str) and has_unwanted(value):
             params[name] = clean_id(value)
+
+
+async def clean_form(request: Request) -> None:
+    """A posted form's text fields without NUL and other control characters (line breaks
+    kept), before the route reads them: the same reasons as `clean_address`. The parsed
+    form is what Starlette hands every later reader (`Request._form`, its cache: there is
+    no public way to replace it); uploaded files pass untouched."""
+    if request.method != "POST":
+        return
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return
+    try:
+        form = await request.form()
+    except HTTPException:  # a body that says it is a form and is not
+        message = "Formulir tidak bisa dibaca. Muat ulang halaman, lalu kirim lagi."
+        raise PageError(400, "Formulir rusak", message) from None
+    items = list(form.multi_items())
+    if any(has_unwanted(k) or (isinstance(v, str) and has_unwanted(v)) for k, v in items):
+        request._form = FormData([(_cleaned(k), _cleaned(v)) for k, v in items])
+
+
+def _cleaned(value: Any) -> Any:
+    return clean_text(value, limit=len(value)) if isinstance(value, str) else value
 
 
 def error_page(request: Request, error: PageError) -> HTMLResponse:
