@@ -9,8 +9,9 @@ it, or when it was made by a staff member whose every area lies in it. Sign-in a
 an unknown username belong to no area; only an administrator (area "*") reads them.
 
 Who reads it (`AUDIT_ROLES`) is the service's own choice, not a rule of the seeds: the
-Kepala Dinas Sosial answers for the register in the kabupaten/kota (seeds 000-004 send
-every list to Dinas Sosial), and the administrator runs the service. Reading the trail is
+Kepala Dinas Sosial heads the office that receives and verifies the villages' proposals
+for the bupati/wali kota (Permensos 3/2021 Pasal 6 ayat 1-2, seed 002), and the
+administrator runs the service. Reading the trail is
 itself logged ("audit"), since it tells who looked at which ticket.
 """
 
