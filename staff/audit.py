@@ -11,8 +11,8 @@ an unknown username belong to no area; only an administrator (area "*") reads th
 Who reads it (`AUDIT_ROLES`) is the service's own choice, not a rule of the seeds: the
 Kepala Dinas Sosial heads the office that receives and verifies the villages' proposals
 for the bupati/wali kota (Permensos 3/2021 Pasal 6 ayat 1-2, seed 002), and the
-administrator runs the service. Reading the trail is
-itself logged ("audit"), since it tells who looked at which ticket.
+administrator runs the service. Reading the trail is itself logged ("audit"), since it
+tells who looked at which ticket.
 """
 
 from __future__ import annotations
@@ -101,15 +101,21 @@ def audit_trail(
         return TrailPage([], more=False)
     start = min(max(query.offset, 0), MAX_OFFSET)
     wanted = start + size + 1  # each source's newest; the page lies within their merge
-    streams: list[Iterator[TrailEntry]] = [iter(_accesses(session, areas, query, wanted))]
+    # The reader's staff: whose acts are in the trail whatever they touched (None: all).
+    staff = None if EVERYWHERE in areas else staff_within(session, areas)
+    streams: list[Iterator[TrailEntry]] = [iter(_accesses(session, areas, staff, query, wanted))]
     if query.view in ("data", "semua"):
-        streams.append(iter(_exports(session, areas, query, wanted)))
+        streams.append(iter(_exports(session, areas, staff, query, wanted)))
     merged = list(heapq.merge(*streams, key=lambda entry: entry.at, reverse=True))
     return TrailPage(merged[start : start + size], more=len(merged) > start + size)
 
 
 def _accesses(
-    session: Session, areas: Sequence[str], query: TrailQuery, limit: int
+    session: Session,
+    areas: Sequence[str],
+    staff: Sequence[int] | None,
+    query: TrailQuery,
+    limit: int,
 ) -> list[TrailEntry]:
     statement = select(AccessLog).where(col(AccessLog.action).not_in(HIDDEN_ACTIONS))
     if query.view == "data":
@@ -129,9 +135,8 @@ def _accesses(
         statement = statement.where(col(AccessLog.at) >= query.since)
     if query.until is not None:
         statement = statement.where(col(AccessLog.at) < query.until)
-    scope = _access_scope(session, areas)
-    if scope is not None:
-        statement = statement.where(scope)
+    if staff is not None:
+        statement = statement.where(_access_scope(areas, staff))
     statement = statement.order_by(col(AccessLog.at).desc(), col(AccessLog.id).desc())
     return [
         TrailEntry(row.at, row.staff_id, row.action, row.target, row.allowed, row.detail)
@@ -140,7 +145,11 @@ def _accesses(
 
 
 def _exports(
-    session: Session, areas: Sequence[str], query: TrailQuery, limit: int
+    session: Session,
+    areas: Sequence[str],
+    staff: Sequence[int] | None,
+    query: TrailQuery,
+    limit: int,
 ) -> list[TrailEntry]:
     statement = select(ExportLog)
     if query.staff_id is not None:
@@ -149,11 +158,10 @@ def _exports(
         statement = statement.where(col(ExportLog.at) >= query.since)
     if query.until is not None:
         statement = statement.where(col(ExportLog.at) < query.until)
-    if EVERYWHERE not in areas:
+    if staff is not None:
         conditions = [within(areas, col(ExportLog.area_code))]
-        staff_ids = staff_within(session, areas)
-        if staff_ids:
-            conditions.append(col(ExportLog.staff_id).in_(staff_ids))
+        if staff:
+            conditions.append(col(ExportLog.staff_id).in_(staff))
         statement = statement.where(or_(*conditions))
     statement = statement.order_by(col(ExportLog.at).desc(), col(ExportLog.id).desc())
     return [
@@ -173,10 +181,8 @@ def _exports(
     ]
 
 
-def _access_scope(session: Session, areas: Sequence[str]) -> Any:
-    """SQL: the access log entry belongs to these areas (None: everywhere)."""
-    if EVERYWHERE in areas:
-        return None
+def _access_scope(areas: Sequence[str], staff: Sequence[int]) -> Any:
+    """SQL: the access log entry belongs to these areas, whose staff are `staff`."""
     requests = select(literal("request:") + col(Request.ticket)).where(
         within(areas, col(Request.village_code))
     )
@@ -186,12 +192,10 @@ def _access_scope(session: Session, areas: Sequence[str]) -> Any:
     target = col(AccessLog.target)
     conditions: list[Any] = [target.in_(requests), target.in_(meetings)]
     for prefix in ("area:", "village:"):
-        conditions += [target == prefix + area for area in areas]
-        conditions += [target.like(prefix + area + ".%") for area in areas]
-    staff_ids = staff_within(session, areas)
-    if staff_ids:
-        conditions.append(col(AccessLog.staff_id).in_(staff_ids))
-        usernames = select(StaffAccount.username).where(col(StaffAccount.id).in_(staff_ids))
+        conditions.append(within([prefix + area for area in areas], target))
+    if staff:
+        conditions.append(col(AccessLog.staff_id).in_(staff))
+        usernames = select(StaffAccount.username).where(col(StaffAccount.id).in_(staff))
         conditions.append(and_(col(AccessLog.action) == "login", target.in_(usernames)))
     return or_(*conditions)
 

@@ -17,7 +17,7 @@ from conversations.catalogue import Language, catalogue
 from conversations.flows.common import long_date
 from conversations.languages import as_language
 from conversations.tickets import format_ticket
-from models.tables import Proposer, Request
+from models.tables import Proposer, Request, household_number
 from staff.kind_words import citizen_words, decision_line, next_line
 from staff.workflow import Stage, Workflow
 
@@ -99,7 +99,4 @@ def household_chat(request: Request, proposer: Proposer | None) -> str | None:
     """The chat id on the phone channel (`models.channels.PHONE_CHANNEL`) of the household
     a proposer filed for, when its phone was given ("6281234567890", as WhatsApp and SMS
     name a chat); None otherwise."""
-    if proposer is None:
-        return None
-    phone = (request.answers or {}).get("household_phone")
-    return str(phone).lstrip("+") if phone else None
+    return None if proposer is None else household_number(request.answers)

@@ -195,11 +195,9 @@ def _who(entry: TrailEntry, names: dict[str, str]) -> str:
 
 
 def _action(entry: TrailEntry) -> str:
-    if entry.action.startswith("move:"):
-        return f"Memindahkan tahap ({entry.action.removeprefix('move:')})"
     if entry.action == "export" and entry.list_name:
         return f"Mengunduh {LIST_LABELS.get(entry.list_name, entry.list_name)}"
-    return ACTION_LABELS.get(entry.action, entry.action)
+    return views.access_label(entry.action, ACTION_LABELS)
 
 
 def _target(board: Dashboard, entry: TrailEntry) -> tuple[str, str | None]:

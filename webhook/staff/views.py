@@ -610,6 +610,13 @@ class AccessEntry:
     detail: str | None
 
 
+def access_label(action: str, labels: Mapping[str, str] = ACCESS_LABELS) -> str:
+    """An access log's action as staff read it ("move:tutup": the stage move's action)."""
+    if action.startswith("move:"):
+        return "Memindahkan tahap (" + action.removeprefix("move:") + ")"
+    return labels.get(action, action)
+
+
 def access_history(session: Session, target: str, *, limit: int = 50) -> list[AccessEntry]:
     """Who looked at or tried something on this request, newest first."""
     rows = list(
@@ -623,9 +630,7 @@ def access_history(session: Session, target: str, *, limit: int = 50) -> list[Ac
     names = actor_names(session, [f"staff:{row.staff_id}" for row in rows if row.staff_id])
     entries = []
     for row in rows:
-        action = ACCESS_LABELS.get(row.action, row.action)
-        if row.action.startswith("move:"):
-            action = "Memindahkan tahap (" + row.action.removeprefix("move:") + ")"
+        action = access_label(row.action)
         who_text = names.get(f"staff:{row.staff_id}", "-") if row.staff_id else "-"
         entries.append(
             AccessEntry(
